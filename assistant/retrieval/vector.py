@@ -1,0 +1,138 @@
+"""FAISS vector search over normalised embeddings (inner product = cosine), with filters.
+
+    index = build_vector_index(X, exact_max_items=50_000)   # exact Flat, or IVF tuned to recall >= 0.95
+    scores, ids = index.search(q, k=20, allowed=mask)         # mask: bool per row, or None
+    index.save(path); VectorIndex.load(path)
+
+Filters run inside FAISS (an IDSelector), so a filtered search still returns the k best
+matching rows; very selective filters are answered exactly over the allowed rows.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from assistant.models.registry import register
+
+EXACT_SUBSET_MAX = 4096   # allowed rows at or below this: exact dot products over just those rows
+
+
+class VectorIndex:
+    """Base: one FAISS index plus the tuning that goes with it."""
+    backend_name = "base"
+
+    def __init__(self, index: faiss.Index, params: dict | None = None):
+        self.index = index
+        self.params = params or {}
+
+    @property
+    def size(self) -> int:
+        return self.index.ntotal
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
+        """Top-k (scores, row ids) per query row; ids are -1 where fewer than k rows qualify."""
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        k = max(1, min(k, self.size))
+        if allowed is None:
+            return self.index.search(queries, k, params=self._search_params(None))
+        rows = np.flatnonzero(allowed)
+        if len(rows) == 0:
+            return np.full((len(queries), k), -np.inf, np.float32), np.full((len(queries), k), -1, np.int64)
+        if len(rows) <= EXACT_SUBSET_MAX:
+            return self._exact_subset(queries, k, rows)
+        selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(self._bitmap(allowed)))
+        return self.index.search(queries, k, params=self._search_params(selector))
+
+    def _bitmap(self, allowed: np.ndarray) -> np.ndarray:
+        self._bits = np.packbits(allowed.astype(bool), bitorder="little")  # kept alive during search
+        return self._bits
+
+    def _exact_subset(self, queries, k, rows):
+        vectors = self.index.reconstruct_batch(rows.astype(np.int64))
+        scores = queries @ vectors.T
+        k_sub = min(k, len(rows))
+        top = np.argsort(-scores, axis=1)[:, :k_sub]
+        out_s = np.full((len(queries), k), -np.inf, np.float32)
+        out_i = np.full((len(queries), k), -1, np.int64)
+        out_s[:, :k_sub] = np.take_along_axis(scores, top, axis=1)
+        out_i[:, :k_sub] = rows[top]
+        return out_s, out_i
+
+    def _search_params(self, selector):
+        return faiss.SearchParameters(sel=selector) if selector is not None else None
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self.index, str(path))
+        Path(str(path) + ".json").write_text(json.dumps({"backend": self.backend_name, **self.params}))
+
+    @staticmethod
+    def load(path: Path) -> "VectorIndex":
+        from assistant.models.registry import _BACKENDS
+        params = json.loads(Path(str(path) + ".json").read_text())
+        cls = _BACKENDS["vector_index"][params.pop("backend")]
+        return cls(faiss.read_index(str(path)), params)
+
+
+@register("vector_index", "flat")
+class FlatIndex(VectorIndex):
+    """Exact inner-product search: best for catalogs up to tens of thousands of items."""
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> "FlatIndex":
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        return cls(index, {"recall_at_10": 1.0})
+
+
+@register("vector_index", "ivf")
+class IVFIndex(VectorIndex):
+    """Inverted lists over k-means cells; nprobe tuned at build time against exact search."""
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0) -> "IVFIndex":
+        n, dim = vectors.shape
+        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        train = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
+        index.cp.seed = seed
+        index.train(train)
+        index.add(vectors)
+        index.make_direct_map()  # lets filtered searches reconstruct allowed rows
+        self = cls(index, {"nlist": nlist})
+        self.params.update(self.tune(vectors, target_recall, rng))
+        return self
+
+    def tune(self, vectors, target_recall, rng, k: int = 10, n_queries: int = 200) -> dict:
+        """Smallest nprobe whose recall@k against exact search reaches `target_recall`."""
+        queries = vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]
+        exact = faiss.IndexFlatIP(vectors.shape[1])
+        exact.add(vectors)
+        _, truth = exact.search(queries, k)
+        nprobe, recall = 1, 0.0
+        while nprobe <= self.index.nlist:
+            self.params["nprobe"] = nprobe
+            _, got = self.index.search(queries, k, params=self._search_params(None))
+            recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(got, truth)])
+            if recall >= target_recall:
+                break
+            nprobe *= 2
+        return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4)}
+
+    def _search_params(self, selector):
+        nprobe = self.params.get("nprobe", 16)
+        if selector is None:
+            return faiss.SearchParametersIVF(nprobe=nprobe)
+        return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+
+
+def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000) -> VectorIndex:
+    """Exact search for small catalogs, IVF (recall-tuned) above `exact_max_items`."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) <= exact_max_items:
+        return FlatIndex.build(vectors)
+    return IVFIndex.build(vectors)
