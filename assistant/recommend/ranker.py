@@ -1,0 +1,273 @@
+"""The hybrid ranker: recall candidates from several sources, score, diversify, explain.
+
+    ranker = Ranker(ShopIndex.open())
+    result = ranker.recommend("red heart decoration", user_id="12347", filters=Filters(max_price=5), n=5)
+    for rec in result.items:
+        print(rec.title, rec.price, [e.text for e in rec.evidence])
+
+Sources: FAISS (query meaning), BM25 (exact words, SKUs), collaborative filtering (the user's
+recency-weighted purchases, or the items of an anonymous session), trending/popular items.
+Scoring keeps the query primary: relevance^2 x (1 + CF + content affinity + popularity boosts);
+without a query CF leads. MMR then trades a little score for variety. Cold start: a new user gets
+popular + segment-popular + query matches; a new item (no purchases) reaches users through its
+content neighbours (embedding similarity to what they bought).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from assistant.recommend.base import Interactions, top_n
+from assistant.recommend.filters import CURRENCY_SIGNS, CatalogArrays, Filters
+from assistant.retrieval.lexical import tokenize
+
+STRATEGIES = ("hybrid", "content", "popularity")
+MAX_QUERY_CHARS = 1000
+WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-0.7 on the demo catalog
+
+
+@dataclass
+class Evidence:
+    kind: str      # query_match | constraint | bought_with | similar_to | segment | bestseller | trending | new | stock
+    text: str
+
+
+@dataclass
+class Recommendation:
+    item_id: str
+    title: str
+    price: float
+    currency: str
+    stock: int
+    category: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RankResult:
+    items: list[Recommendation]
+    strategy: str
+    timings_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RankWeights:
+    cf: float = 0.6
+    affinity: float = 0.2
+    popularity: float = 0.25
+    mmr_lambda: float = 0.85
+    candidates: int = 200
+
+
+class Ranker:
+    def __init__(self, index, weights: RankWeights | None = None, trending_days: int = 30):
+        self.index = index
+        self.weights = weights or RankWeights()
+        self.catalog = CatalogArrays(index.products)
+        self.products = index.products
+        self.currency = str(self.products["currency"].iloc[0]) if len(self.products) else "GBP"
+        events = index.table("events")
+        purchases = events[events["event"] == "purchase"]
+        half_life = getattr(index.cf, "history_half_life_days", None)
+        age = (index.as_of - purchases["timestamp"]).dt.total_seconds() / 86400.0
+        weights = np.power(0.5, age / half_life) if half_life else np.ones(len(purchases))
+        self.history = Interactions.from_frame(purchases.assign(w=np.maximum(weights, 1e-6)),
+                                               item_ids=self.catalog.item_ids, weight="w")
+        buyers = Interactions.from_frame(purchases, item_ids=self.catalog.item_ids).matrix
+        self.buyers = np.asarray(buyers.sum(axis=0)).ravel()
+        recent = purchases[purchases["timestamp"] >= index.as_of - pd.Timedelta(days=trending_days)]
+        self.trending = np.asarray(Interactions.from_frame(recent, item_ids=self.catalog.item_ids)
+                                   .matrix.sum(axis=0)).ravel() if len(recent) else np.zeros(self.catalog.size)
+        pop = np.log1p(self.buyers + 3 * self.trending)
+        self.popularity = pop / max(pop.max(), 1e-9)
+        self.trending_days = trending_days
+        self.trending_min = max(5.0, float(np.quantile(self.trending, 0.95))) if self.catalog.size else 5.0
+        self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
+        self._segments(buyers)
+
+    def _segments(self, buyers: sp.csr_matrix) -> None:
+        """Share of each segment's customers who bought each item (segments of >= k customers only)."""
+        profiles = self.index.profiles.set_index("user_id")["segment"]
+        self.user_segment = profiles.to_dict()
+        self.segment_share: dict[str, np.ndarray] = {}
+        rows = pd.Series(np.arange(len(self.history.user_ids)), index=self.history.user_ids)
+        for segment, users in profiles.groupby(profiles).groups.items():
+            idx = rows.reindex(users).dropna().astype(int).to_numpy()
+            if len(idx) >= self.index.settings.k_anonymity:
+                self.segment_share[segment] = np.asarray(buyers[idx].sum(axis=0)).ravel() / len(idx)
+
+    # ------------------------------------------------------------------ public API
+    def recommend(self, query: str = "", user_id: str | None = None, filters: Filters | None = None,
+                  n: int = 5, session_items: list[str] | tuple = (), strategy: str = "hybrid",
+                  query_vector: np.ndarray | None = None) -> RankResult:
+        """Top-n products for a (maybe empty) query and a (maybe unknown) user, within `filters`."""
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
+        filters = filters or Filters()
+        allowed = filters.mask(self.catalog)
+        if not allowed.any():
+            return RankResult([], strategy, {"total_ms": _ms(t0)},
+                              [f"No products match all of: {', '.join(filters.describe(self.currency))}."])
+        if query and query_vector is None:
+            query_vector = self.index.embedder.query(query)
+            timings["embed_ms"] = _ms(t0)
+        t1 = time.perf_counter()
+        history = self._history(user_id, session_items)
+        scores, parts = self._score(query, query_vector, history, allowed, strategy)
+        notes = []
+        if parts["weak_query"]:
+            notes.append(f"no product matches '{query[:80]}' closely; showing "
+                         f"{'picks for you' if history.nnz else 'popular products'} instead")
+            query = ""
+        chosen = self._diversify(scores, n)
+        timings["rank_ms"] = _ms(t1)
+        items = [self._recommendation(i, scores[i], query, filters, history, user_id, parts) for i in chosen]
+        timings["total_ms"] = _ms(t0)
+        if user_id and history.nnz == 0 and not session_items:
+            notes.append("new customer: recommendations from popularity and the query")
+        return RankResult(items, strategy, timings, notes)
+
+    def similar(self, item_id: str, n: int = 5) -> list[str]:
+        """Content neighbours of a product (for "more like the second one")."""
+        row = int(self.index.item_row[item_id])
+        sims, ids = self.index.vector_index.search(self.index.vectors[row], n + 1)
+        return [self.catalog.item_ids[i] for i in ids[0] if i >= 0 and i != row][:n]
+
+    # ------------------------------------------------------------------ internals
+    def _history(self, user_id, session_items) -> sp.csr_matrix:
+        row = sp.csr_matrix((1, self.catalog.size), dtype=np.float32)
+        u = self.history.user_index(str(user_id)) if user_id is not None else None
+        if u is not None:
+            row = self.history.matrix[u]
+        known = [int(self.index.item_row[i]) for i in session_items if i in self.index.item_row.index]
+        if known:
+            session = sp.csr_matrix((np.ones(len(known), np.float32), ([0] * len(known), known)),
+                                    shape=(1, self.catalog.size))
+            row = (row + session).tocsr()
+        return row
+
+    def _score(self, query, qvec, history, allowed, strategy):
+        w, k = self.weights, self.weights.candidates
+        size = self.catalog.size
+        candidates = set(top_n(np.where(allowed, self.popularity, -np.inf), 50)[0].tolist())
+        relevance = np.zeros(size)
+        weak_query = False
+        if query and strategy != "popularity":
+            sims, ids = self.index.vector_index.search(qvec, k, allowed)
+            ids, sims = ids[0][ids[0] >= 0], sims[0][ids[0] >= 0]
+            lexical = self.index.lexical.scores(query)
+            # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
+            weak_query = lexical.max() <= 0 and (len(sims) == 0 or sims.max() < WEAK_QUERY_SIMILARITY)
+        if query and strategy != "popularity" and not weak_query:
+            relevance[ids] = 0.7 * np.maximum(sims, 0)
+            if lexical.max() > 0:
+                lex_top = top_n(np.where(allowed, lexical, -np.inf), k)[0]
+                lex_top = lex_top[lexical[lex_top] > 0]
+                dense_missing = np.setdiff1d(lex_top, ids)
+                if len(dense_missing):   # give keyword-only hits their dense score too
+                    relevance[dense_missing] = 0.7 * np.maximum(self.index.vectors[dense_missing] @ qvec, 0)
+                relevance += 0.3 * lexical / lexical.max()
+                candidates.update(lex_top.tolist())
+            candidates.update(ids.tolist())
+        cf = np.zeros(size)
+        affinity = np.zeros(size)
+        if history.nnz and strategy == "hybrid":
+            raw = self.index.cf.score(history)[0]
+            raw[history.indices] = -np.inf
+            cf_top = top_n(np.where(allowed, raw, -np.inf), k)[0]
+            positive = raw[cf_top][raw[cf_top] > 0]
+            if len(positive):
+                cf = np.clip(np.where(np.isfinite(raw), raw, 0) / positive.max(), 0, 1)
+            candidates.update(cf_top.tolist())
+            recent = history.indices[np.argsort(-history.data)[:20]]
+            cand = np.fromiter(candidates, np.int64)
+            affinity[cand] = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
+        cand = np.fromiter(candidates, np.int64)
+        cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
+        scores = np.full(size, -np.inf)
+        boost = w.popularity * self.popularity[cand]
+        if strategy == "hybrid":
+            boost = boost + w.cf * cf[cand] + w.affinity * affinity[cand]
+        if query and strategy != "popularity" and not weak_query:
+            rel = relevance[cand] / max(relevance[cand].max(), 1e-9)
+            scores[cand] = rel ** 2 * (1 + boost)
+        else:
+            scores[cand] = boost
+        return scores, {"relevance": relevance, "cf": cf, "affinity": affinity, "weak_query": weak_query}
+
+    def _diversify(self, scores: np.ndarray, n: int) -> list[int]:
+        """Maximal marginal relevance over the best 50 by score, using embedding similarity."""
+        pool, pool_scores = top_n(scores, 50)
+        if len(pool) <= 1:
+            return pool.tolist()
+        norm = (pool_scores - pool_scores.min()) / max(np.ptp(pool_scores), 1e-9)
+        vecs = self.index.vectors[pool]
+        sim = vecs @ vecs.T
+        lam = self.weights.mmr_lambda
+        chosen = [0]
+        max_sim = sim[0].copy()
+        while len(chosen) < min(n, len(pool)):
+            mmr = lam * norm - (1 - lam) * max_sim
+            mmr[chosen] = -np.inf
+            best = int(np.argmax(mmr))
+            chosen.append(best)
+            max_sim = np.maximum(max_sim, sim[best])
+        return [int(pool[c]) for c in chosen]
+
+    def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
+        p = self.products.iloc[i]
+        evidence = []
+        if query:
+            words = set(tokenize(p["title"] + " " + p["category"] + " " + p["item_id"])) & set(tokenize(query))
+            if p["item_id"].lower() in words:
+                evidence.append(Evidence("query_match", f"product code {p['item_id']}"))
+            elif words:
+                evidence.append(Evidence("query_match", "matches " + ", ".join(f"'{w}'" for w in sorted(words))))
+            elif parts["relevance"][i] > 0.3:
+                evidence.append(Evidence("query_match", f"close in meaning to '{query[:60]}'"))
+        if not filters.is_empty():
+            fits = [d for d in filters.describe(self.currency) if not d.startswith("not ")]
+            if fits:
+                evidence.append(Evidence("constraint", "fits: " + ", ".join(fits)))
+        if history.nnz and parts["cf"][i] > 0:
+            for j, _ in self.index.cf.explain(history, i, n=1):
+                evidence.append(Evidence("bought_with", f"often bought with {self.products.iloc[j]['title']}, "
+                                                        "which you bought"))
+        if self.buyers[i] == 0:
+            evidence.append(Evidence("new", "new in: no purchases yet"))
+            if history.nnz and parts["affinity"][i] > 0.5:
+                evidence.append(Evidence("similar_to", "similar to products you bought"))
+        segment = self.user_segment.get(str(user_id)) if user_id else None
+        share = self.segment_share.get(segment)
+        if share is not None and share[i] >= 0.05:
+            evidence.append(Evidence("segment", f"bought by {share[i]:.0%} of customers in your segment ({segment})"))
+        if self.trending[i] >= self.trending_min:
+            evidence.append(Evidence("trending", f"trending: {int(self.trending[i])} customers bought it "
+                                                 f"in the last {self.trending_days} days"))
+        elif self.buyers[i] >= self.bestseller_min:
+            evidence.append(Evidence("bestseller", f"bestseller: bought by {int(self.buyers[i])} customers"))
+        if 0 < p["stock"] <= 5:
+            evidence.append(Evidence("stock", f"only {int(p['stock'])} left"))
+        return Recommendation(item_id=str(p["item_id"]), title=str(p["title"]), price=float(p["price"]),
+                              currency=str(p["currency"]), stock=int(p["stock"]), category=str(p["category"]),
+                              score=round(float(score), 4), evidence=evidence)
+
+
+def format_price(price: float, currency: str) -> str:
+    return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{price:.2f}"
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,95 @@
+"""The hybrid ranker on a real (small) shop: relevance, filters, CF evidence, cold start, bad input."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.recommend.filters import Filters
+from assistant.recommend.ranker import Ranker
+
+
+@pytest.fixture(scope="module")
+def ranker(small_index):
+    return Ranker(small_index)
+
+
+def a_buyer(ranker, min_items=10) -> str:
+    counts = ranker.history.matrix.getnnz(axis=1)
+    return str(ranker.history.user_ids[int((counts >= min_items).nonzero()[0][0])])
+
+
+def test_query_finds_matching_products_with_evidence(ranker):
+    result = ranker.recommend("heart t-light holder", n=5)
+    assert len(result.items) == 5
+    assert sum("heart" in r.title.lower() for r in result.items) >= 3
+    assert any(e.kind == "query_match" for e in result.items[0].evidence)
+    assert result.timings_ms["rank_ms"] < 1000
+
+
+def test_filters_are_applied_inside_retrieval(ranker):
+    f = Filters(max_price=1.0, in_stock=True, categories=["Kitchen & Dining"])
+    result = ranker.recommend("cake", filters=f, n=8)
+    assert result.items
+    for r in result.items:
+        assert r.price <= 1.0 and r.stock > 0 and r.category == "Kitchen & Dining"
+        assert any(e.kind == "constraint" and "under £1.00" in e.text for e in r.evidence)
+
+
+def test_prices_and_titles_come_from_the_catalog(ranker, small_index):
+    catalog = small_index.products.set_index("item_id")
+    for r in ranker.recommend("bag", n=10).items:
+        assert r.price == catalog.loc[r.item_id, "price"] and r.title == catalog.loc[r.item_id, "title"]
+
+
+def test_known_user_gets_cf_evidence_and_no_repeats(ranker):
+    user = a_buyer(ranker)
+    bought = set(ranker.history.item_ids[ranker.history.matrix[ranker.history.user_index(user)].indices])
+    result = ranker.recommend("", user_id=user, n=5)
+    assert len(result.items) == 5 and not {r.item_id for r in result.items} & bought
+    assert any(e.kind == "bought_with" for r in result.items for e in r.evidence)
+
+
+def test_unknown_user_and_empty_query_get_popular_items(ranker):
+    result = ranker.recommend("", user_id="no-such-user", n=5)
+    assert len(result.items) == 5 and "new customer" in result.notes[0]
+    top = max(range(len(ranker.popularity)), key=lambda i: ranker.popularity[i])
+    assert result.items[0].item_id == ranker.catalog.item_ids[top]
+
+
+def test_anonymous_session_items_drive_cf(ranker):
+    user = a_buyer(ranker)
+    items = list(ranker.history.item_ids[ranker.history.matrix[ranker.history.user_index(user)].indices][:3])
+    result = ranker.recommend("", session_items=items, n=5)
+    assert not {r.item_id for r in result.items} & set(items)
+    assert any(e.kind == "bought_with" for r in result.items for e in r.evidence)
+
+
+def test_impossible_filters_explain_instead_of_failing(ranker):
+    result = ranker.recommend("umbrella", filters=Filters(max_price=0.001), n=5)
+    assert result.items == [] and result.notes == ["No products match all of: under £0.00."]
+
+
+@pytest.mark.parametrize("query", ["x" * 10_000, "红色的雨伞", "asdkjh qwe"])
+def test_nonsense_long_or_foreign_queries_fall_back_clearly(ranker, query):
+    result = ranker.recommend(query, n=3)
+    assert len(result.items) == 3
+    assert result.notes and "closely" in result.notes[0]
+
+
+def test_diversity_avoids_near_duplicates(ranker, small_index):
+    items = ranker.recommend("christmas decoration", n=6).items
+    vecs = small_index.vectors[[int(small_index.item_row[r.item_id]) for r in items]]
+    sims = vecs @ vecs.T
+    assert (sims[~__import__("numpy").eye(len(items), dtype=bool)] < 0.98).all()
+
+
+def test_strategies_and_bad_strategy(ranker):
+    assert ranker.recommend("mug", strategy="popularity", n=3).strategy == "popularity"
+    assert ranker.recommend("mug", strategy="content", n=3).items
+    with pytest.raises(ValueError, match="unknown strategy"):
+        ranker.recommend("mug", strategy="magic")
+
+
+def test_similar_products(ranker, small_index):
+    item = small_index.products["item_id"].iloc[0]
+    similar = ranker.similar(item, n=3)
+    assert len(similar) == 3 and item not in similar
