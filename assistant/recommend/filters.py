@@ -72,6 +72,9 @@ class CatalogArrays:
     def __init__(self, products: pd.DataFrame):
         self.size = len(products)
         self.item_ids = products["item_id"].to_numpy(dtype=object)
+        self.titles = products["title"].to_numpy(dtype=object)
+        self.category = products["category"].to_numpy(dtype=object)
+        self.currency = products["currency"].to_numpy(dtype=object)
         self.price = products["price"].to_numpy(np.float64)
         self.stock = products["stock"].to_numpy(np.int64)
         self.category_lower = products["category"].str.lower().to_numpy(dtype=object)

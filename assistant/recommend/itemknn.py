@@ -35,7 +35,12 @@ class ItemKNN(Recommender):
         return np.asarray((sp.csr_matrix(history, dtype=np.float32) @ self.similarity).todense())
 
     def item_similarity(self, item: int) -> np.ndarray:
-        return np.asarray(self.similarity[:, item].todense()).ravel()
+        if getattr(self, "_by_column", None) is None or self._by_column.shape != self.similarity.shape:
+            self._by_column = self.similarity.tocsc()   # column access for explain(), built once
+        column = self._by_column[:, [item]]
+        out = np.zeros(self.similarity.shape[0], np.float32)
+        out[column.indices] = column.data
+        return out
 
 
 def _keep_top_k(sim: sp.csr_matrix, k: int) -> sp.csr_matrix:

@@ -89,6 +89,7 @@ class Ranker:
                                    .matrix.sum(axis=0)).ravel() if len(recent) else np.zeros(self.catalog.size)
         pop = np.log1p(self.buyers + 3 * self.trending)
         self.popularity = pop / max(pop.max(), 1e-9)
+        self.pop_order = np.argsort(-self.popularity, kind="stable")
         self.trending_days = trending_days
         self.trending_min = max(5.0, float(np.quantile(self.trending, 0.95))) if self.catalog.size else 5.0
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
@@ -125,15 +126,16 @@ class Ranker:
             timings["embed_ms"] = _ms(t0)
         t1 = time.perf_counter()
         history = self._history(user_id, session_items)
-        scores, parts = self._score(query, query_vector, history, allowed, strategy)
+        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
                          f"{'picks for you' if history.nnz else 'popular products'} instead")
             query = ""
-        chosen = self._diversify(scores, n)
+        chosen = self._diversify(cand, scores, n)
+        score_of = dict(zip(cand.tolist(), scores.tolist()))
         timings["rank_ms"] = _ms(t1)
-        items = [self._recommendation(i, scores[i], query, filters, history, user_id, parts) for i in chosen]
+        items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts) for i in chosen]
         timings["total_ms"] = _ms(t0)
         if user_id and history.nnz == 0 and not session_items:
             notes.append("new customer: recommendations from popularity and the query")
@@ -159,57 +161,62 @@ class Ranker:
         return row
 
     def _score(self, query, qvec, history, allowed, strategy):
+        """Scores for a candidate pool (popular + dense + keyword + CF recall); returns (ids, scores, parts)."""
         w, k = self.weights, self.weights.candidates
-        size = self.catalog.size
-        candidates = set(top_n(np.where(allowed, self.popularity, -np.inf), 50)[0].tolist())
-        relevance = np.zeros(size)
+        pools = [self._popular(allowed, 50)]
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
         weak_query = False
         if query and strategy != "popularity":
             sims, ids = self.index.vector_index.search(qvec, k, allowed)
-            ids, sims = ids[0][ids[0] >= 0], sims[0][ids[0] >= 0]
-            lexical = self.index.lexical.scores(query)
+            keep = ids[0] >= 0
+            dense = dict(zip(ids[0][keep].tolist(), np.maximum(sims[0][keep], 0).tolist()))
+            lex_ids, lex_scores = self.index.lexical.top(query, k, allowed)
+            lexical = dict(zip(lex_ids.tolist(), (lex_scores / lex_scores.max()).tolist())) if len(lex_ids) else {}
             # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
-            weak_query = lexical.max() <= 0 and (len(sims) == 0 or sims.max() < WEAK_QUERY_SIMILARITY)
-        if query and strategy != "popularity" and not weak_query:
-            relevance[ids] = 0.7 * np.maximum(sims, 0)
-            if lexical.max() > 0:
-                lex_top = top_n(np.where(allowed, lexical, -np.inf), k)[0]
-                lex_top = lex_top[lexical[lex_top] > 0]
-                dense_missing = np.setdiff1d(lex_top, ids)
-                if len(dense_missing):   # give keyword-only hits their dense score too
-                    relevance[dense_missing] = 0.7 * np.maximum(self.index.vectors[dense_missing] @ qvec, 0)
-                relevance += 0.3 * lexical / lexical.max()
-                candidates.update(lex_top.tolist())
-            candidates.update(ids.tolist())
-        cf = np.zeros(size)
-        affinity = np.zeros(size)
+            weak_query = not lexical and max(dense.values(), default=0.0) < WEAK_QUERY_SIMILARITY
+            if not weak_query:
+                pools += [np.fromiter(dense, np.int64, len(dense)), lex_ids]
+        cf_scores = None
         if history.nnz and strategy == "hybrid":
             raw = self.index.cf.score(history)[0]
             raw[history.indices] = -np.inf
-            cf_top = top_n(np.where(allowed, raw, -np.inf), k)[0]
-            positive = raw[cf_top][raw[cf_top] > 0]
-            if len(positive):
-                cf = np.clip(np.where(np.isfinite(raw), raw, 0) / positive.max(), 0, 1)
-            candidates.update(cf_top.tolist())
-            recent = history.indices[np.argsort(-history.data)[:20]]
-            cand = np.fromiter(candidates, np.int64)
-            affinity[cand] = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
-        cand = np.fromiter(candidates, np.int64)
+            cf_top, cf_vals = top_n(np.where(allowed, raw, -np.inf), k)
+            pools.append(cf_top)
+            cf_scores = raw
+            cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0
+        cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
-        scores = np.full(size, -np.inf)
+        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query}
         boost = w.popularity * self.popularity[cand]
-        if strategy == "hybrid":
-            boost = boost + w.cf * cf[cand] + w.affinity * affinity[cand]
-        if query and strategy != "popularity" and not weak_query:
-            rel = relevance[cand] / max(relevance[cand].max(), 1e-9)
-            scores[cand] = rel ** 2 * (1 + boost)
+        if cf_scores is not None:
+            cf = np.clip(np.nan_to_num(cf_scores[cand], neginf=0.0) / cf_max, 0, 1)
+            recent = history.indices[np.argsort(-history.data)[:20]]
+            affinity = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
+            boost = boost + w.cf * cf + w.affinity * affinity
+            parts["cf"] = dict(zip(cand.tolist(), cf.tolist()))
+            parts["affinity"] = dict(zip(cand.tolist(), affinity.tolist()))
+        if dense and not weak_query:
+            missing = [i for i in cand.tolist() if i not in dense]
+            if missing:   # keyword-only and CF hits get their dense score too
+                dense.update(zip(missing, np.maximum(self.index.vectors[missing] @ qvec, 0).tolist()))
+            relevance = np.array([0.7 * dense[i] + 0.3 * lexical.get(i, 0.0) for i in cand.tolist()])
+            parts["relevance"] = dict(zip(cand.tolist(), relevance.tolist()))
+            scores = (relevance / max(relevance.max(), 1e-9)) ** 2 * (1 + boost)
         else:
-            scores[cand] = boost
-        return scores, {"relevance": relevance, "cf": cf, "affinity": affinity, "weak_query": weak_query}
+            scores = boost
+        return cand, scores, parts
 
-    def _diversify(self, scores: np.ndarray, n: int) -> list[int]:
+    def _popular(self, allowed: np.ndarray, n: int) -> np.ndarray:
+        """The n most popular allowed products (looks at the head of the popularity order first)."""
+        head = self.pop_order[: 50 * n]
+        picked = head[allowed[head]][:n]
+        return picked if len(picked) == n else self.pop_order[allowed[self.pop_order]][:n]
+
+    def _diversify(self, cand: np.ndarray, scores: np.ndarray, n: int) -> list[int]:
         """Maximal marginal relevance over the best 50 by score, using embedding similarity."""
-        pool, pool_scores = top_n(scores, 50)
+        order, pool_scores = top_n(scores, 50)
+        pool = cand[order]
         if len(pool) <= 1:
             return pool.tolist()
         norm = (pool_scores - pool_scores.min()) / max(np.ptp(pool_scores), 1e-9)
@@ -227,27 +234,27 @@ class Ranker:
         return [int(pool[c]) for c in chosen]
 
     def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
-        p = self.products.iloc[i]
+        c = self.catalog
+        item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
         evidence = []
         if query:
-            words = set(tokenize(p["title"] + " " + p["category"] + " " + p["item_id"])) & set(tokenize(query))
-            if p["item_id"].lower() in words:
-                evidence.append(Evidence("query_match", f"product code {p['item_id']}"))
+            words = set(tokenize(f"{title} {category} {item_id}")) & set(tokenize(query))
+            if item_id.lower() in words:
+                evidence.append(Evidence("query_match", f"product code {item_id}"))
             elif words:
                 evidence.append(Evidence("query_match", "matches " + ", ".join(f"'{w}'" for w in sorted(words))))
-            elif parts["relevance"][i] > 0.3:
+            elif parts["relevance"].get(i, 0) > 0.3:
                 evidence.append(Evidence("query_match", f"close in meaning to '{query[:60]}'"))
         if not filters.is_empty():
-            fits = [d for d in filters.describe(self.currency) if not d.startswith("not ")]
+            fits = filters.describe(self.currency)
             if fits:
                 evidence.append(Evidence("constraint", "fits: " + ", ".join(fits)))
-        if history.nnz and parts["cf"][i] > 0:
+        if parts["cf"].get(i, 0) > 0:
             for j, _ in self.index.cf.explain(history, i, n=1):
-                evidence.append(Evidence("bought_with", f"often bought with {self.products.iloc[j]['title']}, "
-                                                        "which you bought"))
+                evidence.append(Evidence("bought_with", f"often bought with {c.titles[j]}, which you bought"))
         if self.buyers[i] == 0:
             evidence.append(Evidence("new", "new in: no purchases yet"))
-            if history.nnz and parts["affinity"][i] > 0.5:
+            if parts["affinity"].get(i, 0) > 0.5:
                 evidence.append(Evidence("similar_to", "similar to products you bought"))
         segment = self.user_segment.get(str(user_id)) if user_id else None
         share = self.segment_share.get(segment)
@@ -258,11 +265,11 @@ class Ranker:
                                                  f"in the last {self.trending_days} days"))
         elif self.buyers[i] >= self.bestseller_min:
             evidence.append(Evidence("bestseller", f"bestseller: bought by {int(self.buyers[i])} customers"))
-        if 0 < p["stock"] <= 5:
-            evidence.append(Evidence("stock", f"only {int(p['stock'])} left"))
-        return Recommendation(item_id=str(p["item_id"]), title=str(p["title"]), price=float(p["price"]),
-                              currency=str(p["currency"]), stock=int(p["stock"]), category=str(p["category"]),
-                              score=round(float(score), 4), evidence=evidence)
+        if 0 < c.stock[i] <= 5:
+            evidence.append(Evidence("stock", f"only {int(c.stock[i])} left"))
+        return Recommendation(item_id=item_id, title=title, price=float(c.price[i]), currency=str(c.currency[i]),
+                              stock=int(c.stock[i]), category=category, score=round(float(score), 4),
+                              evidence=evidence)
 
 
 def format_price(price: float, currency: str) -> str:

@@ -61,6 +61,22 @@ class BM25Index:
             return np.zeros(self.weights.shape[0], np.float32)
         return np.asarray(self.weights[:, terms].sum(axis=1)).ravel()
 
+    def top(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best-scoring documents that contain a query term (and are `allowed`): (ids, scores)."""
+        terms = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
+        if not terms:
+            return np.array([], np.int64), np.array([], np.float32)
+        w = self.weights
+        rows = np.concatenate([w.indices[w.indptr[t]:w.indptr[t + 1]] for t in terms])
+        vals = np.concatenate([w.data[w.indptr[t]:w.indptr[t + 1]] for t in terms])
+        docs, inverse = np.unique(rows, return_inverse=True)
+        sums = np.bincount(inverse, weights=vals)
+        if allowed is not None:
+            keep = allowed[docs]
+            docs, sums = docs[keep], sums[keep]
+        order = np.argsort(-sums, kind="stable")[:k]
+        return docs[order].astype(np.int64), sums[order].astype(np.float32)
+
     def save(self, path: Path) -> None:
         w = self.weights
         with open(path, "wb") as f:

@@ -1,0 +1,115 @@
+"""Ranking latency, index build time and memory at 10k / 100k / 1M products (synthetic shops).
+
+    python bench/latency.py --sizes 10000,100000,1000000 [--requests 300]
+
+For each size: generate a shop (bench/synth.py), build indexes (vectors given, so no catalog embedding),
+then time `Ranker.recommend` with the query already embedded (retrieval + CF + ranking + evidence) over a
+mix of requests: query only, query + filters, known user without query, query + known user. The baseline,
+timed in the same run on the same queries, is a brute-force numpy scan of all product vectors (exact
+top-20, no filters, no CF): the ratio says what the whole ranker costs relative to the simplest search.
+Query embedding (MiniLM, one query) is reported separately.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth import synthetic_shop  # noqa: E402
+
+from assistant.artifacts import ShopIndex  # noqa: E402
+from assistant.build import build_indexes  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.data.shop import save_shop  # noqa: E402
+from assistant.recommend.filters import Filters  # noqa: E402
+from assistant.recommend.ranker import Ranker  # noqa: E402
+
+QUERIES = ["red mug", "gift for a tea lover", "candle holder", "christmas decoration", "kids toy",
+           "vintage photo frame", "garden bird feeder", "silver necklace", "party bunting", "lunch bag",
+           "something for my mum", "wooden toy car", "blue teapot", "storage tin", "wall clock"]
+
+
+def percentiles(ms: list[float]) -> dict:
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2)}
+
+
+def bench_size(n: int, requests: int, workdir: Path) -> dict:
+    shop, vectors = synthetic_shop(products=n, events=max(2 * n, 100_000), users=max(n // 5, 2_000))
+    data = workdir / f"shop-{n}"
+    save_shop(shop, data, fmt="parquet")
+    settings = Settings.load(data_dir=data, index_dir=workdir / f"indexes-{n}")
+    start = time.perf_counter()
+    manifest = build_indexes(settings, progress=False, product_vectors=vectors)
+    build_s = time.perf_counter() - start
+    del shop, vectors
+    index = ShopIndex.open(settings)
+    ranker = Ranker(index)
+    embedder = index.embedder
+    embed_ms = []
+    qvecs = []
+    for q in QUERIES:
+        t = time.perf_counter()
+        qvecs.append(embedder.query(q))
+        embed_ms.append((time.perf_counter() - t) * 1000)
+    users = list(ranker.history.user_ids[:: max(1, len(ranker.history.user_ids) // 50)])
+    rng = np.random.default_rng(0)
+    ranker_ms, baseline_ms = [], []
+    for r in range(requests):
+        qi = r % len(QUERIES)
+        kind = r % 4
+        kwargs = {"query": QUERIES[qi], "query_vector": qvecs[qi], "n": 10}
+        if kind == 1:
+            kwargs["filters"] = Filters(max_price=float(rng.choice([5, 10, 20])), in_stock=True)
+        elif kind == 2:
+            kwargs = {"user_id": users[r % len(users)], "n": 10}
+        elif kind == 3:
+            kwargs["user_id"] = users[r % len(users)]
+        t = time.perf_counter()
+        ranker.recommend(**kwargs)
+        ranker_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        scores = index.vectors @ qvecs[qi]
+        np.argpartition(-scores, 20)[:20]
+        baseline_ms.append((time.perf_counter() - t) * 1000)
+    rank = percentiles(ranker_ms[10:])
+    base = percentiles(baseline_ms[10:])
+    return {"products": n, "events": manifest["counts"]["events"], "vector_index": manifest["models"]["vector_index"],
+            "build_s": round(build_s, 1), "ranker": rank, "baseline_bruteforce": base,
+            "ratio_p95_ranker_vs_bruteforce": round(rank["p95_ms"] / max(base["p95_ms"], 1e-6), 2),
+            "query_embedding": percentiles(embed_ms[1:]),
+            "index_mb": round(sum(p.stat().st_size for p in (workdir / f"indexes-{n}" / "current").rglob("*")
+                                  if p.is_file()) / 2**20, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "latency.json")
+    args = ap.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            r = bench_size(n, args.requests, Path(tmp))
+            results.append(r)
+            print(f"{n:>9,} products | build {r['build_s']:>7.1f} s | ranker p50 {r['ranker']['p50_ms']:>6.2f} ms "
+                  f"p95 {r['ranker']['p95_ms']:>6.2f} ms | brute-force scan p95 {r['baseline_bruteforce']['p95_ms']:>6.2f} ms"
+                  f" (ratio {r['ratio_p95_ranker_vs_bruteforce']}) | embed p50 {r['query_embedding']['p50_ms']:.1f} ms"
+                  f" | {r['vector_index']['backend']} recall@10 {r['vector_index']['recall_at_10']}"
+                  f" | index {r['index_mb']} MB | peak RSS {r['peak_rss_mb']} MB", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
