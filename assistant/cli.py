@@ -5,6 +5,8 @@
     python -m assistant demo-data               # import the bundled Online Retail data if needed
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
+    python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
+    python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
 """
 from __future__ import annotations
 
@@ -37,10 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="validate a shop folder without building")
     p.add_argument("path", type=Path)
 
+    p = sub.add_parser("ask", help="ask the assistant one message")
+    p.add_argument("message")
+    p.add_argument("--user", default=None, help="signed-in customer id (omit for an anonymous shopper)")
+    p.add_argument("--role", choices=["shopper", "staff"], default="shopper")
+    p.add_argument("--conversation", default=None, help="continue this conversation id")
+    p.add_argument("--no-llm", action="store_true", help="template answers only (no model load)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("eval", help="offline evaluation")
-    p.add_argument("what", choices=["recs"])
-    p.add_argument("--interactions", type=Path, required=True,
-                   help="CSV/Parquet with user_id,item_id,timestamp (or a shop folder: its events)")
+    p.add_argument("what", choices=["recs", "router"])
+    p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
+                                                     "(or a shop folder: its events)")
+    p.add_argument("--data", type=Path, help="router: CSV with text,label")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -104,7 +115,31 @@ def cmd_check(args, settings) -> int:
     return 0
 
 
+def cmd_ask(args, settings) -> int:
+    from assistant.chat.engine import Assistant
+    assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
+    if assistant.s.llm is not None:
+        assistant.s.llm.warm_up()
+    reply = assistant.ask(args.message, user_id=args.user, role=args.role, conversation_id=args.conversation)
+    if args.json:
+        print(json.dumps(reply.finish().to_dict(), indent=2, ensure_ascii=False, default=str))
+        return 0
+    for p in reply.products:
+        why = "; ".join(e["text"] for e in p["evidence"][:2])
+        print(f"  [{p['item_id']}] {p['title']} - £{p['price']:.2f} - {p['stock']} in stock - {why}")
+    for row in reply.rows[:20]:
+        print("  " + " | ".join(f"{k}={v}" for k, v in row.items()))
+    for piece in reply.stream():
+        print(piece, end="", flush=True)
+    print(f"\n[{reply.intent}; conversation {reply.conversation_id}; {reply.timings_ms}]")
+    return 0
+
+
 def cmd_eval(args, settings) -> int:
+    if args.what == "router":
+        return _eval_router(args, settings)
+    if args.interactions is None:
+        raise SystemExit("eval recs needs --interactions FILE")
     from assistant.recommend.evaluate import compare, load_interactions, split
     df = load_interactions(args.interactions)
     train, test = split(df, args.split)
@@ -122,5 +157,23 @@ def cmd_eval(args, settings) -> int:
     return 0
 
 
+def _eval_router(args, settings) -> int:
+    from assistant.chat.router import Router
+    if args.data is None:
+        raise SystemExit("eval router needs --data FILE.csv (columns text,label)")
+    report = Router(settings).evaluate(args.data)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"router accuracy {report['accuracy']:.4f} on {report['n']} messages ({args.data})")
+    short = [lab[:8] for lab in report["labels"]]
+    print(" " * 15 + "".join(f"{s:>9}" for s in short) + "   <- predicted")
+    for label, row in zip(report["labels"], report["confusion"]):
+        print(f"{label:>15}" + "".join(f"{v:>9}" for v in row))
+    for e in report["errors"]:
+        print(f"  wrong: {e['text']!r} is {e['label']}, routed to {e['predicted']}")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
-            "eval": cmd_eval}
+            "eval": cmd_eval, "ask": cmd_ask}

@@ -35,9 +35,11 @@ class Settings:
     llm_timeout_s: float = 60.0
     llm_max_new_tokens: int = 160
     llm_threads: int = 0                                # 0: torch default
+    llm_queue_timeout_s: float = 20.0                   # wait this long for the (single) local LLM, then template
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
+    ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
 
     # privacy and access
@@ -65,8 +67,7 @@ class Settings:
 
 
 def _coerce(cls, name: str, value):
-    default = next(f for f in dataclasses.fields(cls) if f.name == name)
-    kind = type(getattr(cls(), name)) if default.default_factory is dataclasses.MISSING else dict
+    kind = type(getattr(cls(), name))
     if kind is bool and isinstance(value, str):
         return value.lower() in ("1", "true", "yes")
     if issubclass(kind, Path):

@@ -52,6 +52,10 @@ class LLM(ABC):
     def warm_up(self) -> None:
         """Load weights / check the server now rather than on the first message."""
 
+    def ready(self) -> bool:
+        """True when a call will not have to wait for weights to load."""
+        return True
+
 
 @register("llm", "local")
 class LocalLLM(LLM):
@@ -62,6 +66,9 @@ class LocalLLM(LLM):
 
     def warm_up(self) -> None:
         self._model()
+
+    def ready(self) -> bool:
+        return LocalLLM._loaded is not None
 
     def _model(self):
         with LocalLLM._lock:

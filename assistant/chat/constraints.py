@@ -1,0 +1,120 @@
+"""Parse shopping constraints from a message in code (never by the LLM), in English and Chinese.
+
+    c = parse_constraints("a red mug under £10 for christmas", categories=[...], brands=[...])
+    c.filters.max_price, c.filters.attributes, c.occasion, c.query     # 10.0, {'colour': 'red'}, 'christmas', 'red mug christmas'
+    refine(previous_filters, "cheaper", shown_prices=[4.95, 6.5])     # max_price just below the cheapest shown
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from assistant.recommend.filters import Filters
+
+COLOURS = {"red": "red", "pink": "pink", "blue": "blue", "white": "white", "black": "black", "green": "green",
+           "ivory": "ivory", "cream": "cream", "silver": "silver", "gold": "gold", "purple": "purple",
+           "yellow": "yellow", "brown": "brown", "orange": "orange", "grey": "grey", "gray": "grey",
+           "红": "red", "粉": "pink", "蓝": "blue", "白": "white", "黑": "black", "绿": "green", "紫": "purple",
+           "黄": "yellow", "金": "gold", "银": "silver", "棕": "brown", "橙": "orange", "灰": "grey"}
+OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
+             "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
+             "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
+# Chinese shopping words -> English search terms, so a Chinese request still searches an English catalog.
+ZH_TERMS = {"杯子": "mug cup", "茶杯": "teacup", "马克杯": "mug", "茶壶": "teapot", "茶": "tea", "咖啡": "coffee",
+            "蜡烛": "candle", "灯": "light", "包": "bag", "袋": "bag", "盒": "box", "礼物": "gift",
+            "装饰": "decoration", "玩具": "toy", "儿童": "children", "花瓶": "vase", "花园": "garden", "雨伞": "umbrella",
+            "项链": "necklace", "耳环": "earrings", "手链": "bracelet", "钟": "clock", "相框": "photo frame",
+            "靠垫": "cushion", "抱枕": "cushion", "卡片": "card", "贺卡": "card", "笔记本": "notebook",
+            "蛋糕": "cake", "厨房": "kitchen", "碗": "bowl", "盘子": "plate", "镜子": "mirror", "心": "heart",
+            "鸟": "bird", "派对": "party", "妈妈": "mum", "爸爸": "dad", "圣诞": "christmas", "生日": "birthday"}
+NUMBER = r"(\d+(?:\.\d+)?)"
+MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|英镑|镑|块|元)?"
+MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
+                                             r"within|<)\s*" + MONEY, MONEY + r"\s*(?:or less|max|以下|以内|之内)",
+                                             r"(?:低于|不超过|少于)\s*" + MONEY)]
+MIN_PRICE = [re.compile(p, re.I) for p in (r"(?:over|above|more than|at least|min(?:imum)?|>)\s*" + MONEY,
+                                             MONEY + r"\s*(?:or more|以上)", r"(?:高于|超过)\s*" + MONEY)]
+BETWEEN = re.compile(r"(?:between|from)\s*" + MONEY + r"\s*(?:and|to|-)\s*" + MONEY, re.I)
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "last": -1, "第一": 0, "第二": 1, "第三": 2, "第四": 3, "第五": 4, "最后": -1}
+CHEAPER = re.compile(r"cheaper|less expensive|lower price|less pricey|budget|便宜", re.I)
+PRICIER = re.compile(r"more expensive|pricier|higher end|premium|fancier|贵一点|高档", re.I)
+IN_STOCK = re.compile(r"in stock|available now|有货|有库存", re.I)
+OUT_OF_STOCK_OK = re.compile(r"out of stock|sold out|any stock|including unavailable", re.I)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Constraints:
+    filters: Filters = field(default_factory=Filters)
+    query: str = ""             # search text for retrieval (English terms for Chinese requests)
+    occasion: str | None = None
+    ordinal: int | None = None  # "the second one" -> 1
+    language: str = "English"
+
+
+def parse_constraints(text: str, categories: list[str] = (), brands: list[str] = ()) -> Constraints:
+    """Filters and search text from a shopper's message; products are always in stock unless asked otherwise."""
+    lowered = text.lower()
+    f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
+    between = BETWEEN.search(text)
+    if between:
+        lo, hi = sorted((float(between.group(1)), float(between.group(2))))
+        f.min_price, f.max_price = lo, hi
+    else:
+        f.max_price = _first_number(MAX_PRICE, text)
+        f.min_price = _first_number(MIN_PRICE, text)
+    for word, colour in COLOURS.items():
+        if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
+            f.attributes["colour"] = colour
+            break
+    f.categories = [c for c in categories if c.lower() in lowered]
+    f.brands = [b for b in brands if b and re.search(rf"\b{re.escape(b.lower())}\b", lowered)]
+    occasion = next((o for w, o in OCCASIONS.items() if (w in lowered if w.isascii() else w in text)), None)
+    ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", lowered) if w.isascii() else w in text)),
+                   None)
+    query = _search_text(text)
+    language = "Chinese" if CJK.search(text) else "English"
+    return Constraints(f, query, occasion, ordinal, language)
+
+
+def refine(previous: Filters, text: str, shown_prices: list[float], categories=(), brands=()) -> Constraints:
+    """Constraints for a follow-up: previous filters, updated by what the new message says."""
+    new = parse_constraints(text, categories, brands)
+    merged = copy.deepcopy(previous)
+    if new.filters.max_price is not None or new.filters.min_price is not None:
+        merged.min_price, merged.max_price = new.filters.min_price, new.filters.max_price
+    elif CHEAPER.search(text) and shown_prices:
+        merged.max_price, merged.min_price = round(min(shown_prices) * 0.999, 2), None
+    elif PRICIER.search(text) and shown_prices:
+        merged.min_price, merged.max_price = round(max(shown_prices) * 1.001, 2), None
+    merged.attributes.update(new.filters.attributes)
+    merged.categories = new.filters.categories or merged.categories
+    merged.brands = new.filters.brands or merged.brands
+    if IN_STOCK.search(text):
+        merged.in_stock = True
+    new.filters = merged
+    return new
+
+
+def _first_number(patterns, text: str) -> float | None:
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def _search_text(text: str) -> str:
+    """Message without price phrases and filler; Chinese words mapped to English catalog terms."""
+    out = BETWEEN.sub(" ", text)
+    for p in MAX_PRICE + MIN_PRICE:
+        out = p.sub(" ", out)
+    if CJK.search(out):
+        terms = [en for zh, en in ZH_TERMS.items() if zh in out]
+        colours = [c for w, c in COLOURS.items() if not w.isascii() and w in out]
+        out = " ".join(colours[:1] + terms) + " " + CJK.sub(" ", out)
+    out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"
+                 r"i want|i need|i'd like|can you|recommend|suggest|something|in stock)\b", " ", out)
+    return " ".join(out.split())

@@ -1,0 +1,166 @@
+"""The conversation engine: one path for every message, whatever the front end.
+
+    assistant = Assistant.from_settings(Settings.load())
+    reply = assistant.ask("a red mug under £10", user_id="12347")            # role defaults to shopper
+    print([p["title"] for p in reply.products]); print("".join(reply.stream()))
+    reply = assistant.ask("revenue by segment last quarter", role="staff")    # staff insights
+
+message -> router -> handler (shopper | service | staff | chitchat) -> Reply (cards at once, text streamed).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+from assistant.artifacts import ShopIndex
+from assistant.chat.constraints import CJK
+from assistant.chat.reply import Reply
+from assistant.chat.router import Router
+from assistant.chat.service import ServiceHandler
+from assistant.chat.shopper import ShopperHandler
+from assistant.config import Settings
+from assistant.models.llm import LLMUnavailable
+from assistant.models.registry import create
+from assistant.prompts import render
+from assistant.recommend.ranker import Ranker
+from assistant.store import Store
+
+ROLES = ("shopper", "staff")
+OUT_OF_SCOPE = ("I can only help with our shop: finding products, delivery, returns, payment, warranty and your "
+                "orders. Could you ask me about one of those?")
+GREETING = ("Hi! I can help you find gifts and homeware, answer questions about delivery, returns, payment and "
+            "warranty, and check your orders. What are you looking for?")
+STAFF_ONLY = "Sorry, customer and segment figures are only available to shop staff."
+
+
+@dataclass
+class Turn:
+    message: str
+    user_id: str | None
+    role: str
+    conversation_id: str
+    memory: dict
+    intent: str = ""
+    strategy: str = "hybrid"
+    language: str = "English"
+    route: dict = field(default_factory=dict)
+
+
+class Services:
+    """What handlers share: indexes, ranker, LLM (with one-at-a-time generation), store."""
+
+    def __init__(self, settings: Settings, index: ShopIndex, llm=None):
+        self.settings = settings
+        self.index = index
+        self.ranker = Ranker(index)
+        self.store = Store(settings.state_db)
+        self.llm = llm
+        self.shop_name = index.manifest.get("shop", {}).get("name", "our shop")
+        self.currency = self.ranker.currency
+        self._generation = threading.Semaphore(1)
+
+    def llm_ready(self) -> bool:
+        return self.llm is not None and getattr(self.llm, "ready", lambda: True)()
+
+    def llm_stream(self, messages: list[dict]):
+        """Raw LLM pieces; raises LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
+        if not self.llm_ready():
+            return _raising(LLMUnavailable("LLM not loaded yet"))
+        return self._generate(messages)
+
+    def _generate(self, messages):
+        if not self._generation.acquire(timeout=self.settings.llm_queue_timeout_s):
+            raise LLMUnavailable("LLM busy with other customers")
+        try:
+            yield from self.llm.stream(messages)
+        finally:
+            self._generation.release()
+
+
+def _raising(error: Exception):
+    raise error
+    yield  # pragma: no cover  (makes this a generator)
+
+
+class Assistant:
+    def __init__(self, services: Services, router: Router):
+        self.s = services
+        self.router = router
+        self.shopper = ShopperHandler(services)
+        self.service = ServiceHandler(services)
+        self._staff = None
+        self.strategies = [x.strip() for x in services.settings.ab_strategies.split(",") if x.strip()]
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, llm: object | None | str = "auto") -> "Assistant":
+        """Open the built indexes; `llm="auto"` creates the configured backend (loaded lazily), None disables it."""
+        settings = settings or Settings.load()
+        index = ShopIndex.open(settings)
+        if llm == "auto":
+            llm = create("llm", settings.llm_backend, settings=settings)
+        services = Services(settings, index, llm)
+        return cls(services, Router(settings, llm=llm))
+
+    @property
+    def staff(self):
+        if self._staff is None:
+            from assistant.segments.insights import StaffHandler
+            self._staff = StaffHandler(self.s)
+        return self._staff
+
+    def strategy_for(self, conversation_id: str) -> str:
+        """A/B arm of a conversation: stable hash of its id over the configured strategies."""
+        digest = int(hashlib.sha256(conversation_id.encode()).hexdigest(), 16)
+        return self.strategies[digest % len(self.strategies)]
+
+    def ask(self, message: str, user_id: str | None = None, role: str = "shopper",
+            conversation_id: str | None = None) -> Reply:
+        """Answer one message; the Reply's products/rows are ready, its text comes from `reply.stream()`."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        start = time.perf_counter()
+        message = (message or "").strip()[:10_000]
+        user_id = str(user_id) if user_id not in (None, "") else None
+        conv = self.s.store.conversation(conversation_id, user_id, role)
+        memory = self.s.store.memory(conv)
+        route = self.router.route(message, has_products=bool(memory.get("shown")))
+        turn = Turn(message, user_id, role, conv, memory, route.intent, self.strategy_for(conv),
+                    "Chinese" if CJK.search(message) else "English", route.__dict__)
+        self.s.store.add_message(conv, "user", message, route.intent, turn.strategy)
+        reply = self._dispatch(turn)
+        reply.timings_ms = {"route_ms": route.ms, **reply.timings_ms, "facts_ms": _ms(start)}
+        reply._started = start
+        reply.strategy = reply.strategy or turn.strategy
+        memory["turns"] = (memory.get("turns", []) + [{"user": message[:300], "intent": route.intent}])[-6:]
+        self.s.store.save_memory(conv, memory)
+
+        def done(r: Reply) -> None:
+            r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
+        reply._on_done = done
+        reply.notes.append(f"routed by {route.source} ({route.confidence:.2f})")
+        return reply
+
+    def _dispatch(self, turn: Turn) -> Reply:
+        intent = turn.intent
+        if intent == "staff_insight" or turn.role == "staff":
+            if turn.role != "staff":
+                return Reply(turn.conversation_id, "staff_insight", turn.role, _fallback=STAFF_ONLY)
+            return self.staff.handle(turn)
+        if intent in ("product_search", "refine"):
+            return self.shopper.handle(turn)
+        if intent in ("order", "policy", "handoff"):
+            return self.service.handle(turn)
+        if intent == "chitchat":
+            reply = Reply(turn.conversation_id, "chitchat", turn.role, _fallback=GREETING,
+                          suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"])
+            reply._llm = self.s.llm_stream(render("chitchat", shop=self.s.shop_name, language=turn.language,
+                                                  message=turn.message[:300]))
+            return reply
+        return Reply(turn.conversation_id, "out_of_scope", turn.role, _fallback=OUT_OF_SCOPE,
+                     suggestions=["gift ideas under £10", "how much is delivery?"])
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

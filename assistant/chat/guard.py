@@ -1,0 +1,60 @@
+"""Guards between the LLM and the customer: PII redaction, product/price grounding, prompt leaks.
+
+    redact("mail me at a@b.com or 07700 900123")       # 'mail me at [email] or [phone]'
+    check = ground(text, candidates, catalog_titles, currency="GBP")
+    check.text, check.removed                           # sentences naming unknown products or wrong prices dropped
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+PHONE = re.compile(r"(?<![\w£$€.])(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,5}\)?[ -]?){2,4}\d{3,4}(?![\w.])")
+PRICE = re.compile(r"(?:£|\$|€|GBP\s?)\s?(\d+(?:[.,]\d{1,2})?)")
+SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+SYSTEM_LEAK = re.compile(r"never reveal|these instructions|system prompt|you are the (?:friendly )?(?:shopping|customer)",
+                         re.I)
+
+
+def _luhn(digits: str) -> bool:
+    total, parity = 0, len(digits) % 2
+    for i, ch in enumerate(digits):
+        d = int(ch)
+        if i % 2 == parity:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses, card numbers (Luhn-valid, 13-19 digits) and phone numbers."""
+    text = EMAIL.sub("[email]", text)
+    text = CARD.sub(lambda m: "[card]" if _luhn(re.sub(r"\D", "", m.group())) else m.group(), text)
+    return PHONE.sub(lambda m: "[phone]" if len(re.sub(r"\D", "", m.group())) >= 9 else m.group(), text)
+
+
+@dataclass
+class GroundCheck:
+    text: str
+    removed: list[str] = field(default_factory=list)
+
+
+def ground(text: str, candidates: list[dict], catalog_titles: set[str], catalog_ids: set[str]) -> GroundCheck:
+    """Drop every sentence that names a catalog product outside `candidates`, a product code that is not
+    a candidate, a price that is not a candidate's catalog price, or that leaks the system prompt."""
+    allowed_titles = {c["title"].lower() for c in candidates}
+    allowed_ids = {c["item_id"].lower() for c in candidates}
+    allowed_prices = {round(float(c["price"]), 2) for c in candidates}
+    other_titles = [t for t in (t.lower() for t in catalog_titles) if t not in allowed_titles and len(t) > 8]
+    kept, removed = [], []
+    for sentence in (s for s in SENTENCE.split(text) if s.strip()):
+        low = sentence.lower()
+        bad = any(t in low and not any(t in a for a in allowed_titles) for t in other_titles)
+        bad |= any(tok.lower() in catalog_ids and tok.lower() not in allowed_ids
+                   for tok in re.findall(r"\b[0-9]{4,6}[A-Za-z]{0,2}\b", sentence))
+        bad |= any(round(float(p.replace(",", ".")), 2) not in allowed_prices for p in PRICE.findall(sentence))
+        bad |= bool(SYSTEM_LEAK.search(sentence))
+        (removed if bad else kept).append(sentence.strip())
+    return GroundCheck(" ".join(kept), removed)

@@ -1,0 +1,34 @@
+"""Prompt templates live in prompts/<task>.md; this turns one into chat messages.
+
+    messages = render("shopper", question="a gift for my mum", products="1. ...")
+
+A template has a `## system` section and a `## user` section; `$name` placeholders are filled with
+string.Template (values are inserted as they are, never re-parsed as templates).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from string import Template
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+SECTION = re.compile(r"^## (system|user)\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str) -> dict[str, Template]:
+    path = PROMPTS / f"{name}.md"
+    text = path.read_text(encoding="utf-8")
+    parts = SECTION.split(text)
+    sections = {parts[i]: Template(parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)}
+    if set(sections) != {"system", "user"}:
+        raise ValueError(f"{path}: needs exactly a '## system' and a '## user' section")
+    return sections
+
+
+def render(name: str, **values) -> list[dict]:
+    """[system, user] messages for template `name`; a missing value raises KeyError."""
+    t = load(name)
+    return [{"role": "system", "content": t["system"].substitute(values)},
+            {"role": "user", "content": t["user"].substitute(values)}]
