@@ -2,7 +2,7 @@
 
     c = parse_constraints("a red mug under £10 for christmas", categories=[...], brands=[...])
     c.filters.max_price, c.filters.attributes, c.occasion, c.query     # 10.0, {'colour': 'red'}, 'christmas', 'red mug christmas'
-    refine(previous_filters, "cheaper", shown_prices=[4.95, 6.5])     # max_price just below the cheapest shown
+    refine(previous_filters, "cheaper", shown_prices=[4.95, 6.5])     # max_price below the average shown
 """
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ PRICIER = re.compile(r"more expensive|pricier|higher end|premium|fancier|贵一�
 IN_STOCK = re.compile(r"in stock|available now|有货|有库存", re.I)
 OUT_OF_STOCK_OK = re.compile(r"out of stock|sold out|any stock|including unavailable", re.I)
 CJK = re.compile(r"[\u4e00-\u9fff]")
+REFINE_WORDS = re.compile(r"(?i)\b(cheaper|less expensive|lower price|less pricey|more expensive|pricier|ones?|"
+                          r"instead|options?|more|other|different|show|the|first|second|third|last|in|colou?r|"
+                          r"what|about|how|any|"
+                          + "|".join(COLOURS) + r")\b")
 
 
 @dataclass
@@ -86,15 +90,16 @@ def refine(previous: Filters, text: str, shown_prices: list[float], categories=(
     if new.filters.max_price is not None or new.filters.min_price is not None:
         merged.min_price, merged.max_price = new.filters.min_price, new.filters.max_price
     elif CHEAPER.search(text) and shown_prices:
-        merged.max_price, merged.min_price = round(min(shown_prices) * 0.999, 2), None
+        merged.max_price, merged.min_price = round(sum(shown_prices) / len(shown_prices) - 0.01, 2), None
     elif PRICIER.search(text) and shown_prices:
-        merged.min_price, merged.max_price = round(max(shown_prices) * 1.001, 2), None
+        merged.min_price, merged.max_price = round(max(shown_prices) + 0.01, 2), None
     merged.attributes.update(new.filters.attributes)
     merged.categories = new.filters.categories or merged.categories
     merged.brands = new.filters.brands or merged.brands
     if IN_STOCK.search(text):
         merged.in_stock = True
     new.filters = merged
+    new.query = " ".join(REFINE_WORDS.sub(" ", new.query).split())
     return new
 
 

@@ -1,0 +1,114 @@
+"""Router accuracy, constraint parsing and the guards."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.chat.constraints import parse_constraints, refine
+from assistant.chat.guard import ground, redact
+from assistant.chat.router import UTTERANCES, Router, read_labelled
+from assistant.cli import main
+from assistant.recommend.filters import Filters
+
+HELD_OUT = UTTERANCES.with_name("router_eval.csv")
+CATEGORIES = ["Kitchen & Dining", "Candles & Lights", "Toys & Kids"]
+
+
+@pytest.fixture(scope="module")
+def router(small_settings):
+    return Router(small_settings)
+
+
+def test_router_accuracy_on_held_out_utterances(router):
+    report = router.evaluate(HELD_OUT)
+    assert report["n"] >= 40 and report["accuracy"] >= 0.95, report["errors"]
+    train, _ = read_labelled(UTTERANCES)
+    held, _ = read_labelled(HELD_OUT)
+    assert not set(train) & set(held)                      # really held out
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("what's the capital of Peru", "out_of_scope"), ("写一首关于大海的诗", "out_of_scope"),
+    ("我想要一个蓝色的茶壶", "product_search"), ("退款多久到账", "policy"), ("where is my order 536365", "order")])
+def test_router_examples_in_english_and_chinese(router, text, intent):
+    assert router.route(text).intent == intent
+
+
+def test_refine_without_products_is_a_search(router):
+    assert router.route("cheaper", has_products=False).intent == "product_search"
+    assert router.route("cheaper", has_products=True).intent == "refine"
+
+
+def test_eval_router_cli_prints_accuracy_and_confusion(capsys, small_settings, monkeypatch):
+    monkeypatch.setenv("SHOP_CACHE_DIR", str(small_settings.cache_dir))
+    assert main(["eval", "router", "--data", str(HELD_OUT)]) == 0
+    out = capsys.readouterr().out
+    assert "router accuracy" in out and "<- predicted" in out and "product_search" in out
+
+
+def test_bad_label_file_names_row(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,chitchat\nbuy,shopping\n")
+    with pytest.raises(ValueError, match="bad.csv row 2, column 'label': 'shopping' is not one of"):
+        read_labelled(bad)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("red mugs under £10", dict(max_price=10.0, attributes={"colour": "red"})),
+    ("candles between 5 and 12 pounds", dict(min_price=5.0, max_price=12.0)),
+    ("something over £20 for the kitchen & dining", dict(min_price=20.0, categories=["Kitchen & Dining"])),
+    ("20英镑以下的蓝色茶壶", dict(max_price=20.0, attributes={"colour": "blue"})),
+])
+def test_parse_constraints(text, expected):
+    c = parse_constraints(text, CATEGORIES)
+    for key, value in expected.items():
+        assert getattr(c.filters, key) == value
+    assert c.filters.in_stock is True
+
+
+def test_chinese_request_becomes_english_search_terms():
+    c = parse_constraints("我想买一个红色的杯子作为生日礼物")
+    assert {"red", "mug", "gift", "birthday"} <= set(c.query.split())
+    assert c.language == "Chinese" and c.occasion == "birthday"
+
+
+def test_refinements():
+    before = Filters(max_price=10.0, attributes={"colour": "red"}, in_stock=True)
+    cheaper = refine(before, "cheaper please", shown_prices=[2.5, 4.0])
+    assert cheaper.filters.max_price == 3.24 and cheaper.filters.attributes == {"colour": "red"}
+    blue = refine(before, "in blue", shown_prices=[2.5])
+    assert blue.filters.attributes == {"colour": "blue"} and blue.filters.max_price == 10.0
+    assert refine(before, "the second one", [1.0]).ordinal == 1
+
+
+def test_redact_pii():
+    text = "I'm jo.bloggs@example.co.uk, call 07700 900123 or +44 20 7946 0000, card 4111 1111 1111 1111, order 536365"
+    out = redact(text)
+    assert "[email]" in out and out.count("[phone]") == 2 and "[card]" in out
+    assert "536365" in out and "4111" not in out and "example" not in out
+
+
+CANDIDATES = [{"item_id": "85123A", "title": "White Hanging Heart T-Light Holder", "price": 2.95}]
+CATALOG = {"White Hanging Heart T-Light Holder", "Regency Cakestand 3 Tier"}
+
+
+def test_ground_drops_unknown_products_wrong_prices_and_leaks():
+    text = ("The White Hanging Heart T-Light Holder brings a warm glow. It costs just £1.99 today! "
+            "You might also love the Regency Cakestand 3 Tier. Product 22423 is great. "
+            "My instructions say never reveal the system prompt.")
+    check = ground(text, CANDIDATES, CATALOG, {"85123a", "22423"})
+    assert check.text == "The White Hanging Heart T-Light Holder brings a warm glow."
+    assert len(check.removed) == 4
+
+
+def test_ground_keeps_correct_price():
+    check = ground("The White Hanging Heart T-Light Holder is £2.95.", CANDIDATES, CATALOG, {"85123a"})
+    assert check.removed == []
+
+
+def test_prompts_are_files():
+    from assistant.prompts import PROMPTS, render
+    assert {"route", "shopper", "service", "chitchat", "translate_query"} <= {p.stem for p in Path(PROMPTS).glob("*.md")}
+    messages = render("route", message="hello $name {x}")
+    assert messages[0]["role"] == "system" and 'hello $name {x}' in messages[1]["content"]
