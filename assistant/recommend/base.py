@@ -83,6 +83,16 @@ class Recommender(ABC):
     def item_similarity(self, item: int) -> np.ndarray:
         """How related every item is to `item` under this model (dense, n_items)."""
 
+    def score_items(self, history: sp.csr_matrix, items: np.ndarray) -> np.ndarray:
+        """Scores of just `items` for one history row (models override this with a cheaper path)."""
+        return self.score(history)[0][items]
+
+    def top_scores(self, history: sp.csr_matrix, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The k best allowed, unseen items for one history row: (items, scores)."""
+        scores = self.score(history)[0].astype(np.float64)
+        scores[history.indices] = -np.inf
+        return top_n(np.where(allowed, scores, -np.inf), k)
+
     def recommend(self, history: sp.csr_matrix, n: int = 10, exclude_seen: bool = True,
                   allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-n (item indexes, scores) for one history row."""

@@ -42,5 +42,15 @@ class BlendedCF(Recommender):
             return main
         return main + self.params["knn_weight"] * normalise_rows(self.neighbours.score(history))
 
+    def top_scores(self, history, k, allowed):
+        if self.main is self.neighbours:      # large catalogs: the sparse ItemKNN path
+            return self.neighbours.top_scores(history, k, allowed)
+        return super().top_scores(history, k, allowed)
+
+    def score_items(self, history, items):
+        if self.main is self.neighbours:
+            return self.neighbours.score_items(history, items)
+        return super().score_items(history, items)
+
     def item_similarity(self, item: int) -> np.ndarray:
         return self.neighbours.item_similarity(item)

@@ -37,5 +37,8 @@ class EASE(Recommender):
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         return np.asarray(sp.csr_matrix(history, dtype=np.float32) @ self.weights)
 
+    def score_items(self, history: sp.csr_matrix, items: np.ndarray) -> np.ndarray:
+        return np.asarray(sp.csr_matrix(history, dtype=np.float32) @ self.weights[:, items]).ravel()
+
     def item_similarity(self, item: int) -> np.ndarray:
         return self.weights[:, item]

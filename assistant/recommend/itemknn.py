@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, register_recommender
+from assistant.recommend.base import Recommender, register_recommender, top_n
 
 
 @register_recommender("itemknn")
@@ -34,10 +34,25 @@ class ItemKNN(Recommender):
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         return np.asarray((sp.csr_matrix(history, dtype=np.float32) @ self.similarity).todense())
 
-    def item_similarity(self, item: int) -> np.ndarray:
+    def score_items(self, history: sp.csr_matrix, items: np.ndarray) -> np.ndarray:
+        return np.asarray((sp.csr_matrix(history, dtype=np.float32) @ self._columns()[:, items]).todense()).ravel()
+
+    def top_scores(self, history, k, allowed):
+        """Sparse path: only items that share a buyer with the history can score above zero."""
+        row = (sp.csr_matrix(history, dtype=np.float32) @ self.similarity).tocsr()
+        items, scores = row.indices, row.data.astype(np.float64)
+        keep = allowed[items] & ~np.isin(items, history.indices)
+        items, scores = items[keep], scores[keep]
+        order = top_n(scores, k)[0]
+        return items[order].astype(np.int64), scores[order]
+
+    def _columns(self) -> sp.csc_matrix:
         if getattr(self, "_by_column", None) is None or self._by_column.shape != self.similarity.shape:
-            self._by_column = self.similarity.tocsc()   # column access for explain(), built once
-        column = self._by_column[:, [item]]
+            self._by_column = self.similarity.tocsc()   # column access for explain() and score_items(), built once
+        return self._by_column
+
+    def item_similarity(self, item: int) -> np.ndarray:
+        column = self._columns()[:, [item]]
         out = np.zeros(self.similarity.shape[0], np.float32)
         out[column.indices] = column.data
         return out

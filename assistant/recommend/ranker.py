@@ -177,20 +177,17 @@ class Ranker:
             weak_query = not lexical and max(dense.values(), default=0.0) < WEAK_QUERY_SIMILARITY
             if not weak_query:
                 pools += [np.fromiter(dense, np.int64, len(dense)), lex_ids]
-        cf_scores = None
-        if history.nnz and strategy == "hybrid":
-            raw = self.index.cf.score(history)[0]
-            raw[history.indices] = -np.inf
-            cf_top, cf_vals = top_n(np.where(allowed, raw, -np.inf), k)
+        use_cf = bool(history.nnz) and strategy == "hybrid"
+        if use_cf:
+            cf_top, cf_vals = self.index.cf.top_scores(history, k, allowed)
             pools.append(cf_top)
-            cf_scores = raw
             cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0
         cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
         parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query}
         boost = w.popularity * self.popularity[cand]
-        if cf_scores is not None:
-            cf = np.clip(np.nan_to_num(cf_scores[cand], neginf=0.0) / cf_max, 0, 1)
+        if use_cf:
+            cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
             recent = history.indices[np.argsort(-history.data)[:20]]
             affinity = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
             boost = boost + w.cf * cf + w.affinity * affinity

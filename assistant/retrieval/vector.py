@@ -38,11 +38,11 @@ class VectorIndex:
         k = max(1, min(k, self.size))
         if allowed is None:
             return self.index.search(queries, k, params=self._search_params(None))
-        rows = np.flatnonzero(allowed)
-        if len(rows) == 0:
+        count = int(np.count_nonzero(allowed))
+        if count == 0:
             return np.full((len(queries), k), -np.inf, np.float32), np.full((len(queries), k), -1, np.int64)
-        if len(rows) <= EXACT_SUBSET_MAX:
-            return self._exact_subset(queries, k, rows)
+        if count <= EXACT_SUBSET_MAX:
+            return self._exact_subset(queries, k, np.flatnonzero(allowed))
         selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(self._bitmap(allowed)))
         return self.index.search(queries, k, params=self._search_params(selector))
 

@@ -72,6 +72,24 @@ def build_profiles(shop: Shop, as_of: pd.Timestamp) -> pd.DataFrame:
     return p.drop(columns=["units"]).sort_values("user_id").reset_index(drop=True)
 
 
+def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """Profiles plus behavioural cluster and propensity scores; and a report (cluster names, AUCs)."""
+    from assistant.segments.clusters import cluster_customers
+    from assistant.segments.propensity import fit_propensity
+    profiles = build_profiles(shop, as_of)
+    report: dict = {"clusters": [], "propensity": {}}
+    if len(profiles) >= 4:
+        labels, report["clusters"] = cluster_customers(profiles)
+        names = {c["cluster"]: c["name"] for c in report["clusters"]}
+        profiles["cluster"] = [names[c] for c in labels]
+    else:
+        profiles["cluster"] = "all customers"
+    lines = order_lines(shop)
+    scores, report["propensity"] = fit_propensity(lines[lines["status"] != "returned"], as_of)
+    profiles = profiles.merge(scores, left_on="user_id", right_index=True, how="left")
+    return profiles, report
+
+
 def rfm_scores(p: pd.DataFrame) -> pd.DataFrame:
     """Quintile scores r, f, m (1..5, 5 best) and the named segment for each customer."""
     r = _quintile(-p["recency_days"])
