@@ -7,6 +7,8 @@
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
+    python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
+    python -m assistant export-audience --segment "at risk" --out at-risk.csv
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
 from assistant.data.contracts import DataError
 
@@ -48,19 +51,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("eval", help="offline evaluation")
-    p.add_argument("what", choices=["recs", "router"])
+    p.add_argument("what", choices=["recs", "router", "insights"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="router: CSV with text,label")
+    p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
+                                             "assistant/segments/staff_questions.csv")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export-audience", help="segment audience (ids + recommended products) as CSV")
+    p.add_argument("--segment", required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--products", type=int, default=3)
 
     args = parser.parse_args(argv)
     settings = Settings.load()
     try:
         return COMMANDS[args.command](args, settings)
-    except DataError as e:
+    except (DataError, ValueError, IndexMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -84,7 +93,7 @@ def cmd_demo_data(args, settings) -> int:
 
 
 def cmd_build(args, settings) -> int:
-    from assistant.artifacts import IndexMismatch, verify_build
+    from assistant.artifacts import verify_build
     from assistant.build import build_indexes
     if args.if_stale:
         try:
@@ -138,6 +147,8 @@ def cmd_ask(args, settings) -> int:
 def cmd_eval(args, settings) -> int:
     if args.what == "router":
         return _eval_router(args, settings)
+    if args.what == "insights":
+        return _eval_insights(args, settings)
     if args.interactions is None:
         raise SystemExit("eval recs needs --interactions FILE")
     from assistant.recommend.evaluate import compare, load_interactions, split
@@ -175,5 +186,33 @@ def _eval_router(args, settings) -> int:
     return 0
 
 
+def _eval_insights(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.segments.nlq import STAFF_QUESTIONS, QuestionParser, parse_accuracy
+    from assistant.segments.semantic import Analytics
+    index = ShopIndex.open(settings)
+    analytics = Analytics(index.folder)
+    parser = QuestionParser({c: analytics.values(c) for c in ("segment", "cluster", "country", "category")},
+                            index.as_of)
+    report = parse_accuracy(parser, args.data or STAFF_QUESTIONS)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
+    for e in report["errors"]:
+        print(f"  wrong: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+    return 0
+
+
+def cmd_export_audience(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.engine import Services
+    from assistant.segments.insights import export_audience
+    n = export_audience(Services(settings, ShopIndex.open(settings)), args.segment, args.out, args.products)
+    print(f"exported {n} customer ids of segment {args.segment!r} with {args.products} products each -> {args.out}")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
-            "eval": cmd_eval, "ask": cmd_ask}
+            "eval": cmd_eval, "ask": cmd_ask,
+            "export-audience": cmd_export_audience}

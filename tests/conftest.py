@@ -55,3 +55,23 @@ def small_index(small_settings):
 def minilm():
     from assistant.models.registry import create
     return create("embedder", "minilm")
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory) -> Settings:
+    """The full Online Retail demo shop, imported and built into a temp folder (about a minute)."""
+    from assistant.build import build_indexes
+    from assistant.data.online_retail import import_online_retail
+    from assistant.data.shop import save_shop
+    base = tmp_path_factory.mktemp("demo")
+    save_shop(import_online_retail(RAW), base / "shop")
+    settings = Settings.load(data_dir=base / "shop", index_dir=base / "indexes", state_db=base / "assistant.db")
+    build_indexes(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_services(demo_settings):
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.engine import Services
+    return Services(demo_settings, ShopIndex.open(demo_settings), llm=None)

@@ -113,8 +113,11 @@ def _retention(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, 
     if q.group_by == "month":
         raise ValueError("retention is one figure per time range; split it by segment, cluster, country or category")
     start, end = pd.Timestamp(q.time.start), pd.Timestamp(q.time.end)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    whole_months = start.day == 1 and end.day == 1 and months > 0
+    prev_start = start - (pd.DateOffset(months=months) if whole_months else (end - start))   # previous quarter, month...
     previous = InsightQuery(q.metric, filters=q.filters, product=q.product,
-                            time=TimeRange(str((start - (end - start)).date()), q.time.start, "previous window"))
+                            time=TimeRange(str(prev_start.date()), q.time.start, "previous window"))
     clauses, params = _where(previous)
     pair = f", {dim} AS {q.group_by}" if dim else ""
     group = f" GROUP BY prev.{q.group_by}" if dim else ""
