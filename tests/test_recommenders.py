@@ -157,3 +157,13 @@ def test_fast_paths_agree_with_dense_scores():
         expected = dense.astype(float).copy()
         expected[history.indices] = -np.inf
         assert set(top) == set(np.argsort(-expected)[:3]) or np.allclose(np.sort(scores), np.sort(expected)[-3:])
+
+
+def test_blend_falls_back_to_itemknn_for_large_catalogs(tmp_path, monkeypatch):
+    from assistant.recommend.ease import EASE
+    monkeypatch.setattr(EASE, "max_items", 10)
+    model = create_recommender("hybrid", k=10).fit(two_tribes())
+    assert model.main is model.neighbours
+    model.save(tmp_path / "m.npz")
+    loaded = Recommender.load(tmp_path / "m.npz")
+    assert loaded.main is loaded.neighbours and loaded.main.name == "itemknn"

@@ -99,7 +99,7 @@ class Assistant:
         settings = settings or Settings.load()
         index = ShopIndex.open(settings)
         if llm == "auto":
-            llm = create("llm", settings.llm_backend, settings=settings)
+            llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
         return cls(services, Router(settings, llm=llm))
 

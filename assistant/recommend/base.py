@@ -154,10 +154,16 @@ class Recommender(ABC):
             elif f"{key}.shape" in z:
                 value = sp.csr_matrix((z[f"{key}.data"], z[f"{key}.indices"], z[f"{key}.indptr"]),
                                       shape=tuple(z[f"{key}.shape"]))
-            else:
+            elif key in z:
                 value = z[key]
+            else:
+                continue           # an optional part the saved model did not have
             setattr(model, field, value)
+        model.after_load()
         return model
+
+    def after_load(self) -> None:
+        """Rebuild anything derived from the saved state (default: nothing)."""
 
 
 def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,14 @@ from assistant.recommend.ease import EASE
 
 @register_recommender("hybrid")
 class BlendedCF(Recommender):
-    state_fields = ("main", "neighbours")
+    @property
+    def state_fields(self) -> tuple[str, ...]:
+        knn_only = getattr(self, "main", None) is not None and self.main is self.neighbours
+        return ("neighbours",) if knn_only else ("main", "neighbours")   # don't save ItemKNN twice
+
+    def after_load(self) -> None:
+        if getattr(self, "main", None) is None:
+            self.main = self.neighbours
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
                  half_life_days: float = 30.0, **params):

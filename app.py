@@ -1,0 +1,115 @@
+"""The shop's web app: shopper chat (products + service) and a staff tab. Thin: logic is in assistant/.
+
+    python app.py                      # http://127.0.0.1:7860 (SHOP_PORT / SHOP_HOST to change)
+    SHOP_LLM_BACKEND=none python app.py   # template answers only, no model load
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch is imported anywhere
+
+import gradio as gr  # noqa: E402
+
+from assistant.chat.engine import Assistant  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp  # noqa: E402
+
+CSS = """
+.cards {display: flex; flex-wrap: wrap; gap: 10px;}
+.card {border: 1px solid #ddd; border-radius: 8px; padding: 10px; width: 220px; background: #fafafa;}
+.card .title {font-weight: 600;} .card .price {font-size: 1.2em; color: #2a6f2a;}
+.card .meta {color: #666; font-size: 0.85em;} .card ul.why {padding-left: 16px; font-size: 0.85em; margin: 4px 0;}
+.chip {display: inline-block; border: 1px solid #bbb; border-radius: 12px; padding: 2px 8px; margin: 4px 4px 0 0;
+       font-size: 0.85em;}
+"""
+
+
+def build_ui(web: WebApp) -> gr.Blocks:
+    with gr.Blocks(title="Shop assistant") as demo:
+        status = gr.Markdown(web.status(), elem_id="status")
+        gr.Timer(2.0).tick(web.status, None, status, show_progress="hidden")
+        with gr.Tabs():
+            with gr.Tab("Shop", id="shop"):
+                with gr.Row():
+                    user = gr.Dropdown(web.customers(), value=ANONYMOUS, label="Signed in as", elem_id="user")
+                chat_state = gr.State(ChatState())
+                chatbot = gr.Chatbot(label="Assistant", elem_id="chatbot", height=420)
+                cards = gr.HTML(elem_id="cards")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask for gift ideas, delivery, returns or your orders...",
+                                     show_label=False, scale=5, elem_id="message")
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                    stop = gr.Button("Stop", scale=1, elem_id="stop")
+                with gr.Row():
+                    pick = gr.Dropdown([], label="Product", scale=3, elem_id="pick")
+                    cart = gr.Button("Add to cart", scale=1, elem_id="cart")
+                    note = gr.Markdown(elem_id="note")
+                gr.Examples(["gift ideas for a tea lover under £10", "what is your return policy?",
+                             "where is my order?", "我想买一个红色的杯子"], inputs=box)
+
+                def respond(message, history, user_choice, state):
+                    for h, c, s in web.chat(message, history, user_choice, state):
+                        yield h, c, s, gr.update(choices=web.cart_choices(s), value=None), ""
+
+                outputs = [chatbot, cards, chat_state, pick, box]
+                submit = box.submit(respond, [box, chatbot, user, chat_state], outputs, api_name=False)
+                click = send.click(respond, [box, chatbot, user, chat_state], outputs, api_name=False)
+                stop.click(None, None, None, cancels=[submit, click])
+                def rate(state: ChatState, data: gr.LikeData) -> str:
+                    index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+                    return web.feedback(state, int(index), "up" if data.liked else "down")
+
+                chatbot.like(rate, [chat_state], note, api_name=False)
+                cart.click(web.add_to_cart, [chat_state, pick], note, api_name=False)
+                user.change(lambda: ([], "", ChatState()), None, [chatbot, cards, chat_state], api_name=False)
+
+            with gr.Tab("Staff", id="staff"):
+                session = gr.State(StaffSession())
+                with gr.Row():
+                    password = gr.Textbox(type="password", label="Staff password", elem_id="password")
+                    sign_in = gr.Button("Sign in", elem_id="signin")
+                signed = gr.Markdown(elem_id="signed")
+                question = gr.Textbox(label="Ask about customers and segments",
+                                      placeholder="how many at-risk customers bought candles last quarter?",
+                                      elem_id="question")
+                ask = gr.Button("Ask", variant="primary", elem_id="ask")
+                narrative = gr.Markdown(elem_id="narrative")
+                chart = gr.HTML(elem_id="chart")
+                table = gr.JSON(label="Rows", elem_id="rows")
+                parsed = gr.JSON(label="What was computed (parsed query)", elem_id="parsed")
+                gr.Examples(["how many customers are in each segment", "revenue by segment last quarter",
+                             "which categories do at-risk customers buy", "top countries among champions",
+                             "churn risk of customers who bought candles"], inputs=question)
+                gr.Markdown("### Segment overview")
+                overview_btn = gr.Button("Refresh overview", elem_id="overview")
+                overview_charts = gr.HTML()
+                overview_table = gr.JSON(label="Segments")
+                sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False)
+                ask.click(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)
+                question.submit(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)
+                overview_btn.click(web.dashboard, [session], [overview_charts, overview_table], api_name=False)
+
+        # Scripting / load-test API (same engine, no UI state): /ask and /feedback
+        api_in = [gr.Textbox(visible=False), gr.Textbox(visible=False), gr.Textbox(visible=False)]
+        api_out = gr.JSON(visible=False)
+        gr.Button(visible=False).click(web.api_ask, api_in, api_out, api_name="ask")
+        fb_in = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False),
+                 gr.Textbox(visible=False)]
+        gr.Button(visible=False).click(web.api_feedback, fb_in, gr.JSON(visible=False), api_name="feedback")
+    return demo
+
+
+def main() -> None:
+    settings = Settings.load()
+    llm = None if settings.llm_backend == "none" else "auto"
+    web = WebApp(Assistant.from_settings(settings, llm=llm))
+    web.load_llm_in_background()
+    demo = build_ui(web)
+    demo.queue(default_concurrency_limit=int(os.environ.get("SHOP_CONCURRENCY", "8")))
+    demo.launch(server_name=os.environ.get("SHOP_HOST", "127.0.0.1"),
+                server_port=int(os.environ.get("SHOP_PORT", "7860")), css=CSS, footer_links=["api"])
+
+
+if __name__ == "__main__":
+    main()

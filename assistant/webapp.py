@@ -1,0 +1,209 @@
+"""What the Gradio app calls: event handlers and HTML rendering, with no Gradio inside (testable alone).
+
+    web = WebApp(assistant)
+    for history, cards, state in web.chat("red mugs", [], "12347", ChatState()): ...   # streams
+    web.feedback(state, index=1, kind="up")
+    web.staff_sign_in("staff-demo", StaffSession())  ->  (session, message)
+    web.insight("revenue by segment last quarter", session) -> (narrative, parsed, rows, chart_html)
+
+Roles are enforced here, on the server: staff handlers check the session's sign-in every call.
+"""
+from __future__ import annotations
+
+import hmac
+import html
+import threading
+import traceback
+from dataclasses import dataclass, field
+
+from assistant.chat.engine import Assistant
+from assistant.recommend.ranker import format_price
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass
+class ChatState:
+    conversation_id: str | None = None
+    user_id: str | None = None
+    replies: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # chat index -> (message id, strategy)
+    products: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class StaffSession:
+    signed_in: bool = False
+
+
+class WebApp:
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self.s = assistant.s
+        self.llm_state = "off" if self.s.llm is None else ("ready" if self.s.llm_ready() else "loading")
+
+    # ---------------------------------------------------------------- start-up
+    def load_llm_in_background(self) -> threading.Thread:
+        """Serve at once; the LLM loads behind (template answers until it is ready)."""
+        def load():
+            try:
+                self.s.llm.warm_up()
+                self.llm_state = "ready"
+            except Exception as e:  # missing package, broken cache: keep serving templates
+                self.llm_state = f"unavailable ({e})"
+        thread = threading.Thread(target=load, daemon=True)
+        if self.s.llm is not None and not self.s.llm_ready():
+            thread.start()
+        return thread
+
+    def status(self) -> str:
+        shop = self.s.shop_name
+        llm = {"ready": "LLM ready", "loading": "LLM loading... answers use templates until it is ready",
+               "off": "LLM off: template answers"}.get(self.llm_state, f"LLM {self.llm_state}: template answers")
+        return f"**{html.escape(shop)}** · {self.s.index.manifest['counts']['products']:,} products · {llm}"
+
+    def customers(self, n: int = 25) -> list[tuple[str, str]]:
+        """Sign-in choices: anonymous plus the demo customers with the most orders."""
+        p = self.s.index.profiles.sort_values(["frequency", "user_id"], ascending=[False, True]).head(n)
+        return [("Anonymous shopper", ANONYMOUS)] + [
+            (f"Customer {r.user_id} · {r.country} · {r.frequency} orders", str(r.user_id)) for r in p.itertuples()]
+
+    # ---------------------------------------------------------------- shopper chat
+    def chat(self, message: str, history: list[dict], user_choice: str, state: ChatState):
+        """Generator of (history, cards_html, state): product cards first, then the streamed text."""
+        user_id = None if user_choice in (None, "", ANONYMOUS) else user_choice
+        if state.user_id != user_id:
+            state = ChatState(user_id=user_id)
+        history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+        try:
+            reply = self.assistant.ask(message, user_id=user_id, conversation_id=state.conversation_id)
+        except Exception:
+            traceback.print_exc()
+            history[-1]["content"] = "Sorry, something went wrong on our side. Please try again."
+            yield history, "", state
+            return
+        state.conversation_id = reply.conversation_id
+        state.products = reply.products
+        cards = render_cards(reply)
+        yield history, cards, state
+        text = ""
+        try:
+            for piece in reply.stream():
+                text += piece
+                history[-1]["content"] = text
+                yield history, cards, state
+        except Exception:
+            traceback.print_exc()
+            history[-1]["content"] = text or "Sorry, I couldn't finish that answer. Please try again."
+        if reply.citations:
+            history[-1]["content"] += "\n\n*Sources: " + ", ".join(reply.citations) + "*"
+        state.replies[len(history) - 1] = (reply.message_id, reply.strategy)
+        yield history, cards, state
+
+    def feedback(self, state: ChatState, index: int, kind: str) -> str:
+        """Thumbs up/down on the assistant message at chat `index`, stored with its strategy."""
+        message_id, strategy = state.replies.get(index, (None, ""))
+        if state.conversation_id is None:
+            return "Nothing to rate yet."
+        self.s.store.add_feedback(state.conversation_id, message_id, kind, strategy=strategy)
+        return "Thanks for the feedback!"
+
+    def add_to_cart(self, state: ChatState, item_id: str | None) -> str:
+        if not item_id or not any(p["item_id"] == item_id for p in state.products):
+            return "Pick one of the products shown first."
+        message_id, strategy = state.replies[max(state.replies)] if state.replies else (None, "")
+        self.s.store.add_feedback(state.conversation_id, message_id, "add_to_cart", item_id, strategy)
+        title = next(p["title"] for p in state.products if p["item_id"] == item_id)
+        return f"Added {title} to your cart."
+
+    def cart_choices(self, state: ChatState) -> list[tuple[str, str]]:
+        return [(f"{p['title']} ({format_price(p['price'], p['currency'])})", p["item_id"]) for p in state.products]
+
+    # ---------------------------------------------------------------- scripting API
+    def api_ask(self, message: str, user_id: str, conversation_id: str) -> dict:
+        """One finished reply as a dict (the app's /ask endpoint, used by the load test)."""
+        reply = self.assistant.ask(message, user_id=user_id or None, conversation_id=conversation_id or None)
+        return reply.finish().to_dict()
+
+    def api_feedback(self, conversation_id: str, message_id: float | None, kind: str, item_id: str) -> dict:
+        mid = int(message_id) if message_id not in (None, "") else None
+        return {"id": self.s.store.add_feedback(conversation_id, mid, kind, item_id or "")}
+
+    # ---------------------------------------------------------------- staff
+    def staff_sign_in(self, password: str, session: StaffSession) -> tuple[StaffSession, str]:
+        ok = hmac.compare_digest((password or "").encode(), self.s.settings.staff_password.encode())
+        return StaffSession(signed_in=ok), ("Signed in as staff." if ok else "Wrong password.")
+
+    def insight(self, question: str, session: StaffSession):
+        """(narrative, parsed query, rows, chart html); refuses unless this session signed in as staff."""
+        if not session.signed_in:
+            return "Sign in as staff to ask about customers and segments.", {}, [], ""
+        try:
+            result = self.assistant.staff.answer(question)
+        except Exception as e:
+            traceback.print_exc()
+            return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, [], ""
+        notes = (" _" + "; ".join(result.notes) + "_") if result.notes else ""
+        return result.narrative + notes, result.query.to_dict(), result.rows, render_chart(result.chart, result.rows)
+
+    def dashboard(self, session: StaffSession) -> tuple[str, list[dict]]:
+        """Segment overview: sizes, value and churn risk per segment, and the monthly revenue trend."""
+        if not session.signed_in:
+            return "Sign in as staff to see the dashboard.", []
+        staff = self.assistant.staff
+        size = staff.answer("how many customers are in each segment")
+        revenue = staff.answer("revenue by segment")
+        risk = staff.answer("churn risk by segment")
+        trend = staff.answer("revenue by month")
+        by = {r["segment"]: {"segment": r["segment"], "customers": r["customers"]} for r in size.rows}
+        for rows, key in ((revenue.rows, "revenue"), (risk.rows, "churn_risk")):
+            for r in rows:
+                by.setdefault(r["segment"], {"segment": r["segment"]})[key] = r[key]
+        charts = (render_chart(size.chart, size.rows) + render_chart(revenue.chart, revenue.rows)
+                  + render_chart(trend.chart, trend.rows))
+        return charts, list(by.values())
+
+
+def render_cards(reply) -> str:
+    """Product cards (catalog facts + why-this evidence), order facts and citations, as HTML."""
+    parts = []
+    for p in reply.products:
+        why = "".join(f"<li>{html.escape(e['text'])}</li>" for e in p["evidence"][:4])
+        stock = f"{p['stock']} in stock" if p["stock"] > 0 else "out of stock"
+        parts.append(
+            f"<div class='card' data-item='{html.escape(p['item_id'])}'><div class='title'>{html.escape(p['title'])}</div>"
+            f"<div class='price'>{format_price(p['price'], p['currency'])}</div>"
+            f"<div class='meta'>{html.escape(p['category'])} · {stock} · #{html.escape(p['item_id'])}</div>"
+            f"<ul class='why'>{why}</ul></div>")
+    for o in reply.orders:
+        parts.append(f"<div class='card order'><div class='title'>Order {html.escape(o['order_id'])}</div>"
+                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · £{o['total']:.2f}</div>"
+                     f"<div class='meta'>{'returnable until ' + o['return_deadline'] if o['returnable'] else 'not returnable'}"
+                     "</div></div>")
+    if reply.ticket_id:
+        parts.append(f"<div class='card ticket'>Ticket #{reply.ticket_id} opened for our team</div>")
+    if not parts:
+        return ""
+    suggestions = "".join(f"<span class='chip'>{html.escape(s)}</span>" for s in reply.suggestions)
+    return f"<div class='cards'>{''.join(parts)}</div><div class='chips'>{suggestions}</div>"
+
+
+def render_chart(chart: dict | None, rows: list[dict]) -> str:
+    """A small inline-SVG horizontal bar chart of chart['y'] by chart['x']; suppressed rows are skipped."""
+    if not chart:
+        return ""
+    points = [(str(r[chart["x"]]), float(r[chart["y"]])) for r in rows if r.get(chart["y"]) is not None][:20]
+    if not points:
+        return ""
+    width, bar_h, label_w = 560, 22, 170
+    top = max(v for _, v in points) or 1.0
+    rows_svg = []
+    for i, (label, value) in enumerate(points):
+        y = 28 + i * (bar_h + 6)
+        w = max(1.0, (width - label_w - 90) * value / top)
+        rows_svg.append(f"<text x='0' y='{y + 15}' font-size='12'>{html.escape(label[:26])}</text>"
+                        f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_h}' fill='#4f7cac'/>"
+                        f"<text x='{label_w + w + 6:.1f}' y='{y + 15}' font-size='12'>{value:,.4g}</text>")
+    height = 36 + len(points) * (bar_h + 6)
+    return (f"<svg class='chart' role='img' aria-label='{html.escape(chart['title'])}' width='{width}' "
+            f"height='{height}'><text x='0' y='16' font-weight='bold' font-size='13'>"
+            f"{html.escape(chart['title'])}</text>{''.join(rows_svg)}</svg>")
