@@ -76,7 +76,7 @@ def build_ui(web: WebApp) -> gr.Blocks:
                 ask = gr.Button("Ask", variant="primary", elem_id="ask")
                 narrative = gr.Markdown(elem_id="narrative")
                 chart = gr.HTML(elem_id="chart")
-                table = gr.JSON(label="Rows", elem_id="rows")
+                table = gr.Dataframe(label="Rows", elem_id="rows", interactive=False)
                 parsed = gr.JSON(label="What was computed (parsed query)", elem_id="parsed")
                 gr.Examples(["how many customers are in each segment", "revenue by segment last quarter",
                              "which categories do at-risk customers buy", "top countries among champions",
@@ -84,7 +84,7 @@ def build_ui(web: WebApp) -> gr.Blocks:
                 gr.Markdown("### Segment overview")
                 overview_btn = gr.Button("Refresh overview", elem_id="overview")
                 overview_charts = gr.HTML()
-                overview_table = gr.JSON(label="Segments")
+                overview_table = gr.Dataframe(label="Segments", interactive=False)
                 sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False)
                 ask.click(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)
                 question.submit(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)

@@ -16,6 +16,8 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from assistant.chat.engine import Assistant
 from assistant.recommend.ranker import format_price
 
@@ -136,19 +138,20 @@ class WebApp:
     def insight(self, question: str, session: StaffSession):
         """(narrative, parsed query, rows, chart html); refuses unless this session signed in as staff."""
         if not session.signed_in:
-            return "Sign in as staff to ask about customers and segments.", {}, [], ""
+            return "Sign in as staff to ask about customers and segments.", {}, pd.DataFrame(), ""
         try:
             result = self.assistant.staff.answer(question)
         except Exception as e:
             traceback.print_exc()
-            return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, [], ""
+            return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, pd.DataFrame(), ""
         notes = (" _" + "; ".join(result.notes) + "_") if result.notes else ""
-        return result.narrative + notes, result.query.to_dict(), result.rows, render_chart(result.chart, result.rows)
+        return (result.narrative + notes, result.query.to_dict(), pd.DataFrame(result.rows),
+                render_chart(result.chart, result.rows))
 
-    def dashboard(self, session: StaffSession) -> tuple[str, list[dict]]:
+    def dashboard(self, session: StaffSession) -> tuple[str, pd.DataFrame]:
         """Segment overview: sizes, value and churn risk per segment, and the monthly revenue trend."""
         if not session.signed_in:
-            return "Sign in as staff to see the dashboard.", []
+            return "Sign in as staff to see the dashboard.", pd.DataFrame()
         staff = self.assistant.staff
         size = staff.answer("how many customers are in each segment")
         revenue = staff.answer("revenue by segment")
@@ -160,7 +163,7 @@ class WebApp:
                 by.setdefault(r["segment"], {"segment": r["segment"]})[key] = r[key]
         charts = (render_chart(size.chart, size.rows) + render_chart(revenue.chart, revenue.rows)
                   + render_chart(trend.chart, trend.rows))
-        return charts, list(by.values())
+        return charts, pd.DataFrame(list(by.values()))
 
 
 def render_cards(reply) -> str:
@@ -200,9 +203,10 @@ def render_chart(chart: dict | None, rows: list[dict]) -> str:
     for i, (label, value) in enumerate(points):
         y = 28 + i * (bar_h + 6)
         w = max(1.0, (width - label_w - 90) * value / top)
+        shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
         rows_svg.append(f"<text x='0' y='{y + 15}' font-size='12'>{html.escape(label[:26])}</text>"
                         f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_h}' fill='#4f7cac'/>"
-                        f"<text x='{label_w + w + 6:.1f}' y='{y + 15}' font-size='12'>{value:,.4g}</text>")
+                        f"<text x='{label_w + w + 6:.1f}' y='{y + 15}' font-size='12'>{shown}</text>")
     height = 36 + len(points) * (bar_h + 6)
     return (f"<svg class='chart' role='img' aria-label='{html.escape(chart['title'])}' width='{width}' "
             f"height='{height}'><text x='0' y='16' font-weight='bold' font-size='13'>"

@@ -235,7 +235,7 @@ class Ranker:
         item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
         evidence = []
         if query:
-            words = set(tokenize(f"{title} {category} {item_id}")) & set(tokenize(query))
+            words = {w for w in set(tokenize(f"{title} {category} {item_id}")) & set(tokenize(query)) if len(w) > 1}
             if item_id.lower() in words:
                 evidence.append(Evidence("query_match", f"product code {item_id}"))
             elif words:

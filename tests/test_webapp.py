@@ -1,0 +1,67 @@
+"""The app's handlers without a browser: streaming order, feedback, cart, staff sign-in enforced server-side."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from assistant.chat.engine import Assistant, Services
+from assistant.chat.router import Router
+from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp, render_chart
+
+
+@pytest.fixture(scope="module")
+def web(small_index, small_settings):
+    return WebApp(Assistant(Services(small_settings, small_index, llm=None), Router(small_settings)))
+
+
+def test_chat_shows_cards_before_text_and_records_the_reply(web):
+    steps = [copy.deepcopy(step) for step in web.chat("heart t-light holder", [], ANONYMOUS, ChatState())]
+    first_history, first_cards, _ = steps[0]
+    assert "class='card'" in first_cards and first_history[-1]["content"] == ""   # cards first, text after
+    history, cards, state = steps[-1]
+    assert history[-1]["role"] == "assistant" and history[-1]["content"].startswith("Here are")
+    assert state.conversation_id and state.replies[len(history) - 1][0] is not None
+    assert len(web.cart_choices(state)) == len(state.products) > 0
+
+
+def test_feedback_and_cart_are_logged_with_strategy(web):
+    *_, (history, _, state) = web.chat("christmas decoration", [], ANONYMOUS, ChatState())
+    assert web.feedback(state, len(history) - 1, "up") == "Thanks for the feedback!"
+    item = state.products[0]["item_id"]
+    assert web.add_to_cart(state, item).startswith("Added ")
+    assert web.add_to_cart(state, "not-shown") == "Pick one of the products shown first."
+    rows = web.s.store.rows("feedback", "conversation_id=?", (state.conversation_id,))
+    assert [r["kind"] for r in rows] == ["up", "add_to_cart"] and rows[1]["item_id"] == item
+    assert all(r["strategy"] == "hybrid" and r["message_id"] for r in rows)
+
+
+def test_switching_customer_starts_a_new_conversation(web):
+    *_, (_, _, state) = web.chat("red mug", [], ANONYMOUS, ChatState())
+    customer = web.customers()[1][1]
+    *_, (_, _, new_state) = web.chat("where is my order?", [], customer, state)
+    assert new_state.conversation_id != state.conversation_id and new_state.user_id == customer
+
+
+def test_staff_features_need_sign_in_on_the_server(web):
+    narrative, parsed, rows, chart = web.insight("how many customers are in each segment", StaffSession())
+    assert len(rows) == 0 and "Sign in as staff" in narrative
+    session, message = web.staff_sign_in("wrong", StaffSession())
+    assert not session.signed_in and message == "Wrong password."
+    session, _ = web.staff_sign_in(web.s.settings.staff_password, StaffSession())
+    narrative, parsed, rows, chart = web.insight("how many customers are in each segment", session)
+    assert len(rows) and parsed["group_by"] == "segment" and "<svg" in chart
+    charts, overview = web.dashboard(session)
+    assert "<svg" in charts and len(overview) and {"segment", "customers", "revenue"} <= set(overview.columns)
+
+
+def test_status_and_api(web):
+    assert "products" in web.status() and "template" in web.status()
+    reply = web.api_ask("what is your return policy?", "", "")
+    assert reply["intent"] == "policy" and reply["citations"]
+    assert web.api_feedback(reply["conversation_id"], reply["message_id"], "down", "")["id"] > 0
+
+
+def test_render_chart_skips_suppressed_rows():
+    svg = render_chart({"x": "g", "y": "v", "title": "v by g"}, [{"g": "a", "v": 2.0}, {"g": "b", "v": None}])
+    assert svg.count("<rect") == 1 and "v by g" in svg
