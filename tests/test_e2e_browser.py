@@ -17,6 +17,7 @@ from assistant.config import ROOT
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
                                 reason="Debian chromium not installed (make test installs it)")
+STATE_DB: list[str] = []      # the running app's SQLite file, for tests that check what it stored
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -30,8 +31,10 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(small_index, small_settings, tmp_path_factory):
     port = free_port()
+    state_db = str(tmp_path_factory.mktemp("e2e") / "state.db")
+    STATE_DB[:] = [state_db]
     env = {**os.environ, "SHOP_DATA_DIR": str(small_settings.data_dir), "SHOP_INDEX_DIR": str(small_settings.index_dir),
-           "SHOP_STATE_DB": str(tmp_path_factory.mktemp("e2e") / "state.db"), "SHOP_LLM_BACKEND": "none",
+           "SHOP_STATE_DB": state_db, "SHOP_LLM_BACKEND": "none",
            "SHOP_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     log = open(tmp_path_factory.mktemp("e2e-log") / "app.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
