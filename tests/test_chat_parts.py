@@ -112,3 +112,13 @@ def test_prompts_are_files():
     assert {"route", "shopper", "service", "chitchat", "translate_query"} <= {p.stem for p in Path(PROMPTS).glob("*.md")}
     messages = render("route", message="hello $name {x}")
     assert messages[0]["role"] == "system" and 'hello $name {x}' in messages[1]["content"]
+
+
+def test_ground_allows_prices_and_products_the_evidence_gives():
+    candidate = {**CANDIDATES[0], "evidence": [
+        {"kind": "constraint", "text": "fits: under £10.00, in stock", "related": ""},
+        {"kind": "bought_with", "text": "often bought with Regency Cakestand 3 Tier, which you bought",
+         "related": "Regency Cakestand 3 Tier"}]}
+    text = "1. White Hanging Heart T-Light Holder fits your £10.00 limit. 2. It goes with the Regency Cakestand 3 Tier."
+    check = ground(text, [candidate], CATALOG, {"85123a"})
+    assert check.removed == [] and check.text.startswith("White Hanging") and "2." not in check.text

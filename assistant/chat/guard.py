@@ -14,6 +14,7 @@ CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 PHONE = re.compile(r"(?<![\w£$€.])(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,5}\)?[ -]?){2,4}\d{3,4}(?![\w.])")
 PRICE = re.compile(r"(?:£|\$|€|GBP\s?)\s?(\d+(?:[.,]\d{1,2})?)")
 SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+LIST_MARK = re.compile(r"[-*•]|\d{1,2}[.)]")
 SYSTEM_LEAK = re.compile(r"never reveal|these instructions|system prompt|you are the (?:friendly )?(?:shopping|customer)",
                          re.I)
 
@@ -42,14 +43,18 @@ class GroundCheck:
 
 
 def ground(text: str, candidates: list[dict], catalog_titles: set[str], catalog_ids: set[str]) -> GroundCheck:
-    """Drop every sentence that names a catalog product outside `candidates`, a product code that is not
-    a candidate, a price that is not a candidate's catalog price, or that leaks the system prompt."""
+    """Drop every sentence that names a catalog product outside `candidates` (or the products their
+    evidence refers to, e.g. what the customer bought), a product code that is not a candidate, a price
+    that is not a candidate's catalog price, or that leaks the system prompt."""
     allowed_titles = {c["title"].lower() for c in candidates}
+    allowed_titles |= {e["related"].lower() for c in candidates for e in c.get("evidence", []) if e.get("related")}
     allowed_ids = {c["item_id"].lower() for c in candidates}
     allowed_prices = {round(float(c["price"]), 2) for c in candidates}
+    allowed_prices |= {round(float(p.replace(",", ".")), 2) for c in candidates for e in c.get("evidence", [])
+                       for p in PRICE.findall(e["text"])}        # e.g. the customer's own limit "under £10.00"
     other_titles = [t for t in (t.lower() for t in catalog_titles) if t not in allowed_titles and len(t) > 8]
     kept, removed = [], []
-    for sentence in (s for s in SENTENCE.split(text) if s.strip()):
+    for sentence in (s for s in SENTENCE.split(text) if s.strip() and not LIST_MARK.fullmatch(s.strip())):
         low = sentence.lower()
         bad = any(t in low and not any(t in a for a in allowed_titles) for t in other_titles)
         bad |= any(tok.lower() in catalog_ids and tok.lower() not in allowed_ids

@@ -15,6 +15,7 @@ from assistant.recommend.filters import Filters
 from assistant.recommend.ranker import format_price
 
 SIMILAR = ("more like", "similar", "like that", "像", "类似")
+PROMPT_PRODUCTS = 3     # the LLM explains the top 3 (short prompt: first token in ~3 s on 2 cores)
 
 
 class ShopperHandler:
@@ -61,9 +62,9 @@ class ShopperHandler:
             return reply
         reply._lead = self._lead(c, result, products)
         reply._fallback = " ".join(self._because(p) for p in products[:3])
-        lines = "\n".join(f"{i}. {p['title']}: " + "; ".join(e["text"] for e in p["evidence"][:3] or
+        lines = "\n".join(f"{i}. {p['title']}: " + "; ".join(e["text"] for e in p["evidence"][:2] or
                                                               [{"text": p["category"]}])
-                          for i, p in enumerate(products, 1))
+                          for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
         messages = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
                           products=lines)
         reply._llm = self.s.llm_stream(messages)

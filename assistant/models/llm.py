@@ -65,7 +65,12 @@ class LocalLLM(LLM):
     _loaded: tuple | None = None  # (model, tokenizer), shared by all instances in a process
 
     def warm_up(self) -> None:
+        """Load the weights and run one tiny generation, so the first customer doesn't pay one-time costs."""
+        loaded = LocalLLM._loaded is not None
         self._model()
+        if not loaded:
+            self.complete([{"role": "system", "content": "Reply with one word."},
+                           {"role": "user", "content": "Hi"}], max_new_tokens=2)
 
     def ready(self) -> bool:
         return LocalLLM._loaded is not None

@@ -34,6 +34,7 @@ WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-
 class Evidence:
     kind: str      # query_match | constraint | bought_with | similar_to | segment | bestseller | trending | new | stock
     text: str
+    related: str = ""   # title of another product the reason refers to (e.g. the one the customer bought)
 
 
 @dataclass
@@ -248,7 +249,8 @@ class Ranker:
                 evidence.append(Evidence("constraint", "fits: " + ", ".join(fits)))
         if parts["cf"].get(i, 0) > 0:
             for j, _ in self.index.cf.explain(history, i, n=1):
-                evidence.append(Evidence("bought_with", f"often bought with {c.titles[j]}, which you bought"))
+                evidence.append(Evidence("bought_with", f"often bought with {c.titles[j]}, which you bought",
+                                         related=str(c.titles[j])))
         if self.buyers[i] == 0:
             evidence.append(Evidence("new", "new in: no purchases yet"))
             if parts["affinity"].get(i, 0) > 0.5:
