@@ -97,6 +97,7 @@ def build_ui(web: WebApp) -> gr.Blocks:
         fb_in = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Textbox(visible=False),
                  gr.Textbox(visible=False)]
         gr.Button(visible=False).click(web.api_feedback, fb_in, gr.JSON(visible=False), api_name="feedback")
+        gr.Button(visible=False).click(lambda: web.llm_state, None, gr.Textbox(visible=False), api_name="llm_state")
     return demo
 
 
