@@ -15,7 +15,7 @@ from pathlib import Path
 from assistant.chat.reply import Reply
 from assistant.segments.nlq import QuestionParser
 from assistant.segments.privacy import add_laplace_noise, suppress_small_groups
-from assistant.segments.semantic import Analytics, InsightQuery
+from assistant.segments.semantic import Analytics, InsightQuery, compile_query
 
 METRIC_LABELS = {"customers": "customers", "revenue": "revenue", "orders": "orders", "aov": "average order value",
                  "frequency": "orders per customer", "units": "units sold", "churn_rate": "churn rate",
@@ -58,7 +58,6 @@ class StaffHandler:
             rows = self.analytics.run(q)
         except ValueError as e:
             return Insight(q, [], f"I can't compute that: {e}.")
-        from assistant.segments.semantic import compile_query
         sql = compile_query(q)[0]
         rows, hidden = suppress_small_groups(rows, self.s.settings.k_anonymity)
         if noise_epsilon:
