@@ -1,6 +1,6 @@
 """Matrix factorisation with implicit ALS (Hu, Koren & Volinsky 2008) from the `implicit` package.
 
-    als = create_recommender("als", factors=64, regularization=0.05, alpha=10.0, iterations=20).fit(matrix)
+    als = create_recommender("als", factors=128, regularization=0.1, alpha=5.0, iterations=30).fit(matrix)
 
 Histories of users unseen at fit time get factors from one least-squares step against the
 item factors, so anonymous sessions can be scored too.
@@ -17,8 +17,8 @@ from assistant.recommend.base import Recommender, register_recommender
 class ALS(Recommender):
     state_fields = ("item_factors",)
 
-    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 10.0,
-                 iterations: int = 20, seed: int = 0, **params):
+    def __init__(self, factors: int = 128, regularization: float = 0.1, alpha: float = 5.0,
+                 iterations: int = 30, seed: int = 0, **params):
         super().__init__(factors=factors, regularization=regularization, alpha=alpha,
                          iterations=iterations, seed=seed, **params)
 

@@ -1,6 +1,6 @@
 """Item-item collaborative filtering: cosine similarity of item purchase vectors, top-k neighbours.
 
-    knn = create_recommender("itemknn", k=100, shrink=10.0).fit(matrix)
+    knn = create_recommender("itemknn", k=300, shrink=0.0).fit(matrix)
     knn.similar_items(i)            # "bought together" neighbours
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from assistant.recommend.base import Recommender, register_recommender, top_n
 class ItemKNN(Recommender):
     state_fields = ("similarity",)
 
-    def __init__(self, k: int = 100, shrink: float = 10.0, **params):
+    def __init__(self, k: int = 300, shrink: float = 0.0, **params):
         super().__init__(k=k, shrink=shrink, **params)
 
     def fit(self, matrix: sp.csr_matrix) -> "ItemKNN":
