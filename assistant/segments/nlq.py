@@ -10,8 +10,10 @@ Never produces SQL: only metric/dimension names from the semantic layer and valu
 """
 from __future__ import annotations
 
+import csv
 import difflib
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -188,13 +190,12 @@ class QuestionParser:
         return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 
-STAFF_QUESTIONS = __import__("pathlib").Path(__file__).with_name("staff_questions.csv")
+STAFF_QUESTIONS = Path(__file__).with_name("staff_questions.csv")
 
 
 def parse_accuracy(parser: QuestionParser, path=STAFF_QUESTIONS) -> dict:
     """Share of questions whose metric, dimension, filters, product and time label all parse as expected.
     CSV columns: question, metric, group_by, filters ('segment=at risk;country=France'), product, time."""
-    import csv
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     errors = []
