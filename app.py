@@ -105,6 +105,7 @@ def main() -> None:
     settings = Settings.load()
     llm = None if settings.llm_backend == "none" else "auto"
     web = WebApp(Assistant.from_settings(settings, llm=llm))
+    web.warm_up()
     web.load_llm_in_background()
     demo = build_ui(web)
     demo.queue(default_concurrency_limit=int(os.environ.get("SHOP_CONCURRENCY", "8")))

@@ -57,6 +57,12 @@ class WebApp:
             thread.start()
         return thread
 
+    def warm_up(self) -> None:
+        """Load the query embedder and the staff analytics now, not on the first customer's message."""
+        self.s.index.embedder.query("warm up")
+        self.s.index.kb.search("returns", k=1)
+        self.assistant.staff.parser.parse("customers by segment")
+
     def status(self) -> str:
         shop = self.s.shop_name
         llm = {"ready": "LLM ready", "loading": "LLM loading... answers use templates until it is ready",

@@ -37,6 +37,7 @@ class ServiceHandler:
                                  "I'm not sure our policies cover that, so I've asked a colleague to answer")
         best = hits[0]
         reply = Reply(turn.conversation_id, "policy", turn.role, citations=[h["citation"] for h in hits])
+        reply._lead = f"From our policy, {best['title']} - {best['section']}:"    # shown at once
         reply._fallback = f"{_first_sentences(best['text'], 2)} [{best['citation']}]"
         sections = "\n\n".join(f"[{h['citation']}] {h['section']}:\n{h['text'][:900]}" for h in hits)
         reply._llm = self.s.llm_stream(render("service", shop=self.s.shop_name, language=turn.language,
