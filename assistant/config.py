@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +45,6 @@ class Settings:
     # privacy and access
     k_anonymity: int = 10
     staff_password: str = "staff-demo"
-
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, **overrides) -> "Settings":

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from assistant.recommend.base import Interactions, Recommender, create_recommender, top_n
+from assistant.recommend.base import Recommender, create_recommender, top_n
 from assistant.recommend.evaluate import compare, prepare, split
 
 

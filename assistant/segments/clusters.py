@@ -35,14 +35,14 @@ def cluster_customers(profiles: pd.DataFrame, k_range=range(3, 9), seed: int = 0
     x = feature_matrix(profiles)
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(x), size=min(sample, len(x)), replace=False)
-    best_k, best_score, best_model = None, -1.0, None
+    best_score, best_model = -1.0, None
     for k in k_range:
         if k >= len(x):
             break
         model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
         score = silhouette_score(x[idx], model.labels_[idx]) if len(set(model.labels_[idx])) > 1 else -1
         if score > best_score:
-            best_k, best_score, best_model = k, score, model
+            best_score, best_model = score, model
     labels = best_model.labels_ if best_model is not None else np.zeros(len(x), int)
     return labels, describe_clusters(profiles, labels, best_score)
 
