@@ -93,3 +93,18 @@ def test_similar_products(ranker, small_index):
     item = small_index.products["item_id"].iloc[0]
     similar = ranker.similar(item, n=3)
     assert len(similar) == 3 and item not in similar
+
+
+def test_new_items_reach_buyers_through_content_neighbours(ranker, small_index):
+    import numpy as np
+    user = a_buyer(ranker)
+    history = ranker._history(user, ())
+    allowed = np.ones(ranker.catalog.size, bool)
+    allowed[history.indices] = False
+    new_items = ranker.buyers == 0
+    assert new_items.any()
+    neighbours = ranker._content_neighbours(history, allowed & new_items, n=5)
+    assert len(neighbours) == 5 and new_items[neighbours].all()
+    cand, scores, parts = ranker._score("", None, history, allowed & new_items, "hybrid")
+    assert set(neighbours) <= set(cand.tolist())                 # unbought products are in the pool
+    assert all(parts["affinity"][i] > 0 for i in neighbours)     # scored by similarity to what the user bought

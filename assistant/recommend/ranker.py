@@ -183,6 +183,7 @@ class Ranker:
             cf_top, cf_vals = self.index.cf.top_scores(history, k, allowed)
             pools.append(cf_top)
             cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0
+            pools.append(self._content_neighbours(history, allowed))   # cold-start items reach buyers here
         cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
         parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query}
@@ -204,6 +205,14 @@ class Ranker:
         else:
             scores = boost
         return cand, scores, parts
+
+    def _content_neighbours(self, history: sp.csr_matrix, allowed: np.ndarray, n: int = 50) -> np.ndarray:
+        """Products closest in meaning to the customer's recent purchases, whether or not anyone bought them."""
+        recent = history.indices[np.argsort(-history.data)[:20]]
+        profile = self.index.vectors[recent].mean(axis=0)
+        profile /= max(float(np.linalg.norm(profile)), 1e-9)
+        _, ids = self.index.vector_index.search(profile, n, allowed)
+        return ids[0][ids[0] >= 0]
 
     def _popular(self, allowed: np.ndarray, n: int) -> np.ndarray:
         """The n most popular allowed products (looks at the head of the popularity order first)."""
