@@ -74,11 +74,11 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
-        counts = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        counts, embedder = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts,
-            "models": {"embedder": create("embedder", settings.embedder).describe(),
+            "models": {"embedder": embedder.describe(),
                        "cf": settings.cf_model, "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
@@ -99,7 +99,8 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
 
 
 def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
-                product_vectors: np.ndarray | None) -> dict:
+                product_vectors: np.ndarray | None) -> tuple[dict, object]:
+    """Write every artifact into `out`; returns (counts, the embedder used)."""
     (out / "tables").mkdir()
     for name in TABLE_FILES:
         shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
@@ -135,4 +136,4 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
             "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),
             "cf_users": int(data.matrix.shape[0]), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}
+            "profiles": len(profiles)}, embedder

@@ -126,6 +126,7 @@ def cmd_check(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     from assistant.chat.engine import Assistant
+    from assistant.recommend.ranker import format_price
     assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
@@ -135,7 +136,7 @@ def cmd_ask(args, settings) -> int:
         return 0
     for p in reply.products:
         why = "; ".join(e["text"] for e in p["evidence"][:2])
-        print(f"  [{p['item_id']}] {p['title']} - £{p['price']:.2f} - {p['stock']} in stock - {why}")
+        print(f"  [{p['item_id']}] {p['title']} - {format_price(p['price'], p['currency'])} - {p['stock']} in stock - {why}")
     for row in reply.rows[:20]:
         print("  " + " | ".join(f"{k}={v}" for k, v in row.items()))
     for piece in reply.stream():

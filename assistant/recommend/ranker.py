@@ -74,8 +74,7 @@ class Ranker:
         self.index = index
         self.weights = weights or RankWeights()
         self.catalog = CatalogArrays(index.products)
-        self.products = index.products
-        self.currency = str(self.products["currency"].iloc[0]) if len(self.products) else "GBP"
+        self.currency = str(self.catalog.currency[0]) if self.catalog.size else "GBP"
         events = index.table("events")
         purchases = events[events["event"] == "purchase"]
         half_life = getattr(index.cf, "history_half_life_days", None)
@@ -190,7 +189,7 @@ class Ranker:
         boost = w.popularity * self.popularity[cand]
         if use_cf:
             cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
-            recent = history.indices[np.argsort(-history.data)[:20]]
+            recent = _recent_items(history)
             affinity = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
             boost = boost + w.cf * cf + w.affinity * affinity
             parts["cf"] = dict(zip(cand.tolist(), cf.tolist()))
@@ -208,8 +207,7 @@ class Ranker:
 
     def _content_neighbours(self, history: sp.csr_matrix, allowed: np.ndarray, n: int = 50) -> np.ndarray:
         """Products closest in meaning to the customer's recent purchases, whether or not anyone bought them."""
-        recent = history.indices[np.argsort(-history.data)[:20]]
-        profile = self.index.vectors[recent].mean(axis=0)
+        profile = self.index.vectors[_recent_items(history)].mean(axis=0)
         profile /= max(float(np.linalg.norm(profile)), 1e-9)
         _, ids = self.index.vector_index.search(profile, n, allowed)
         return ids[0][ids[0] >= 0]
@@ -282,6 +280,11 @@ class Ranker:
 
 def format_price(price: float, currency: str) -> str:
     return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{price:.2f}"
+
+
+def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:
+    """The n most recent (highest recency weight) items of a history row."""
+    return history.indices[np.argsort(-history.data)[:n]]
 
 
 def _ms(start: float) -> float:
