@@ -13,7 +13,6 @@ from assistant.models.registry import available, create
 def test_registry_lists_backends_and_rejects_unknown():
     assert {"local", "openai"} <= set(available("llm"))
     assert {"minilm", "e5"} <= set(available("embedder"))
-    assert {"flat", "ivf"} <= set(available("vector_index"))
     with pytest.raises(ValueError, match="unknown llm backend 'gpt9'; available"):
         create("llm", "gpt9")
 

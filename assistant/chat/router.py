@@ -25,9 +25,9 @@ from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.config import Settings
 from assistant.models.registry import create
 from assistant.prompts import render
+from assistant.resources import UTTERANCES
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
-UTTERANCES = Path(__file__).with_name("utterances.csv")
 
 
 @dataclass
