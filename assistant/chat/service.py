@@ -41,8 +41,9 @@ class ServiceHandler:
         reply._lead = f"From our policy, {best['title']} - {best['section']}:"    # shown at once
         reply._fallback = f"{_first_sentences(best['text'], 2)} [{best['citation']}]"
         sections = "\n\n".join(f"[{h['citation']}] {h['section']}:\n{h['text'][:900]}" for h in hits)
-        reply._llm = self.s.llm_stream(render("service", shop=self.s.shop_name, language=turn.language,
-                                              sections=sections, question=turn.message[:500]))
+        messages = render("service", shop=self.s.shop_name, language=turn.language, sections=sections,
+                          question=turn.message[:500])
+        reply._llm = self.s.llm_stream(messages, purpose="service")
         reply._check = lambda s: "" if SYSTEM_LEAK.search(s) else s
         reply.suggestions = ["talk to a person", "how do refunds work?"]
         return reply

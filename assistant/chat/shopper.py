@@ -67,7 +67,7 @@ class ShopperHandler:
                           for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
         messages = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
                           products=lines)
-        reply._llm = self.s.llm_stream(messages)
+        reply._llm = self.s.llm_stream(messages, purpose="shopper")
         reply._check = lambda sentence: ground(sentence, products, self.titles, self.ids).text
         return reply
 
