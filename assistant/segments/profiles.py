@@ -36,47 +36,85 @@ def order_lines(shop: Shop) -> pd.DataFrame:
 
 
 def build_profiles(shop: Shop, as_of: pd.Timestamp) -> pd.DataFrame:
-    lines = order_lines(shop)
+    agg, spend = profile_aggregates(order_lines(shop), as_of)
+    return finish_profiles(agg, spend, shop.customers, as_of)
+
+
+def profile_aggregates(lines: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The group-bys over order lines (the part that grows with the log; assistant/spark/ does the same in Spark).
+
+    agg:   one row per buying customer (index user_id, sorted): first_order, last_order, frequency, monetary
+           (unrounded), units, distinct_items, returned_units, orders_last_90d, orders_prev_90d
+    spend: one row per (user_id, category) with amount > 0 or = 0 bought: user_id, category, amount
+    """
     bought = lines[lines["status"] != "returned"]
     returned = lines[lines["status"] == "returned"]
     g = bought.groupby("user_id")
-    p = pd.DataFrame({
+    agg = pd.DataFrame({
         "first_order": g["order_date"].min(),
         "last_order": g["order_date"].max(),
         "frequency": g["order_id"].nunique(),
-        "monetary": g["amount"].sum().round(2),
+        "monetary": g["amount"].sum(),
         "units": g["quantity"].sum(),
         "distinct_items": g["item_id"].nunique(),
     })
+    agg["returned_units"] = returned.groupby("user_id")["quantity"].sum().reindex(agg.index).fillna(0)
+    start_recent, start_before = recent_windows(as_of)
+    recent = bought[bought["order_date"] >= start_recent].groupby("user_id")["order_id"].nunique()
+    before = bought[(bought["order_date"] < start_recent)
+                    & (bought["order_date"] >= start_before)].groupby("user_id")["order_id"].nunique()
+    agg["orders_last_90d"] = recent.reindex(agg.index).fillna(0).astype(int)
+    agg["orders_prev_90d"] = before.reindex(agg.index).fillna(0).astype(int)
+    spend = bought.groupby(["user_id", "category"])["amount"].sum().reset_index()
+    return agg, spend
+
+
+def recent_windows(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Starts of the last-90-days and previous-90-days windows that `trend` compares."""
+    return as_of - pd.Timedelta(days=90), as_of - pd.Timedelta(days=180)
+
+
+def finish_profiles(agg: pd.DataFrame, spend: pd.DataFrame, customers: pd.DataFrame,
+                    as_of: pd.Timestamp) -> pd.DataFrame:
+    """Profiles from the aggregates of `profile_aggregates` (or its Spark twin): days, ratios, RFM, segment."""
+    agg = agg.sort_index()
+    p = agg[["first_order", "last_order", "frequency", "monetary", "units", "distinct_items"]].copy()
+    for col in ("first_order", "last_order"):
+        p[col] = p[col].astype("datetime64[us]")   # one unit whichever engine read the log
+    p["monetary"] = p["monetary"].round(2)
     p["recency_days"] = (as_of - p["last_order"]).dt.days
     p["tenure_days"] = (as_of - p["first_order"]).dt.days
     p["avg_basket"] = (p["monetary"] / p["frequency"]).round(2)
-    p["return_rate"] = (returned.groupby("user_id")["quantity"].sum().reindex(p.index).fillna(0)
-                        / p["units"]).clip(upper=1).round(4)
-    spend = bought.pivot_table(index="user_id", columns="category", values="amount", aggfunc="sum", fill_value=0)
+    p["return_rate"] = (agg["returned_units"] / p["units"]).clip(upper=1).round(4)
+    spend = spend.pivot_table(index="user_id", columns="category", values="amount", aggfunc="sum", fill_value=0)
     share = spend.div(spend.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
     p["top_category"] = share.idxmax(axis=1).reindex(p.index)
     p["top_categories"] = share.apply(lambda r: ", ".join(r[r > 0].sort_values(ascending=False).index[:3]),
                                       axis=1).reindex(p.index)
-    recent = bought[bought["order_date"] >= as_of - pd.Timedelta(days=90)].groupby("user_id")["order_id"].nunique()
-    before = bought[(bought["order_date"] < as_of - pd.Timedelta(days=90))
-                    & (bought["order_date"] >= as_of - pd.Timedelta(days=180))].groupby("user_id")["order_id"].nunique()
-    p["orders_last_90d"] = recent.reindex(p.index).fillna(0).astype(int)
-    p["orders_prev_90d"] = before.reindex(p.index).fillna(0).astype(int)
+    p["orders_last_90d"] = agg["orders_last_90d"].astype(int)
+    p["orders_prev_90d"] = agg["orders_prev_90d"].astype(int)
     p["trend"] = np.select([p["orders_last_90d"] > p["orders_prev_90d"],
                             p["orders_last_90d"] < p["orders_prev_90d"]], ["growing", "declining"], "steady")
     p = p.join(rfm_scores(p))
     p = p.reset_index().rename(columns={"index": "user_id"})
-    country = shop.customers.set_index("user_id")["country"]
+    country = customers.set_index("user_id")["country"]
     p.insert(1, "country", p["user_id"].map(country).fillna(""))
     return p.drop(columns=["units"]).sort_values("user_id").reset_index(drop=True)
 
 
 def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
     """Profiles plus behavioural cluster and propensity scores; and a report (cluster names, AUCs)."""
+    from assistant.segments.propensity import FramePurchases
+    lines = order_lines(shop)
+    return segment_profiles(build_profiles(shop, as_of), FramePurchases(lines[lines["status"] != "returned"]),
+                            as_of)
+
+
+def segment_profiles(profiles: pd.DataFrame, purchases, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """Add the cluster and propensity columns to `profiles`; `purchases` answers propensity's aggregate
+    questions (segments/propensity.py FramePurchases, or assistant/spark/ SparkPurchases)."""
     from assistant.segments.clusters import cluster_customers
-    from assistant.segments.propensity import fit_propensity
-    profiles = build_profiles(shop, as_of)
+    from assistant.segments.propensity import fit_propensity_on
     report: dict = {"clusters": [], "propensity": {}}
     if len(profiles) >= 4:
         labels, report["clusters"] = cluster_customers(profiles)
@@ -84,8 +122,7 @@ def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]
         profiles["cluster"] = [names[c] for c in labels]
     else:
         profiles["cluster"] = "all customers"
-    lines = order_lines(shop)
-    scores, report["propensity"] = fit_propensity(lines[lines["status"] != "returned"], as_of)
+    scores, report["propensity"] = fit_propensity_on(purchases, as_of)
     profiles = profiles.merge(scores, left_on="user_id", right_index=True, how="left")
     return profiles, report
 

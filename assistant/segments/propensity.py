@@ -1,6 +1,7 @@
 """Propensity models with a split in time: churn risk and high-value probability, with test AUC.
 
     scores, report = fit_propensity(shop_lines, as_of, horizon_days=90)
+    scores, report = fit_propensity_on(FramePurchases(shop_lines), as_of)   # or assistant/spark SparkPurchases
     report  # {'churn': {'auc': 0.78, 'train_cutoff': '2011-06-13', 'test_cutoff': '2011-09-11', ...}, 'high_value': ...}
 
 Features are computed from purchases before a cutoff; labels from the `horizon_days` after it.
@@ -18,38 +19,71 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 
-def features_at(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """Per-customer features from purchase lines (user_id, order_id, order_date, amount) before `cutoff`."""
-    past = lines[lines["order_date"] < cutoff]
-    g = past.groupby("user_id")
+class FramePurchases:
+    """The two aggregate questions propensity asks of the purchase lines, answered with pandas.
+    (assistant/spark/segments.py SparkPurchases answers the same questions with Spark.)"""
+
+    def __init__(self, lines: pd.DataFrame):
+        self.lines = lines   # user_id, order_id, order_date, amount
+
+    def aggregates(self, cutoff: pd.Timestamp) -> pd.DataFrame:
+        """Per customer, from lines before `cutoff` (index user_id): first, last, frequency, monetary, recent_90."""
+        past = self.lines[self.lines["order_date"] < cutoff]
+        g = past.groupby("user_id")
+        recent = past[past["order_date"] >= cutoff - RECENT].groupby("user_id")["order_id"].nunique()
+        return pd.DataFrame({"first": g["order_date"].min(), "last": g["order_date"].max(),
+                             "frequency": g["order_id"].nunique(), "monetary": g["amount"].sum(),
+                             "recent_90": recent})
+
+    def spend(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+        """Spend per customer with start <= order_date < end."""
+        window = self.lines[(self.lines["order_date"] >= start) & (self.lines["order_date"] < end)]
+        return window.groupby("user_id")["amount"].sum()
+
+
+RECENT = pd.Timedelta(days=90)
+
+
+def features_from(agg: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Model features from `aggregates(cutoff)`."""
     f = pd.DataFrame({
-        "recency": (cutoff - g["order_date"].max()).dt.days,
-        "frequency": g["order_id"].nunique(),
-        "monetary": g["amount"].sum(),
-        "tenure": (cutoff - g["order_date"].min()).dt.days,
-        "recent_90": past[past["order_date"] >= cutoff - pd.Timedelta(days=90)].groupby("user_id")["order_id"].nunique(),
-    }).fillna(0)
+        "recency": (cutoff - agg["last"].astype("datetime64[ns]")).dt.days,
+        "frequency": agg["frequency"],
+        "monetary": agg["monetary"],
+        "tenure": (cutoff - agg["first"].astype("datetime64[ns]")).dt.days,
+        "recent_90": agg["recent_90"].astype(float),
+    }).sort_index().fillna(0)
     f["log_monetary"] = np.log1p(f["monetary"].clip(lower=0))
     f["log_frequency"] = np.log1p(f["frequency"])
     return f[["recency", "log_frequency", "log_monetary", "tenure", "recent_90"]]
 
 
+def features_at(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Per-customer features from purchase lines (user_id, order_id, order_date, amount) before `cutoff`."""
+    return features_from(FramePurchases(lines).aggregates(cutoff), cutoff)
+
+
 def labels_after(lines: pd.DataFrame, cutoff: pd.Timestamp, horizon: pd.Timedelta) -> pd.Series:
-    window = lines[(lines["order_date"] >= cutoff) & (lines["order_date"] < cutoff + horizon)]
-    return window.groupby("user_id")["amount"].sum()
+    return FramePurchases(lines).spend(cutoff, cutoff + horizon)
 
 
 def fit_propensity(lines: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90) -> tuple[pd.DataFrame, dict]:
     """Churn-risk and high-value probabilities per customer (as of `as_of`) and the test-set AUCs."""
+    return fit_propensity_on(FramePurchases(lines), as_of, horizon_days)
+
+
+def fit_propensity_on(purchases, as_of: pd.Timestamp, horizon_days: int = 90) -> tuple[pd.DataFrame, dict]:
+    """fit_propensity over any object with FramePurchases' `aggregates` and `spend`."""
     horizon = pd.Timedelta(days=horizon_days)
     train_cut, test_cut = as_of - 2 * horizon, as_of - horizon
-    x_train, x_test = features_at(lines, train_cut), features_at(lines, test_cut)
-    spend_train = labels_after(lines, train_cut, horizon).reindex(x_train.index).fillna(0)
-    spend_test = labels_after(lines, test_cut, horizon).reindex(x_test.index).fillna(0)
+    x_train = features_from(purchases.aggregates(train_cut), train_cut)
+    x_test = features_from(purchases.aggregates(test_cut), test_cut)
+    spend_train = purchases.spend(train_cut, train_cut + horizon).reindex(x_train.index).fillna(0)
+    spend_test = purchases.spend(test_cut, test_cut + horizon).reindex(x_test.index).fillna(0)
     threshold = float(spend_train[spend_train > 0].quantile(0.8)) if (spend_train > 0).any() else 0.0
     targets = {"churn": (spend_train <= 0, spend_test <= 0),
                "high_value": (spend_train >= max(threshold, 1e-9), spend_test >= max(threshold, 1e-9))}
-    now = features_at(lines, as_of)
+    now = features_from(purchases.aggregates(as_of), as_of)
     scores = pd.DataFrame(index=now.index)
     report = {}
     for name, (y_train, y_test) in targets.items():
