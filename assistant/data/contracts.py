@@ -111,7 +111,12 @@ def find_table_file(folder: Path, name: str) -> Path | None:
 
 def read_table(path: Path, table: Table) -> pd.DataFrame:
     """Read and validate one table file; returns typed columns in contract order."""
-    raw = _read_raw(path)
+    return typed_table(_read_raw(path), table, path.name)
+
+
+def typed_table(raw: pd.DataFrame, table: Table, file: str) -> pd.DataFrame:
+    """Validate raw cells (text, or Parquet values with missing ones as "") of the file named `file`."""
+    path = Path(file)
     if raw.empty and table.must_have_rows:
         raise DataError(path.name, "has a header but no rows; at least one is needed")
     missing = [c.name for c in table.columns if c.required and c.name not in raw.columns]

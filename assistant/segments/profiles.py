@@ -86,10 +86,13 @@ def finish_profiles(agg: pd.DataFrame, spend: pd.DataFrame, customers: pd.DataFr
     p["tenure_days"] = (as_of - p["first_order"]).dt.days
     p["avg_basket"] = (p["monetary"] / p["frequency"]).round(2)
     p["return_rate"] = (agg["returned_units"] / p["units"]).clip(upper=1).round(4)
-    spend = spend.pivot_table(index="user_id", columns="category", values="amount", aggfunc="sum", fill_value=0)
+    # spend to 1e-6 so the order of float additions (pandas vs Spark) cannot break or make a tie;
+    # ties go to the category first by name
+    spend = spend.assign(amount=spend["amount"].round(6)).pivot_table(
+        index="user_id", columns="category", values="amount", aggfunc="sum", fill_value=0)
     share = spend.div(spend.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
     p["top_category"] = share.idxmax(axis=1).reindex(p.index)
-    p["top_categories"] = share.apply(lambda r: ", ".join(r[r > 0].sort_values(ascending=False).index[:3]),
+    p["top_categories"] = share.apply(lambda r: ", ".join(r[r > 0].sort_values(ascending=False, kind="stable").index[:3]),
                                       axis=1).reindex(p.index)
     p["orders_last_90d"] = agg["orders_last_90d"].astype(int)
     p["orders_prev_90d"] = agg["orders_prev_90d"].astype(int)
