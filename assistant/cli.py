@@ -35,9 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo-data", help="import the bundled Online Retail data into data/demo-shop if missing")
 
     p = sub.add_parser("build", help="validate a shop folder and build indexes/")
-    p.add_argument("--data", type=Path, default=None, help="shop folder (default: settings.data_dir)")
+    p.add_argument("--data", default=None, help="shop folder (default: settings.data_dir); with --engine spark "
+                                                "any path Spark reads, e.g. s3a://bucket/shop or hdfs:///shop")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--if-stale", action="store_true", help="skip when indexes/current matches the data")
+    p.add_argument("--engine", choices=["pandas", "spark"], default="pandas",
+                   help="spark: big tables, profiles and ALS with Spark (assistant/spark/)")
+    p.add_argument("--master", default=None, help="Spark master (default: settings.spark_master, local[2])")
 
     p = sub.add_parser("check", help="validate a shop folder without building")
     p.add_argument("path", type=Path)
@@ -98,12 +102,12 @@ def cmd_build(args, settings) -> int:
     if args.if_stale:
         try:
             _, manifest = verify_build(settings)
-            if args.data is None or args.data.resolve() == Path(manifest["data_dir"]).resolve():
+            if args.data is None or Path(args.data).resolve() == Path(manifest["data_dir"]).resolve():
                 print(f"indexes up to date (data hash {manifest['data_hash'][:16]}); skipping build")
                 return 0
         except IndexMismatch as e:
             print(f"rebuilding: {e}")
-    manifest = build_indexes(settings, args.data, progress=not args.quiet)
+    manifest = build_indexes(settings, args.data, progress=not args.quiet, engine=args.engine, master=args.master)
     counts = ", ".join(f"{k}={v}" for k, v in manifest["counts"].items())
     print(f"built indexes in {manifest['build_seconds']} s: {counts}")
     print(f"data hash {manifest['data_hash'][:16]}  content hash {manifest['content_hash'][:16]}")

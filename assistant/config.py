@@ -31,6 +31,8 @@ class Settings:
     embedder: str = "minilm"                            # minilm | e5 (multilingual)
     llm_backend: str = "llama_cpp"                      # llama_cpp | transformers (alias local) | openai | none
     llm_base_url: str = "http://127.0.0.1:8080/v1"      # for llm_backend=openai (`serve-llm`, vLLM, Ollama...)
+    llm_base_urls: str = ""                             # several servers, comma-separated: least busy first
+    llm_server_cooldown_s: float = 10.0                 # an unreachable server is skipped this long
     llm_model: str = "qwen2.5-coder-1.5b-instruct"
     llm_timeout_s: float = 60.0                         # one generation's deadline; a server silent this long is down
     llm_max_new_tokens: int = 160
@@ -45,6 +47,12 @@ class Settings:
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+
+    # the Spark build (`build --engine spark`; assistant/spark/)
+    spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
+    spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
+    spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
+    spark_als_regularization: float = 0.01              # MLlib scales it by each user's/item's count
 
     # privacy and access
     k_anonymity: int = 10

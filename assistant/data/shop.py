@@ -34,6 +34,11 @@ class Shop:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
+    def latest_time(self) -> pd.Timestamp | None:
+        """Newest event timestamp or order date, or None for an empty log (spark/tables.SparkShop has it too)."""
+        latest = [t.max() for t in (self.events["timestamp"], self.orders["order_date"]) if len(t)]
+        return max(latest) if latest else None
+
 
 def load_shop(folder: Path) -> Shop:
     """Validate and load every table of `folder`; raises DataError on the first problem."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assistant.segments.profiles import recent_windows
+from assistant.segments.profiles import finish_profiles, recent_windows, segment_profiles
 from assistant.segments.propensity import RECENT
 
 
@@ -88,3 +88,11 @@ class SparkPurchases:
         window = self.orders.where((F.col("order_date") >= ts(start)) & (F.col("order_date") < ts(end)))
         out = window.groupBy("user_id").agg(F.sum("amount").alias("amount")).toPandas()
         return out.set_index("user_id")["amount"].sort_index()
+
+
+def build_segments_spark(shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """segments/profiles.build_segments for a SparkShop: (profiles, report)."""
+    lines = order_lines(shop)
+    agg, spend = profile_aggregates(lines, as_of)
+    profiles = finish_profiles(agg, spend, shop.customers, as_of)
+    return segment_profiles(profiles, SparkPurchases(lines), as_of)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import warnings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ def spark_session(master: str = "local[2]", driver_memory: str = "4g", shuffle_p
         from pyspark.sql import SparkSession
     except ImportError as e:
         raise SparkUnavailable("the Spark build needs pyspark: pip install -e . (pinned in pyproject.toml)") from e
+    # pyspark 4.x warns on every pandas conversion under pandas 3; the conversions used here are plain columns
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -41,6 +44,7 @@ def spark_session(master: str = "local[2]", driver_memory: str = "4g", shuffle_p
              .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.local.dir", tempfile.gettempdir())
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")

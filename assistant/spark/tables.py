@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 BIG_TABLES = ("events", "orders", "order_items")
 SMALL_TABLES = ("products", "customers")
+assert set(BIG_TABLES) | set(SMALL_TABLES) == set(TABLE_FILES)
 SPARK_TYPES = {"str": "string", "json": "string", "float": "double", "int": "bigint", "datetime": "timestamp_ntz"}
 
 
@@ -214,4 +215,18 @@ def _kb_and_meta(spark, folder: str) -> tuple[dict[str, str], dict[str, str]]:
     return kb, {k: str(v) for k, v in tomllib.loads(text).items()}
 
 
-assert set(BIG_TABLES) | set(SMALL_TABLES) == set(TABLE_FILES)
+
+def spark_data_hash(spark, folder: str | Path) -> str:
+    """data/shop.data_hash for a local folder; for remote storage, sha256 over file names, sizes and times."""
+    import hashlib
+    from assistant.data.shop import data_hash
+    if not is_remote(str(folder)):
+        return data_hash(Path(folder))
+    jvm = spark.sparkContext._jvm
+    root = jvm.org.apache.hadoop.fs.Path(str(folder))
+    files = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).listFiles(root, True)
+    listing = []
+    while files.hasNext():
+        f = files.next()
+        listing.append(f"{f.getPath().toString()}\0{f.getLen()}\0{f.getModificationTime()}")
+    return hashlib.sha256("\n".join(sorted(listing)).encode()).hexdigest()
