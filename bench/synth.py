@@ -39,7 +39,10 @@ NOUNS = {
 }
 
 
-def synthetic_shop(products: int, events: int, users: int, seed: int = 0) -> tuple[Shop, np.ndarray | None]:
+def synthetic_shop(products: int, events: int, users: int, seed: int = 0, part: int | None = None,
+                   vectors: bool = True) -> tuple[Shop, np.ndarray | None]:
+    """`part` k > 0: the same catalog, users and tastes, a different slice of the log (order ids "O<k>-..."),
+    for writing a big log in chunks (bench/scale_build.py); `vectors=False` skips the product vectors."""
     rng = np.random.default_rng(seed)
     categories = list(NOUNS)
     cat = rng.integers(0, len(categories), products)
@@ -58,6 +61,8 @@ def synthetic_shop(products: int, events: int, users: int, seed: int = 0) -> tup
     user_ids = np.array([f"U{u:07d}" for u in range(users)], dtype=object)
     taste = rng.integers(0, len(categories), (users, 2))
     by_cat = [np.flatnonzero(cat == c) for c in range(len(categories))]
+    if part:
+        rng = np.random.default_rng([seed, part])
     ev_user = rng.integers(0, users, events)
     ev_cat = taste[ev_user, rng.integers(0, 2, events)]
     ranks = np.minimum((rng.pareto(1.2, events) * 3).astype(np.int64), products)   # Zipf-like within category
@@ -75,7 +80,8 @@ def synthetic_shop(products: int, events: int, users: int, seed: int = 0) -> tup
                               "signup_date": start})
     buys = ev[ev["event"] == "purchase"]
     order_key = buys["user_id"] + buys["timestamp"].dt.strftime("-%Y%m%d")
-    order_ids = "O" + pd.Series(pd.factorize(order_key)[0], index=buys.index).astype(str).str.zfill(8)
+    order_ids = (f"O{part}-" if part else "O") + pd.Series(pd.factorize(order_key)[0],
+                                                            index=buys.index).astype(str).str.zfill(8)
     orders = (buys.assign(order_id=order_ids).groupby("order_id")
               .agg(user_id=("user_id", "first"), order_date=("timestamp", "min")).reset_index())
     orders["status"] = "delivered"
@@ -90,7 +96,7 @@ def synthetic_shop(products: int, events: int, users: int, seed: int = 0) -> tup
                                                 "delivered_date", "country"]], order_items,
                 kb={"returns.md": "# Returns\n\n## Return window\nReturn within 30 days of delivery.\n"},
                 meta={"as_of": "2025-01-01", "name": "synthetic shop"})
-    return shop, _vectors(stems, rng)
+    return shop, (_vectors(stems, rng) if vectors else None)
 
 
 def _vectors(stems: list[str], rng) -> np.ndarray:

@@ -6,8 +6,8 @@ like the one `implicit` trains.
 
 The (user, item) pairs are binary, as recommend/base.Interactions makes them. MLlib's confidence is
 1 + alpha x r, the same as the fold-in of recommend/als.py; MLlib scales the regularisation by each user's
-(item's) number of ratings, so `spark_als_regularization` (Settings) is its own knob, chosen so the two
-builds rank equally well on the demo (tests/test_spark_build.py checks NDCG@10 within 5%).
+(item's) number of ratings, `implicit` does not, yet the same value ranks equally well on the demo
+(tests/test_spark_build.py checks NDCG@10 within 5%).
 Items nobody bought keep zero factors (they score 0 for everyone, as with `implicit`).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from assistant.recommend.registry import create_recommender
 
 
-def fit_als_spark(spark, purchases, item_ids, regularization: float | None = None, **params):
+def fit_als_spark(spark, purchases, item_ids, **params):
     """(fitted `als` recommender, number of users) from distinct (user_id, item_id) purchase pairs."""
     from pyspark.ml.feature import StringIndexer
     from pyspark.ml.recommendation import ALS as SparkALS
@@ -31,7 +31,7 @@ def fit_als_spark(spark, purchases, item_ids, regularization: float | None = Non
     pairs = (StringIndexer(inputCol="user_id", outputCol="user_index").fit(pairs).transform(pairs)
              .select(F.col("user_index").cast("int").alias("user"), "item", F.lit(1.0).alias("rating")))
     als = SparkALS(rank=p["factors"], maxIter=p["iterations"],
-                   regParam=p["regularization"] if regularization is None else regularization,
+                   regParam=p["regularization"],
                    alpha=p["alpha"], implicitPrefs=True, seed=p["seed"], userCol="user", itemCol="item",
                    ratingCol="rating", checkpointInterval=10)
     fitted = als.fit(pairs)
