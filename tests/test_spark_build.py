@@ -62,7 +62,7 @@ def test_the_app_serves_the_spark_build(spark_demo):
     index = ShopIndex.open(settings)                   # checks every file against the manifest
     assert index.cf.name == "als" and index.cf.item_factors.shape == (3791, SMALL_ALS["factors"])
     ranked = Ranker(index).recommend(user_id="12347", n=5)
-    assert len(ranked) == 5
+    assert len(ranked.items) == 5
 
 
 def test_mllib_als_ranks_within_5_percent_of_implicit_als(demo_settings, spark):
