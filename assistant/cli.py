@@ -20,9 +20,11 @@ from pathlib import Path
 from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
 from assistant.data.contracts import DataError
+from assistant.privacy import install_log_redaction
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_log_redaction()
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -47,8 +47,14 @@ class Settings:
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
 
     # privacy and access
-    k_anonymity: int = 10
-    staff_password: str = "staff-demo"
+    k_anonymity: int = 10                               # staff figures / exports about fewer customers are hidden
+    staff_password: str = ""                            # "": generated on first start, printed once (its hash in
+                                                        # var/staff_password.hash); `make demo` sets staff-demo
+    staff_max_failures: int = 5                         # failed sign-ins before back-off starts
+    staff_lockout_s: float = 30.0                       # first back-off; doubles with every further failure
+    dp_epsilon: float = 0.0                             # Laplace noise per staff figure (0: off); privacy.py
+    dp_session_budget: float = 3.0                      # total epsilon one staff session may spend
+    dp_sensitivity: str = "customers=1,orders=20,units=500,revenue=1000"   # one customer's most effect per figure
 
     @classmethod
     def load(cls, **overrides) -> "Settings":

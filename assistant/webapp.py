@@ -3,24 +3,28 @@
     web = WebApp(assistant)
     for history, cards, state in web.chat("red mugs", [], "12347", ChatState()): ...   # streams
     web.feedback(state, index=1, kind="up")
-    web.staff_sign_in("staff-demo", StaffSession())  ->  (session, message)
+    web.staff_sign_in(password, StaffSession())  ->  (session, message)   # access.py: hash, back-off
     web.insight("revenue by segment last quarter", session) -> (narrative, parsed, rows, chart_html)
 
-Roles are enforced here, on the server: staff handlers check the session's sign-in every call.
+Roles are enforced here, on the server: staff handlers check the session's sign-in every call; each staff
+question is audited and, with differential privacy on, charged to the session's epsilon budget (chat/staff.py).
 """
 from __future__ import annotations
 
-import hmac
 import html
+import logging
+import secrets
 import threading
-import traceback
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from assistant.access import StaffAccess
 from assistant.chat.engine import Assistant
+from assistant.privacy import PrivacyBudget
 from assistant.search.money import format_price
 
+log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
 
 
@@ -35,12 +39,15 @@ class ChatState:
 @dataclass
 class StaffSession:
     signed_in: bool = False
+    id: str = ""                                # random per sign-in: the audit log's session
+    budget: PrivacyBudget | None = None         # epsilon left when differential privacy is on
 
 
 class WebApp:
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, access: StaffAccess | None = None):
         self.assistant = assistant
         self.s = assistant.s
+        self.access = access or StaffAccess.from_settings(self.s.settings)
         self.llm_state = "off" if self.s.llm is None else ("ready" if self.s.llm_ready() else "loading")
 
     # ---------------------------------------------------------------- start-up
@@ -51,7 +58,8 @@ class WebApp:
                 self.s.llm.warm_up()
                 self.llm_state = "ready"
             except Exception as e:  # missing package, broken cache: keep serving templates
-                self.llm_state = f"unavailable ({e})"
+                log.exception("LLM failed to load; serving template answers")
+                self.llm_state = f"unavailable ({type(e).__name__})"
         thread = threading.Thread(target=load, daemon=True)
         if self.s.llm is not None and not self.s.llm_ready():
             thread.start()
@@ -85,7 +93,7 @@ class WebApp:
         try:
             reply = self.assistant.ask(message, user_id=user_id, conversation_id=state.conversation_id)
         except Exception:
-            traceback.print_exc()
+            log.exception("chat message failed")
             history[-1]["content"] = "Sorry, something went wrong on our side. Please try again."
             yield history, "", state
             return
@@ -100,7 +108,7 @@ class WebApp:
                 history[-1]["content"] = text
                 yield history, cards, state
         except Exception:
-            traceback.print_exc()
+            log.exception("streaming an answer failed")
             history[-1]["content"] = text or "Sorry, I couldn't finish that answer. Please try again."
         if reply.citations:
             history[-1]["content"] += "\n\n*Sources: " + ", ".join(reply.citations) + "*"
@@ -138,17 +146,20 @@ class WebApp:
 
     # ---------------------------------------------------------------- staff
     def staff_sign_in(self, password: str, session: StaffSession) -> tuple[StaffSession, str]:
-        ok = hmac.compare_digest((password or "").encode(), self.s.settings.staff_password.encode())
-        return StaffSession(signed_in=ok), ("Signed in as staff." if ok else "Wrong password.")
+        """Constant-time check with back-off (access.py); a success starts a new audited session."""
+        result = self.access.check(password)
+        if not result.ok:
+            return StaffSession(), result.message
+        return StaffSession(True, secrets.token_hex(8), self.assistant.staff.new_budget()), result.message
 
     def insight(self, question: str, session: StaffSession):
         """(narrative, parsed query, rows, chart html); refuses unless this session signed in as staff."""
         if not session.signed_in:
             return "Sign in as staff to ask about customers and segments.", {}, pd.DataFrame(), ""
         try:
-            result = self.assistant.staff.answer(question)
+            result = self.assistant.staff.answer(question, session=session.id, budget=session.budget)
         except Exception as e:
-            traceback.print_exc()
+            log.exception("staff question failed")
             return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, pd.DataFrame(), ""
         notes = (" _" + "; ".join(result.notes) + "_") if result.notes else ""
         return (result.narrative + notes, result.query.to_dict(), pd.DataFrame(result.rows),
@@ -159,10 +170,9 @@ class WebApp:
         if not session.signed_in:
             return "Sign in as staff to see the dashboard.", pd.DataFrame()
         staff = self.assistant.staff
-        size = staff.answer("how many customers are in each segment")
-        revenue = staff.answer("revenue by segment")
-        risk = staff.answer("churn risk by segment")
-        trend = staff.answer("revenue by month")
+        size, revenue, risk, trend = (staff.answer(q, session=session.id, budget=session.budget) for q in (
+            "how many customers are in each segment", "revenue by segment", "churn risk by segment",
+            "revenue by month"))
         by = {r["segment"]: {"segment": r["segment"], "customers": r["customers"]} for r in size.rows}
         for rows, key in ((revenue.rows, "revenue"), (risk.rows, "churn_risk")):
             for r in rows:

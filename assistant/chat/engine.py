@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.artifacts import ShopIndex
 from assistant.chat.constraints import CJK
+from assistant.chat.guard import chitchat_sentence
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.service import ServiceHandler
@@ -153,6 +154,7 @@ class Assistant:
                           suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"])
             reply._llm = self.s.llm_stream(render("chitchat", shop=self.s.shop_name, language=turn.language,
                                                   message=turn.message[:300]), purpose="chitchat")
+            reply._check = chitchat_sentence      # small talk states no price, order or product code
             return reply
         return Reply(turn.conversation_id, "out_of_scope", turn.role, _fallback=OUT_OF_SCOPE,
                      suggestions=["gift ideas under £10", "how much is delivery?"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.chat.guard import SYSTEM_LEAK
+from assistant.chat.guard import neutralize, policy_sentence
 from assistant.chat.orders import ORDER_ID_PATTERN, CustomerOrders
 from assistant.chat.reply import Reply
 from assistant.prompts import render
@@ -36,6 +36,7 @@ class ServiceHandler:
         if not hits or hits[0]["score"] < KB_CONFIDENT:
             return self._handoff(turn, "policy question not covered by the knowledge base",
                                  "I'm not sure our policies cover that, so I've asked a colleague to answer")
+        hits = [{**h, "text": neutralize(h["text"])} for h in hits]     # KB text is data, never instructions
         best = hits[0]
         reply = Reply(turn.conversation_id, "policy", turn.role, citations=[h["citation"] for h in hits])
         reply._lead = f"From our policy, {best['title']} - {best['section']}:"    # shown at once
@@ -44,7 +45,7 @@ class ServiceHandler:
         messages = render("service", shop=self.s.shop_name, language=turn.language, sections=sections,
                           question=turn.message[:500])
         reply._llm = self.s.llm_stream(messages, purpose="service")
-        reply._check = lambda s: "" if SYSTEM_LEAK.search(s) else s
+        reply._check = lambda s: policy_sentence(s, sections)
         reply.suggestions = ["talk to a person", "how do refunds work?"]
         return reply
 

@@ -8,7 +8,7 @@ last query, filters and shown products from memory.
 from __future__ import annotations
 
 from assistant.chat.constraints import parse_constraints, refine
-from assistant.chat.guard import ground
+from assistant.chat.guard import ground, neutralize
 from assistant.chat.reply import Reply
 from assistant.prompts import render
 from assistant.search.filters import Filters
@@ -62,8 +62,8 @@ class ShopperHandler:
             return reply
         reply._lead = self._lead(c, result, products)
         reply._fallback = " ".join(self._because(p) for p in products[:3])
-        lines = "\n".join(f"{i}. {p['title']}: " + "; ".join(e["text"] for e in p["evidence"][:2] or
-                                                              [{"text": p["category"]}])
+        lines = "\n".join(f"{i}. {neutralize(p['title'])}: " + "; ".join(neutralize(e["text"]) for e in
+                                                                          p["evidence"][:2] or [{"text": p["category"]}])
                           for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
         messages = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
                           products=lines)
@@ -78,12 +78,13 @@ class ShopperHandler:
         return f"Here are {len(products)} picks" + (f" ({fits})" if fits else "") + "."
 
     def _because(self, p: dict) -> str:
-        reasons = [e["text"] for e in p["evidence"] if e["kind"] != "constraint"][:2]
-        return f"{p['title']}: " + ("; ".join(reasons) if reasons else f"from our {p['category']} range") + "."
+        reasons = [neutralize(e["text"]) for e in p["evidence"] if e["kind"] != "constraint"][:2]
+        return f"{neutralize(p['title'])}: " + ("; ".join(reasons) if reasons else f"from our {p['category']} range") + "."
 
     def _detail(self, turn, product: dict) -> Reply:
         stock = f"{product['stock']} in stock" if product["stock"] > 0 else "currently out of stock"
-        text = (f"{product['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
+        price = format_price(product["price"], product["currency"])
+        text = (f"{neutralize(product['title'])} ({product['item_id']}) costs {price}"
                 f" and is {stock}. Category: {product['category']}. " + self._because(product))
         turn.memory["session_items"] = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
         return Reply(turn.conversation_id, turn.intent, turn.role, products=[product], _fallback=text,

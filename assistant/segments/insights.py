@@ -56,7 +56,10 @@ class Insights:
             return self.money(value)
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
-    def answer(self, question: str, noise_epsilon: float | None = None) -> Insight:
+    def answer(self, question: str, noise_epsilon: float | None = None,
+               sensitivity: dict[str, float] | None = None) -> Insight:
+        """`noise_epsilon`: Laplace noise on the `sensitivity` columns ({column: one customer's most effect};
+        default customers only) - the one place staff figures leave this layer (privacy.py explains it)."""
         q = self.parser.parse(question)
         try:
             rows = self.analytics.run(q)
@@ -65,8 +68,7 @@ class Insights:
         sql = compile_query(q)[0]
         rows, hidden = suppress_small_groups(rows, self.k)
         if noise_epsilon:
-            rows = add_laplace_noise(rows, ["customers"] + (["orders", "units"] if q.metric in ("orders", "units")
-                                                            else []), noise_epsilon)
+            rows = add_laplace_noise(rows, sensitivity or {"customers": 1.0}, noise_epsilon)
         notes = [f"{hidden} group(s) with fewer than {self.k} customers hidden"] if hidden else []
         chart = ({"type": "line" if q.group_by == "month" else "bar", "x": q.group_by, "y": q.metric,
                   "title": f"{METRIC_LABELS[q.metric]} by {q.group_by}"} if q.group_by else None)
