@@ -15,6 +15,7 @@ Safe for concurrent use from the app's worker threads (one connection per thread
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -45,11 +46,27 @@ class _JsonText(str):
     """A dict to store as JSON: its strings are redacted one by one (redacting the JSON text could break it)."""
 
     def __new__(cls, value: dict):
-        return super().__new__(cls, json.dumps(redact_value(value), ensure_ascii=False))
+        return super().__new__(cls, json.dumps(redact_value(value), ensure_ascii=False, sort_keys=True))
+
+
+class _Key(str):
+    """An identifier or enum value (conversation / user / item id, intent, strategy, time): stored as it is when it
+    looks like one, redacted like free text otherwise (a user id typed as an e-mail is still PII)."""
+
+
+KEY = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
 
 
 def _clean(value):
-    return value if not isinstance(value, str) or isinstance(value, _JsonText) else redact(value)
+    if not isinstance(value, str) or isinstance(value, _JsonText):
+        return value
+    if isinstance(value, _Key) and KEY.fullmatch(value):
+        return str(value)
+    return redact(value)
+
+
+def _keys(*values) -> tuple:
+    return tuple(_Key(v) if isinstance(v, str) else v for v in values)
 
 
 def now() -> str:
@@ -75,7 +92,8 @@ class Store:
         return conn
 
     def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
-        """The one write path: every text parameter is redacted before it reaches the database."""
+        """The one write path: every text parameter is redacted before it reaches the database (identifiers marked
+        with _keys only if they look like identifiers; JSON via _JsonText, string by string)."""
         return self._db().execute(sql, tuple(_clean(p) for p in params))
 
     def conversation(self, conversation_id: str | None, user_id: str | None, role: str) -> str:
@@ -87,7 +105,7 @@ class Store:
                 return conversation_id
         new_id = uuid.uuid4().hex[:16]
         self._write("INSERT INTO conversations (id, user_id, role, created) VALUES (?,?,?,?)",
-                   (new_id, user_id or "", role, now()))
+                    _keys(new_id, user_id or "", role, now()))
         return new_id
 
     def memory(self, conversation_id: str) -> dict:
@@ -95,13 +113,13 @@ class Store:
         return json.loads(row["memory"]) if row else {}
 
     def save_memory(self, conversation_id: str, memory: dict) -> None:
-        self._write("UPDATE conversations SET memory=? WHERE id=?", (_JsonText(memory), conversation_id))
+        self._write("UPDATE conversations SET memory=? WHERE id=?", (_JsonText(memory), _Key(conversation_id)))
 
     def add_message(self, conversation_id: str, sender: str, text: str, intent: str = "",
                     strategy: str = "") -> int:
         cur = self._write(
             "INSERT INTO messages (conversation_id, sender, text, intent, strategy, created) VALUES (?,?,?,?,?,?)",
-            (conversation_id, sender, text, intent, strategy, now()))
+            (*_keys(conversation_id, sender), text, *_keys(intent, strategy, now())))
         return int(cur.lastrowid)
 
     def add_feedback(self, conversation_id: str, message_id: int | None, kind: str, item_id: str = "",
@@ -110,13 +128,13 @@ class Store:
             raise ValueError(f"feedback kind must be one of {FEEDBACK_KINDS}, got {kind!r}")
         cur = self._write(
             "INSERT INTO feedback (conversation_id, message_id, kind, item_id, strategy, created) VALUES (?,?,?,?,?,?)",
-            (conversation_id, message_id, kind, item_id, strategy, now()))
+            _keys(conversation_id, message_id, kind, item_id, strategy, now()))
         return int(cur.lastrowid)
 
     def open_ticket(self, conversation_id: str, user_id: str | None, reason: str, text: str) -> int:
         cur = self._write(
             "INSERT INTO tickets (conversation_id, user_id, reason, text, created) VALUES (?,?,?,?,?)",
-            (conversation_id, user_id or "", reason, text, now()))
+            (*_keys(conversation_id, user_id or ""), reason, text, _Key(now())))
         return int(cur.lastrowid)
 
     def audit_staff(self, session: str, parsed_query: dict | None, rows: int, epsilon: float = 0.0,
@@ -124,14 +142,13 @@ class Store:
         """Record one staff question: when, the parsed query (never the rows themselves), how many rows."""
         cur = self._write(
             "INSERT INTO staff_audit (session, parsed_query, rows, epsilon, outcome, created) VALUES (?,?,?,?,?,?)",
-            (session, json.dumps(parsed_query or {}, ensure_ascii=False, sort_keys=True), int(rows),
-             float(epsilon), outcome, now()))
+            (_Key(session), _JsonText(parsed_query or {}), int(rows), float(epsilon), outcome, _Key(now())))
         return int(cur.lastrowid)
 
     def log_export(self, segment: str, rows: int, path: str) -> int:
         """Record one audience export: which segment, how many customers, where (never the ids)."""
         cur = self._write("INSERT INTO exports (segment, rows, path, created) VALUES (?,?,?,?)",
-                          (segment, int(rows), str(path), now()))
+                          (segment, int(rows), str(path), _Key(now())))
         return int(cur.lastrowid)
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.artifacts import ShopIndex
 from assistant.chat.constraints import CJK
-from assistant.chat.guard import chitchat_sentence
+from assistant.chat.guard import chitchat_sentence, clean_input
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.service import ServiceHandler
@@ -30,6 +30,7 @@ from assistant.search.ranker import Ranker
 from assistant.store import Store
 
 ROLES = ("shopper", "staff")
+MAX_MESSAGE_CHARS = 10_000
 OUT_OF_SCOPE = ("I can only help with our shop: finding products, delivery, returns, payment, warranty and your "
                 "orders. Could you ask me about one of those?")
 GREETING = ("Hi! I can help you find gifts and homeware, answer questions about delivery, returns, payment and "
@@ -118,7 +119,7 @@ class Assistant:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}, got {role!r}")
         start = time.perf_counter()
-        message = (message or "").strip()[:10_000]
+        message = clean_input(message, MAX_MESSAGE_CHARS)
         user_id = str(user_id) if user_id not in (None, "") else None
         conv = self.s.store.conversation(conversation_id, user_id, role)
         memory = self.s.store.memory(conv)

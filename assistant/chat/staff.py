@@ -19,6 +19,7 @@ import functools
 import logging
 from pathlib import Path
 
+from assistant.chat.guard import clean_input
 from assistant.chat.reply import Reply
 from assistant.privacy import BudgetExhausted, PrivacyBudget
 from assistant.search.money import format_price
@@ -27,6 +28,7 @@ from assistant.segments.insights import Insight, Insights
 log = logging.getLogger(__name__)
 SUGGESTIONS = ["revenue by segment last quarter", "which categories do at-risk customers buy",
                "top countries among champions"]
+MAX_QUESTION_CHARS = 1_000
 BUDGET_USED = ("This session has used its privacy budget, so I can't show more customer figures now. "
                "Start a new staff session later, or ask your administrator about the privacy settings.")
 
@@ -63,6 +65,7 @@ class StaffHandler:
                budget: PrivacyBudget | None = None) -> Insight:
         """Answer, noise (Settings.dp_epsilon unless `noise_epsilon` is given), charge `budget`, audit."""
         epsilon = self.s.settings.dp_epsilon if noise_epsilon is None else noise_epsilon
+        question = clean_input(question, MAX_QUESTION_CHARS)
         insight = self.insights.answer(question, epsilon or None, self.sensitivity)
         noisy = {k for r in insight.rows if not r.get("suppressed") for k in self.sensitivity if r.get(k) is not None}
         cost = epsilon * len(noisy)
