@@ -35,12 +35,12 @@ import numpy as np
 
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z_£$€.])"
 _NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # IBAN: country code, check digits, 11-30 letters/digits, usually grouped by four
 IBAN = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}(?:[ -]?[A-Za-z0-9]{1,4})?"
                   + _NOT_ALNUM_AFTER)
 CARD = re.compile(_NOT_ALNUM_BEFORE + r"(?:\d[ -]?){12,18}\d(?![0-9A-Za-z]|[.,]\d)")
-PHONE = re.compile(_NOT_ALNUM_BEFORE + r"(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,5}\)?[ -]?){2,4}\d{3,4}(?![0-9A-Za-z.])"
+PHONE = re.compile(_NOT_ALNUM_BEFORE + r"(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,5}\)?[ -]?){2,4}\d{3,4}(?![0-9A-Za-z]|[.,]\d)"
                    + r"|" + _NOT_ALNUM_BEFORE + r"\+?\d{9,15}" + _NOT_ALNUM_AFTER)
 PLACEHOLDERS = ("[email]", "[iban]", "[card]", "[number]", "[phone]")
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import secrets
+import string
 import threading
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -51,7 +52,8 @@ class _JsonText(str):
 
 class _Key(str):
     """An identifier or enum value (conversation / user / item id, intent, strategy, time): stored as it is when it
-    looks like one, redacted like free text otherwise (a user id typed as an e-mail is still PII)."""
+    looks like one and redaction would not change it, redacted like free text otherwise (a user id typed as an
+    e-mail or a card number is still PII). Ids this store makes are letters only, so redaction never touches them."""
 
 
 KEY = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
@@ -60,9 +62,14 @@ KEY = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
 def _clean(value):
     if not isinstance(value, str) or isinstance(value, _JsonText):
         return value
-    if isinstance(value, _Key) and KEY.fullmatch(value):
+    if isinstance(value, _Key) and KEY.fullmatch(value) and redact(value) == value:
         return str(value)
     return redact(value)
+
+
+def new_id(n: int = 16) -> str:
+    """A random id of lowercase letters (26^16 ~ 4e22 values): no digits, so no PII pattern can match it."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(n))
 
 
 def _keys(*values) -> tuple:
@@ -101,12 +108,12 @@ class Store:
         db = self._db()
         if conversation_id:
             row = db.execute("SELECT user_id, role FROM conversations WHERE id=?", (conversation_id,)).fetchone()
-            if row is not None and row["user_id"] == (user_id or "") and row["role"] == role:
+            if row is not None and row["user_id"] == _clean(_Key(user_id or "")) and row["role"] == role:
                 return conversation_id
-        new_id = uuid.uuid4().hex[:16]
+        conv = new_id()
         self._write("INSERT INTO conversations (id, user_id, role, created) VALUES (?,?,?,?)",
-                    _keys(new_id, user_id or "", role, now()))
-        return new_id
+                    _keys(conv, user_id or "", role, now()))
+        return conv
 
     def memory(self, conversation_id: str) -> dict:
         row = self._db().execute("SELECT memory FROM conversations WHERE id=?", (conversation_id,)).fetchone()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import logging
-import secrets
 import threading
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from assistant.access import StaffAccess
 from assistant.chat.engine import Assistant
 from assistant.privacy import PrivacyBudget
 from assistant.search.money import format_price
+from assistant.store import new_id
 
 log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
@@ -150,7 +150,7 @@ class WebApp:
         result = self.access.check(password)
         if not result.ok:
             return StaffSession(), result.message
-        return StaffSession(True, secrets.token_hex(8), self.assistant.staff.new_budget()), result.message
+        return StaffSession(True, new_id(), self.assistant.staff.new_budget()), result.message
 
     def insight(self, question: str, session: StaffSession):
         """(narrative, parsed query, rows, chart html); refuses unless this session signed in as staff."""
