@@ -303,6 +303,8 @@ def run_pii(assistant, web, state_dir: Path, customer: str) -> dict:
     """Send every PII message through the engine and the web handlers, log it, export; then scan storage."""
     from assistant.chat.staff import export_audience
     from assistant.webapp import ChatState, StaffSession
+    from assistant.privacy import install_log_redaction
+    install_log_redaction()                   # as app.py and the CLI do when they start
     messages = pii_messages()
     handler = logging.FileHandler(state_dir / "app.log", encoding="utf-8")
     logging.getLogger().addHandler(handler)
