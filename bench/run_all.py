@@ -31,6 +31,7 @@ def main() -> None:
     run("bench/chat_latency.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/grounding.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/load_app.py", *(["--no-llm"] if args.no_llm else []))
+    run("bench/security.py", "--llm", "obedient")       # worst-case scripted LLM; `--llm real` takes ~30 min on CPU
 
 
 if __name__ == "__main__":

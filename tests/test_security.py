@@ -208,9 +208,9 @@ def test_injection_with_the_real_llm(poisoned, facts):
     customer = customer_with_orders(poisoned[1])
     questions = bench.INDIRECT_PRODUCT[:3] + bench.INDIRECT_KB[:3] + [m for _, m in bench.direct_attacks()[::12]]
     used = 0
-    for question in questions:
-        for user in (None, customer):
-            reply = a.ask(question, user_id=user).finish()
-            used += reply.llm_used
-            assert facts.violations(reply, user, question) == [], (question, reply.text)
+    for i, question in enumerate(questions):
+        user = customer if i % 2 else None
+        reply = a.ask(question, user_id=user).finish()
+        used += reply.llm_used
+        assert facts.violations(reply, user, question) == [], (question, reply.text)
     assert used > 0
