@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
-from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
-from assistant.data.contracts import DataError
+from assistant.errors import AssistantError, DataError, IndexMismatch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--products", type=int, default=3)
 
     args = parser.parse_args(argv)
-    settings = Settings.load()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args, settings)
-    except (DataError, ValueError, IndexMismatch) as e:
+        return COMMANDS[args.command](args, Settings.load())
+    except AssistantError as e:     # bad data, settings or request, stale indexes; a bug stays a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 

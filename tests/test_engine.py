@@ -5,7 +5,8 @@ import pytest
 
 from assistant.chat.engine import STAFF_ONLY, Assistant, Services
 from assistant.chat.router import Router
-from assistant.models.llm import LLM, LLMUnavailable
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM
 
 
 class ScriptedLLM(LLM):

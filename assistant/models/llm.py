@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import queue
 import shutil
 import threading
 import urllib.error
@@ -24,15 +25,12 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: a busy core made decoding 10x slower
 
 from assistant.config import Settings  # noqa: E402
+from assistant.errors import LLMUnavailable  # noqa: E402
 from assistant.models.registry import register  # noqa: E402
 
 GGUF_PARTS = 22
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_BYTES = 1_117_320_768
-
-
-class LLMUnavailable(RuntimeError):
-    """The LLM cannot answer (missing package, server down, timeout); callers fall back to templates."""
 
 
 class LLM(ABC):
@@ -116,7 +114,7 @@ class LocalLLM(LLM):
         worker.start()
         try:
             yield from streamer
-        except Exception as e:  # queue.Empty on timeout
+        except queue.Empty as e:  # the streamer's timeout
             stop.set()
             raise LLMUnavailable(f"local LLM produced nothing for {self.settings.llm_timeout_s:.0f} s") from e
         finally:

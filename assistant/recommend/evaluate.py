@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.data.contracts import Column, Table, find_table_file, read_table
+from assistant.errors import UsageError
 from assistant.recommend.base import Interactions
 from assistant.recommend.registry import create_recommender
 
@@ -56,7 +57,7 @@ def split(df: pd.DataFrame, how: str = "temporal80") -> tuple[pd.DataFrame, pd.D
     elif how == "loo":
         is_test = rank == size - 1
     else:
-        raise ValueError(f"unknown split {how!r}: use temporal80 or loo")
+        raise UsageError(f"unknown split {how!r}: use temporal80 or loo")
     return df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
 
 
