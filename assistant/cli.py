@@ -6,7 +6,7 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
+    python -m assistant eval router [--data FILE.csv]    # text,label -> accuracy + confusion matrix
     python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
 """
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/resources/staff_questions.csv")
+    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label like "
+                                             "assistant/resources/router_eval.csv; insights: like staff_questions.csv)")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -171,8 +171,8 @@ def cmd_eval(args, settings) -> int:
 
 def _eval_router(args, settings) -> int:
     from assistant.chat.router import Router
-    if args.data is None:
-        raise SystemExit("eval router needs --data FILE.csv (columns text,label)")
+    from assistant.resources import ROUTER_EVAL
+    args.data = args.data or ROUTER_EVAL           # the shipped held-out set unless another is given
     report = Router(settings).evaluate(args.data)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -109,9 +109,15 @@ def test_ground_keeps_correct_price():
     assert check.removed == []
 
 
-def test_prompts_are_files():
-    from assistant.prompts import PROMPTS, render
-    assert {"route", "shopper", "service", "chitchat", "translate_query"} <= {p.stem for p in Path(PROMPTS).glob("*.md")}
+def test_prompts_are_files_and_every_file_is_used():
+    import re
+
+    from assistant.prompts import load, render
+    from assistant.resources import PROMPTS
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(PROMPTS).parents[1].rglob("*.py"))
+    rendered = set(re.findall(r"""render\(\s*["'](\w+)["']""", source))
+    assert {p.stem for p in Path(PROMPTS).glob("*.md")} == rendered == {"route", "shopper", "service", "chitchat"}
+    assert all(set(load(name)) == {"system", "user"} for name in rendered)
     messages = render("route", message="hello $name {x}")
     assert messages[0]["role"] == "system" and 'hello $name {x}' in messages[1]["content"]
 

@@ -23,12 +23,12 @@ from assistant.chat.router import Router
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
+from assistant.chat.store import Store
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable, UsageError
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.search.ranker import Ranker
-from assistant.store import Store
 from assistant.timing import ms_since
 
 ROLES = ("shopper", "staff")
