@@ -83,6 +83,14 @@ def test_llm_hallucinations_are_removed(services, router, small_index):
     assert "first_llm_token_ms" in reply.timings_ms
 
 
+def test_policy_llm_numbers_must_be_quoted_from_the_kb(services, router):
+    llm = ScriptedLLM("We refund within 14 days of receiving your return. "
+                      "Refunds go back to the original payment method [refunds.md#how-you-are-refunded].")
+    reply = make(services, router, llm).ask("how do refunds work?").finish()
+    assert reply.intent == "policy" and reply.llm_used
+    assert "original payment method" in reply.text and "14 days" not in reply.text
+
+
 def test_llm_failure_falls_back_to_template(services, router):
     reply = make(services, router, ScriptedLLM(fail=True)).ask("a mug for tea").finish()
     assert reply.products and reply.text.startswith("Here are") and any("template" in n for n in reply.notes)

@@ -2,6 +2,7 @@
 
     check = ground(text, candidates, catalog_titles, catalog_ids)
     check.text, check.removed                           # sentences naming unknown products or wrong prices dropped
+    unquoted_numbers("refunds within 7 days", policy_sections)    # ['7'] if the sections never say 7
     problems(text, Allowed.of(candidates, catalog_titles, catalog_ids, limits_text=question))
     # {'unknown_products': [], 'unknown_ids': [], 'wrong_prices': [12.5], 'leaks': []}: what benches and tests count
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 PRICE = re.compile(r"(?:£|\$|€|GBP\s?)\s?(\d+(?:[.,]\d{1,2})?)")
 SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 LIST_MARK = re.compile(r"[-*•]|\d{1,2}[.)]")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 SYSTEM_LEAK = re.compile(r"never reveal|these instructions|system prompt|you are the (?:friendly )?(?:shopping|customer)",
                          re.I)
 
@@ -51,6 +53,12 @@ def problems(text: str, allowed: Allowed) -> dict[str, list]:
         "wrong_prices": [_amount(p) for p in PRICE.findall(text) if _amount(p) not in allowed.prices],
         "leaks": [m.group() for m in SYSTEM_LEAK.finditer(text)],
     }
+
+
+def unquoted_numbers(text: str, source: str) -> list[str]:
+    """Numbers in `text` that `source` (the quoted policy sections) never states: a policy answer's own facts."""
+    quoted = set(NUMBER.findall(source))
+    return [n for n in NUMBER.findall(text) if n not in quoted]
 
 
 @dataclass

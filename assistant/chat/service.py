@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.chat.answer import Answer
-from assistant.chat.guard import SYSTEM_LEAK
+from assistant.chat.guard import SYSTEM_LEAK, unquoted_numbers
 from assistant.chat.orders import ORDER_ID_PATTERN, CustomerOrders
 from assistant.prompts import render
 from assistant.search.money import format_price
@@ -43,7 +43,7 @@ class ServiceHandler:
                       fallback=f"{_first_sentences(best['text'], 2)} [{best['citation']}]",
                       prompt=render("service", shop=self.s.shop_name, language=turn.language,
                                     sections=sections, question=turn.message[:500]),
-                      check=lambda s: "" if SYSTEM_LEAK.search(s) else s,
+                      check=lambda s: "" if SYSTEM_LEAK.search(s) or unquoted_numbers(s, sections) else s,
                       suggestions=["talk to a person", "how do refunds work?"])
 
     def _order(self, turn) -> Answer:
