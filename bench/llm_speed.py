@@ -7,8 +7,9 @@
 Each backend runs in its own child process (so its peak RSS is its own). The prompt is a shopper prompt
 (prompts/shopper.md: system + 3 products) asking for 120 new tokens, greedy. "cold" is the first call
 after loading; "cached prefix" is a second call whose prompt shares the static system part but has a
-different question and products (what llama.cpp's prompt cache can reuse). Tokens are counted with
-the backend's own tokenizer. `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
+different question and products (what llama.cpp's prompt cache can reuse); "repeat" sends that prompt
+again. Decode tokens/s is measured on a long list answer (120 tokens), counted with the backend's own
+tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
 server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
 Figures go to bench/out/llm_speed.json.
 """
@@ -39,6 +40,10 @@ ASKS = [("a gift for a tea lover under £10", "1. WHITE TEA CUP AND SAUCER: a te
          "TEA TOWELS: red; kitchen textiles\n3. RED KITCHEN SCALES: red; bought by home bakers")]
 
 
+LONG = [{"role": "system", "content": "You are a helpful assistant."},        # decode speed: a long answer
+        {"role": "user", "content": "List 40 different gift ideas for a tea lover, one per line, numbered."}]
+
+
 def messages(i: int) -> list[dict]:
     question, products = ASKS[i % len(ASKS)]
     return render("shopper", shop="The Demo Gift Shop", language="English", question=question, products=products)
@@ -61,8 +66,11 @@ def timed_stream(llm, msgs) -> dict:
 
 def one_backend(name: str) -> dict:
     """Runs in a child process: measure one backend."""
-    from assistant.models.registry import create
+    from assistant.models.registry import available, create
     settings = Settings.load()
+    available("llm")                                     # import every backend module first: RSS of the model only
+    if name == "transformers":
+        import torch  # noqa: F401
     baseline = rss_mb()
     llm = create("llm", name, settings=settings)
     prep = time.perf_counter()
@@ -78,12 +86,13 @@ def one_backend(name: str) -> dict:
     load = time.perf_counter() - start
     cold = timed_stream(llm, messages(0))
     warm = timed_stream(llm, messages(1))
-    again = timed_stream(llm, messages(0))
-    tokens = count_tokens(llm, name, warm["text"])
+    again = timed_stream(llm, messages(1))
+    long = timed_stream(llm, LONG)
+    tokens = count_tokens(llm, name, long["text"])
     return {"backend": name, "prep_s": round(prep, 1), "load_s": round(load, 2),
             "first_token_cold_s": cold["first_token_s"], "first_token_cached_prefix_s": warm["first_token_s"],
-            "first_token_same_prompt_s": again["first_token_s"],
-            "decode_tok_s": round((tokens - 1) / warm["decode_window_s"], 1), "tokens": tokens,
+            "first_token_repeat_s": again["first_token_s"],
+            "decode_tok_s": round((tokens - 1) / long["decode_window_s"], 1), "tokens": tokens,
             "peak_rss_mb": round(rss_mb()), "llm_rss_mb": round(rss_mb() - baseline),
             "sample": warm["text"][:160]}
 
