@@ -21,7 +21,6 @@ def test_registry_lists_backends_and_rejects_unknown():
     assert create("llm", "local").backend_name == "transformers"      # the old name is an alias
     assert Settings().llm_backend == "llama_cpp"                        # the default on CPU
     assert {"minilm", "e5"} <= set(available("embedder"))
-    assert {"flat", "ivf"} <= set(available("vector_index"))
     with pytest.raises(ValueError, match="unknown llm backend 'gpt9'; available"):
         create("llm", "gpt9")
 

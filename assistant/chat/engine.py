@@ -19,12 +19,13 @@ from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
+from assistant.chat.staff import StaffHandler
 from assistant.config import Settings
 from assistant.models.gate import gate_for
 from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
-from assistant.recommend.ranker import Ranker
+from assistant.search.ranker import Ranker
 from assistant.store import Store
 
 ROLES = ("shopper", "staff")
@@ -102,7 +103,6 @@ class Assistant:
     @property
     def staff(self):
         if self._staff is None:
-            from assistant.segments.insights import StaffHandler
             self._staff = StaffHandler(self.s)
         return self._staff
 

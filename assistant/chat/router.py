@@ -27,9 +27,9 @@ from assistant.models.gate import gate_for
 from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
+from assistant.resources import UTTERANCES
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
-UTTERANCES = Path(__file__).with_name("utterances.csv")
 ROUTE_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
                 "required": ["intent"], "additionalProperties": False}
 

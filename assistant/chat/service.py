@@ -13,6 +13,7 @@ from assistant.chat.guard import SYSTEM_LEAK
 from assistant.chat.orders import ORDER_ID_PATTERN, CustomerOrders
 from assistant.chat.reply import Reply
 from assistant.prompts import render
+from assistant.search.money import format_price
 
 KB_CONFIDENT = 0.45   # blended cosine + BM25 score of the best section; below it, a person answers
 
@@ -69,7 +70,7 @@ class ServiceHandler:
                     "cancelled": "cancelled"}[f.status]
             ret = (f"You can return it until {f.return_deadline} ({f.return_reason})." if f.returnable
                    else f"It can't be returned: {f.return_reason}.")
-            parts.append(f"Order {f.order_id} ({len(f.items)} item(s), £{f.total:.2f}) is {f.status}, {when}. {ret}")
+            parts.append(f"Order {f.order_id} ({len(f.items)} item(s), {format_price(f.total, f.currency)}) is {f.status}, {when}. {ret}")
         if not facts and not missing:
             parts.append("I can't find any orders on your account.")
         reply._fallback = " ".join(parts)

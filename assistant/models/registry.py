@@ -1,4 +1,4 @@
-"""A tiny registry for interchangeable backends (LLMs, embedders, vector indexes).
+"""A tiny registry for interchangeable model backends (LLMs, embedders).
 
     @register("llm", "llama_cpp")
     class LlamaCppLLM(LLM): ...
@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-_BACKENDS: dict[str, dict[str, type]] = {"llm": {}, "embedder": {}, "vector_index": {}}
+_BACKENDS: dict[str, dict[str, type]] = {"llm": {}, "embedder": {}}
 
 
 def register(kind: str, name: str):
@@ -38,4 +38,3 @@ def available(kind: str) -> list[str]:
 def _load_builtin_backends() -> None:
     # Importing the modules runs their @register decorators.
     from assistant.models import embed, hf, llama_cpp, openai_compat  # noqa: F401
-    from assistant.retrieval import vector  # noqa: F401
