@@ -1,6 +1,6 @@
 """Real LLM (Qwen2.5-Coder-1.5B, CPU): grounded shopper explanations and cited policy answers.
 
-Marked `llm`: loads the model (about 1.5 min the first time on a machine, seconds after), still runs in CI.
+Marked `llm`: loads the configured backend (llama.cpp: seconds; transformers: ~1.5 min the first time), runs in CI.
 The raw LLM text is recorded before the guard, so the prompts are tested, not only the guard.
 """
 from __future__ import annotations
@@ -20,15 +20,15 @@ pytestmark = pytest.mark.llm
 
 @pytest.fixture(scope="module")
 def assistant(small_index, small_settings):
-    llm = create("llm", "local", settings=small_settings)
+    llm = create("llm", small_settings.llm_backend, settings=small_settings)   # llama_cpp unless SHOP_LLM_BACKEND
     llm.warm_up()
     a = Assistant(Services(small_settings, small_index, llm=llm), Router(small_settings, llm=llm))
     original = a.s.llm_stream
     a.raw = []                                     # raw LLM text per answer, before the guard
 
-    def recording(messages):
+    def recording(messages, **kw):
         a.raw.append("")
-        for piece in original(messages):
+        for piece in original(messages, **kw):
             a.raw[-1] += piece
             yield piece
     a.s.llm_stream = recording

@@ -21,6 +21,7 @@ class Answer:
     fallback: str = ""                              # shown when the LLM is off, fails or nothing passes `check`
     lead: str = ""                                  # shown at once, before any LLM text
     prompt: list[dict] | None = None                # LLM request; None: template text only
+    purpose: str = "answer"                         # the LLM gate's label for the request (shopper, service...)
     check: Callable[[str], str] | None = None       # per LLM sentence: the text to keep ('' drops it)
     products: list[dict] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)

@@ -11,7 +11,6 @@ message -> router -> handler (shopper | service | staff | chitchat) -> Answer (f
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from assistant.chat.staff import StaffHandler
 from assistant.chat.store import Store
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable, UsageError
+from assistant.models.gate import gate_for
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.search.ranker import Ranker
@@ -53,7 +53,7 @@ class Turn:
 
 
 class Services:
-    """What handlers share: indexes, ranker, LLM (with one-at-a-time generation), store."""
+    """What handlers share: indexes, ranker, the LLM behind its one gate (models/gate.py), store."""
 
     def __init__(self, settings: Settings, index: ShopIndex, llm=None):
         self.settings = settings
@@ -63,26 +63,20 @@ class Services:
         self.llm = llm
         self.shop_name = index.manifest.get("shop", {}).get("name", "our shop")
         self.currency = self.ranker.currency
-        self._generation = threading.Semaphore(1)
+
+    @property
+    def gate(self):
+        """The one gate of the current LLM (None when the LLM is off)."""
+        return gate_for(self.llm, self.settings)
 
     def llm_ready(self) -> bool:
-        return self.llm is not None and getattr(self.llm, "ready", lambda: True)()
+        return self.gate is not None and self.gate.ready()
 
-    def llm_stream(self, messages: list[dict]):
-        """Raw LLM pieces; raises LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
+    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None):
+        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
         if not self.llm_ready():
             return _raising(LLMUnavailable("LLM not loaded yet"))
-        return self._generate(messages)
-
-    def _generate(self, messages):
-        if not self._generation.acquire(timeout=self.settings.llm_queue_timeout_s):
-            raise LLMUnavailable("LLM busy with other customers")
-        try:
-            yield from self.llm.stream(messages)
-        except OSError as e:                 # a server connection dropped mid-answer
-            raise LLMUnavailable(f"LLM stream broke off: {e}") from e
-        finally:
-            self._generation.release()
+        return self.gate.stream(messages, purpose=purpose, stop=stop)
 
 
 def _raising(error: Exception):
@@ -107,7 +101,7 @@ class Assistant:
         if llm == "auto":
             llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
-        return cls(services, Router(settings, llm=llm))
+        return cls(services, Router(settings, llm=services.gate))
 
     @property
     def staff(self):
@@ -141,7 +135,7 @@ class Assistant:
 
         def done(r: Reply) -> None:
             r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
-        llm = self.s.llm_stream(answer.prompt) if answer.prompt is not None else None
+        llm = self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None
         reply = Reply.from_answer(answer, conv, role, llm=llm, started=start, on_done=done)
         reply.timings_ms = {"route_ms": route.ms, **answer.timings_ms, "facts_ms": ms_since(start)}
         reply.strategy = answer.strategy or turn.strategy
@@ -162,6 +156,6 @@ class Assistant:
             return Answer("chitchat", fallback=GREETING,
                           suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"],
                           prompt=render("chitchat", shop=self.s.shop_name, language=turn.language,
-                                        message=turn.message[:300]))
+                                        message=turn.message[:300]), purpose="chitchat")
         return Answer("out_of_scope", fallback=OUT_OF_SCOPE,
                       suggestions=["gift ideas under £10", "how much is delivery?"])

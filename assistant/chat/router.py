@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
+from assistant.models.gate import gate_for
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.resources import UTTERANCES
@@ -33,6 +34,8 @@ from assistant.timing import ms_since
 log = logging.getLogger(__name__)
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
+ROUTE_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
+                "required": ["intent"], "additionalProperties": False}
 
 
 @dataclass
@@ -98,17 +101,16 @@ class Router:
         return Route(intent, round(confidence, 4), source, ms_since(start, 2))
 
     def _ask_llm(self, text: str) -> tuple[str, str]:
-        if self.llm is None or not getattr(self.llm, "ready", lambda: True)():
+        gate = gate_for(self.llm, self.settings)    # every LLM call goes through the LLM's one gate
+        if gate is None or not gate.ready():
             return "out_of_scope", "fallback"
         try:
-            answer = self.llm.complete(render("route", message=text[:500]), max_new_tokens=6).lower()
-        except LLMUnavailable as e:  # LLM down or slow: do not guess
+            answer = gate.json(render("route", message=text[:500]), ROUTE_SCHEMA, purpose="route",
+                               timeout_s=self.settings.llm_route_timeout_s, max_new_tokens=16)
+        except LLMUnavailable as e:  # LLM down, busy, slow or off-schema: do not guess
             log.info("router LLM unavailable, message left out of scope: %s", e)
             return "out_of_scope", "fallback"
-        for intent in INTENTS:
-            if intent in answer.replace(" ", "_"):
-                return intent, "llm"
-        return "out_of_scope", "llm"
+        return answer["intent"], "llm"
 
     def evaluate(self, path: Path) -> dict:
         """Accuracy and confusion matrix (classifier only, as routed) on a labelled CSV."""

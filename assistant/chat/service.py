@@ -42,7 +42,7 @@ class ServiceHandler:
                       lead=f"From our policy, {best['title']} - {best['section']}:",    # shown at once
                       fallback=f"{_first_sentences(best['text'], 2)} [{best['citation']}]",
                       prompt=render("service", shop=self.s.shop_name, language=turn.language,
-                                    sections=sections, question=turn.message[:500]),
+                                    sections=sections, question=turn.message[:500]), purpose="service",
                       check=lambda s: "" if SYSTEM_LEAK.search(s) or unquoted_numbers(s, sections) else s,
                       suggestions=["talk to a person", "how do refunds work?"])
 

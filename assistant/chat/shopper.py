@@ -62,6 +62,7 @@ class ShopperHandler:
                           for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
         answer.prompt = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
                                products=lines)
+        answer.purpose = "shopper"
         answer.check = lambda sentence: ground(sentence, products, self.titles, self.ids).text
         return answer
 

@@ -1,9 +1,9 @@
 """A tiny registry for interchangeable model backends (LLMs, embedders).
 
-    @register("llm", "local")
-    class LocalLLM(LLM): ...
+    @register("llm", "llama_cpp")
+    class LlamaCppLLM(LLM): ...
 
-    llm = create("llm", "local", settings=s)
+    llm = create("llm", "llama_cpp", settings=s)
     available("embedder")   # -> ["e5", "minilm"]
 """
 from __future__ import annotations
@@ -39,4 +39,4 @@ def available(kind: str) -> list[str]:
 
 def _load_builtin_backends() -> None:
     # Importing the modules runs their @register decorators.
-    from assistant.models import embed, llm  # noqa: F401
+    from assistant.models import embed, hf, llama_cpp, openai_compat  # noqa: F401
