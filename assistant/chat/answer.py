@@ -15,14 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass
-class Answer:
-    intent: str
-    fallback: str = ""                              # shown when the LLM is off, fails or nothing passes `check`
-    lead: str = ""                                  # shown at once, before any LLM text
-    prompt: list[dict] | None = None                # LLM request; None: template text only
-    purpose: str = "answer"                         # the LLM gate's label for the request (shopper, service...)
-    check: Callable[[str], str] | None = None       # per LLM sentence: the text to keep ('' drops it)
+@dataclass(kw_only=True)
+class Facts:
+    """What code found for one message; an Answer carries it from a handler, a Reply to the front ends."""
     products: list[dict] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
@@ -34,4 +29,14 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Answer(Facts):
+    intent: str
+    fallback: str = ""                              # shown when the LLM is off, fails or nothing passes `check`
+    lead: str = ""                                  # shown at once, before any LLM text
+    prompt: list[dict] | None = None                # LLM request; None: template text only
+    purpose: str = "answer"                         # the LLM gate's label for the request (shopper, service...)
+    check: Callable[[str], str] | None = None       # per LLM sentence: the text to keep ('' drops it)
     memory: dict = field(default_factory=dict)      # conversation-memory updates, merged by the engine

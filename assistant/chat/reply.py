@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 
-from assistant.chat.answer import Answer
+from assistant.chat.answer import Answer, Facts
 from assistant.chat.guard import SENTENCE
 from assistant.errors import LLMUnavailable
 from assistant.timing import ms_since
@@ -25,22 +25,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Reply:
+class Reply(Facts):     # products, citations, orders, rows, chart, parsed_query, ticket_id, strategy, ... timings_ms
     conversation_id: str
     intent: str
     role: str = "shopper"
     text: str = ""
-    products: list[dict] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-    orders: list[dict] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)
-    chart: dict | None = None
-    parsed_query: dict | None = None
-    ticket_id: int | None = None
-    strategy: str = ""
-    suggestions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
     message_id: int | None = None
     llm_used: bool = False
     # set only by Reply.from_answer: raw LLM pieces, a sentence checker, the template text, a finaliser
@@ -56,9 +45,8 @@ class Reply:
     def from_answer(cls, answer: Answer, conversation_id: str, role: str, llm: Iterator[str] | None = None,
                     started: float | None = None, on_done: Callable[["Reply"], None] | None = None) -> "Reply":
         """The Reply for a handler's Answer; `llm` streams the answer's prompt (None: template only)."""
-        shared = {f.name: getattr(answer, f.name) for f in fields(Answer)
-                  if f.name in {g.name for g in fields(cls)}}
-        reply = cls(conversation_id=conversation_id, role=role, **shared)
+        facts = {f.name: getattr(answer, f.name) for f in fields(Facts)}
+        reply = cls(conversation_id=conversation_id, intent=answer.intent, role=role, **facts)
         reply._llm, reply._check = llm, answer.check
         reply._fallback, reply._lead, reply._on_done = answer.fallback, answer.lead, on_done
         if started is not None:
