@@ -28,6 +28,7 @@ from assistant.errors import LLMUnavailable, UsageError
 from assistant.models.gate import gate_for
 from assistant.models.registry import create
 from assistant.prompts import render
+from assistant.search.money import format_price
 from assistant.search.ranker import Ranker
 from assistant.timing import ms_since
 
@@ -154,8 +155,11 @@ class Assistant:
             return self.service.handle(turn)
         if intent == "chitchat":
             return Answer("chitchat", fallback=GREETING,
-                          suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"],
+                          suggestions=[self._gift_ideas(), "what is your return policy?", "where is my order?"],
                           prompt=render("chitchat", shop=self.s.shop_name, language=turn.language,
                                         message=turn.message[:300]), purpose="chitchat")
         return Answer("out_of_scope", fallback=OUT_OF_SCOPE,
-                      suggestions=["gift ideas under £10", "how much is delivery?"])
+                      suggestions=[self._gift_ideas(), "how much is delivery?"])
+
+    def _gift_ideas(self) -> str:
+        return f"gift ideas under {format_price(10, self.s.currency)}"
