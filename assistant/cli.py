@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
     p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/segments/staff_questions.csv")
+                                             "assistant/resources/staff_questions.csv")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -126,7 +126,7 @@ def cmd_check(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     from assistant.chat.engine import Assistant
-    from assistant.recommend.ranker import format_price
+    from assistant.search.money import format_price
     assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
@@ -208,7 +208,7 @@ def _eval_insights(args, settings) -> int:
 def cmd_export_audience(args, settings) -> int:
     from assistant.artifacts import ShopIndex
     from assistant.chat.engine import Services
-    from assistant.segments.insights import export_audience
+    from assistant.chat.staff import export_audience
     n = export_audience(Services(settings, ShopIndex.open(settings)), args.segment, args.out, args.products)
     print(f"exported {n} customer ids of segment {args.segment!r} with {args.products} products each -> {args.out}")
     return 0
