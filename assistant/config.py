@@ -41,6 +41,13 @@ class Settings:
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
 
+    # routing (assistant/chat/router.py; the out-of-scope threshold itself is calibrated on data, see chat/scope.py)
+    router_c: float = 50.0                              # inverse regularisation of the intent classifier
+    router_cv_folds: int = 5                            # folds of the out-of-scope calibration
+    router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
+    router_min_confidence: float = 0.4                  # below this top probability the LLM is asked too
+    kb_embedder: str = "e5"                             # knowledge-base sections and questions (multilingual)
+
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash

@@ -17,6 +17,7 @@ from assistant.artifacts import ShopIndex
 from assistant.chat.constraints import CJK
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
+from assistant.chat.short_request import CatalogTerms
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
@@ -98,7 +99,8 @@ class Assistant:
         if llm == "auto":
             llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
-        return cls(services, Router(settings, llm=services.gate))
+        catalog = CatalogTerms.from_titles(index.products["title"], index.products["category"])
+        return cls(services, Router(settings, llm=services.gate, catalog=catalog))
 
     @property
     def staff(self):
