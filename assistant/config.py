@@ -46,7 +46,6 @@ class Settings:
     router_cv_folds: int = 5                            # folds of the out-of-scope calibration
     router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
     router_min_confidence: float = 0.4                  # below this top probability the LLM is asked too
-    kb_embedder: str = "e5"                             # knowledge-base sections and questions (multilingual)
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
