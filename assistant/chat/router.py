@@ -35,11 +35,12 @@ from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
 from assistant.chat.short_request import CatalogTerms
 from assistant.config import Settings
+from assistant.errors import DataError, LLMUnavailable
 from assistant.models.gate import gate_for
-from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.resources import UTTERANCES
+from assistant.timing import ms_since
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def read_labelled(path: Path) -> tuple[list[str], list[str]]:
         rows = list(csv.DictReader(f))
     for n, row in enumerate(rows, start=1):
         if row.get("label") not in INTENTS:
-            raise ValueError(f"{path.name} row {n}, column 'label': {row.get('label')!r} is not one of {INTENTS}")
+            raise DataError(Path(path).name, f"{row.get('label')!r} is not one of {INTENTS}", row=n, column="label")
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
@@ -138,11 +139,11 @@ class Router:
         if not text.strip():
             return Route("chitchat", 1.0, "rule", 0.0)
         if self.catalog is not None and self.catalog.is_product_request(text):
-            return Route("product_search", 1.0, "rule", _ms(start))
+            return Route("product_search", 1.0, "rule", ms_since(start, 2))
         intent, confidence, p_oos = self.classify(text)
         source, llm_label = "classifier", None
         cal = self.calibration
-        unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_min_confidence
+        unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
         if unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"
@@ -152,7 +153,7 @@ class Router:
         if intent in ("policy", "product_search") and ORDER_ID_PATTERN.search(text) and re.search(
                 r"order|return|parcel|订单|退", text, re.I):
             intent, source = "order", "rule"    # a specific order number means the customer's own order
-        return Route(intent, round(confidence, 4), source, _ms(start), round(p_oos, 4), llm_label)
+        return Route(intent, round(confidence, 4), source, ms_since(start, 2), round(p_oos, 4), llm_label)
 
     def _combine(self, intent: str, p_oos: float, llm_label: str | None) -> str:
         """The LLM's label weighed against the out-of-scope detector (see the module docstring)."""
@@ -180,7 +181,3 @@ def _key(examples: Path, settings: Settings) -> str:
     parts = [examples.read_bytes(), repr((settings.router_c, settings.router_cv_folds, settings.router_band_share,
                                           sklearn.__version__)).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
-
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)
