@@ -6,7 +6,7 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router [--data FILE.csv]    # text,label -> accuracy + confusion matrix
+    python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
     python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label like "
-                                             "assistant/resources/router_eval.csv; insights: like staff_questions.csv)")
+    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label[,kind,lang] "
+                                             "like the blind dev set router_dev.csv; insights: like staff_questions.csv)")
+    p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -177,20 +178,51 @@ def cmd_eval(args, settings) -> int:
 
 
 def _eval_router(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.route_eval import read_eval_set, summarise
     from assistant.chat.router import Router
-    from assistant.resources import ROUTER_EVAL
-    args.data = args.data or ROUTER_EVAL           # the shipped held-out set unless another is given
-    report = Router(settings).evaluate(args.data)
+    from assistant.chat.short_request import CatalogTerms
+    from assistant.resources import ROUTER_DEV
+    path = args.data or ROUTER_DEV
+    rows = read_eval_set(path)
+    try:
+        products = ShopIndex.open(settings).products
+        catalog = CatalogTerms.from_titles(products["title"], products["category"])
+    except IndexMismatch as e:
+        print(f"note: no catalog words for short requests ({e})", file=sys.stderr)
+        catalog = None
+    llm = None
+    if args.llm:
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        llm = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        llm.warm_up()
+    router = Router(settings, llm=llm, catalog=catalog)
+    router.route("warm up")
+    routes = [router.route(r["text"], has_products=True) for r in rows]
+    report = summarise(rows, [(r.intent, r.source, r.ms) for r in routes])
+    report["calibration"] = router.calibration
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    print(f"router accuracy {report['accuracy']:.4f} on {report['n']} messages ({args.data})")
-    short = [lab[:8] for lab in report["labels"]]
-    print(" " * 15 + "".join(f"{s:>9}" for s in short) + "   <- predicted")
+    print(f"router on {report['n']} messages ({path}); LLM path {'on' if args.llm else 'off'}")
+    print(f"accuracy {report['accuracy']:.4f}; by language " +
+          ", ".join(f"{k} {v:.4f}" for k, v in report["by_lang"].items()))
+    for label, share in report["by_label"].items():
+        langs = ", ".join(f"{k} {v:.4f}" for k, v in report["by_label_lang"][label].items() if v is not None)
+        print(f"  {label:<15} {share:.4f}   ({langs})")
+    print("by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in report["by_kind"].items()))
+    oos = report["out_of_scope"]
+    print(f"out of scope: precision {oos['precision']}, recall {oos['recall']} "
+          f"({oos['declined']} declined, {oos['off_topic']} off-topic); calibration {router.calibration}")
+    short = [lab[:9] for lab in report["labels"]]
+    print(" " * 15 + "".join(f"{s:>10}" for s in short) + "   <- routed")
     for label, row in zip(report["labels"], report["confusion"]):
-        print(f"{label:>15}" + "".join(f"{v:>9}" for v in row))
+        print(f"{label:>15}" + "".join(f"{v:>10}" for v in row))
+    for path_name, lat in report["latency_ms"].items():
+        print(f"latency {path_name} path: n={lat['n']} p50 {lat['p50']} ms, p95 {lat['p95']} ms")
     for e in report["errors"]:
-        print(f"  wrong: {e['text']!r} is {e['label']}, routed to {e['predicted']}")
+        print(f"  wrong: {e['text']!r} is {e['label']} ({e['kind']}), routed to {e['routed']} by {e['source']}")
     return 0
 
 

@@ -44,6 +44,11 @@ class Settings:
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
 
+    # routing (assistant/chat/router.py; the out-of-scope threshold itself is calibrated on data, see chat/scope.py)
+    router_c: float = 50.0                              # inverse regularisation of the intent classifier
+    router_cv_folds: int = 5                            # folds of the out-of-scope calibration
+    router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
+
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
@@ -54,7 +59,7 @@ class Settings:
     rank_mmr_lambda: float = 0.85                       # MMR: 1 = pure score, lower = more variety
     rank_candidates: int = 200                          # candidates recalled per source before scoring
     kb_confident: float = 0.45                          # best KB section score (cosine + BM25) below it: a person answers
-    router_threshold: float = 0.4                       # classifier confidence below it: the LLM picks the intent
+    router_threshold: float = 0.4                       # top probability below it: the LLM is asked too (chat/router.py)
 
     # web app (app.py)
     host: str = "127.0.0.1"

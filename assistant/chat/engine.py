@@ -19,6 +19,7 @@ from assistant.chat.answer import Answer
 from assistant.chat.constraints import language_of
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
+from assistant.chat.short_request import CatalogTerms
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
@@ -102,7 +103,8 @@ class Assistant:
         if llm == "auto":
             llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
-        return cls(services, Router(settings, llm=services.gate))
+        catalog = CatalogTerms.from_titles(index.products["title"], index.products["category"])
+        return cls(services, Router(settings, llm=services.gate, catalog=catalog))
 
     @property
     def staff(self):
