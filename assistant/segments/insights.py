@@ -1,126 +1,204 @@
-"""Staff insights: question -> parsed query (shown) -> SQL on DuckDB -> k-anonymous table, chart, narrative.
+"""Staff insights: question -> parse (rules, else the LLM's schema fill) -> validated query -> DuckDB -> answer.
 
     handler = StaffHandler(services)          # the engine calls handler.handle(turn) for role="staff"
-    insight = handler.answer("revenue by segment last quarter")
-    insight.rows, insight.chart, insight.narrative, insight.query.to_dict()
+    insight = handler.answer("top 5 countries by revenue last quarter")
+    insight.reading       # "Net revenue by country, top 5, last quarter (2011-07-01 to 2011-09-30)"
+    insight.rows, insight.chart, insight.narrative, insight.query.to_dict(), insight.facts
+    insight.clarification # set instead of numbers when the question is not fully understood (question + choices)
 
     export_audience(services, segment="at risk", path=Path("at-risk.csv"))   # ids + recommended products
+
+Never a number for a different question: the rules must explain every word; when they do not, the LLM may
+propose a query (validated against the layer) that is offered as a choice, not answered.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.chat.reply import Reply
-from assistant.segments.nlq import QuestionParser
-from assistant.segments.privacy import add_laplace_noise, suppress_small_groups
-from assistant.segments.semantic import Analytics, InsightQuery, compile_query
+from assistant.segments.nlq import Clarification, Parse, QuestionParser
+from assistant.segments.present import canonical, fmt_value, reading
+from assistant.segments.privacy import suppress_small_groups
+from assistant.segments.semantic import METRICS, Query, QueryError, validate
+from assistant.segments.sql import Analytics, compile_query
 
-METRIC_LABELS = {"customers": "customers", "revenue": "revenue", "orders": "orders", "aov": "average order value",
-                 "frequency": "orders per customer", "units": "units sold", "churn_rate": "churn rate",
-                 "churn_risk": "average churn risk", "high_value_probability": "high-value probability",
-                 "avg_customer_value": "average customer value", "retention": "retention", "conversion": "conversion"}
-RATES = {"churn_rate", "churn_risk", "high_value_probability", "retention", "conversion"}
-MONEY = {"revenue", "aov", "avg_customer_value"}
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Insight:
-    query: InsightQuery
-    rows: list[dict]
-    narrative: str
+    question: str
+    query: Query | None
+    rows: list[dict] = field(default_factory=list)
+    narrative: str = ""
+    reading: str = ""
     chart: dict | None = None
     sql: str = ""
     notes: list[str] = field(default_factory=list)
+    clarification: Clarification | None = None
+    facts: list[tuple[str, float | None]] = field(default_factory=list)   # (label, value) in answer order
+    source: str = "rules"
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
-
-def fmt(metric: str, value) -> str:
-    if value is None:
-        return "hidden"
-    if metric in RATES:
-        return f"{value:.1%}"
-    if metric in MONEY:
-        return f"£{value:,.2f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    @property
+    def kind(self) -> str:
+        return "clarify" if self.clarification else "answer"
 
 
 class StaffHandler:
-    def __init__(self, services):
+    def __init__(self, services, llm_parser=None):
         self.s = services
-        self.analytics = Analytics(services.index.folder)
-        vocabulary = {c: self.analytics.values(c) for c in ("segment", "cluster", "country", "category")}
-        self.parser = QuestionParser(vocabulary, services.index.as_of)
+        self.k = services.settings.k_anonymity
+        self.analytics = Analytics(services.index.folder, str(services.index.as_of.date()))
+        self.vocabulary = self.analytics.values()
+        self.product_ids = self.analytics.product_ids()
+        self.parser = QuestionParser(self.vocabulary, services.index.as_of)
+        self.llm_parser = llm_parser          # callable(question, partial Parse) -> Query | None
 
-    def answer(self, question: str, noise_epsilon: float | None = None) -> Insight:
-        q = self.parser.parse(question)
+    # ------------------------------------------------------------ answer
+    def answer(self, question: str) -> Insight:
+        t0 = time.perf_counter()
+        parse = self.parser.parse(question)
+        timings = {"parse": (time.perf_counter() - t0) * 1000}
+        if parse.clarify:
+            return Insight(question, None, narrative=parse.clarify.question, clarification=parse.clarify,
+                           notes=parse.notes, timings_ms=timings)
+        if parse.unexplained:
+            return self._not_understood(question, parse, timings)
         try:
-            rows = self.analytics.run(q)
-        except ValueError as e:
-            return Insight(q, [], f"I can't compute that: {e}.")
-        sql = compile_query(q)[0]
-        rows, hidden = suppress_small_groups(rows, self.s.settings.k_anonymity)
-        if noise_epsilon:
-            rows = add_laplace_noise(rows, ["customers"] + (["orders", "units"] if q.metric in ("orders", "units")
-                                                            else []), noise_epsilon)
-        notes = [f"{hidden} group(s) with fewer than {self.s.settings.k_anonymity} customers hidden"] if hidden else []
-        chart = ({"type": "line" if q.group_by == "month" else "bar", "x": q.group_by, "y": q.metric,
-                  "title": f"{METRIC_LABELS[q.metric]} by {q.group_by}"} if q.group_by else None)
-        return Insight(q, rows, self._narrative(q, rows, hidden), chart, sql, notes)
+            q = validate(parse.query, self.vocabulary)
+        except QueryError as e:
+            return Insight(question, None, narrative=f"I can't answer that exactly: {e}.",
+                           clarification=Clarification(f"I can't answer that exactly: {e}.", []), timings_ms=timings)
+        insight = self.compute(q, question)
+        insight.notes = parse.notes + insight.notes
+        insight.timings_ms = timings | {"sql": (time.perf_counter() - t0) * 1000 - timings["parse"]}
+        return insight
 
-    def _narrative(self, q: InsightQuery, rows: list[dict], hidden: int) -> str:
-        label = METRIC_LABELS[q.metric]
-        scope = self._scope(q)
+    def _not_understood(self, question: str, parse: Parse, timings: dict) -> Insight:
+        """Unexplained words: offer what the rules understood (and the LLM's proposal) as choices; no numbers."""
+        words = ", ".join(f"'{w}'" for w in parse.unexplained)
+        choices = []
+        if self.llm_parser is not None:
+            t0 = time.perf_counter()
+            proposal = self.llm_parser(question, parse)
+            timings["llm"] = (time.perf_counter() - t0) * 1000
+            if proposal is not None:
+                try:
+                    choices.append(canonical(validate(proposal, self.vocabulary)))
+                except QueryError as e:
+                    log.info("LLM proposal rejected: %s", e)
+        if parse.query is not None:
+            try:
+                choices.append(canonical(validate(parse.query, self.vocabulary)))
+            except QueryError:
+                pass
+        choices = list(dict.fromkeys(choices))
+        if choices:
+            text = f"I'm not sure what {words} means here. I can answer this instead:"
+        else:
+            text = (f"I'm not sure what {words} means here. I can answer questions about revenue, gross sales, "
+                    "returns, orders, units, customers, repeat purchase rate, new customers, churn and shares, by "
+                    "country, segment, cluster, category, product or month.")
+        return Insight(question, None, narrative=text, clarification=Clarification(text, choices),
+                       notes=parse.notes, timings_ms=timings)
+
+    def compute(self, q: Query, question: str = "") -> Insight:
+        """Run a validated query: rows (small groups hidden), facts, reading, narrative, chart."""
+        if q.compare:
+            return self._compare(q, question)
+        rows = self.analytics.run_one(q)
+        sql = compile_query(q)[0]
+        key = q.group_by or "all"
+        rows, hidden = suppress_small_groups(rows, self.k)
+        notes = [f"{hidden} group(s) with fewer than {self.k} customers hidden"] if hidden else []
+        facts = [(str(r[key]), r[q.metric]) for r in rows]
+        text = reading(q, self.product_ids)
+        insight = Insight(question, q, rows, self._narrative(q, rows, hidden), text, self._chart(q), sql, notes,
+                          facts=facts)
+        return insight
+
+    def _compare(self, q: Query, question: str) -> Insight:
+        parts = []
+        for period in q.compare:
+            rows = self.analytics.run_one(dataclasses.replace(q, time=period, compare=[], change=False))
+            parts.append((period, suppress_small_groups(rows, self.k)[0]))
+        key = q.group_by or "all"
+        rows = [{"period": p.label, **r} for p, part in parts for r in part]
+        facts = [(f"{p.label} {r[key]}" if q.group_by else p.label, r[q.metric]) for p, part in parts for r in part]
+        text = reading(q, self.product_ids)
+        label = METRICS[q.metric].label
+        if q.group_by is None and len(parts) == 2:
+            (p1, (r1,)), (p2, (r2,)) = [(p, part) for p, part in parts]
+            a, b = r1[q.metric], r2[q.metric]
+            if a is None or b is None:
+                narrative = f"{text}: figures hidden (fewer than {self.k} customers)."
+            else:
+                change = a - b if q.change else b - a
+                base = b if q.change else a
+                pct = change / base if base else None
+                first, second = (p1, p2) if q.change else (p2, p1)
+                facts += [("change", change), ("change_pct", pct)]
+                rows.append({"period": "change", q.metric: change, "change_pct": pct})
+                narrative = (f"{label[:1].upper() + label[1:]} was {fmt_value(q.metric, r1[q.metric])} in {p1.label} and "
+                             f"{fmt_value(q.metric, r2[q.metric])} in {p2.label}: "
+                             f"{'+' if change >= 0 else '−'}{fmt_value(q.metric, abs(change))}"
+                             + (f" ({pct:+.1%})" if pct is not None else "") + f" for {first.label} against {second.label}.")
+        else:
+            narrative = f"{label[:1].upper() + label[1:]} for each period is in the table."
+        chart = {"type": "bar", "x": "period", "y": q.metric, "title": f"{label} by period"} if q.group_by is None \
+            else None
+        return Insight(question, q, rows, narrative, text, chart, "", [], facts=facts)
+
+    def _chart(self, q: Query) -> dict | None:
+        if not q.group_by:
+            return None
+        label = METRICS[q.metric].label
+        return {"type": "line" if q.group_by == "month" else "bar", "x": q.group_by, "y": q.metric,
+                "title": f"{label} by {q.group_by}"}
+
+    def _narrative(self, q: Query, rows: list[dict], hidden: int) -> str:
+        label = METRICS[q.metric].label if q.metric not in ("matching_customers", "customer_share") else "the figure"
         visible = [r for r in rows if not r.get("suppressed")]
         if not rows:
-            return f"No data for {label}{scope}."
+            return "No data for that."
         if not q.group_by:
             row = rows[0]
             if row.get("suppressed"):
-                return (f"That group has fewer than {self.s.settings.k_anonymity} customers, so the figure is "
-                        "hidden to protect their privacy.")
-            return f"{_cap(label)}{scope}: {fmt(q.metric, row[q.metric])}{_count(q, row)}."
+                return (f"Fewer than {self.k} customers match, so the figure is hidden to protect their privacy.")
+            extra = f" ({row['top_customers']:,} of {row['customers']:,} customers)" if "top_customers" in row else ""
+            return f"{fmt_value(q.metric, row[q.metric])}{extra}."
         if not visible:
-            return f"Every {q.group_by} group{scope} has fewer than {self.s.settings.k_anonymity} customers; figures hidden."
+            return f"Every {q.group_by} group has fewer than {self.k} customers; figures hidden."
         if q.group_by == "month":
             first, last = visible[0], visible[-1]
-            return (f"{_cap(label)}{scope} went from {fmt(q.metric, first[q.metric])} in {first['month']} to "
-                    f"{fmt(q.metric, last[q.metric])} in {last['month']} over {len(visible)} months.")
+            return (f"{label[:1].upper() + label[1:]} went from {fmt_value(q.metric, first[q.metric])} in "
+                    f"{first['month']} to {fmt_value(q.metric, last[q.metric])} in {last['month']}.")
         top = visible[0]
-        text = f"{_cap(str(top[q.group_by]))} leads on {label}{scope} with {fmt(q.metric, top[q.metric])}{_count(q, top)}"
-        if q.metric in ("revenue", "customers", "orders", "units") and len(visible) > 1:
-            total = sum(r[q.metric] or 0 for r in visible)
-            text += f", {top[q.metric] / total:.0%} of the total across {len(visible)} {q.group_by} groups"
+        word = "Highest" if q.order == "desc" else "Lowest"
+        text = f"{word}: {top[q.group_by]} with {fmt_value(q.metric, top[q.metric])}"
         if len(visible) > 1:
-            low = visible[-1]
-            text += f"; lowest is {low[q.group_by]} with {fmt(q.metric, low[q.metric])}"
+            text += f"; then {visible[1][q.group_by]} with {fmt_value(q.metric, visible[1][q.metric])}"
         if hidden:
-            text += f". {hidden} small group(s) hidden for privacy"
+            text += f". {hidden} group(s) with fewer than {self.k} customers hidden"
         return text + "."
 
-    def _scope(self, q: InsightQuery) -> str:
-        parts = [f"{k} {', '.join(v)}" for k, v in q.filters.items()]
-        if q.product:
-            parts.append(f"who bought '{q.product}'")
-        if q.time:
-            parts.append(q.time.label)
-        return f" ({'; '.join(parts)})" if parts else ""
-
+    # ------------------------------------------------------------ chat
     def handle(self, turn) -> Reply:
         insight = self.answer(turn.message)
+        text = insight.narrative if insight.clarification else f"{insight.reading}: {insight.narrative}"
         reply = Reply(turn.conversation_id, "staff_insight", turn.role, rows=insight.rows, chart=insight.chart,
-                      parsed_query=insight.query.to_dict(), notes=insight.notes, _fallback=insight.narrative)
-        reply.suggestions = ["revenue by segment last quarter", "which categories do at-risk customers buy",
-                             "top countries among champions"]
+                      parsed_query=insight.query.to_dict() if insight.query else None, notes=insight.notes,
+                      _fallback=text)
+        reply.suggestions = (insight.clarification.choices if insight.clarification else
+                             ["revenue by segment last quarter", "top 5 countries by revenue",
+                              "repeat purchase rate in the UK"])
         return reply
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _count(q: InsightQuery, row: dict) -> str:
-    return "" if q.metric == "customers" else f" ({row['customers']:,} customers)"
 
 
 def export_audience(services, segment: str, path: Path, products_per_customer: int = 3) -> int:

@@ -178,3 +178,11 @@ class Analytics:
         for key, column in FILTER_SQL.items():
             out[key] = {r["v"] for r in self.sql(f"SELECT DISTINCT {column} AS v FROM lines WHERE v IS NOT NULL")}
         return out
+
+    def product_ids(self) -> dict[str, list[str]]:
+        """Product title -> its item ids (a few titles are shared by several ids)."""
+        out: dict[str, list[str]] = {}
+        for r in self.sql("SELECT DISTINCT title, CAST(item_id AS VARCHAR) AS id FROM lines WHERE title IS NOT NULL "
+                          "ORDER BY id"):
+            out.setdefault(r["title"], []).append(r["id"])
+        return out

@@ -1,0 +1,108 @@
+"""Score staff insights on a question set written blind, with answers from hand-written SQL: exact / clarified / wrong.
+
+    report = evaluate_insights(handler)            # default: segments/staff_eval.jsonl (shipped with the package)
+    report["exact"], report["clarified"], report["wrong"], report["by_lang"], report["items"]
+
+Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows: [[label, value...], ...]}.
+- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order;
+- clarified: the assistant asked a clarifying question or said what it can answer instead (no numbers);
+- wrong: any number given for a clarify/unsupported item, or numbers that differ from the expected ones.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+STAFF_EVAL = Path(__file__).with_name("staff_eval.jsonl")
+
+
+def load_items(path: Path = STAFF_EVAL) -> list[dict]:
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {n}: not JSON ({e})") from None
+            for key in ("id", "question", "expect"):
+                if key not in item:
+                    raise ValueError(f"{path}: line {n}: field {key!r} missing")
+            if item["expect"] == "answer" and "value" not in item and "rows" not in item:
+                raise ValueError(f"{path}: line {n}: expect=answer needs 'value' or 'rows'")
+            items.append(item)
+    return items
+
+
+def same_number(got, expected) -> bool:
+    """Equal up to the rounding of `expected` (a figure rounded to 2 or 4 decimals)."""
+    if got is None or expected is None:
+        return got is None and expected is None
+    got, expected = float(got), float(expected)
+    if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+        return True
+    text = repr(expected)
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return abs(got - expected) <= 0.5 * 10 ** -max(decimals, 2) + 1e-9
+
+
+def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool) -> bool:
+    """Do the answer's (label, value) facts give the expected value / rows?"""
+    if "value" in item:
+        return len(facts) == 1 and same_number(facts[0][1], item["value"])
+    rows = item["rows"]
+    if len(facts) != len(rows):
+        return False
+    for (label, value), row in zip(facts, rows):
+        expected_label, expected_value = (row[0], row[-1]) if len(row) > 1 else (None, row[0])
+        if not same_number(value, expected_value):
+            return False
+        if labelled and expected_label is not None and str(label).lower() != str(expected_label).lower():
+            return False
+    return True
+
+
+def score(insight, item: dict) -> str:
+    if insight.clarification is not None:
+        return "clarified"
+    if item["expect"] != "answer":
+        return "wrong"
+    labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
+    return "exact" if matches(insight.facts, item, labelled) else "wrong"
+
+
+def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
+    items = load_items(path)
+    results, latencies = [], {"rules": [], "llm": []}
+    for item in items:
+        t0 = time.perf_counter()
+        insight = handler.answer(item["question"])
+        ms = (time.perf_counter() - t0) * 1000
+        latencies["llm" if "llm" in insight.timings_ms else "rules"].append(ms)
+        verdict = score(insight, item)
+        results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"],
+                        "verdict": verdict, "question": item["question"], "reading": insight.reading,
+                        "answer": insight.narrative, "facts": insight.facts[:6], "ms": round(ms, 1)})
+    report = {"n": len(results), **_shares(results), "by_lang": {}, "by_expect": {}, "items": results}
+    for key in ("lang", "expect"):
+        for value in sorted({r[key] for r in results}):
+            report[f"by_{key}"][value] = _shares([r for r in results if r[key] == value])
+    report["p95_ms"] = {k: round(_p95(v), 1) for k, v in latencies.items() if v}
+    return report
+
+
+def _shares(results: list[dict]) -> dict:
+    n = max(len(results), 1)
+    counts = {v: sum(r["verdict"] == v for r in results) for v in ("exact", "clarified", "wrong")}
+    answerable = [r for r in results if r["expect"] == "answer"]
+    return {"count": len(results), **counts, "exact_share": round(counts["exact"] / n, 4),
+            "exact_of_answerable": round(sum(r["verdict"] == "exact" for r in answerable) / max(len(answerable), 1), 4),
+            "wrong_share": round(counts["wrong"] / n, 4)}
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
