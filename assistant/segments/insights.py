@@ -109,25 +109,38 @@ class StaffHandler:
                        notes=parse.notes, timings_ms=timings)
 
     def compute(self, q: Query, question: str = "") -> Insight:
-        """Run a validated query: rows (small groups hidden), facts, reading, narrative, chart."""
+        """Run a validated query: rows (groups under k customers left out), facts, reading, narrative, chart."""
         if q.compare:
             return self._compare(q, question)
-        rows = self.analytics.run_one(q)
-        sql = compile_query(q)[0]
         key = q.group_by or "all"
-        rows, hidden = suppress_small_groups(rows, self.k)
-        notes = [f"{hidden} group(s) with fewer than {self.k} customers hidden"] if hidden else []
+        rows, hidden = self._visible(self.analytics.run_one(q))
+        rows = rows[:q.limit] if q.limit and q.group_by else rows
         facts = [(str(r[key]), r[q.metric]) for r in rows]
-        text = reading(q, self.product_ids)
-        insight = Insight(question, q, rows, self._narrative(q, rows, hidden), text, self._chart(q), sql, notes,
-                          facts=facts)
-        return insight
+        if q.also:
+            by_group = {r[key]: r for r in rows}
+            for metric in q.also:
+                for r in self.analytics.run_one(dataclasses.replace(q, metric=metric, also=[], limit=None)):
+                    if r[key] in by_group:
+                        by_group[r[key]][metric] = r[metric]
+            metrics = [q.metric, *q.also]
+            facts = [((f"{r[key]} · " if q.group_by else "") + METRICS[m].label, r.get(m)) for r in rows for m in metrics]
+        notes = [f"{hidden} group(s) with fewer than {self.k} customers left out"] if hidden else []
+        sql = compile_query(dataclasses.replace(q, also=[]))[0]
+        return Insight(question, q, rows, self._narrative(q, rows, hidden), reading(q, self.product_ids),
+                       self._chart(q), sql, notes, facts=facts)
+
+    def _visible(self, rows: list[dict]) -> tuple[list[dict], int]:
+        """Rows of groups with at least k customers (a single-figure answer keeps its row, marked, to explain)."""
+        marked, hidden = suppress_small_groups(rows, self.k)
+        if len(rows) == 1 and rows[0].get("all") == "all":
+            return marked, hidden
+        return [r for r in marked if not r.get("suppressed")], hidden
 
     def _compare(self, q: Query, question: str) -> Insight:
         parts = []
         for period in q.compare:
-            rows = self.analytics.run_one(dataclasses.replace(q, time=period, compare=[], change=False))
-            parts.append((period, suppress_small_groups(rows, self.k)[0]))
+            rows = self._visible(self.analytics.run_one(dataclasses.replace(q, time=period, compare=[], change=False)))[0]
+            parts.append((period, rows[:q.limit] if q.limit and q.group_by else rows))
         key = q.group_by or "all"
         rows = [{"period": p.label, **r} for p, part in parts for r in part]
         facts = [(f"{p.label} {r[key]}" if q.group_by else p.label, r[q.metric]) for p, part in parts for r in part]
@@ -139,16 +152,14 @@ class StaffHandler:
             if a is None or b is None:
                 narrative = f"{text}: figures hidden (fewer than {self.k} customers)."
             else:
-                change = a - b if q.change else b - a
-                base = b if q.change else a
-                pct = change / base if base else None
-                first, second = (p1, p2) if q.change else (p2, p1)
-                facts += [("change", change), ("change_pct", pct)]
-                rows.append({"period": "change", q.metric: change, "change_pct": pct})
-                narrative = (f"{label[:1].upper() + label[1:]} was {fmt_value(q.metric, r1[q.metric])} in {p1.label} and "
-                             f"{fmt_value(q.metric, r2[q.metric])} in {p2.label}: "
-                             f"{'+' if change >= 0 else '−'}{fmt_value(q.metric, abs(change))}"
-                             + (f" ({pct:+.1%})" if pct is not None else "") + f" for {first.label} against {second.label}.")
+                change = a - b
+                pct = change / b if b else None
+                if q.change:
+                    facts += [("change", change), ("change_pct", pct)]
+                    rows.append({"period": "change", q.metric: change, "change_pct": pct})
+                narrative = (f"{label[:1].upper() + label[1:]} was {fmt_value(q.metric, a)} in {p1.label} and "
+                             f"{fmt_value(q.metric, b)} in {p2.label}: {'+' if change >= 0 else '−'}"
+                             f"{fmt_value(q.metric, abs(change))}" + (f" ({pct:+.1%})" if pct is not None else "") + ".")
         else:
             narrative = f"{label[:1].upper() + label[1:]} for each period is in the table."
         chart = {"type": "bar", "x": "period", "y": q.metric, "title": f"{label} by period"} if q.group_by is None \
@@ -172,6 +183,8 @@ class StaffHandler:
             if row.get("suppressed"):
                 return (f"Fewer than {self.k} customers match, so the figure is hidden to protect their privacy.")
             extra = f" ({row['top_customers']:,} of {row['customers']:,} customers)" if "top_customers" in row else ""
+            if q.also:
+                return "; ".join(f"{METRICS[m].label}: {fmt_value(m, row.get(m))}" for m in (q.metric, *q.also)) + "."
             return f"{fmt_value(q.metric, row[q.metric])}{extra}."
         if not visible:
             return f"Every {q.group_by} group has fewer than {self.k} customers; figures hidden."
@@ -185,7 +198,7 @@ class StaffHandler:
         if len(visible) > 1:
             text += f"; then {visible[1][q.group_by]} with {fmt_value(q.metric, visible[1][q.metric])}"
         if hidden:
-            text += f". {hidden} group(s) with fewer than {self.k} customers hidden"
+            text += f". {hidden} group(s) with fewer than {self.k} customers left out for privacy"
         return text + "."
 
     # ------------------------------------------------------------ chat

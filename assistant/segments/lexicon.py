@@ -57,8 +57,8 @@ DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
              r"\branked?\b|\branking\b|\bmost\b|\bleast\b|\bbiggest\b|\blargest\b|\bsmallest\b|\bhighest\b|" \
              r"\blowest\b|\bbest\b|\bworst\b|\bbottom\b|\bleading\b|各|每个|每|按|哪些|哪个|哪|排名|前"
-RANK_DESC = r"\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
-RANK_ASC = r"\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
+RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
+RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twenty": 20, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "十": 10, "二十": 20}
@@ -121,7 +121,9 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少"
-PREVIOUS_REF = r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
+PREVIOUS_REF = r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from|with|to) (?:the )?(?:previous|prior|preceding) " \
+               r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety) (?:days|weeks|months)\b|" \
+               r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
                r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:month|quarter|period|year) before\b|" \
                r"与上期相比|比上期|相比上期|上期"
 VERSUS = r"\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
@@ -149,6 +151,6 @@ risk probability likelihood high lifetime acquired first time segment segments c
 category categories product products month months monthly cluster clusters quarter year week weeks days
 previous last this current change growth increase decrease compared versus between share percentage proportion
 percent fraction portion total number count best selling seller sellers popular biggest largest highest lowest
-smallest least most bottom worst leading breakdown ranking ranked exactly least more than once twice multiple
+smallest least most bottom worst leading higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 january february march april june july august september october november december
 """.split())

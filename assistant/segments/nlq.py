@@ -27,6 +27,10 @@ from assistant.segments.semantic import Condition, Query
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
+HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
+MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
+COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
+                    r"多少(?:个|位|名)?(?:客户|顾客)|客户数|人数"
 
 
 @dataclass
@@ -127,7 +131,7 @@ class QuestionParser:
         best_selling = bool(t.first(L.BEST_SELLING))
         metrics = self._metrics(t)
         per_customer = t.first(r"\b(?:per|each|every|by|individual|single) (?:customer|buyer|client)s?\b|每个客户|每位客户")
-        dims = self._dimensions(t)
+        dims, singular = self._dimensions(t)
         limit, order = self._ranking(t)
         entities = self._names(t)
         if t.first(L.ALL_TIME):
@@ -138,12 +142,14 @@ class QuestionParser:
         unexplained = []
         for start, end, words in runs:
             found = self._product_words(words)
-            if len(found) == 1:
+            strong = len(found) == 1 and _covers(words, found[0])
+            if strong:
                 products.append(found[0])
                 notes.append(f"'{words}' read as the product {found[0]}")
             elif found and clarify is None:
                 clarify = Clarification(
-                    f"Several products match '{words}'. Which one do you mean?",
+                    f"Several products match '{words}'. Which one do you mean?" if len(found) > 1 else
+                    f"Do you mean the product {found[0]}?",
                     [question_with(question, words, f'"{title}"') for title in found[:MAX_CHOICES]])
             else:
                 close = self._close_names(words)
@@ -156,7 +162,8 @@ class QuestionParser:
         if per_customer and not ({"frequency", "customer_value"} & set(metrics)):
             unexplained.append(per_customer.group(0))
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
-                                        condition, buyers_of, best_selling, limit, order)
+                                        condition, buyers_of, best_selling, limit, order, singular,
+                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)))
         if problem and clarify is None:
             clarify = problem
         return Parse(query if not clarify else None, unexplained, clarify, notes)
@@ -168,8 +175,8 @@ class QuestionParser:
         for word in text.split(" "):
             plain = word.strip(".'-\"")
             if plain.isascii() and plain.isalpha() and len(plain) >= 5 and plain not in self.known_words:
-                close = difflib.get_close_matches(plain, self.typo_targets, n=2, cutoff=0.8)
-                if len(close) == 1 or (len(close) == 2 and difflib.SequenceMatcher(None, plain, close[1]).ratio() < 0.8):
+                close = difflib.get_close_matches(plain, self.typo_targets, n=2, cutoff=0.85)
+                if len(close) == 1 or (len(close) == 2 and difflib.SequenceMatcher(None, plain, close[1]).ratio() < 0.85):
                     notes.append(f"read '{plain}' as '{close[0]}'")
                     word = word.replace(plain, close[0])
             out.append(word)
@@ -209,7 +216,7 @@ class QuestionParser:
         return sorted(hits, key=lambda x: (len(x), x))
 
     def _periods(self, t: _Text):
-        found = find_periods(t.text, self.as_of)
+        found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
         for (start, end), _ in found:
             t.take(start, end)
         return [p for _, p in found]
@@ -249,24 +256,31 @@ class QuestionParser:
         return None
 
     def _metrics(self, t: _Text) -> list[str]:
-        found = []
+        """Metrics named, in the order the question names them."""
+        found: dict[str, int] = {}
         for metric, pattern in L.METRIC_PHRASES:
             if metric == "top_share":
                 continue
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
-                if metric not in found:
-                    found.append(metric)
-        return found
+                found.setdefault(metric, m.start())
+        return sorted(found, key=found.get)
 
-    def _dimensions(self, t: _Text) -> list[str]:
-        found = []
+    def _dimensions(self, t: _Text) -> tuple[list[str], bool]:
+        """Dimensions named, and whether one was named in the singular ("which month" asks for one)."""
+        found, singular = [], False
         for dim, pattern in L.DIMENSION_NOUNS.items():
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
+                word = m.group(0)
+                before = t.text[max(0, m.start() - 3):m.start()]
+                if not word.isascii():
+                    singular = singular or "哪个" in before
+                elif not re.search(r"(?:s|ies|monthly|by month)$", word):
+                    singular = True
                 if dim not in found:
                     found.append(dim)
-        return found
+        return found, singular
 
     def _ranking(self, t: _Text) -> tuple[int | None, str]:
         limit, order = None, "desc"
@@ -302,7 +316,7 @@ class QuestionParser:
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
-                  buyers_of, best_selling, limit, order) -> tuple[Query | None, Clarification | None]:
+                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False) -> tuple[Query | None, Clarification | None]:
         """A Query from the explained parts, or a clarifying question when they do not make one question."""
         if not metrics and buyers_of:
             metrics = ["customers"]
@@ -329,8 +343,8 @@ class QuestionParser:
                 condition = Condition("returned")
         elif condition is not None:
             metrics = [m for m in metrics if m not in ("customers", "orders")] or ["matching_customers"]
-        metrics = [m for m in metrics if m != "customers"] if len(metrics) > 1 and "customers" in metrics \
-            and not share_customers else metrics
+        if len(metrics) > 1 and "customers" in metrics and not counted_customers:
+            metrics.remove("customers")     # "revenue from champion customers": customers names who, not a count
         # group-by cues: a dimension noun with the same dimension's value named is a filter, not a grouping
         filters: dict[str, list[str]] = {}
         for key, value in entities:
@@ -375,11 +389,11 @@ class QuestionParser:
                                        "you like to know?",
                                        ["total revenue", "revenue by country", "customers by segment",
                                         "repeat purchase rate"])
-        if len(metrics) > 1:
+        if len(metrics) > MAX_METRICS or (len(metrics) > 1 and ("top_share" in metrics or change or top_pct)):
             return None, Clarification(f"Which figure: {' or '.join(metrics)}?",
                                        [f"{m} {describe_scope(group_by, filters, products, periods)}".strip()
                                         for m in metrics])
-        metric = metrics[0]
+        metric, also = metrics[0], metrics[1:]
         bought: dict[str, str] = {}
         if len(products) > 1 and group_by is None:
             return None, Clarification("Which product?", [f'"{p}"' for p in products[:MAX_CHOICES]])
@@ -407,9 +421,10 @@ class QuestionParser:
                 compare = [periods[0], periods[1]]
             else:
                 compare = [time, previous_window(time)]
+        ranked = limit is not None
         if limit == 0:
-            limit = None if group_by == "month" else (10 if group_by else None)
-        if group_by is None and limit:
+            limit = 1 if singular else (None if group_by == "month" else 10)
+        if group_by is None and ranked:
             if best_selling or limit:
                 group_by = "product" if metric in ("units", "revenue", "gross_sales") and best_selling else group_by
             if group_by is None:
@@ -421,7 +436,13 @@ class QuestionParser:
                                        "Without the breakdown?", [f"share of revenue from the top {top_pct:g}% of customers"])
         return Query(metric, group_by, filters, bought, condition if metric in ("customer_share",
                                                                                "matching_customers") else None,
-                     time, compare, change, top_pct, limit, order), None
+                     time, compare, change, top_pct, limit, order, also), None
+
+
+def _covers(words: str, title: str) -> bool:
+    """Do `words` name `title` well enough to use it without asking (two words or half of the title's words)?"""
+    content = [w for w in re.findall(r"[a-z0-9]+", words) if w not in L.FILLER]
+    return len(content) >= 2 or 2 * len(content) >= len(re.findall(r"[a-z0-9]+", title.lower()))
 
 
 def describe_scope(group_by, filters, products, periods) -> str:

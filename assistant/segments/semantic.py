@@ -95,6 +95,7 @@ class Query:
     top_pct: float | None = None                                  # top_share: the X of "top X% of customers"
     limit: int | None = None
     order: str = "desc"
+    also: list[str] = field(default_factory=list)                 # more metrics on the same scope (multi-part)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -102,8 +103,9 @@ class Query:
 
 def validate(q: Query, vocabulary: dict[str, set[str]]) -> Query:
     """Check every name against the layer and every value against the shop's data; raise QueryError if not."""
-    if q.metric not in METRICS:
-        raise QueryError(f"metric: unknown {q.metric!r}; known: {', '.join(METRICS)}")
+    for metric in (q.metric, *q.also):
+        if metric not in METRICS:
+            raise QueryError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
     if q.group_by is not None and q.group_by not in DIMENSIONS:
         raise QueryError(f"group_by: unknown {q.group_by!r}; known: {', '.join(DIMENSIONS)}")
     for key, values in {**q.filters, **{k: [v] for k, v in q.bought.items()}}.items():

@@ -58,7 +58,9 @@ def _scope(q: Query, params: dict) -> str:
 
 
 def compile_query(q: Query) -> tuple[str, dict]:
-    """(sql, params) returning one row per group: the dimension column, the metric, `customers`."""
+    """(sql, params) returning one row per group: the dimension column, the metric, `customers`.
+
+    Ordered but not limited: the caller leaves out groups under k customers first, then keeps the top `limit`."""
     if q.compare:
         raise QueryError("compile one period at a time (Analytics.run handles comparisons)")
     params: dict = {}
@@ -103,12 +105,10 @@ per_customer AS (
         join = ""
     sql += (f"per_line AS ({per_line})\nSELECT g, ({METRICS[q.metric].formula}) AS value, COALESCE(customers, 0) AS "
             f"customers FROM per_line l{join}")
-    if q.group_by == "month":
+    if q.group_by == "month" and not q.limit:
         sql += " ORDER BY g"
     elif q.group_by:
         sql += f" ORDER BY value {q.order.upper()} NULLS LAST, g"
-    if q.limit and q.group_by:
-        sql += f" LIMIT {int(q.limit)}"
     return sql, params
 
 

@@ -60,7 +60,8 @@ def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool) -
         expected_label, expected_value = (row[0], row[-1]) if len(row) > 1 else (None, row[0])
         if not same_number(value, expected_value):
             return False
-        if labelled and expected_label is not None and str(label).lower() != str(expected_label).lower():
+        ours, theirs = str(label).lower(), str(expected_label).lower()
+        if labelled and expected_label is not None and ours != theirs and not theirs.startswith(ours.split(" · ")[0] + " "):
             return False
     return True
 
