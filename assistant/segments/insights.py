@@ -115,6 +115,9 @@ class StaffHandler:
         key = q.group_by or "all"
         rows, hidden = self._visible(self.analytics.run_one(q))
         rows = rows[:q.limit] if q.limit and q.group_by else rows
+        named = q.filters.get(q.group_by or "", [])
+        if len(named) > 1 and not q.limit:          # "France vs Germany": in the order asked
+            rows.sort(key=lambda r: named.index(r[key]) if r[key] in named else len(named))
         facts = [(str(r[key]), r[q.metric]) for r in rows]
         if q.also:
             by_group = {r[key]: r for r in rows}
@@ -192,6 +195,9 @@ class StaffHandler:
             first, last = visible[0], visible[-1]
             return (f"{label[:1].upper() + label[1:]} went from {fmt_value(q.metric, first[q.metric])} in "
                     f"{first['month']} to {fmt_value(q.metric, last[q.metric])} in {last['month']}.")
+        named = q.filters.get(q.group_by, [])
+        if len(named) > 1 and not q.limit:
+            return "; ".join(f"{r[q.group_by]}: {fmt_value(q.metric, r[q.metric])}" for r in visible) + "."
         top = visible[0]
         word = "Highest" if q.order == "desc" else "Lowest"
         text = f"{word}: {top[q.group_by]} with {fmt_value(q.metric, top[q.metric])}"

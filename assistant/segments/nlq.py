@@ -129,14 +129,27 @@ class QuestionParser:
         condition = self._condition(t)
         buyers_of = bool(t.first(L.BUYERS_OF))
         best_selling = bool(t.first(L.BEST_SELLING))
+        ranked_number = self._number_before_noun(t)
         metrics = self._metrics(t)
+        for pattern, ask, choices in L.AMBIGUOUS_METRICS:
+            m = t.first(pattern)
+            if m and not clarify:
+                clarify = Clarification(ask, [question_with(question, m.group(0), c) for c in choices])
+        sold = bool(list(self._take_all(t, L.SELL_VERBS)))
+        if not metrics and sold and re.search(r"\bhow many\b|多少", text):
+            metrics = ["units"]
         per_customer = t.first(r"\b(?:per|each|every|by|individual|single) (?:customer|buyer|client)s?\b|每个客户|每位客户")
+        self._category_products(t)
         dims, singular = self._dimensions(t)
         limit, order = self._ranking(t)
+        if ranked_number is not None:
+            limit = ranked_number
+        if top_pct is not None:
+            limit = None          # "our biggest customers": the top X% is the ranking
         entities = self._names(t)
         if t.first(L.ALL_TIME):
             pass
-        self._take_all_list(t, [L.BUY_VERBS, L.VERSUS])
+        self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS)])
         runs = t.leftover_runs()
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
         unexplained = []
@@ -174,9 +187,11 @@ class QuestionParser:
         out = []
         for word in text.split(" "):
             plain = word.strip(".'-\"")
-            if plain.isascii() and plain.isalpha() and len(plain) >= 5 and plain not in self.known_words:
+            if plain.isascii() and plain.isalpha() and len(plain) >= 4 and plain not in self.known_words:
                 close = difflib.get_close_matches(plain, self.typo_targets, n=2, cutoff=0.85)
-                if len(close) == 1 or (len(close) == 2 and difflib.SequenceMatcher(None, plain, close[1]).ratio() < 0.85):
+                if len(close) == 2 and (close[0].startswith(close[1]) or close[1].startswith(close[0])):
+                    close = close[:1]       # 'custmers': customers / customer, one word
+                if len(close) == 1:
                     notes.append(f"read '{plain}' as '{close[0]}'")
                     word = word.replace(plain, close[0])
             out.append(word)
@@ -213,6 +228,9 @@ class QuestionParser:
             return []
         pats = [re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?:s|es)?(?![a-z0-9])") for w in content]
         hits = [title for low, title in self.titles.items() if all(p.search(low) for p in pats)]
+        if not hits and len(content) > 1:       # 'cake stand' for 'Cakestand': the words run together
+            squashed = "".join(content)
+            hits = [title for low, title in self.titles.items() if squashed in re.sub(r"[^a-z0-9]", "", low)]
         return sorted(hits, key=lambda x: (len(x), x))
 
     def _periods(self, t: _Text):
@@ -234,7 +252,8 @@ class QuestionParser:
         m = t.first(L.TOP_PERCENT)
         if not m:
             return None
-        t.first(r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution)\b|占比|比例|份额|贡献")
+        list(self._take_all(t, r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution)\b|"
+                                  r"占比|比例|份额|贡献"))
         return float(next(g for g in m.groups() if g))
 
     def _condition(self, t: _Text) -> Condition | None:
@@ -254,6 +273,23 @@ class QuestionParser:
                 word = next(g for g in m.groups() if g)
                 return Condition("orders", op, int(word) if word.isdigit() else L.NUMBER_WORDS[word])
         return None
+
+    def _number_before_noun(self, t: _Text) -> int | None:
+        """'10 best-selling products', 'which 3 categories', '最高的三个国家': a number naming how many groups."""
+        words = "|".join(w for w in L.NUMBER_WORDS if w.isascii())
+        nouns = "|".join(L.DIMENSION_NOUNS.values())
+        m = t.first(rf"\b(\d+|{words})\b(?= (?:[\w\-]+ )?(?:{nouns}))|"
+                    rf"(\d+|[一二两三四五六七八九十]+)\s*(?:个|家|大|款|种|类)?(?=\s*(?:{nouns}))")
+        if not m:
+            return None
+        word = next(g for g in m.groups() if g)
+        return int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
+
+    def _category_products(self, t: _Text) -> None:
+        """'Christmas products', '圣诞类产品': the product noun names the category's products, not a breakdown."""
+        names = "|".join(re.escape(n) for n, (key, _) in self.names.items() if key == "category")
+        for m in list(t.find(rf"(?:{names})(\s*(?:类|类的|的)?\s*(?:products|items|产品|商品))")):
+            t.take(m.start(1), m.end(1))
 
     def _metrics(self, t: _Text) -> list[str]:
         """Metrics named, in the order the question names them."""
@@ -295,12 +331,14 @@ class QuestionParser:
                 order = "asc"
         if t.first(L.RANK_ASC):
             order = "asc"
+            limit = limit or 0
         elif t.first(L.RANK_DESC):
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
     def _names(self, t: _Text) -> list[tuple[str, str]]:
-        found = []
+        """(filter key, value) named, in the order the question names them."""
+        found: dict[tuple[str, str], int] = {}
         for name in sorted(self.names, key=len, reverse=True):
             if name not in t.text:
                 continue
@@ -310,9 +348,8 @@ class QuestionParser:
                 pattern = re.escape(name)
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
-                if self.names[name] not in found:
-                    found.append(self.names[name])
-        return found
+                found.setdefault(self.names[name], m.start())
+        return sorted(found, key=found.get)
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
@@ -336,6 +373,8 @@ class QuestionParser:
                  "how many new customers this year"])
         if "returning_customers" in metrics and condition is None and not share_customers:
             metrics = [m for m in metrics if m != "customers"]
+        if share_customers and {"churn_rate", "repeat_rate"} & set(metrics):
+            share_customers = False     # "what share have churned": the rate is itself a share of customers
         if share_customers:
             metrics = [m for m in metrics if m != "customers"]
             if "returning_customers" in metrics:

@@ -49,13 +49,15 @@ def same_number(got, expected) -> bool:
     return abs(got - expected) <= 0.5 * 10 ** -max(decimals, 2) + 1e-9
 
 
-def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool) -> bool:
+def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False) -> bool:
     """Do the answer's (label, value) facts give the expected value / rows?"""
     if "value" in item:
         return len(facts) == 1 and same_number(facts[0][1], item["value"])
     rows = item["rows"]
     if len(facts) != len(rows):
         return False
+    if unordered:       # "France vs Germany": a comparison has no order of its own
+        facts, rows = sorted(facts, key=lambda f: str(f[0]).lower()), sorted(rows, key=lambda r: str(r[0]).lower())
     for (label, value), row in zip(facts, rows):
         expected_label, expected_value = (row[0], row[-1]) if len(row) > 1 else (None, row[0])
         if not same_number(value, expected_value):
@@ -72,7 +74,9 @@ def score(insight, item: dict) -> str:
     if item["expect"] != "answer":
         return "wrong"
     labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
-    return "exact" if matches(insight.facts, item, labelled) else "wrong"
+    q = insight.query
+    unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
+    return "exact" if matches(insight.facts, item, labelled, unordered) else "wrong"
 
 
 def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
