@@ -278,7 +278,8 @@ class QuestionParser:
         """'10 best-selling products', 'which 3 categories', '最高的三个国家': a number naming how many groups."""
         words = "|".join(w for w in L.NUMBER_WORDS if w.isascii())
         nouns = "|".join(L.DIMENSION_NOUNS.values())
-        m = t.first(rf"\b(\d+|{words})\b(?= (?:[\w\-]+ )?(?:{nouns}))|"
+        m = t.first(rf"(?<!least )(?<!exactly )(?<!than )(?<!only )(?<!just )(?<!most )"
+                    rf"\b(\d+|{words})\b(?= (?:[\w\-]+ )?(?:{nouns}))|"
                     rf"(\d+|[一二两三四五六七八九十]+)\s*(?:个|家|大|款|种|类)?(?=\s*(?:{nouns}))")
         if not m:
             return None

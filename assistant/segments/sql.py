@@ -24,7 +24,7 @@ DIMENSION_SQL = {"country": "country", "segment": "segment", "cluster": "cluster
 FILTER_SQL = {"country": "country", "segment": "segment", "cluster": "cluster", "category": "category",
               "product": "title"}
 CONDITION_SQL = {   # per customer, over the lines in scope
-    "orders": "COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return) {op} $cond",
+    "orders": "COUNT(DISTINCT oid) FILTER (WHERE NOT is_return) {op} $cond",
     "returned": "bool_or(is_return)",
     "bought_product": "bool_or(NOT is_return AND title = $cond)",
     "bought_category": "bool_or(NOT is_return AND category = $cond)",
@@ -68,26 +68,28 @@ def compile_query(q: Query) -> tuple[str, dict]:
     if q.metric == "top_share":
         return _top_share(q, where, params)
     dim = DIMENSION_SQL[q.group_by] if q.group_by else "'all'"
+    formula = METRICS[q.metric].formula
+    orders = ("COUNT(DISTINCT oid) FILTER (WHERE NOT is_return)" if "orders" in formula else "NULL")  # costly: if used
     per_line = ("SELECT g, SUM(amount) FILTER (WHERE NOT is_return) AS gross, "
                 "SUM(amount) FILTER (WHERE is_return) AS returns_value, "
-                "COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, "
-                "SUM(quantity) FILTER (WHERE NOT is_return) AS units, "
-                "COUNT(DISTINCT user_id) FILTER (WHERE NOT is_return) AS customers FROM scope GROUP BY g")
+                f"{orders} AS orders, SUM(quantity) FILTER (WHERE NOT is_return) AS units, "
+                "COUNT(DISTINCT uid) FILTER (WHERE NOT is_return) AS customers FROM scope GROUP BY g")
     sql = f"WITH scope AS (SELECT COALESCE(CAST({dim} AS VARCHAR), '(unknown)') AS g, * FROM lines{where}),\n"
     if any(m in METRICS[q.metric].formula for m in CUSTOMER_MEASURES):
         cond = "NULL"
         if q.condition is not None:
             cond = CONDITION_SQL[q.condition.kind].format(op=q.condition.op)
-            params["cond"] = q.condition.value
+            if "$cond" in cond:
+                params["cond"] = q.condition.value
         if q.group_by == "month":
             window = "date_trunc('month', MIN(order_date))"
         else:
             params["window"] = q.time.start if q.time else "1900-01-01"
             window = "$window::TIMESTAMP"
         sql += f"""users AS (
-  SELECT g, user_id, COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return) AS n_orders,
+  SELECT g, any_value(user_id) AS user_id, COUNT(DISTINCT oid) FILTER (WHERE NOT is_return) AS n_orders,
          bool_or(is_return) AS returned, {cond} AS cond, {window} AS window_start
-  FROM scope GROUP BY g, user_id),
+  FROM scope GROUP BY g, uid),
 per_customer AS (
   SELECT u.g, COUNT(*) FILTER (WHERE n_orders >= 2) AS repeaters,
          COUNT(*) FILTER (WHERE returned) AS returners,
@@ -119,7 +121,7 @@ def _top_share(q: Query, where: str, params: dict) -> tuple[str, dict]:
     sql = f"""
 WITH scope AS (SELECT * FROM lines{where}),
 users AS (SELECT user_id, SUM(CASE WHEN is_return THEN -amount ELSE amount END) AS net,
-                 COUNT(DISTINCT order_id) FILTER (WHERE NOT is_return) AS n_orders FROM scope GROUP BY user_id),
+                 COUNT(DISTINCT oid) FILTER (WHERE NOT is_return) AS n_orders FROM scope GROUP BY user_id),
 ranked AS (SELECT net, ROW_NUMBER() OVER (ORDER BY net DESC, user_id) AS rk FROM users WHERE n_orders > 0),
 k AS (SELECT CAST(CEIL(COUNT(*) * $pct / 100.0) AS INTEGER) AS k, COUNT(*) AS n FROM ranked)
 SELECT 'all' AS g, (SELECT SUM(net) FROM ranked, k WHERE rk <= k.k)
@@ -142,13 +144,14 @@ class Analytics:
         ignored = ", ".join(f"'{s}'" for s in IGNORED_STATUSES)
         self.con.execute(f"""
             CREATE TABLE lines AS
-            SELECT o.order_id, CAST(o.user_id AS VARCHAR) AS user_id, o.order_date, o.status = '{RETURN_STATUS}' AS is_return,
+            SELECT dense_rank() OVER (ORDER BY o.order_id) AS oid, dense_rank() OVER (ORDER BY o.user_id) AS uid,
+                   o.order_id, CAST(o.user_id AS VARCHAR) AS user_id, o.order_date, o.status = '{RETURN_STATUS}' AS is_return,
                    oi.item_id, oi.quantity, oi.quantity * oi.unit_price AS amount, p.title, p.category,
                    c.country, pr.segment, pr.cluster
             FROM orders o JOIN order_items oi USING (order_id) LEFT JOIN products p USING (item_id)
             LEFT JOIN customers c ON CAST(c.user_id AS VARCHAR) = CAST(o.user_id AS VARCHAR)
             LEFT JOIN profiles pr ON CAST(pr.user_id AS VARCHAR) = CAST(o.user_id AS VARCHAR)
-            WHERE o.status NOT IN ({ignored})""")
+            WHERE o.status NOT IN ({ignored}) ORDER BY o.order_date""")
         self.con.execute("CREATE TABLE firsts AS SELECT user_id, MIN(order_date) AS first_purchase "
                          "FROM lines WHERE NOT is_return GROUP BY user_id")
         self._local = threading.local()
