@@ -46,7 +46,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
               r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)(?:多少|几)件|多少件"),
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
-                  r"客户数量|顾客数量|客户数|客户|顾客|买家|人数"),
+                  r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
@@ -55,12 +55,12 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
 BEST_SELLING = r"\bbest(?:-| )?sell(?:ing|ers?)\b|\btop(?:-| )sell(?:ing|ers?)\b|\bsold (?:the )?most\b|" \
                r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销"
 DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
-    "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bnations?\b|国家|市场",
-    "segment": r"\b(?:rfm |customer )?segments?\b|分群|客群|细分群体|细分|群体|客户群",
+    "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bnations?\b|国家|市场|各国|每国",
+    "segment": r"\b(?:rfm |customer )?segments?\b|客户分群|客户细分|客户群体|客户群|分群|客群|细分群体|细分|群体",
     "cluster": r"\b(?:behavioural |behavioral )?clusters?\b|聚类|集群",
     "category": r"\b(?:product )?categor(?:y|ies)\b|\bdepartments?\b|\branges?\b|\bcollections?\b|类别|品类|类目",
     "product": r"\bproducts?\b|\bitems?\b|\bskus?\b|\barticles?\b|产品|商品",
-    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|每月|按月|月度|各月|每个月",
+    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势",
 }
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
              r"\branked?\b|\branking\b|\bmost\b|\bleast\b|\bbiggest\b|\blargest\b|\bsmallest\b|\bhighest\b|" \
@@ -119,7 +119,7 @@ CATEGORY_ALIASES = {
     "文具": "Cards, Wrap & Stationery", "圣诞": "Christmas", "花园": "Garden & Outdoor", "户外": "Garden & Outdoor",
     "玩具": "Toys & Kids", "复活节": "Easter", "派对": "Party & Celebrations",
 }
-SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|rate|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
+SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?:\w+\s+)?(?:customers|buyers|shoppers|clients)\b|\bwhat (?:share|percentage|proportion|percent|" \
                      r"fraction) (?:of (?:our |all |the )?(?:\w+ )?customers )?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \

@@ -130,6 +130,9 @@ class QuestionParser:
         buyers_of = bool(t.first(L.BUYERS_OF))
         best_selling = bool(t.first(L.BEST_SELLING))
         ranked_number = self._number_before_noun(t)
+        early = [m for m in t.find(L.DIMENSION_NOUNS["segment"]) if "客户" in m.group(0)]   # '客户群' before '客户'
+        for m in early:
+            t.take(m.start(), m.end())
         metrics = self._metrics(t)
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
             m = t.first(pattern)
@@ -141,6 +144,8 @@ class QuestionParser:
         per_customer = t.first(r"\b(?:per|each|every|by|individual|single) (?:customer|buyer|client)s?\b|每个客户|每位客户")
         self._category_products(t)
         dims, singular = self._dimensions(t)
+        if early and "segment" not in dims:
+            dims.insert(0, "segment")
         limit, order = self._ranking(t)
         if ranked_number is not None:
             limit = ranked_number
