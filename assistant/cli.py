@@ -7,7 +7,7 @@
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
-    python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
+    python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
 """
 from __future__ import annotations
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
     p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/segments/staff_questions.csv")
+                                             "assistant/resources/staff_eval.jsonl (or a CSV like staff_questions.csv)")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -126,7 +126,7 @@ def cmd_check(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     from assistant.chat.engine import Assistant
-    from assistant.recommend.ranker import format_price
+    from assistant.search.money import format_price
     assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
@@ -188,27 +188,47 @@ def _eval_router(args, settings) -> int:
 
 
 def _eval_insights(args, settings) -> int:
+    """Blind staff questions (JSONL, answers from hand-written SQL): exact / clarified / wrong; a CSV: parse accuracy."""
+    import functools
+
     from assistant.artifacts import ShopIndex
-    from assistant.segments.nlq import STAFF_QUESTIONS, QuestionParser, parse_accuracy
-    from assistant.segments.semantic import Analytics
+    from assistant.search.money import format_price
+    from assistant.segments.insights import Insights
+    from assistant.segments.staff_eval import STAFF_EVAL, evaluate_insights, parse_accuracy
     index = ShopIndex.open(settings)
-    analytics = Analytics(index.folder)
-    parser = QuestionParser({c: analytics.values(c) for c in ("segment", "cluster", "country", "category")},
-                            index.as_of)
-    report = parse_accuracy(parser, args.data or STAFF_QUESTIONS)
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+    insights = Insights(index.folder, index.as_of, settings.k_anonymity,
+                        functools.partial(format_price, currency=index.currency, grouped=True))
+    path = args.data or STAFF_EVAL
+    if str(path).endswith(".csv"):
+        report = parse_accuracy(insights.parser, path)
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
+        for e in report["errors"]:
+            print(f"  row {e['row']}: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
         return 0
-    print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
-    for e in report["errors"]:
-        print(f"  wrong: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+    report = evaluate_insights(insights, path)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
+          f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
+          f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
+    for key in ("by_lang", "by_expect"):
+        for value, r in report[key].items():
+            print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"
+                  f" (exact among answerable {r['exact_of_answerable']:.1%})")
+    for item in report["items"]:
+        if item["verdict"] == "wrong" or (item["verdict"] == "clarified" and item["expect"] == "answer"):
+            print(f"  {item['verdict']}: {item['id']} {item['question']!r} -> {item['reading'] or item['answer']}")
     return 0
 
 
 def cmd_export_audience(args, settings) -> int:
     from assistant.artifacts import ShopIndex
     from assistant.chat.engine import Services
-    from assistant.segments.insights import export_audience
+    from assistant.chat.staff import export_audience
     n = export_audience(Services(settings, ShopIndex.open(settings)), args.segment, args.out, args.products)
     print(f"exported {n} customer ids of segment {args.segment!r} with {args.products} products each -> {args.out}")
     return 0

@@ -11,8 +11,8 @@ from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.guard import ground
 from assistant.chat.reply import Reply
 from assistant.prompts import render
-from assistant.recommend.filters import Filters
-from assistant.recommend.ranker import format_price
+from assistant.search.filters import Filters
+from assistant.search.money import format_price
 
 SIMILAR = ("more like", "similar", "like that", "像", "类似")
 PROMPT_PRODUCTS = 3     # the LLM explains the top 3 (short prompt: first token in ~3 s on 2 cores)
@@ -67,7 +67,7 @@ class ShopperHandler:
                           for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
         messages = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
                           products=lines)
-        reply._llm = self.s.llm_stream(messages)
+        reply._llm = self.s.llm_stream(messages, purpose="shopper")
         reply._check = lambda sentence: ground(sentence, products, self.titles, self.ids).text
         return reply
 

@@ -1,29 +1,30 @@
 """Staff insights: question -> parse (rules, else the LLM's schema fill) -> validated query -> DuckDB -> answer.
 
-    handler = StaffHandler(services)          # the engine calls handler.handle(turn) for role="staff"
-    insight = handler.answer("top 5 countries by revenue last quarter")
+    insights = Insights(index.folder, index.as_of, k_anonymity=10, money=lambda v: f"£{v:,.2f}")
+    insight = insights.answer("top 5 countries by revenue last quarter")
     insight.reading       # "Net revenue by country, top 5, last quarter (2011-07-01 to 2011-09-30)"
     insight.rows, insight.chart, insight.narrative, insight.query.to_dict(), insight.facts
     insight.clarification # set instead of numbers when the question is not fully understood (question + choices)
 
-    export_audience(services, segment="at risk", path=Path("at-risk.csv"))   # ids + recommended products
-
+Money is formatted by the `money` callable the caller passes (chat/staff.py hands down search/money.py's
+format_price): this floor knows no currency. The chat handler around it lives in chat/staff.py.
 Never a number for a different question: the rules must explain every word; when they do not, the LLM may
 propose a query (validated against the layer) that is offered as a choice, not answered.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.chat.reply import Reply
+import pandas as pd
+
+from assistant.privacy import suppress_small_groups
 from assistant.segments.nlq import Clarification, Parse, QuestionParser
 from assistant.segments.present import canonical, fmt_value, reading
-from assistant.segments.privacy import suppress_small_groups
 from assistant.segments.semantic import METRICS, Query, QueryError, validate
 from assistant.segments.sql import Analytics, compile_query
 
@@ -50,15 +51,21 @@ class Insight:
         return "clarify" if self.clarification else "answer"
 
 
-class StaffHandler:
-    def __init__(self, services, llm_parser=None):
-        self.s = services
-        self.k = services.settings.k_anonymity
-        self.analytics = Analytics(services.index.folder, str(services.index.as_of.date()))
+class Insights:
+    """Answers staff questions from the built files in `folder`; groups under `k_anonymity` customers left out."""
+
+    def __init__(self, folder: Path, as_of: pd.Timestamp, k_anonymity: int, money: Callable[[float], str],
+                 llm_parser: Callable[[str, Parse], Query | None] | None = None):
+        self.k = k_anonymity
+        self.money = money
+        self.analytics = Analytics(folder, str(pd.Timestamp(as_of).date()))
         self.vocabulary = self.analytics.values()
         self.product_ids = self.analytics.product_ids()
-        self.parser = QuestionParser(self.vocabulary, services.index.as_of)
-        self.llm_parser = llm_parser          # callable(question, partial Parse) -> Query | None
+        self.parser = QuestionParser(self.vocabulary, as_of)
+        self.llm_parser = llm_parser          # (question, the rules' Parse) -> a proposed Query, or None
+
+    def fmt(self, metric: str, value) -> str:
+        return fmt_value(metric, value, self.money)
 
     # ------------------------------------------------------------ answer
     def answer(self, question: str) -> Insight:
@@ -160,9 +167,9 @@ class StaffHandler:
                 if q.change:
                     facts += [("change", change), ("change_pct", pct)]
                     rows.append({"period": "change", q.metric: change, "change_pct": pct})
-                narrative = (f"{label[:1].upper() + label[1:]} was {fmt_value(q.metric, a)} in {p1.label} and "
-                             f"{fmt_value(q.metric, b)} in {p2.label}: {'+' if change >= 0 else '−'}"
-                             f"{fmt_value(q.metric, abs(change))}" + (f" ({pct:+.1%})" if pct is not None else "") + ".")
+                narrative = (f"{label[:1].upper() + label[1:]} was {self.fmt(q.metric, a)} in {p1.label} and "
+                             f"{self.fmt(q.metric, b)} in {p2.label}: {'+' if change >= 0 else '−'}"
+                             f"{self.fmt(q.metric, abs(change))}" + (f" ({pct:+.1%})" if pct is not None else "") + ".")
         else:
             narrative = f"{label[:1].upper() + label[1:]} for each period is in the table."
         chart = {"type": "bar", "x": "period", "y": q.metric, "title": f"{label} by period"} if q.group_by is None \
@@ -187,55 +194,22 @@ class StaffHandler:
                 return (f"Fewer than {self.k} customers match, so the figure is hidden to protect their privacy.")
             extra = f" ({row['top_customers']:,} of {row['customers']:,} customers)" if "top_customers" in row else ""
             if q.also:
-                return "; ".join(f"{METRICS[m].label}: {fmt_value(m, row.get(m))}" for m in (q.metric, *q.also)) + "."
-            return f"{fmt_value(q.metric, row[q.metric])}{extra}."
+                return "; ".join(f"{METRICS[m].label}: {self.fmt(m, row.get(m))}" for m in (q.metric, *q.also)) + "."
+            return f"{self.fmt(q.metric, row[q.metric])}{extra}."
         if not visible:
             return f"Every {q.group_by} group has fewer than {self.k} customers; figures hidden."
         if q.group_by == "month":
             first, last = visible[0], visible[-1]
-            return (f"{label[:1].upper() + label[1:]} went from {fmt_value(q.metric, first[q.metric])} in "
-                    f"{first['month']} to {fmt_value(q.metric, last[q.metric])} in {last['month']}.")
+            return (f"{label[:1].upper() + label[1:]} went from {self.fmt(q.metric, first[q.metric])} in "
+                    f"{first['month']} to {self.fmt(q.metric, last[q.metric])} in {last['month']}.")
         named = q.filters.get(q.group_by, [])
         if len(named) > 1 and not q.limit:
-            return "; ".join(f"{r[q.group_by]}: {fmt_value(q.metric, r[q.metric])}" for r in visible) + "."
+            return "; ".join(f"{r[q.group_by]}: {self.fmt(q.metric, r[q.metric])}" for r in visible) + "."
         top = visible[0]
         word = "Highest" if q.order == "desc" else "Lowest"
-        text = f"{word}: {top[q.group_by]} with {fmt_value(q.metric, top[q.metric])}"
+        text = f"{word}: {top[q.group_by]} with {self.fmt(q.metric, top[q.metric])}"
         if len(visible) > 1:
-            text += f"; then {visible[1][q.group_by]} with {fmt_value(q.metric, visible[1][q.metric])}"
+            text += f"; then {visible[1][q.group_by]} with {self.fmt(q.metric, visible[1][q.metric])}"
         if hidden:
             text += f". {hidden} group(s) with fewer than {self.k} customers left out for privacy"
         return text + "."
-
-    # ------------------------------------------------------------ chat
-    def handle(self, turn) -> Reply:
-        insight = self.answer(turn.message)
-        text = insight.narrative if insight.clarification else f"{insight.reading}: {insight.narrative}"
-        reply = Reply(turn.conversation_id, "staff_insight", turn.role, rows=insight.rows, chart=insight.chart,
-                      parsed_query=insight.query.to_dict() if insight.query else None, notes=insight.notes,
-                      _fallback=text)
-        reply.suggestions = (insight.clarification.choices if insight.clarification else
-                             ["revenue by segment last quarter", "top 5 countries by revenue",
-                              "repeat purchase rate in the UK"])
-        return reply
-
-
-def export_audience(services, segment: str, path: Path, products_per_customer: int = 3) -> int:
-    """Write customer ids of `segment` with their top recommended product ids as CSV; returns row count.
-
-    Segments under the k-anonymity threshold are refused (a tiny audience could identify people)."""
-    profiles = services.index.profiles
-    members = profiles.loc[profiles["segment"] == segment, "user_id"].tolist()
-    if len(members) < services.settings.k_anonymity:
-        raise ValueError(f"segment {segment!r} has {len(members)} customers, fewer than k="
-                         f"{services.settings.k_anonymity}; not exported")
-    path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["user_id", "segment"] + [f"product_{i}" for i in range(1, products_per_customer + 1)])
-        for user in members:
-            recs = services.ranker.recommend("", user_id=user, n=products_per_customer).items
-            writer.writerow([user, segment] + [r.item_id for r in recs])
-    tmp.replace(path)
-    return len(members)

@@ -3,22 +3,27 @@
     reading(q, product_ids={"Regency Cakestand 3 Tier": ["22423"]})
     # "Customers who bought Regency Cakestand 3 Tier (22423), all time"
     canonical(q)          # "customers who bought "Regency Cakestand 3 Tier"" : a question the rule parser reads exactly
-    fmt_value("revenue", 1092644.391)   # "£1,092,644.39";  fmt_value("repeat_rate", 0.6545) -> "65.5%"
+    fmt_value("revenue", 1092644.391, money)   # money(1092644.391), e.g. "£1,092,644.39"
+    fmt_value("repeat_rate", 0.6545)            # "65.5%"
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pandas as pd
+
 from assistant.segments.semantic import METRICS, Condition, Period, Query
 
-CURRENCY = {"GBP": "£", "EUR": "€", "USD": "$"}
 OP_WORDS = {"=": "exactly", ">=": "at least", "<=": "at most", ">": "more than", "<": "fewer than"}
 
 
-def fmt_value(metric: str, value, currency: str = "GBP") -> str:
+def fmt_value(metric: str, value, money: Callable[[float], str] = lambda v: f"{v:,.2f}") -> str:
+    """A figure for people: money via the shop's `money` formatter, rates as %, counts with thousands separators."""
     if value is None:
         return "hidden"
     kind = METRICS[metric].kind if metric in METRICS else "count"
     if kind == "money":
-        return f"{CURRENCY.get(currency, currency + ' ')}{value:,.2f}"
+        return money(value)
     if kind == "rate":
         return f"{value:.1%}"
     if kind == "probability":
@@ -31,8 +36,7 @@ def fmt_value(metric: str, value, currency: str = "GBP") -> str:
 def period_words(p: Period | None) -> str:
     if p is None:
         return "all time"
-    from pandas import Timestamp, Timedelta
-    last = (Timestamp(p.end) - Timedelta(days=1)).date()
+    last = (pd.Timestamp(p.end) - pd.Timedelta(days=1)).date()
     return f"{p.label} ({p.start} to {last})"
 
 

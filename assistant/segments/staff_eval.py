@@ -1,6 +1,7 @@
 """Score staff insights on a question set written blind, with answers from hand-written SQL: exact / clarified / wrong.
 
-    report = evaluate_insights(handler)            # default: segments/staff_eval.jsonl (shipped with the package)
+    report = evaluate_insights(insights)           # default: resources/staff_eval.jsonl (shipped with the package)
+    parse_accuracy(insights.parser)                # resources/staff_questions.csv: expected parse per question
     report["exact"], report["clarified"], report["wrong"], report["by_lang"], report["items"]
 
 Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows: [[label, value...], ...]}.
@@ -10,12 +11,13 @@ Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 import time
 from pathlib import Path
 
-STAFF_EVAL = Path(__file__).with_name("staff_eval.jsonl")
+from assistant.resources import STAFF_EVAL, STAFF_QUESTIONS
 
 
 def load_items(path: Path = STAFF_EVAL) -> list[dict]:
@@ -111,3 +113,28 @@ def _shares(results: list[dict]) -> dict:
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def parse_accuracy(parser, path: Path = STAFF_QUESTIONS) -> dict:
+    """Share of questions parsed as expected. CSV columns: question, metric ('clarify' when the parser must ask),
+    group_by, filters ('segment=at risk;country=France'), time (the period's label)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    errors = []
+    for n, row in enumerate(rows, 2):
+        missing = {"question", "metric", "group_by", "filters", "time"} - set(row)
+        if missing:
+            raise ValueError(f"{path}: row {n}: column(s) {sorted(missing)} missing")
+        p = parser.parse(row["question"])
+        if p.query is None or p.unexplained:
+            got = {"metric": "clarify"}
+        else:
+            q = p.query
+            got = {"metric": q.metric, "group_by": q.group_by or "",
+                   "filters": ";".join(f"{k}={v}" for k, vals in q.filters.items() for v in vals),
+                   "time": q.time.label if q.time else ""}
+        expected = {"metric": "clarify"} if row["metric"] == "clarify" else \
+            {k: row[k] for k in ("metric", "group_by", "filters", "time")}
+        if got != expected:
+            errors.append({"row": n, "question": row["question"], "expected": expected, "got": got})
+    return {"n": len(rows), "accuracy": round(1 - len(errors) / max(len(rows), 1), 4), "errors": errors}

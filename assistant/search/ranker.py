@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, top_n
-from assistant.recommend.filters import CURRENCY_SIGNS, CatalogArrays, Filters
+from assistant.search.filters import CatalogArrays, Filters
 from assistant.retrieval.lexical import tokenize
 
 STRATEGIES = ("hybrid", "content", "popularity")
@@ -74,7 +74,7 @@ class Ranker:
         self.index = index
         self.weights = weights or RankWeights()
         self.catalog = CatalogArrays(index.products)
-        self.currency = str(self.catalog.currency[0]) if self.catalog.size else "GBP"
+        self.currency = index.currency
         events = index.table("events")
         purchases = events[events["event"] == "purchase"]
         half_life = getattr(index.cf, "history_half_life_days", None)
@@ -276,10 +276,6 @@ class Ranker:
         return Recommendation(item_id=item_id, title=title, price=float(c.price[i]), currency=str(c.currency[i]),
                               stock=int(c.stock[i]), category=category, score=round(float(score), 4),
                               evidence=evidence)
-
-
-def format_price(price: float, currency: str) -> str:
-    return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{price:.2f}"
 
 
 def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:

@@ -1,0 +1,19 @@
+"""Files the package ships (package data): prompt templates, labelled utterances, eval sets, the demo KB.
+
+    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, STAFF_QUESTIONS, STAFF_EVAL, DEMO_KB
+    (PROMPTS / "shopper.md").read_text(encoding="utf-8")
+
+They live inside the package so a plain (non-editable) `pip install .` carries them; pyproject.toml's
+[tool.setuptools.package-data] lists the same folders. This module only names paths: it reads nothing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent
+PROMPTS = RESOURCES / "prompts"                    # <task>.md templates, see assistant/prompts.py
+UTTERANCES = RESOURCES / "utterances.csv"          # text,intent: what the router's classifier learns from
+ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out router evaluation, never trained on
+STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse (regression)
+STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
+DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
