@@ -111,7 +111,10 @@ class QuestionParser:
                     self.names.setdefault(alias, (key, value))
         self.known_words = set(L.FILLER) | {w for n in self.names for w in n.split()}
         self.known_words |= {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
-        self.typo_targets = sorted(L.KNOWN_WORDS | {w for n in self.names for w in n.split() if len(w) >= 4})
+        # typos snap only to the layer's own words and segment/category names; a country or product name that is
+        # not exact is asked about ("Did you mean Germany?"), never corrected silently
+        closed = {w for n, (key, _) in self.names.items() if key in ("segment", "category") for w in n.split()}
+        self.typo_targets = sorted(L.KNOWN_WORDS | {w for w in closed if len(w) >= 4})
         self.known_words |= L.KNOWN_WORDS
 
     # ------------------------------------------------------------ entry point
@@ -133,6 +136,10 @@ class QuestionParser:
         early = [m for m in t.find(L.DIMENSION_NOUNS["segment"]) if "客户" in m.group(0)]   # '客户群' before '客户'
         for m in early:
             t.take(m.start(), m.end())
+        # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
+        # and "value per customer" are metrics of their own
+        per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )\b(?:per|each|every|by|individual|single) "
+                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
         metrics = self._metrics(t)
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
             m = t.first(pattern)
@@ -141,7 +148,6 @@ class QuestionParser:
         sold = bool(list(self._take_all(t, L.SELL_VERBS)))
         if not metrics and sold and re.search(r"\bhow many\b|多少", text):
             metrics = ["units"]
-        per_customer = t.first(r"\b(?:per|each|every|by|individual|single) (?:customer|buyer|client)s?\b|每个客户|每位客户")
         self._category_products(t)
         dims, singular = self._dimensions(t)
         if early and "segment" not in dims:
@@ -182,7 +188,7 @@ class QuestionParser:
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
                                         bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)))
-        if problem and clarify is None:
+        if problem and clarify is None and not unexplained:
             clarify = problem
         return Parse(query if not clarify else None, unexplained, clarify, notes)
 
