@@ -95,13 +95,13 @@ def build_ui(web: WebApp) -> gr.Blocks:
 
                 def show(text, sess):
                     view = web.insight(text, sess)
-                    has_plot = not view.plot.empty
+                    kind = view.plot_kind if not view.plot.empty else ""
+                    shown = view.choices + [""] * (MAX_CHOICES - len(view.choices))
                     return [view.narrative, view.parsed, view.table,
-                            gr.BarPlot(value=view.plot, title=view.plot_title, visible=has_plot and view.plot_kind == "bar"),
-                            gr.LinePlot(value=view.plot, title=view.plot_title, visible=has_plot and view.plot_kind == "line"),
+                            gr.BarPlot(value=view.plot, title=view.plot_title, visible=kind == "bar"),
+                            gr.LinePlot(value=view.plot, title=view.plot_title, visible=kind == "line"),
                             gr.DownloadButton(value=view.csv_path, visible=view.csv_path is not None)] + [
-                        gr.Button(value=view.choices[i] if i < len(view.choices) else "", visible=i < len(view.choices))
-                        for i in range(MAX_CHOICES)]
+                        gr.Button(value=choice, visible=bool(choice)) for choice in shown[:MAX_CHOICES]]
 
                 outputs = [narrative, parsed, table, bar, line, download, *choices]
                 sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False).then(

@@ -255,3 +255,40 @@ def test_segment_report_in_build(demo_services):
     report = json.loads((demo_services.index.folder / "segments.json").read_text())
     assert report["propensity"]["churn"]["auc"] > 0.65 and report["propensity"]["high_value"]["auc"] > 0.7
     assert 2 <= len(report["clusters"]) <= 8 and all(c["name"] and c["description"] for c in report["clusters"])
+
+
+class FakeGate:
+    """Stands in for models/gate.py: returns a fixed JSON (or raises) and records the schema it was given."""
+
+    def __init__(self, out):
+        self.out, self.calls = out, []
+
+    def json(self, messages, schema, purpose, timeout_s=None):
+        from assistant.models.llm import LLMUnavailable
+        from assistant.models.schema import validate as check
+        self.calls.append((messages, schema, purpose))
+        if self.out is None:
+            raise LLMUnavailable("busy")
+        check(self.out, schema)
+        return self.out
+
+
+def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
+    from assistant.segments.llm_parse import LLMQueryFiller
+    insights = staff.insights
+    out = {"metric": "revenue", "group_by": "country", "country": None, "segment": None, "category": None,
+           "period": "last quarter", "limit": 5, "order": "desc"}
+    gate = FakeGate(out)
+    insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of)
+    try:
+        insight = insights.answer("how are our markets doing, by takings, recently")
+        assert gate.calls and gate.calls[0][2] == "staff" and "Question:" in gate.calls[0][0][-1]["content"]
+        assert insight.facts == [] and insight.clarification is not None
+        assert "top 5 revenue by country last quarter" in insight.clarification.choices
+        picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
+        assert picked.clarification is None and picked.reading.startswith("Net revenue by country, top 5")
+        insights.llm_parser = LLMQueryFiller(FakeGate(None), insights.vocabulary, staff.s.index.as_of)
+        busy = insights.answer("how are our markets doing, by takings, recently")
+        assert busy.facts == [] and busy.clarification is not None          # LLM busy: still asks, no crash
+    finally:
+        insights.llm_parser = None

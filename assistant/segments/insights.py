@@ -120,7 +120,12 @@ class Insights:
         if q.compare:
             return self._compare(q, question)
         key = q.group_by or "all"
-        rows, hidden = self._visible(self.analytics.run_one(q))
+        raw = self.analytics.run_one(q)
+        if not raw and not q.group_by:     # nothing in scope: counts and sums are 0, ratios undefined
+            kind = METRICS[q.metric].kind
+            raw = [{"all": "all", q.metric: 0 if kind in ("count", "money") and q.metric != "aov" else None,
+                    "customers": 0, "empty": True}]
+        rows, hidden = self._visible(raw)
         rows = rows[:q.limit] if q.limit and q.group_by else rows
         named = q.filters.get(q.group_by or "", [])
         if len(named) > 1 and not q.limit:          # "France vs Germany": in the order asked
@@ -141,6 +146,8 @@ class Insights:
 
     def _visible(self, rows: list[dict]) -> tuple[list[dict], int]:
         """Rows of groups with at least k customers (a single-figure answer keeps its row, marked, to explain)."""
+        if len(rows) == 1 and rows[0].pop("empty", False):
+            return rows, 0                  # an empty scope describes no one: its 0 is shown
         marked, hidden = suppress_small_groups(rows, self.k)
         if len(rows) == 1 and rows[0].get("all") == "all":
             return marked, hidden
@@ -187,11 +194,13 @@ class Insights:
         label = METRICS[q.metric].label if q.metric not in ("matching_customers", "customer_share") else "the figure"
         visible = [r for r in rows if not r.get("suppressed")]
         if not rows:
-            return "No data for that."
+            return "No data in that scope."
         if not q.group_by:
             row = rows[0]
             if row.get("suppressed"):
                 return (f"Fewer than {self.k} customers match, so the figure is hidden to protect their privacy.")
+            if row.get(q.metric) is None and not q.also:
+                return "No purchases in that scope, so there is no figure to give."
             extra = f" ({row['top_customers']:,} of {row['customers']:,} customers)" if "top_customers" in row else ""
             if q.also:
                 return "; ".join(f"{METRICS[m].label}: {self.fmt(m, row.get(m))}" for m in (q.metric, *q.also)) + "."

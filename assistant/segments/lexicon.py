@@ -167,6 +167,6 @@ category categories product products month months monthly cluster clusters quart
 previous last this current change growth increase decrease compared versus between share percentage proportion
 percent fraction portion total number count best selling seller sellers popular biggest largest highest lowest
 smallest least most bottom worst leading higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
-item items unit product thing things stuff goods purchased bought ordered placed spent spend
+item items unit times product thing things stuff goods purchased bought ordered placed spent spend
 january february march april june july august september october november december
 """.split())

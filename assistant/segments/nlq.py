@@ -146,8 +146,10 @@ class QuestionParser:
             if m and not clarify:
                 clarify = Clarification(ask, [question_with(question, m.group(0), c) for c in choices])
         sold = bool(list(self._take_all(t, L.SELL_VERBS)))
-        if not metrics and sold and re.search(r"\bhow many\b|多少", text):
+        if not metrics and sold and re.search(r"\bhow many\b|多少件", text):
             metrics = ["units"]
+        elif not metrics and sold and re.search(r"\bhow much\b|多少钱", text):
+            metrics = ["revenue"]           # "how much did we sell": sales, i.e. net revenue (the reading says so)
         self._category_products(t)
         dims, singular = self._dimensions(t)
         if early and "segment" not in dims:

@@ -132,4 +132,4 @@ def previous_window(p: Period) -> Period:
         prev = start - pd.DateOffset(months=months)
     else:
         prev = start - (end - start)
-    return Period(_day(prev), p.start, f"previous period ({_day(prev)} to {_day(start - pd.Timedelta(days=1))})")
+    return Period(_day(prev), p.start, "previous period")
