@@ -292,3 +292,17 @@ def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
         assert busy.facts == [] and busy.clarification is not None          # LLM busy: still asks, no crash
     finally:
         insights.llm_parser = None
+
+
+def test_cli_eval_insights_reports_exact_clarified_wrong(demo_settings, monkeypatch, capsys, tmp_path):
+    from assistant.cli import main
+    item = {"id": "t1", "question": "how many orders last month", "lang": "en", "expect": "answer", "value": 1}
+    (tmp_path / "one.jsonl").write_text(__import__("json").dumps(item) + "\n", encoding="utf-8")
+    monkeypatch.setenv("SHOP_INDEX_DIR", str(demo_settings.index_dir))
+    monkeypatch.setenv("SHOP_DATA_DIR", str(demo_settings.data_dir))
+    assert main(["eval", "insights", "--data", str(tmp_path / "one.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "exact 0, clarified 0, wrong 1" in out and "wrong: t1" in out      # a wrong number is called wrong
+    (tmp_path / "bad.jsonl").write_text('{"id": "t2", "question": "x", "expect": "answer"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl: line 1: expect=answer needs"):
+        main(["eval", "insights", "--data", str(tmp_path / "bad.jsonl")])
