@@ -222,7 +222,7 @@ def _eval_insights(args, settings) -> int:
     print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
           f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
           f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
-    for key in ("by_lang", "by_expect"):
+    for key in ("by_lang", "by_expect", "by_typo"):
         for value, r in report[key].items():
             print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"
                   f" (exact among answerable {r['exact_of_answerable']:.1%})")

@@ -22,7 +22,8 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments.periods import find_periods, previous_window
-from assistant.segments.semantic import Condition, Query
+from assistant.segments.present import condition_words
+from assistant.segments.semantic import METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
@@ -139,6 +140,8 @@ class QuestionParser:
             t.take(m.start(), m.end())
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
+        how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
+                                  r"clusters|months|items|skus)\b")     # a count of groups: not in the layer
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
         metrics = self._metrics(t)
@@ -188,6 +191,8 @@ class QuestionParser:
                         [question_with(question, words, v) for _, v in close])
                 unexplained.append(words)
         clarify = product_clarify or clarify
+        if how_many_groups:
+            unexplained.append(how_many_groups.group(0))
         if per_customer and not ({"frequency", "customer_value"} & set(metrics)):
             unexplained.append(per_customer.group(0))
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
@@ -382,7 +387,7 @@ class QuestionParser:
             limit = limit or 0
             if not dims:
                 dims = ["product"]
-        if "new_customers" in metrics and not periods and not dims:
+        if "new_customers" in metrics and not periods:
             return None, Clarification(
                 "'New customers' counts customers by their first purchase in a period, or you may mean the RFM "
                 "segment 'new'. Which one?",
@@ -398,7 +403,14 @@ class QuestionParser:
                 metrics.remove("returning_customers")
                 condition = Condition("returned")
         elif condition is not None:
-            metrics = [m for m in metrics if m not in ("customers", "orders")] or ["matching_customers"]
+            others = [m for m in metrics if m != "customers"]
+            if others:         # "revenue from repeat customers": the layer counts such customers, no more
+                return None, Clarification(
+                    f"I can count customers who {condition_words(condition)}, but I can't compute "
+                    f"{' or '.join(others)} for only those customers. Count them instead?",
+                    [f"how many customers {condition_words(condition)}", f"{others[0]} " +
+                     describe_scope(None, {}, products, periods)])
+            metrics = ["matching_customers"]
         if len(metrics) > 1 and "customers" in metrics and not counted_customers:
             metrics.remove("customers")     # "revenue from champion customers": customers names who, not a count
         # group-by cues: a dimension noun with the same dimension's value named is a filter, not a grouping
@@ -445,6 +457,13 @@ class QuestionParser:
                                        "you like to know?",
                                        ["total revenue", "revenue by country", "customers by segment",
                                         "repeat purchase rate"])
+        who = {"new_customers", "returning_customers"} & set(metrics)
+        if len(metrics) > 1 and who and not counted_customers:   # "revenue from new customers": a filter, not a count
+            return None, Clarification(
+                f"I can't restrict {' or '.join(m for m in metrics if m not in who)} to {METRICS[who.pop()].label};"
+                " I can give each figure on its own. Which one?",
+                [f"{m.replace('_', ' ')} {describe_scope(group_by, filters, products, periods)}".strip()
+                 for m in metrics])
         if len(metrics) > MAX_METRICS or (len(metrics) > 1 and ("top_share" in metrics or change or top_pct)):
             return None, Clarification(f"Which figure: {' or '.join(metrics)}?",
                                        [f"{m} {describe_scope(group_by, filters, products, periods)}".strip()

@@ -90,13 +90,15 @@ def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
         ms = (time.perf_counter() - t0) * 1000
         latencies["llm" if "llm" in insight.timings_ms else "rules"].append(ms)
         verdict = score(insight, item)
-        results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"],
+        typo = "typo" in (item.get("notes", "") + item.get("why", "")).lower()     # the writer's own tag
+        results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"], "typo": typo,
                         "verdict": verdict, "question": item["question"], "reading": insight.reading,
                         "answer": insight.narrative, "facts": insight.facts[:6], "ms": round(ms, 1)})
-    report = {"n": len(results), **_shares(results), "by_lang": {}, "by_expect": {}, "items": results}
-    for key in ("lang", "expect"):
+    report = {"n": len(results), **_shares(results), "by_lang": {}, "by_expect": {}, "by_typo": {}, "items": results}
+    for key in ("lang", "expect", "typo"):
         for value in sorted({r[key] for r in results}):
             report[f"by_{key}"][value] = _shares([r for r in results if r[key] == value])
+    report["by_typo"] = {("typo" if k else "no typo"): v for k, v in report["by_typo"].items()}
     report["p95_ms"] = {k: round(_p95(v), 1) for k, v in latencies.items() if v}
     return report
 
