@@ -143,22 +143,26 @@ BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|�
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
 FILLER = set("""
-a an the of in on at for to from with by per and or is are was were be been being do does did done have has had
-how many much what which who whom whose that this these those there their our we us me my i you your it its show
-give list tell get got please can could would will let see find me display report total overall number count amount
-value figure figures data all any some each every so far currently now right as about across within among amongst
-made make making generate generated generates bring brought come comes came from our store shop business
-between during over up just only than when where into out ones one them they customers customer people buyers
-placed place having been time far level levels based located living live lives fall falls belong belongs
-brings bringing contribute contributes contributed account accounts gain gained gaining win won attract attracted
-something anything sit sits respectively overall on
-group groups did do does breakdown split ranked rank ranking sorted sort descending ascending
-top most least biggest largest smallest highest lowest best worst bottom leading kind kinds type types
-whats what's how's hows tell give shows showing shown vs versus compared compare comparison against
+a an the of in on at for to from with by per and or is are was were be been being do does did done have has
+had how many much what which who whom whose that this these those there their our we us me my i you your it
+its show give list tell get got please can could would will let see find me display report total overall
+number count amount value figure figures data all any some each every so far currently now right as about
+across within among amongst made make making generate generated generates bring brought come comes came from
+our store shop business during over than when where into out ones one them they customers customer people
+buyers placed place having been time far level levels based located living live lives fall falls belong
+belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
+attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
+ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
+best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
+versus compared compare comparison against
 """.split())
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出")
-FILLER_CJK = set("的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于占买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")
+FILLER_CJK = set("的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")
+LOGIC_WORDS = set("""
+only just up between before after since until till not no never without except excluding apart both either neither
+other others more less than same different
+""".split())   # words that change a question's meaning: never read as a product name, never filler
 KNOWN_WORDS = set("""
 revenue sales gross returns return returned refunds refund orders order invoices units quantity items sold customers
 customer buyers shoppers clients people average value basket repeat purchase purchases frequency churn churned

@@ -131,6 +131,8 @@ class QuestionParser:
         change = bool(list(self._take_all(t, L.CHANGE))) or change
         top_pct = self._top_percent(t)
         share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS)) if top_pct is None else False
+        if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
+            list(self._take_all(t, r"占(?=\S*(?:比例|百分比|比重|份额|多少))|比例|百分比|比重|份额|占比"))
         condition = self._condition(t)
         buyers_of = bool(t.first(L.BUYERS_OF))
         best_selling = bool(t.first(L.BEST_SELLING))
@@ -171,7 +173,7 @@ class QuestionParser:
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
         unexplained = []
         for start, end, words in runs:
-            found = self._product_words(words)
+            found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
             if len(found) > MAX_PRODUCT_MATCHES and " " not in words.strip():
                 found = []                  # one common word ('big', 'heart'): not a product name, just unexplained
             strong = len(found) == 1 and _covers(words, found[0])
