@@ -29,7 +29,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
-MAX_PRODUCT_MATCHES = 20  # a single leftover word matching more titles than this is not read as a product
+MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
                     r"多少(?:个|位|名)?(?:客户|顾客)|客户数|人数"
