@@ -77,8 +77,7 @@ class _Text:
         runs, current = [], None
         for m in WORD.finditer(self.text):
             word = m.group(0).strip(".'-")
-            explained = any(self.taken[m.start():m.end()]) or not word or word in L.FILLER or word in L.FILLER_CJK \
-                or word.isdigit() and False
+            explained = any(self.taken[m.start():m.end()]) or not word or word in L.FILLER or word in L.FILLER_CJK
             if explained:
                 if current:
                     runs.append(current)
@@ -166,8 +165,7 @@ class QuestionParser:
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
         entities = self._names(t)
-        if t.first(L.ALL_TIME):
-            pass
+        t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
         self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS)])
         runs = t.leftover_runs()
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
