@@ -387,7 +387,7 @@ class QuestionParser:
             limit = limit or 0
             if not dims:
                 dims = ["product"]
-        if "new_customers" in metrics and not periods:
+        if "new_customers" in metrics and not periods and "month" not in dims:
             return None, Clarification(
                 "'New customers' counts customers by their first purchase in a period, or you may mean the RFM "
                 "segment 'new'. Which one?",
@@ -399,6 +399,13 @@ class QuestionParser:
             share_customers = False     # "what share have churned": the rate is itself a share of customers
         if share_customers:
             metrics = [m for m in metrics if m != "customers"]
+            amounts = [m for m in metrics if m != "returning_customers"]
+            if amounts:        # "what share of revenue comes from the UK": a share of a figure, not of customers
+                return None, Clarification(
+                    f"I don't compute a share of {METRICS[amounts[0]].label} for a group; I can give "
+                    f"{METRICS[amounts[0]].label} for the group and for every group side by side. Which one?",
+                    [f"{amounts[0]} {describe_scope(None, {}, products, periods)}".strip() + "".join(
+                        f" in {v}" for _, v in entities)] + [f"{amounts[0]} by {k}" for k, _ in entities[:1]])
             if "returning_customers" in metrics:
                 metrics.remove("returning_customers")
                 condition = Condition("returned")
