@@ -197,7 +197,8 @@ class QuestionParser:
             unexplained.append(per_customer.group(0))
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
-                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)))
+                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
+                                        bool(re.search(L.BUY_VERBS, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
         return Parse(query if not clarify else None, unexplained, clarify, notes)
@@ -375,7 +376,7 @@ class QuestionParser:
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
-                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False) -> tuple[Query | None, Clarification | None]:
+                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False) -> tuple[Query | None, Clarification | None]:
         """A Query from the explained parts, or a clarifying question when they do not make one question."""
         if not metrics and buyers_of:
             metrics = ["customers"]
@@ -476,6 +477,13 @@ class QuestionParser:
                                        [f"{m} {describe_scope(group_by, filters, products, periods)}".strip()
                                         for m in metrics])
         metric, also = metrics[0], metrics[1:]
+        if metrics == ["customers"] and buy_verb and not (counted_customers or group_by or products
+                                                          or "category" in filters or condition):
+            # "what do at-risk customers buy": asks what they buy, not how many they are
+            scope = describe_scope(None, filters, [], periods)
+            return None, Clarification("What they buy by category, or the best-selling products?",
+                                       [f"customers by category {scope}".strip(),
+                                        f"best-selling products {scope}".strip()])
         bought: dict[str, str] = {}
         if len(products) > 1 and group_by is None:
             return None, Clarification("Which product?", [f'"{p}"' for p in products[:MAX_CHOICES]])
