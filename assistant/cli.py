@@ -6,7 +6,7 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
+    python -m assistant eval router [--data FILE.csv]    # text,label -> accuracy + confusion matrix
     python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
-from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
-from assistant.data.contracts import DataError
+from assistant.errors import AssistantError, DataError, IndexMismatch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/resources/staff_eval.jsonl (or a CSV like staff_questions.csv)")
+    p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label like "
+                                             "assistant/resources/router_eval.csv; insights: JSONL like staff_eval.jsonl, "
+                                             "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -73,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", choices=["llama-server", "python"], default="llama-server")
 
     args = parser.parse_args(argv)
-    settings = Settings.load()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args, settings)
-    except (DataError, ValueError, IndexMismatch) as e:
+        return COMMANDS[args.command](args, Settings.load())
+    except AssistantError as e:     # bad data, settings or request, stale indexes; a bug stays a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -178,8 +179,8 @@ def cmd_eval(args, settings) -> int:
 
 def _eval_router(args, settings) -> int:
     from assistant.chat.router import Router
-    if args.data is None:
-        raise SystemExit("eval router needs --data FILE.csv (columns text,label)")
+    from assistant.resources import ROUTER_EVAL
+    args.data = args.data or ROUTER_EVAL           # the shipped held-out set unless another is given
     report = Router(settings).evaluate(args.data)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import hmac
 import html
+import logging
 import tempfile
 import threading
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from assistant.chat.engine import Assistant
+from assistant.errors import AssistantError, LLMUnavailable
 from assistant.search.money import format_price
 from assistant.staff_view import StaffView, staff_view
+
+log = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
 
@@ -55,7 +58,8 @@ class WebApp:
             try:
                 self.s.llm.warm_up()
                 self.llm_state = "ready"
-            except Exception as e:  # missing package, broken cache: keep serving templates
+            except (LLMUnavailable, ImportError, OSError) as e:  # missing package, broken cache: keep serving templates
+                log.warning("LLM could not load, template answers only: %s", e)
                 self.llm_state = f"unavailable ({e})"
         thread = threading.Thread(target=load, daemon=True)
         if self.s.llm is not None and not self.s.llm_ready():
@@ -89,8 +93,8 @@ class WebApp:
         history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             reply = self.assistant.ask(message, user_id=user_id, conversation_id=state.conversation_id)
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # stale indexes, bad request: a bug is raised to Gradio, which logs it
+            log.warning("could not answer %r: %s", message[:80], e)
             history[-1]["content"] = "Sorry, something went wrong on our side. Please try again."
             yield history, "", state
             return
@@ -104,8 +108,8 @@ class WebApp:
                 text += piece
                 history[-1]["content"] = text
                 yield history, cards, state
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # LLM failures are already turned into template text inside the Reply
+            log.warning("answer stream stopped: %s", e)
             history[-1]["content"] = text or "Sorry, I couldn't finish that answer. Please try again."
         if reply.citations:
             history[-1]["content"] += "\n\n*Sources: " + ", ".join(reply.citations) + "*"
@@ -153,9 +157,9 @@ class WebApp:
         try:
             insights = self.assistant.staff.insights
             return staff_view(insights.answer(question), insights.fmt, self.csv_folder)
-        except Exception as e:      # the tab shows a message instead of a stack trace; the log keeps it
-            traceback.print_exc()
-            return _message(f"Sorry, I couldn't compute that ({type(e).__name__}).")
+        except AssistantError as e:     # a named error: the tab says what went wrong; bugs stay tracebacks
+            log.warning("staff question %r failed: %s", question[:80], e)
+            return _message(f"Sorry, I couldn't compute that ({e}).")
 
     def dashboard(self, session: StaffSession) -> tuple[str, pd.DataFrame, pd.DataFrame]:
         """Segment overview (markdown, table, plot frame): customers, net revenue, churn risk per segment."""

@@ -1,6 +1,6 @@
-"""The staff handler: insight answers (segments/insights.py) as a Reply, and audience export.
+"""The staff handler: insight answers (segments/insights.py) as an Answer, and audience export.
 
-    handler = StaffHandler(services)          # the engine calls handler.handle(turn) for role="staff"
+    handler = StaffHandler(services)          # the engine calls handler.handle(turn) -> Answer for role="staff"
     insight = handler.answer("top 5 countries by revenue last quarter")
     insight.reading, insight.rows, insight.chart, insight.narrative, insight.clarification
 
@@ -15,7 +15,8 @@ import csv
 import functools
 from pathlib import Path
 
-from assistant.chat.reply import Reply
+from assistant.chat.answer import Answer
+from assistant.errors import UsageError
 from assistant.search.money import format_price
 from assistant.segments.insights import Insight, Insights
 from assistant.segments.llm_parse import LLMQueryFiller
@@ -37,14 +38,13 @@ class StaffHandler:
     def answer(self, question: str) -> Insight:
         return self.insights.answer(question)
 
-    def handle(self, turn) -> Reply:
+    def handle(self, turn) -> Answer:
         insight = self.answer(turn.message)
         text = insight.narrative if insight.clarification else f"{insight.reading}: {insight.narrative}"
-        reply = Reply(turn.conversation_id, "staff_insight", turn.role, rows=insight.rows, chart=insight.chart,
-                      parsed_query=insight.query.to_dict() if insight.query else None, notes=insight.notes,
-                      _fallback=text)
-        reply.suggestions = insight.clarification.choices if insight.clarification else list(SUGGESTIONS)
-        return reply
+        return Answer("staff_insight", rows=insight.rows, chart=insight.chart,
+                      parsed_query=insight.query.to_dict() if insight.query else None, notes=list(insight.notes),
+                      fallback=text, suggestions=(list(insight.clarification.choices) if insight.clarification
+                                                  else list(SUGGESTIONS)))
 
 
 def export_audience(services, segment: str, path: Path, products_per_customer: int = 3) -> int:
@@ -54,7 +54,7 @@ def export_audience(services, segment: str, path: Path, products_per_customer: i
     profiles = services.index.profiles
     members = profiles.loc[profiles["segment"] == segment, "user_id"].tolist()
     if len(members) < services.settings.k_anonymity:
-        raise ValueError(f"segment {segment!r} has {len(members)} customers, fewer than k="
+        raise UsageError(f"segment {segment!r} has {len(members)} customers, fewer than k="
                          f"{services.settings.k_anonymity}; not exported")
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")

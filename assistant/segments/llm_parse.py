@@ -13,7 +13,7 @@ import logging
 
 import pandas as pd
 
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 from assistant.prompts import render
 from assistant.segments.periods import find_periods
 from assistant.segments.semantic import DIMENSIONS, METRICS, Query

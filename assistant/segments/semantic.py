@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from assistant.errors import UsageError
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -63,7 +65,7 @@ CONDITIONS = ("orders", "returned", "bought_product", "bought_category", "countr
 OPS = ("=", ">=", "<=", ">", "<")
 
 
-class QueryError(ValueError):
+class QueryError(UsageError):
     """A query the layer cannot run as asked (unknown name or value); the message names the field."""
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from assistant.segments.propensity import CHURN_DAYS   # churn: recency_days above this (one home for the rule)
 from assistant.segments.semantic import DIMENSIONS, METRICS, Query, QueryError
 
 RETURN_STATUS = "returned"                  # a credit note (return or cancellation); never a purchase
 IGNORED_STATUSES = ("cancelled",)           # neither a purchase nor a credit: left out
-CHURN_DAYS = 90                             # churn rate: recency_days (profiles) above this
 DIMENSION_SQL = {"country": "country", "segment": "segment", "cluster": "cluster", "category": "category",
                  "product": "title", "month": "strftime(order_date, '%Y-%m')"}
 FILTER_SQL = {"country": "country", "segment": "segment", "cluster": "cluster", "category": "category",
