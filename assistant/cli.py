@@ -7,7 +7,7 @@
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
-    python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
+    python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
 """
@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label[,kind,lang] "
-                                             "like the blind dev set router_dev.csv; insights: like staff_questions.csv)")
+    p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
+                                             "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
+                                             "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
@@ -227,20 +228,40 @@ def _eval_router(args, settings) -> int:
 
 
 def _eval_insights(args, settings) -> int:
+    """Blind staff questions (JSONL, answers from hand-written SQL): exact / clarified / wrong; a CSV: parse accuracy."""
+    import functools
+
     from assistant.artifacts import ShopIndex
-    from assistant.segments.nlq import STAFF_QUESTIONS, QuestionParser, parse_accuracy
-    from assistant.segments.semantic import Analytics
+    from assistant.search.money import format_price
+    from assistant.segments.insights import Insights
+    from assistant.segments.staff_eval import STAFF_EVAL, evaluate_insights, parse_accuracy
     index = ShopIndex.open(settings)
-    analytics = Analytics(index.folder)
-    parser = QuestionParser({c: analytics.values(c) for c in ("segment", "cluster", "country", "category")},
-                            index.as_of)
-    report = parse_accuracy(parser, args.data or STAFF_QUESTIONS)
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+    insights = Insights(index.folder, index.as_of, settings.k_anonymity,
+                        functools.partial(format_price, currency=index.currency, grouped=True))
+    path = args.data or STAFF_EVAL
+    if str(path).endswith(".csv"):
+        report = parse_accuracy(insights.parser, path)
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
+        for e in report["errors"]:
+            print(f"  row {e['row']}: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
         return 0
-    print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
-    for e in report["errors"]:
-        print(f"  wrong: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+    report = evaluate_insights(insights, path)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
+          f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
+          f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
+    for key in ("by_lang", "by_expect", "by_typo"):
+        for value, r in report[key].items():
+            print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"
+                  f" (exact among answerable {r['exact_of_answerable']:.1%})")
+    for item in report["items"]:
+        if item["verdict"] == "wrong" or (item["verdict"] == "clarified" and item["expect"] == "answer"):
+            print(f"  {item['verdict']}: {item['id']} {item['question']!r} -> {item['reading'] or item['answer']}")
     return 0
 
 

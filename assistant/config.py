@@ -68,6 +68,7 @@ class Settings:
 
     # privacy and access
     k_anonymity: int = 10
+    staff_llm_timeout_s: float = 3.0                    # LLM reading of a staff question the rules cannot explain
     staff_password: str = "staff-demo"
 
     @classmethod

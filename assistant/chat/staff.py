@@ -1,12 +1,13 @@
-"""The staff handler: insight answers (segments/insights.py) as a Reply, and audience export.
+"""The staff handler: insight answers (segments/insights.py) as an Answer, and audience export.
 
     handler = StaffHandler(services)          # the engine calls handler.handle(turn) -> Answer for role="staff"
-    insight = handler.answer("revenue by segment last quarter")
-    insight.rows, insight.chart, insight.narrative, insight.query.to_dict()
+    insight = handler.answer("top 5 countries by revenue last quarter")
+    insight.reading, insight.rows, insight.chart, insight.narrative, insight.clarification
 
     export_audience(services, segment="at risk", path=Path("at-risk.csv"))   # ids + recommended products
 
-Figures come from the semantic layer in code; money is formatted here with the shop's currency.
+Figures come from the semantic layer in code; money is formatted here with the shop's currency. When the LLM is
+on, it may propose a reading for words the rules could not explain (offered as a choice, never answered).
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from assistant.chat.answer import Answer
 from assistant.errors import UsageError
 from assistant.search.money import format_price
 from assistant.segments.insights import Insight, Insights
+from assistant.segments.llm_parse import LLMQueryFiller
 
-SUGGESTIONS = ["revenue by segment last quarter", "which categories do at-risk customers buy",
-               "top countries among champions"]
+SUGGESTIONS = ["revenue by segment last quarter", "top 5 countries by revenue", "repeat purchase rate in the UK"]
 
 
 class StaffHandler:
@@ -28,16 +29,22 @@ class StaffHandler:
         self.s = services
         money = functools.partial(format_price, currency=services.currency, grouped=True)
         self.insights = Insights(services.index.folder, services.index.as_of, services.settings.k_anonymity, money)
+        if services.gate is not None:
+            self.insights.llm_parser = LLMQueryFiller(services.gate, self.insights.vocabulary,
+                                                      services.index.as_of, services.settings.staff_llm_timeout_s)
         self.analytics = self.insights.analytics
         self.parser = self.insights.parser
 
-    def answer(self, question: str, noise_epsilon: float | None = None) -> Insight:
-        return self.insights.answer(question, noise_epsilon)
+    def answer(self, question: str) -> Insight:
+        return self.insights.answer(question)
 
     def handle(self, turn) -> Answer:
         insight = self.answer(turn.message)
-        return Answer("staff_insight", rows=insight.rows, chart=insight.chart, parsed_query=insight.query.to_dict(),
-                      notes=list(insight.notes), fallback=insight.narrative, suggestions=list(SUGGESTIONS))
+        text = insight.narrative if insight.clarification else f"{insight.reading}: {insight.narrative}"
+        return Answer("staff_insight", rows=insight.rows, chart=insight.chart,
+                      parsed_query=insight.query.to_dict() if insight.query else None, notes=list(insight.notes),
+                      fallback=text, suggestions=(list(insight.clarification.choices) if insight.clarification
+                                                  else list(SUGGESTIONS)))
 
 
 def export_audience(services, segment: str, path: Path, products_per_customer: int = 3) -> int:
