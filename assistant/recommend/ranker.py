@@ -24,6 +24,8 @@ import scipy.sparse as sp
 from assistant.recommend.base import Interactions, top_n
 from assistant.recommend.filters import CURRENCY_SIGNS, CatalogArrays, Filters
 from assistant.retrieval.lexical import tokenize
+from assistant.search.relevance import Relevance
+from assistant.search.understand import Lexicon, Request, understand
 
 STRATEGIES = ("hybrid", "content", "popularity")
 MAX_QUERY_CHARS = 1000
@@ -58,6 +60,8 @@ class RankResult:
     strategy: str
     timings_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    no_match: bool = False          # nothing relevant enough: items are the nearest alternatives
+    request: Request | None = None  # how the query was understood
 
 
 @dataclass
@@ -94,6 +98,12 @@ class Ranker:
         self.trending_min = max(5.0, float(np.quantile(self.trending, 0.95))) if self.catalog.size else 5.0
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
+        self.lexicon = Lexicon.load()
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary)
+        self._ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
+
+    def understand(self, query: str) -> Request:
+        return understand(query, self.index.vocabulary, self.lexicon)
 
     def _segments(self, buyers: sp.csr_matrix) -> None:
         """Share of each segment's customers who bought each item (segments of >= k customers only)."""
@@ -109,7 +119,7 @@ class Ranker:
     # ------------------------------------------------------------------ public API
     def recommend(self, query: str = "", user_id: str | None = None, filters: Filters | None = None,
                   n: int = 5, session_items: list[str] | tuple = (), strategy: str = "hybrid",
-                  query_vector: np.ndarray | None = None) -> RankResult:
+                  query_vector: np.ndarray | None = None, request: Request | None = None) -> RankResult:
         """Top-n products for a (maybe empty) query and a (maybe unknown) user, within `filters`."""
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
@@ -121,12 +131,14 @@ class Ranker:
         if not allowed.any():
             return RankResult([], strategy, {"total_ms": _ms(t0)},
                               [f"No products match all of: {', '.join(filters.describe(self.currency))}."])
+        if query and request is None:
+            request = self.understand(query)
         if query and query_vector is None:
-            query_vector = self.index.embedder.query(query)
+            query_vector = self.index.embedder.query(request.meaning_text or request.english or query)
             timings["embed_ms"] = _ms(t0)
         t1 = time.perf_counter()
         history = self._history(user_id, session_items)
-        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy)
+        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy, request)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
@@ -139,7 +151,7 @@ class Ranker:
         timings["total_ms"] = _ms(t0)
         if user_id and history.nnz == 0 and not session_items:
             notes.append("new customer: recommendations from popularity and the query")
-        return RankResult(items, strategy, timings, notes)
+        return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request)
 
     def similar(self, item_id: str, n: int = 5) -> list[str]:
         """Content neighbours of a product (for "more like the second one")."""
@@ -160,21 +172,28 @@ class Ranker:
             row = (row + session).tocsr()
         return row
 
-    def _score(self, query, qvec, history, allowed, strategy):
+    def _score(self, query, qvec, history, allowed, strategy, request: Request | None = None):
         """Scores for a candidate pool (popular + dense + keyword + CF recall); returns (ids, scores, parts)."""
         w, k = self.weights, self.weights.candidates
         pools = [self._popular(allowed, 50)]
         dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        weak_query = False
+        lexical = np.zeros(0)
+        weak_query = no_match = False
         if query and strategy != "popularity":
+            request = request or self.understand(query)
             sims, ids = self.index.vector_index.search(qvec, k, allowed)
             keep = ids[0] >= 0
             dense = dict(zip(ids[0][keep].tolist(), np.maximum(sims[0][keep], 0).tolist()))
-            lex_ids, lex_scores = self.index.lexical.top(query, k, allowed)
-            lexical = dict(zip(lex_ids.tolist(), (lex_scores / lex_scores.max()).tolist())) if len(lex_ids) else {}
+            lexical = self.relevance.lexical(request)
+            for tok in tokenize(query):                     # a product code names its product outright
+                if tok in self._ids_lower:
+                    lexical[self._ids_lower[tok]] = 1.0
+            lex_ids = np.flatnonzero((lexical > 0) & allowed)
+            lex_ids = lex_ids[np.argsort(-lexical[lex_ids], kind="stable")[:k]]
+            best_dense = max(dense.values(), default=0.0)
             # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
-            weak_query = not lexical and max(dense.values(), default=0.0) < WEAK_QUERY_SIMILARITY
+            weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
+            no_match = weak_query or self.relevance.no_match(request, lexical[allowed], best_dense)
             if not weak_query:
                 pools += [np.fromiter(dense, np.int64, len(dense)), lex_ids]
         use_cf = bool(history.nnz) and strategy == "hybrid"
@@ -185,7 +204,7 @@ class Ranker:
             pools.append(self._content_neighbours(history, allowed))   # cold-start items reach buyers here
         cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
-        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query}
+        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query, "no_match": no_match}
         boost = w.popularity * self.popularity[cand]
         if use_cf:
             cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
@@ -198,7 +217,8 @@ class Ranker:
             missing = [i for i in cand.tolist() if i not in dense]
             if missing:   # keyword-only and CF hits get their dense score too
                 dense.update(zip(missing, np.maximum(self.index.vectors[missing] @ qvec, 0).tolist()))
-            relevance = np.array([0.7 * dense[i] + 0.3 * lexical.get(i, 0.0) for i in cand.tolist()])
+            cosine = np.array([dense[i] for i in cand.tolist()])
+            relevance = self.relevance.blend(request, lexical[cand], cosine, cand)
             parts["relevance"] = dict(zip(cand.tolist(), relevance.tolist()))
             scores = (relevance / max(relevance.max(), 1e-9)) ** 2 * (1 + boost)
         else:

@@ -1,0 +1,115 @@
+"""Query relevance: the request's catalog words matched in titles (types first), blended with embedding meaning.
+
+    rel = Relevance(titles, vocab)                       # once per index
+    scores = rel.lexical(request)                        # (n_products,) share of the request's words a title covers
+    blended = rel.blend(lexical, dense)                  # what the ranker squares and boosts
+    rel.no_match(request, lexical, dense)                # True: say "we don't have that" and offer alternatives
+
+A title covers a request word when it holds the word (stemmed), a compound starting with it ("teapot"
+covers "tea"), or, for a two-word type, the phrase. Product types weigh double: "cake stand" must win
+over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
+"Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
+weigh less than what the shopper said. Rarer words count more (idf).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from assistant.search.understand import Request
+from assistant.search.vocabulary import Vocabulary, words
+
+TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
+LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
+DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
+MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
+NO_MATCH_COVERAGE = 0.5      # nothing covers half the request's words ...
+NO_MATCH_DENSE = 0.55        # ... and nothing is this close in meaning: no match
+
+
+class Relevance:
+    def __init__(self, titles, vocab: Vocabulary):
+        self.size = len(titles)
+        self.vocab = vocab
+        postings: dict[str, set[int]] = defaultdict(set)
+        known = set(vocab.word_count)
+        for row, title in enumerate(titles):
+            ws = words(str(title))
+            for w in ws:
+                postings[w].add(row)
+                for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
+                    if w[:cut] in known and w[cut:] in known:
+                        postings[w[:cut]].add(row)
+            for a, b in zip(ws, ws[1:]):
+                postings[f"{a} {b}"].add(row)
+        self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+
+    def _idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ()))
+        return math.log1p(self.size / (df + 1))
+
+    def groups(self, request: Request) -> list[tuple[list[str], float]]:
+        """(alternatives, weight) per thing the request asks for; one group matches if any alternative does."""
+        out = [([t], TYPE_WEIGHT) for t in request.types]
+        out += [([t], THEME_WEIGHT) for t in request.themes]
+        if request.expanded_types:
+            out.append((list(request.expanded_types), EXPANDED_WEIGHT))
+        if request.hints:
+            out.append((list(request.hints), HINT_WEIGHT))
+        return out
+
+    def lexical(self, request: Request) -> np.ndarray:
+        """Share (0-1, idf-weighted) of the request's word groups that each product's title covers."""
+        score = np.zeros(self.size, np.float32)
+        total = 0.0
+        for alternatives, weight in self.groups(request):
+            hit = np.zeros(self.size, bool)
+            for term in alternatives:
+                rows = self.postings.get(term)
+                if rows is not None:
+                    hit[rows] = True
+            w = weight * max((self._idf(t) for t in alternatives), default=1.0)
+            score += w * hit
+            total += w
+        return score / total if total else score
+
+    def type_match(self, request: Request) -> np.ndarray | None:
+        """True where a product is of a type the shopper named (None when no type was named)."""
+        asked = request.types + request.expanded_types
+        if not asked:
+            return None
+        hit = np.zeros(self.size, bool)
+        for t in asked:
+            rows = self.postings.get(t)
+            if rows is not None:
+                hit[rows] = True
+        return hit
+
+    @staticmethod
+    def rescale_dense(cosine: np.ndarray) -> np.ndarray:
+        return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
+
+    def blend(self, request: Request, lexical: np.ndarray, cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Relevance of products `rows` given their title coverage and embedding cosine."""
+        rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
+        typed = self.type_match(request)
+        if typed is not None and typed[rows].any():
+            rel = np.where(typed[rows], rel, rel * MISSING_TYPE_FACTOR)
+        return rel
+
+    def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
+        """Nothing is relevant enough: the shopper asked for something, and no title covers enough of it
+        nor is anything close in meaning; or every word of the request is unknown to the catalog."""
+        if request.anchor:
+            return False
+        if not request.has_subject():
+            return bool(request.unknown)
+        named = request.types or request.themes
+        if not named:
+            return False          # recipient/occasion-only requests ("a gift for mum") always have picks
+        best = float(lexical.max()) if lexical.size else 0.0
+        if request.unknown:
+            return best < NO_MATCH_COVERAGE + 0.25 and best_cosine < NO_MATCH_DENSE + 0.1
+        return best < NO_MATCH_COVERAGE and best_cosine < NO_MATCH_DENSE
