@@ -14,6 +14,7 @@ content neighbours (embedding similarity to what they bought).
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -24,19 +25,15 @@ import scipy.sparse as sp
 from assistant.recommend.base import Interactions, top_n
 from assistant.recommend.filters import CURRENCY_SIGNS, CatalogArrays, Filters
 from assistant.retrieval.lexical import tokenize
+from assistant.search.complements import Complements
+from assistant.search.evidence import Evidence, evidence
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, Request, understand
+from assistant.search.vocabulary import stem
 
 STRATEGIES = ("hybrid", "content", "popularity")
 MAX_QUERY_CHARS = 1000
 WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-0.7 on the demo catalog
-
-
-@dataclass
-class Evidence:
-    kind: str      # query_match | constraint | bought_with | similar_to | segment | bestseller | trending | new | stock
-    text: str
-    related: str = ""   # title of another product the reason refers to (e.g. the one the customer bought)
 
 
 @dataclass
@@ -153,6 +150,30 @@ class Ranker:
             notes.append("new customer: recommendations from popularity and the query")
         return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request)
 
+    def complements(self, anchor: str, filters: Filters | None = None, n: int = 5) -> RankResult | None:
+        """Products bought in the same order as the product named `anchor` (None: no such product).
+        The anchor's title is in `notes[0]` as 'anchor: <title>'; an empty list means nobody bought it with others."""
+        t0 = time.perf_counter()
+        model = self.complement_model
+        row = model.resolve(anchor, self.catalog.titles, self.relevance, self.understand)
+        if row is None:
+            return None
+        filters = filters or Filters()
+        pairs = model.top(row, n, filters.mask(self.catalog), self.relevance.same_type(row))
+        title = str(self.catalog.titles[row])
+        items = []
+        for j, customers in pairs:
+            rec = self._recommendation(j, customers, "", filters, sp.csr_matrix((1, self.catalog.size)), None,
+                                       {"no_match": False, "cf": {}, "affinity": {}})
+            rec.evidence.insert(0, evidence("bought_together", related=title, customers=customers))
+            items.append(rec)
+        return RankResult(items, "complements", {"total_ms": _ms(t0)}, [f"anchor: {title}"])
+
+    @functools.cached_property
+    def complement_model(self) -> Complements:
+        return Complements(self.index.table("order_items"), self.index.table("orders"), self.catalog.item_ids,
+                           self.index.vocabulary.product_types)
+
     def similar(self, item_id: str, n: int = 5) -> list[str]:
         """Content neighbours of a product (for "more like the second one")."""
         row = int(self.index.item_row[item_id])
@@ -204,7 +225,8 @@ class Ranker:
             pools.append(self._content_neighbours(history, allowed))   # cold-start items reach buyers here
         cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
-        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query, "no_match": no_match}
+        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query, "no_match": no_match,
+                 "request": request}
         boost = w.popularity * self.popularity[cand]
         if use_cf:
             cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
@@ -261,41 +283,54 @@ class Ranker:
     def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
         c = self.catalog
         item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
-        evidence = []
-        if query:
-            words = {w for w in set(tokenize(f"{title} {category} {item_id}")) & set(tokenize(query)) if len(w) > 1}
-            if item_id.lower() in words:
-                evidence.append(Evidence("query_match", f"product code {item_id}"))
-            elif words:
-                evidence.append(Evidence("query_match", "matches " + ", ".join(f"'{w}'" for w in sorted(words))))
-            elif parts["relevance"].get(i, 0) > 0.3:
-                evidence.append(Evidence("query_match", f"close in meaning to '{query[:60]}'"))
-        if not filters.is_empty():
-            fits = filters.describe(self.currency)
-            if fits:
-                evidence.append(Evidence("constraint", "fits: " + ", ".join(fits)))
+        items = []
+        if parts["no_match"]:
+            items.append(evidence("alternative"))
+        request = parts.get("request")
+        if query and request is not None:
+            items += self._query_evidence(i, item_id, query, request, parts)
+        if filters.max_price is not None:
+            items.append(evidence("budget", what=format_price(filters.max_price, self.currency)))
+        if filters.attributes.get("colour"):
+            items.append(evidence("colour", what=filters.attributes["colour"]))
         if parts["cf"].get(i, 0) > 0:
             for j, _ in self.index.cf.explain(history, i, n=1):
-                evidence.append(Evidence("bought_with", f"often bought with {c.titles[j]}, which you bought",
-                                         related=str(c.titles[j])))
+                items.append(evidence("bought_with", related=str(c.titles[j])))
         if self.buyers[i] == 0:
-            evidence.append(Evidence("new", "new in: no purchases yet"))
+            items.append(evidence("new"))
             if parts["affinity"].get(i, 0) > 0.5:
-                evidence.append(Evidence("similar_to", "similar to products you bought"))
+                items.append(evidence("similar_to"))
         segment = self.user_segment.get(str(user_id)) if user_id else None
         share = self.segment_share.get(segment)
         if share is not None and share[i] >= 0.05:
-            evidence.append(Evidence("segment", f"bought by {share[i]:.0%} of customers in your segment ({segment})"))
+            items.append(evidence("segment", share=f"{share[i]:.0%}", segment=segment))
         if self.trending[i] >= self.trending_min:
-            evidence.append(Evidence("trending", f"trending: {int(self.trending[i])} customers bought it "
-                                                 f"in the last {self.trending_days} days"))
+            items.append(evidence("trending", customers=int(self.trending[i]), days=self.trending_days))
         elif self.buyers[i] >= self.bestseller_min:
-            evidence.append(Evidence("bestseller", f"bestseller: bought by {int(self.buyers[i])} customers"))
+            items.append(evidence("bestseller", customers=int(self.buyers[i])))
         if 0 < c.stock[i] <= 5:
-            evidence.append(Evidence("stock", f"only {int(c.stock[i])} left"))
+            items.append(evidence("stock", left=int(c.stock[i])))
         return Recommendation(item_id=item_id, title=title, price=float(c.price[i]), currency=str(c.currency[i]),
                               stock=int(c.stock[i]), category=category, score=round(float(score), 4),
-                              evidence=evidence)
+                              evidence=items)
+
+    def _query_evidence(self, i, item_id, query, request, parts) -> list[Evidence]:
+        """What of the request this product has: its code, the type asked for, the themes, the occasion."""
+        if item_id.lower() in tokenize(query):
+            return [evidence("product_code", what=item_id)]
+        rel = self.relevance
+        out = []
+        typed = [t for t in request.types + request.expanded_types if rel.covers(i, t)]
+        if typed:
+            out.append(evidence("type_match", what=typed[0]))
+        themes = [t for t in request.themes if rel.covers(i, t)]
+        if themes:
+            out.append(evidence("theme_match", what=" and ".join(themes[:2])))
+        if request.occasion and any(rel.covers(i, stem(h)) for h in self.lexicon.hints.get(request.occasion, [])):
+            out.append(evidence("occasion", what=request.occasion))
+        if not out and parts["relevance"].get(i, 0) > 0.3:
+            out.append(evidence("meaning_match"))
+        return out
 
 
 def format_price(price: float, currency: str) -> str:

@@ -87,6 +87,24 @@ class Relevance:
                 hit[rows] = True
         return hit
 
+    def covers(self, row: int, term: str) -> bool:
+        """Does product `row`'s title hold `term` (stemmed word, compound part or two-word phrase)?"""
+        rows = self.postings.get(term)
+        if rows is None:
+            return False
+        i = int(np.searchsorted(rows, row))
+        return i < len(rows) and int(rows[i]) == row
+
+    def same_type(self, row: int) -> np.ndarray:
+        """Products sharing product `row`'s main type, or that type's head word ('t-light holder', 'holder')."""
+        hit = np.zeros(self.size, bool)
+        types = self.vocab.product_types[row][:1]
+        for t in types + [t.split()[-1] for t in types]:
+            rows = self.postings.get(t)
+            if rows is not None:
+                hit[rows] = True
+        return hit
+
     @staticmethod
     def rescale_dense(cosine: np.ndarray) -> np.ndarray:
         return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
