@@ -18,10 +18,14 @@ test: setup system-deps
 setup: $(VENV)/.installed
 
 # torch first and pinned: pip takes the CPU build from this machine's disk instead of a multi-GB CUDA one.
+# llama-cpp-python has no binary wheel on PyPI: pip compiles it (cmake + g++, ~7 min on 2 cores) unless
+# `make setup WHEELS=dir` takes it from a wheel built earlier (`pip wheel llama-cpp-python==0.3.36 -w dir`).
+WHEELS ?=
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q $(if $(WHEELS),--find-links $(WHEELS)) llama-cpp-python==0.3.36
 	$(PY) -m pip install -q -e '.[test]' $(PARTS)
 	touch $@
 

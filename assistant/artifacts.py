@@ -1,7 +1,7 @@
 """Open the published build under indexes/current, refusing anything that does not match its manifest.
 
     idx = ShopIndex.open(Settings.load())        # raises IndexMismatch if files or data changed
-    idx.products, idx.vector_index, idx.cf, idx.kb, idx.profiles, idx.table("orders")
+    idx.products, idx.currency, idx.vector_index, idx.cf, idx.kb, idx.profiles, idx.table("orders")
     idx.embedder.query("candle holder")
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.data.shop import data_hash
 from assistant.fsutil import file_sha256
 from assistant.models.registry import create
-from assistant.recommend.base import Recommender
+from assistant.recommend.registry import load_recommender
 from assistant.retrieval.kb import KnowledgeBase
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import VectorIndex
@@ -39,8 +39,13 @@ class ShopIndex:
         self.vectors = np.load(folder / "product_vectors.npy")
         self.vector_index = VectorIndex.load(folder / "products.faiss")
         self.lexical = BM25Index.load(folder / "products_bm25.npz")
-        self.cf = Recommender.load(folder / "cf.npz")
+        self.cf = load_recommender(folder / "cf.npz")
         self.profiles = pd.read_parquet(folder / "profiles.parquet")
+
+    @property
+    def currency(self) -> str:
+        """The shop's currency code (one per shop: the catalog's first row; GBP for an empty catalog)."""
+        return str(self.products["currency"].iloc[0]) if len(self.products) else "GBP"
 
     @classmethod
     def open(cls, settings: Settings | None = None, check_data: bool = True) -> "ShopIndex":

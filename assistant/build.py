@@ -33,7 +33,8 @@ from assistant.data.shop import TABLE_FILES, Shop, data_hash, load_shop
 from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
-from assistant.recommend.base import Interactions, create_recommender
+from assistant.recommend.base import Interactions
+from assistant.recommend.registry import create_recommender
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
     p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/segments/staff_questions.csv")
+                                             "assistant/resources/staff_questions.csv")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -129,7 +129,7 @@ def cmd_check(args, settings) -> int:
 
 def cmd_ask(args, settings) -> int:
     from assistant.chat.engine import Assistant
-    from assistant.recommend.ranker import format_price
+    from assistant.search.money import format_price
     assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
@@ -213,7 +213,7 @@ def _eval_insights(args, settings) -> int:
 def _eval_search(args, settings) -> int:
     from assistant.artifacts import ShopIndex
     from assistant.chat.constraints import parse_constraints
-    from assistant.recommend.ranker import Ranker
+    from assistant.search.ranker import Ranker
     from assistant.search.evaluate import JUDGMENTS, REQUESTS, evaluate, load_judged
     judged = load_judged(args.requests or REQUESTS, args.judgments or JUDGMENTS)
     index = ShopIndex.open(settings)
@@ -258,7 +258,7 @@ def _eval_search(args, settings) -> int:
 def cmd_export_audience(args, settings) -> int:
     from assistant.artifacts import ShopIndex
     from assistant.chat.engine import Services
-    from assistant.segments.insights import export_audience
+    from assistant.chat.staff import export_audience
     n = export_audience(Services(settings, ShopIndex.open(settings)), args.segment, args.out, args.products)
     print(f"exported {n} customer ids of segment {args.segment!r} with {args.products} products each -> {args.out}")
     return 0

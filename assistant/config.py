@@ -25,17 +25,21 @@ class Settings:
     raw_online_retail: Path = ROOT / "data" / "online-retail" / "online_retail.csv.gz"
     index_dir: Path = ROOT / "indexes"                  # built artifacts (builds/ + current link)
     state_db: Path = ROOT / "var" / "assistant.db"      # conversations, feedback, tickets
-    cache_dir: Path = Path(os.path.expanduser("~/.cache/shop-assistant"))  # dequantized LLM
+    cache_dir: Path = Path(os.path.expanduser("~/.cache/shop-assistant"))  # assembled GGUF, bf16 copy
 
     # models
     embedder: str = "minilm"                            # minilm | e5 (multilingual)
-    llm_backend: str = "local"                          # local | openai
-    llm_base_url: str = "http://127.0.0.1:8000/v1"      # for llm_backend=openai (vLLM, Ollama...)
+    llm_backend: str = "llama_cpp"                      # llama_cpp | transformers (alias local) | openai | none
+    llm_base_url: str = "http://127.0.0.1:8080/v1"      # for llm_backend=openai (`serve-llm`, vLLM, Ollama...)
     llm_model: str = "qwen2.5-coder-1.5b-instruct"
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = 60.0                         # one generation's deadline; a server silent this long is down
     llm_max_new_tokens: int = 160
-    llm_threads: int = 0                                # 0: torch default
-    llm_queue_timeout_s: float = 20.0                   # wait this long for the (single) local LLM, then template
+    llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
+    llm_context: int = 4096                             # llama.cpp context tokens per sequence
+    llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
+    llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
+    llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
+    llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW

@@ -1,4 +1,4 @@
-"""Prompt templates live in prompts/<task>.md; this turns one into chat messages.
+"""Prompt templates live in assistant/resources/prompts/<task>.md; this turns one into chat messages.
 
     messages = render("shopper", question="a gift for my mum", products="1. ...")
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 from string import Template
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+from assistant.resources import PROMPTS
+
 SECTION = re.compile(r"^## (system|user)\s*$", re.M)
 
 

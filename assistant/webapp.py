@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.chat.engine import Assistant
-from assistant.recommend.ranker import format_price
+from assistant.search.money import format_price
 
 ANONYMOUS = "anonymous"
 
@@ -185,7 +185,7 @@ def render_cards(reply) -> str:
             f"<ul class='why'>{why}</ul></div>")
     for o in reply.orders:
         parts.append(f"<div class='card order'><div class='title'>Order {html.escape(o['order_id'])}</div>"
-                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · £{o['total']:.2f}</div>"
+                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · {format_price(o['total'], o['currency'])}</div>"
                      f"<div class='meta'>{'returnable until ' + o['return_deadline'] if o['returnable'] else 'not returnable'}"
                      "</div></div>")
     if reply.ticket_id:

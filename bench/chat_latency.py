@@ -20,9 +20,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.chat.engine import Assistant  # noqa: E402
-from assistant.chat.router import UTTERANCES, read_labelled  # noqa: E402
+from assistant.chat.router import read_labelled  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.prompts import render  # noqa: E402
+from assistant.resources import ROUTER_EVAL  # noqa: E402
 
 QUESTIONS = ["a gift for a tea lover under £10", "red lunch bag", "christmas decoration for my mum",
              "what is your return policy?", "how much is delivery to France?", "我想买一个蓝色的茶壶"]
@@ -37,7 +38,7 @@ def main() -> None:
     ap.add_argument("--no-llm", action="store_true")
     args = ap.parse_args()
     assistant = Assistant.from_settings(Settings.load(), llm=None if args.no_llm else "auto")
-    texts, _ = read_labelled(UTTERANCES.with_name("router_eval.csv"))
+    texts, _ = read_labelled(ROUTER_EVAL)
     assistant.router.classify("warm up")
     fast = []
     for t in texts:

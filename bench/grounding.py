@@ -64,10 +64,10 @@ def main() -> None:
     raw_texts: list[str] = []
     original = assistant.s.llm_stream
 
-    def recording(messages):
+    def recording(messages, **kwargs):
         pieces = []
         raw_texts.append("")
-        for piece in original(messages):
+        for piece in original(messages, **kwargs):
             pieces.append(piece)
             raw_texts[-1] = "".join(pieces)
             yield piece

@@ -30,8 +30,8 @@ from assistant.artifacts import ShopIndex  # noqa: E402
 from assistant.build import build_indexes  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.data.shop import save_shop  # noqa: E402
-from assistant.recommend.filters import Filters  # noqa: E402
-from assistant.recommend.ranker import Ranker  # noqa: E402
+from assistant.search.filters import Filters  # noqa: E402
+from assistant.search.ranker import Ranker  # noqa: E402
 
 QUERIES = ["red mug", "gift for a tea lover", "candle holder", "christmas decoration", "kids toy",
            "vintage photo frame", "garden bird feeder", "silver necklace", "party bunting", "lunch bag",

@@ -25,7 +25,7 @@ def main() -> None:
     ap.add_argument("--no-llm", action="store_true")
     args = ap.parse_args()
     run("-m", "assistant", "eval", "recs", "--interactions", "data/demo-shop/events.csv", "--split", "temporal80")
-    run("-m", "assistant", "eval", "router", "--data", "assistant/chat/router_eval.csv")
+    run("-m", "assistant", "eval", "router", "--data", "assistant/resources/router_eval.csv")
     run("-m", "assistant", "eval", "insights")
     run("bench/latency.py", "--sizes", "10000,100000,1000000" if args.with_1m else "10000,100000")
     run("bench/chat_latency.py", *(["--no-llm"] if args.no_llm else []))

@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 
 from assistant.chat.constraints import parse_constraints, refine
-from assistant.chat.guard import ground, redact
-from assistant.chat.router import UTTERANCES, Router, read_labelled
+from assistant.chat.guard import ground
+from assistant.chat.router import Router, read_labelled
 from assistant.cli import main
-from assistant.recommend.filters import Filters
+from assistant.privacy import redact
+from assistant.resources import ROUTER_EVAL, UTTERANCES
+from assistant.search.filters import Filters
 
-HELD_OUT = UTTERANCES.with_name("router_eval.csv")
+HELD_OUT = ROUTER_EVAL
 CATEGORIES = ["Kitchen & Dining", "Candles & Lights", "Toys & Kids"]
 
 

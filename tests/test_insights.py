@@ -6,9 +6,9 @@ import csv
 import duckdb
 import pytest
 
-from assistant.segments.insights import StaffHandler, export_audience
+from assistant.chat.staff import StaffHandler, export_audience
+from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.nlq import parse_accuracy
-from assistant.segments.privacy import add_laplace_noise, suppress_small_groups
 
 
 @pytest.fixture(scope="module")

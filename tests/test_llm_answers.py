@@ -1,6 +1,6 @@
 """Real LLM (Qwen2.5-Coder-1.5B, CPU): grounded shopper explanations and cited policy answers.
 
-Marked `llm`: loads the model (about 1.5 min the first time on a machine, seconds after), still runs in CI.
+Marked `llm`: loads the configured backend (llama.cpp: seconds; transformers: ~1.5 min the first time), runs in CI.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.llm
 
 @pytest.fixture(scope="module")
 def assistant(small_index, small_settings):
-    llm = create("llm", "local", settings=small_settings)
+    llm = create("llm", small_settings.llm_backend, settings=small_settings)   # llama_cpp unless SHOP_LLM_BACKEND
     llm.warm_up()
     return Assistant(Services(small_settings, small_index, llm=llm), Router(small_settings, llm=llm))
 

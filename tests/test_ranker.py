@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.recommend.filters import Filters
-from assistant.recommend.ranker import Ranker
+from assistant.search.filters import Filters
+from assistant.search.ranker import Ranker
 
 
 @pytest.fixture(scope="module")

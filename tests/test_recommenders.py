@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, create_recommender, top_n
+from assistant.recommend.base import top_n
+from assistant.recommend.registry import create_recommender, load_recommender
 from assistant.recommend.evaluate import compare, prepare, split
 
 
@@ -79,7 +80,7 @@ class RecommenderContract:
     def test_save_and_load_roundtrip(self, fitted, tmp_path):
         model, matrix = fitted
         model.save(tmp_path / "model.npz")
-        loaded = Recommender.load(tmp_path / "model.npz")
+        loaded = load_recommender(tmp_path / "model.npz")
         assert type(loaded) is type(model) and loaded.params == model.params
         np.testing.assert_allclose(loaded.score(matrix[:3]), model.score(matrix[:3]), rtol=1e-5)
 
@@ -165,5 +166,5 @@ def test_blend_falls_back_to_itemknn_for_large_catalogs(tmp_path, monkeypatch):
     model = create_recommender("hybrid", k=10).fit(two_tribes())
     assert model.main is model.neighbours
     model.save(tmp_path / "m.npz")
-    loaded = Recommender.load(tmp_path / "m.npz")
+    loaded = load_recommender(tmp_path / "m.npz")
     assert loaded.main is loaded.neighbours and loaded.main.name == "itemknn"

@@ -10,7 +10,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from assistant.recommend.filters import Filters
+from assistant.search.filters import Filters
 
 COLOURS = {"red": "red", "pink": "pink", "blue": "blue", "white": "white", "black": "black", "green": "green",
            "ivory": "ivory", "cream": "cream", "silver": "silver", "gold": "gold", "purple": "purple",

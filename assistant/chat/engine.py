@@ -10,7 +10,6 @@ message -> router -> handler (shopper | service | staff | chitchat) -> Reply (ca
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -20,11 +19,13 @@ from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
+from assistant.chat.staff import StaffHandler
 from assistant.config import Settings
+from assistant.models.gate import gate_for
 from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
-from assistant.recommend.ranker import Ranker
+from assistant.search.ranker import Ranker
 from assistant.store import Store
 
 ROLES = ("shopper", "staff")
@@ -49,7 +50,7 @@ class Turn:
 
 
 class Services:
-    """What handlers share: indexes, ranker, LLM (with one-at-a-time generation), store."""
+    """What handlers share: indexes, ranker, the LLM behind its one gate (models/gate.py), store."""
 
     def __init__(self, settings: Settings, index: ShopIndex, llm=None):
         self.settings = settings
@@ -59,24 +60,20 @@ class Services:
         self.llm = llm
         self.shop_name = index.manifest.get("shop", {}).get("name", "our shop")
         self.currency = self.ranker.currency
-        self._generation = threading.Semaphore(1)
+
+    @property
+    def gate(self):
+        """The one gate of the current LLM (None when the LLM is off)."""
+        return gate_for(self.llm, self.settings)
 
     def llm_ready(self) -> bool:
-        return self.llm is not None and getattr(self.llm, "ready", lambda: True)()
+        return self.gate is not None and self.gate.ready()
 
-    def llm_stream(self, messages: list[dict]):
-        """Raw LLM pieces; raises LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
+    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None):
+        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
         if not self.llm_ready():
             return _raising(LLMUnavailable("LLM not loaded yet"))
-        return self._generate(messages)
-
-    def _generate(self, messages):
-        if not self._generation.acquire(timeout=self.settings.llm_queue_timeout_s):
-            raise LLMUnavailable("LLM busy with other customers")
-        try:
-            yield from self.llm.stream(messages)
-        finally:
-            self._generation.release()
+        return self.gate.stream(messages, purpose=purpose, stop=stop)
 
 
 def _raising(error: Exception):
@@ -101,12 +98,11 @@ class Assistant:
         if llm == "auto":
             llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
-        return cls(services, Router(settings, llm=llm))
+        return cls(services, Router(settings, llm=services.gate))
 
     @property
     def staff(self):
         if self._staff is None:
-            from assistant.segments.insights import StaffHandler
             self._staff = StaffHandler(self.s)
         return self._staff
 
@@ -156,7 +152,7 @@ class Assistant:
             reply = Reply(turn.conversation_id, "chitchat", turn.role, _fallback=GREETING,
                           suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"])
             reply._llm = self.s.llm_stream(render("chitchat", shop=self.s.shop_name, language=turn.language,
-                                                  message=turn.message[:300]))
+                                                  message=turn.message[:300]), purpose="chitchat")
             return reply
         return Reply(turn.conversation_id, "out_of_scope", turn.role, _fallback=OUT_OF_SCOPE,
                      suggestions=["gift ideas under £10", "how much is delivery?"])

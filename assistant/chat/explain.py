@@ -33,7 +33,7 @@ def explanations(services, question: str, top: list[dict], language: str, candid
         messages = render("shopper", shop=services.shop_name, language=language, question=question[:300],
                           title=product["title"], reasons=reasons)
         try:
-            text = first_sentence(services.llm_stream(messages))
+            text = first_sentence(services.llm_stream(messages, purpose="shopper"))
         except LLMUnavailable:
             if n == 0:
                 raise

@@ -1,6 +1,5 @@
-"""Guards between the LLM and the customer: PII redaction, product/price grounding, prompt leaks.
+"""Guards between the LLM and the customer: product/price grounding, prompt leaks (PII redaction: privacy.py).
 
-    redact("mail me at a@b.com or 07700 900123")       # 'mail me at [email] or [phone]'
     check = ground(text, candidates, catalog_titles, currency="GBP")
     check.text, check.removed                           # sentences naming unknown products or wrong prices dropped
 """
@@ -9,31 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-PHONE = re.compile(r"(?<![\w£$€.])(?:\+\d{1,3}[ -]?)?(?:\(?\d{2,5}\)?[ -]?){2,4}\d{3,4}(?![\w.])")
 PRICE = re.compile(r"(?:£|\$|€|GBP\s?)\s?(\d+(?:[.,]\d{1,2})?)")
 SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 LIST_MARK = re.compile(r"[-*•]|\d{1,2}[.)]")
 SYSTEM_LEAK = re.compile(r"never reveal|these instructions|system prompt|you are the (?:friendly )?(?:shopping|customer)",
                          re.I)
-
-
-def _luhn(digits: str) -> bool:
-    total, parity = 0, len(digits) % 2
-    for i, ch in enumerate(digits):
-        d = int(ch)
-        if i % 2 == parity:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def redact(text: str) -> str:
-    """Replace e-mail addresses, card numbers (Luhn-valid, 13-19 digits) and phone numbers."""
-    text = EMAIL.sub("[email]", text)
-    text = CARD.sub(lambda m: "[card]" if _luhn(re.sub(r"\D", "", m.group())) else m.group(), text)
-    return PHONE.sub(lambda m: "[phone]" if len(re.sub(r"\D", "", m.group())) >= 9 else m.group(), text)
 
 
 @dataclass

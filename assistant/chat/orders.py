@@ -41,6 +41,7 @@ class OrderFacts:
     returnable: bool
     return_reason: str
     return_deadline: str | None
+    currency: str = "GBP"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,6 +53,7 @@ class CustomerOrders:
         self.items = index.table("order_items").merge(
             index.products[["item_id", "title", "category"]], on="item_id", how="left")
         self.as_of = index.as_of
+        self.currency = index.currency
         self.policy = policy or ReturnPolicy.from_meta(index.manifest.get("shop", {}))
 
     def lookup(self, user_id: str | None, order_id: str) -> OrderFacts | None:
@@ -77,7 +79,8 @@ class CustomerOrders:
                           order_date=_day(order["order_date"]), shipped_date=_day(order["shipped_date"]),
                           delivered_date=_day(order["delivered_date"]), items=items,
                           total=round(sum(i["quantity"] * i["unit_price"] for i in items), 2),
-                          returnable=returnable, return_reason=reason, return_deadline=deadline)
+                          returnable=returnable, return_reason=reason, return_deadline=deadline,
+                          currency=self.currency)
 
     def _returnable(self, order, items) -> tuple[bool, str, str | None]:
         status = order["status"]

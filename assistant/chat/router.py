@@ -23,11 +23,15 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.config import Settings
+from assistant.models.gate import gate_for
+from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
+from assistant.resources import UTTERANCES
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
-UTTERANCES = Path(__file__).with_name("utterances.csv")
+ROUTE_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
+                "required": ["intent"], "additionalProperties": False}
 
 
 @dataclass
@@ -93,16 +97,15 @@ class Router:
         return Route(intent, round(confidence, 4), source, round((time.perf_counter() - start) * 1000, 2))
 
     def _ask_llm(self, text: str) -> tuple[str, str]:
-        if self.llm is None or not getattr(self.llm, "ready", lambda: True)():
+        gate = gate_for(self.llm, self.settings)    # every LLM call goes through the LLM's one gate
+        if gate is None or not gate.ready():
             return "out_of_scope", "fallback"
         try:
-            answer = self.llm.complete(render("route", message=text[:500]), max_new_tokens=6).lower()
-        except Exception:  # LLM down or slow: do not guess
+            answer = gate.json(render("route", message=text[:500]), ROUTE_SCHEMA, purpose="route",
+                               timeout_s=self.settings.llm_route_timeout_s, max_new_tokens=16)
+        except LLMUnavailable:  # LLM down, busy, slow or off-schema: do not guess
             return "out_of_scope", "fallback"
-        for intent in INTENTS:
-            if intent in answer.replace(" ", "_"):
-                return intent, "llm"
-        return "out_of_scope", "llm"
+        return answer["intent"], "llm"
 
     def evaluate(self, path: Path) -> dict:
         """Accuracy and confusion matrix (classifier only, as routed) on a labelled CSV."""

@@ -13,6 +13,7 @@ from assistant.chat.guard import SYSTEM_LEAK
 from assistant.chat.orders import ORDER_ID_PATTERN, CustomerOrders
 from assistant.chat.reply import Reply
 from assistant.prompts import render
+from assistant.search.money import format_price
 
 KB_CONFIDENT = 0.45   # blended cosine + BM25 score of the best section; below it, a person answers
 
@@ -40,8 +41,9 @@ class ServiceHandler:
         reply._lead = f"From our policy, {best['title']} - {best['section']}:"    # shown at once
         reply._fallback = f"{_first_sentences(best['text'], 2)} [{best['citation']}]"
         sections = "\n\n".join(f"[{h['citation']}] {h['section']}:\n{h['text'][:900]}" for h in hits)
-        reply._llm = self.s.llm_stream(render("service", shop=self.s.shop_name, language=turn.language,
-                                              sections=sections, question=turn.message[:500]))
+        messages = render("service", shop=self.s.shop_name, language=turn.language, sections=sections,
+                          question=turn.message[:500])
+        reply._llm = self.s.llm_stream(messages, purpose="service")
         reply._check = lambda s: "" if SYSTEM_LEAK.search(s) else s
         reply.suggestions = ["talk to a person", "how do refunds work?"]
         return reply
@@ -68,7 +70,7 @@ class ServiceHandler:
                     "cancelled": "cancelled"}[f.status]
             ret = (f"You can return it until {f.return_deadline} ({f.return_reason})." if f.returnable
                    else f"It can't be returned: {f.return_reason}.")
-            parts.append(f"Order {f.order_id} ({len(f.items)} item(s), £{f.total:.2f}) is {f.status}, {when}. {ret}")
+            parts.append(f"Order {f.order_id} ({len(f.items)} item(s), {format_price(f.total, f.currency)}) is {f.status}, {when}. {ret}")
         if not facts and not missing:
             parts.append("I can't find any orders on your account.")
         reply._fallback = " ".join(parts)

@@ -13,9 +13,9 @@ from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.explain import explanations
 from assistant.chat.guard import ground
 from assistant.chat.reply import Reply
-from assistant.recommend.filters import Filters
-from assistant.recommend.ranker import format_price
 from assistant.search.evidence import sentence
+from assistant.search.filters import Filters
+from assistant.search.money import format_price
 
 SIMILAR = ("more like", "similar", "like that", "像", "类似")
 PROMPT_PRODUCTS = 3     # the LLM explains the top 3 (short prompt: first token in ~3 s on 2 cores)

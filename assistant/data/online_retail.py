@@ -10,7 +10,7 @@ Raw columns: InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice
 - events: every sale line of a known customer as `purchase`; cancellation lines ('C' invoices) as `return`.
 - orders/order_items: invoices of known customers; a 'C' invoice is a `returned` order (a credit note).
   Status of sales follows the shop's "today" (`as_of`, the day after the last invoice).
-The shop's policy knowledge base (assistant/demo/kb) is copied into the shop's kb/ folder.
+The shop's policy knowledge base (assistant/resources/demo_kb) is copied into the shop's kb/ folder.
 """
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ import pandas as pd
 
 from assistant.data.contracts import DataError
 from assistant.data.shop import Shop
+from assistant.resources import DEMO_KB
 
 RAW_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
                "CustomerID", "Country"]
 NON_PRODUCT = re.compile(r"^(POST|D|M|DOT|BANK CHARGES|AMAZONFEE|CRUK|C2|PADS|B|S|ADJUST.*|TEST.*|"
                          r"GIFT_.*|DCGS.*)$", re.I)
-KB_SOURCE = Path(__file__).resolve().parent.parent / "demo" / "kb"
+KB_SOURCE = DEMO_KB
 
 # First matching rule wins; words are matched whole against the upper-case description.
 CATEGORY_RULES: list[tuple[str, tuple[str, ...]]] = [

@@ -1,14 +1,14 @@
-"""A tiny registry for interchangeable backends (LLMs, embedders, vector indexes).
+"""A tiny registry for interchangeable model backends (LLMs, embedders).
 
-    @register("llm", "local")
-    class LocalLLM(LLM): ...
+    @register("llm", "llama_cpp")
+    class LlamaCppLLM(LLM): ...
 
-    llm = create("llm", "local", settings=s)
+    llm = create("llm", "llama_cpp", settings=s)
     available("embedder")   # -> ["e5", "minilm"]
 """
 from __future__ import annotations
 
-_BACKENDS: dict[str, dict[str, type]] = {"llm": {}, "embedder": {}, "vector_index": {}}
+_BACKENDS: dict[str, dict[str, type]] = {"llm": {}, "embedder": {}}
 
 
 def register(kind: str, name: str):
@@ -37,5 +37,4 @@ def available(kind: str) -> list[str]:
 
 def _load_builtin_backends() -> None:
     # Importing the modules runs their @register decorators.
-    from assistant.models import embed, llm  # noqa: F401
-    from assistant.retrieval import vector  # noqa: F401
+    from assistant.models import embed, hf, llama_cpp, openai_compat  # noqa: F401

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, register_recommender
+from assistant.recommend.base import Recommender
+from assistant.recommend.registry import register_recommender
 
 
 @register_recommender("als")

@@ -1,10 +1,11 @@
 """One interface for every collaborative-filtering model, and the interaction matrix they share.
 
     data = Interactions.from_frame(df)                 # df: user_id, item_id[, timestamp, weight]
-    model = create_recommender("ease").fit(data.matrix)
+    model = create_recommender("ease").fit(data.matrix)     # recommend/registry.py
     items, scores = model.recommend(data.matrix[u], n=10)           # seen items removed
     model.similar_items(i, n=5); model.explain(data.matrix[u], item)
 
+This module knows no model: they register in recommend/registry.py, which also loads saved ones.
 Models score from a history row (a sparse user x item row), so known users, anonymous
 sessions and brand-new users all go through the same call.
 """
@@ -18,23 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-
-RECOMMENDERS: dict[str, type] = {}
-
-
-def register_recommender(name: str):
-    def add(cls):
-        RECOMMENDERS[name] = cls
-        cls.name = name
-        return cls
-    return add
-
-
-def create_recommender(name: str, **params) -> "Recommender":
-    from assistant.recommend import als, blend, ease, itemknn, popularity  # noqa: F401 (registers)
-    if name not in RECOMMENDERS:
-        raise ValueError(f"unknown recommender {name!r}; available: {sorted(RECOMMENDERS)}")
-    return RECOMMENDERS[name](**params)
 
 
 @dataclass
@@ -118,14 +102,9 @@ class Recommender(ABC):
     state_fields: tuple[str, ...] = ()   # learned arrays (dense or CSR) that save()/load() keep
 
     def save(self, path: Path) -> None:
-        """Write the learned state as a plain .npz (no pickle)."""
+        """Write the learned state as a plain .npz (no pickle); registry.load_recommender reads it back."""
         with open(path, "wb") as f:
             np.savez(f, **self._arrays(""))
-
-    @staticmethod
-    def load(path: Path) -> "Recommender":
-        with np.load(path, allow_pickle=False) as z:
-            return Recommender._restore(z, "")
 
     def _arrays(self, prefix: str) -> dict:
         arrays = {f"{prefix}__meta__": np.array(json.dumps({"name": self.name, "params": self.params}))}
@@ -142,25 +121,6 @@ class Recommender(ABC):
             else:
                 arrays[key] = value
         return arrays
-
-    @staticmethod
-    def _restore(z, prefix: str) -> "Recommender":
-        meta = json.loads(str(z[f"{prefix}__meta__"]))
-        model = create_recommender(meta["name"], **meta["params"])
-        for field in model.state_fields:
-            key = f"{prefix}{field}"
-            if f"{key}/__meta__" in z:
-                value = Recommender._restore(z, f"{key}/")
-            elif f"{key}.shape" in z:
-                value = sp.csr_matrix((z[f"{key}.data"], z[f"{key}.indices"], z[f"{key}.indptr"]),
-                                      shape=tuple(z[f"{key}.shape"]))
-            elif key in z:
-                value = z[key]
-            else:
-                continue           # an optional part the saved model did not have
-            setattr(model, field, value)
-        model.after_load()
-        return model
 
     def after_load(self) -> None:
         """Rebuild anything derived from the saved state (default: nothing)."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, create_recommender, normalise_rows, register_recommender
+from assistant.recommend.base import Recommender, normalise_rows
 from assistant.recommend.ease import EASE
+from assistant.recommend.registry import create_recommender, register_recommender
 
 
 @register_recommender("hybrid")

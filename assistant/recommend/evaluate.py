@@ -17,7 +17,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.data.contracts import Column, Table, find_table_file, read_table
-from assistant.recommend.base import Interactions, create_recommender
+from assistant.recommend.base import Interactions
+from assistant.recommend.registry import create_recommender
 
 INTERACTIONS = Table("interactions", (
     Column("user_id"), Column("item_id"), Column("timestamp", "datetime"),

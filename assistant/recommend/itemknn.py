@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, register_recommender, top_n
+from assistant.recommend.base import Recommender, top_n
+from assistant.recommend.registry import register_recommender
 
 
 @register_recommender("itemknn")

@@ -2,7 +2,7 @@
 
     index = build_vector_index(X, exact_max_items=50_000)   # exact Flat, or IVF tuned to recall >= 0.95
     scores, ids = index.search(q, k=20, allowed=mask)         # mask: bool per row, or None
-    index.save(path); VectorIndex.load(path)
+    index.save(path); VectorIndex.load(path)                 # the .json names its type in INDEX_TYPES
 
 Filters run inside FAISS (an IDSelector), so a filtered search still returns the k best
 matching rows; very selective filters are answered exactly over the allowed rows.
@@ -14,8 +14,6 @@ from pathlib import Path
 
 import faiss
 import numpy as np
-
-from assistant.models.registry import register
 
 EXACT_SUBSET_MAX = 4096   # allowed rows at or below this: exact dot products over just those rows
 
@@ -70,15 +68,16 @@ class VectorIndex:
 
     @staticmethod
     def load(path: Path) -> "VectorIndex":
-        from assistant.models.registry import _BACKENDS
         params = json.loads(Path(str(path) + ".json").read_text())
-        cls = _BACKENDS["vector_index"][params.pop("backend")]
-        return cls(faiss.read_index(str(path)), params)
+        name = params.pop("backend")
+        if name not in INDEX_TYPES:
+            raise ValueError(f"{path}.json: unknown vector index backend {name!r}; known: {sorted(INDEX_TYPES)}")
+        return INDEX_TYPES[name](faiss.read_index(str(path)), params)
 
 
-@register("vector_index", "flat")
 class FlatIndex(VectorIndex):
     """Exact inner-product search: best for catalogs up to tens of thousands of items."""
+    backend_name = "flat"
 
     @classmethod
     def build(cls, vectors: np.ndarray) -> "FlatIndex":
@@ -87,9 +86,9 @@ class FlatIndex(VectorIndex):
         return cls(index, {"recall_at_10": 1.0})
 
 
-@register("vector_index", "ivf")
 class IVFIndex(VectorIndex):
     """Inverted lists over k-means cells; nprobe tuned at build time against exact search."""
+    backend_name = "ivf"
 
     @classmethod
     def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0) -> "IVFIndex":
@@ -128,6 +127,9 @@ class IVFIndex(VectorIndex):
         if selector is None:
             return faiss.SearchParametersIVF(nprobe=nprobe)
         return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+
+
+INDEX_TYPES: dict[str, type[VectorIndex]] = {"flat": FlatIndex, "ivf": IVFIndex}   # saved "backend" -> class
 
 
 def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000) -> VectorIndex:

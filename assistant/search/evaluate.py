@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.search.understand import RESOURCES
+from assistant.resources import SEARCH_JUDGMENTS as JUDGMENTS
+from assistant.resources import SEARCH_REQUESTS as REQUESTS
 
-REQUESTS = RESOURCES / "eval" / "search_requests.csv"
-JUDGMENTS = RESOURCES / "eval" / "search_judgments.csv"
 RELEVANT_GRADE = 2
 
 

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p)?")
 # "goes well with X", "to go with X", "matching X", "what else do I need for X", "配X" -> X
@@ -75,12 +75,12 @@ class Lexicon:
     hints: dict[str, list[str]]                          # word -> catalog hint words
 
     @classmethod
-    def load(cls, folder: Path = RESOURCES) -> "Lexicon":
+    def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
         zh = {}
-        for n, row in enumerate(_rows(folder / "zh_terms.csv", ("zh", "en")), 1):
+        for row in _rows(zh_terms, ("zh", "en")):
             zh[row["zh"].strip()] = row["en"].strip()
         kinds, hints = {}, {}
-        for row in _rows(folder / "request_words.csv", ("kind", "word", "catalog_hints")):
+        for row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()

@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from pathlib import Path
 
 import pandas as pd
 
+from assistant.resources import STAFF_QUESTIONS
 from assistant.segments.semantic import InsightQuery, TimeRange
 
 METRIC_WORDS = [  # checked in order; first match wins
@@ -188,9 +188,6 @@ class QuestionParser:
             return None
         word = words[-1]
         return word[:-1] if word.endswith("s") and len(word) > 4 else word
-
-
-STAFF_QUESTIONS = Path(__file__).with_name("staff_questions.csv")
 
 
 def parse_accuracy(parser: QuestionParser, path=STAFF_QUESTIONS) -> dict:

@@ -12,8 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-CURRENCY_SIGNS = {"GBP": "£", "EUR": "€", "USD": "$", "CNY": "¥", "JPY": "¥"}
-
+from assistant.search.money import format_price
 
 @dataclass
 class Filters:
@@ -48,14 +47,13 @@ class Filters:
 
     def describe(self, currency: str = "GBP") -> list[str]:
         """Human-readable constraints, used as evidence ("matches: under £20, in stock")."""
-        sign = CURRENCY_SIGNS.get(currency, currency + " ")
         out = []
         if self.min_price is not None and self.max_price is not None:
-            out.append(f"{sign}{self.min_price:.2f}-{sign}{self.max_price:.2f}")
+            out.append(f"{format_price(self.min_price, currency)}-{format_price(self.max_price, currency)}")
         elif self.max_price is not None:
-            out.append(f"under {sign}{self.max_price:.2f}")
+            out.append(f"under {format_price(self.max_price, currency)}")
         elif self.min_price is not None:
-            out.append(f"over {sign}{self.min_price:.2f}")
+            out.append(f"over {format_price(self.min_price, currency)}")
         out += [f"in {c}" for c in self.categories] + [f"by {b}" for b in self.brands]
         if self.in_stock:
             out.append("in stock")

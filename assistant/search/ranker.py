@@ -23,7 +23,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, top_n
-from assistant.recommend.filters import CURRENCY_SIGNS, CatalogArrays, Filters
+from assistant.search.filters import CatalogArrays, Filters
+from assistant.search.money import format_price
 from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
 from assistant.search.evidence import Evidence, evidence
@@ -75,7 +76,7 @@ class Ranker:
         self.index = index
         self.weights = weights or RankWeights()
         self.catalog = CatalogArrays(index.products)
-        self.currency = str(self.catalog.currency[0]) if self.catalog.size else "GBP"
+        self.currency = index.currency
         events = index.table("events")
         purchases = events[events["event"] == "purchase"]
         half_life = getattr(index.cf, "history_half_life_days", None)
@@ -331,10 +332,6 @@ class Ranker:
         if not out and parts["relevance"].get(i, 0) > 0.3:
             out.append(evidence("meaning_match"))
         return out
-
-
-def format_price(price: float, currency: str) -> str:
-    return f"{CURRENCY_SIGNS.get(currency, currency + ' ')}{price:.2f}"
 
 
 def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:

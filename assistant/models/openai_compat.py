@@ -1,0 +1,100 @@
+"""The `openai` backend: any server speaking POST {base_url}/chat/completions (llama.cpp's server, vLLM, Ollama).
+
+    s = Settings.load(llm_backend="openai", llm_base_url="http://127.0.0.1:8080/v1", llm_parallel=4)
+    llm = create("llm", "openai", settings=s)
+    llm.stream(messages)              # SSE pieces
+    llm.json(messages, schema)        # the server constrains output with response_format; validated here
+
+`python -m assistant serve-llm` starts such a server on the local GGUF (models/server.py). A server that is
+down, slow (no byte for `llm_timeout_s`) or answers garbage raises LLMUnavailable, never anything else.
+JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (HTTP
+400/422, e.g. llama-cpp-python's) is asked again with llama.cpp's `{"type": "json_object", "schema": ...}`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import urllib.error
+import urllib.request
+
+from assistant.models.llm import LLM, LLMUnavailable, parse_json
+from assistant.models.registry import register
+
+log = logging.getLogger(__name__)
+NETWORK_ERRORS = (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError)
+
+
+@register("llm", "openai")
+class OpenAICompatibleLLM(LLM):
+    _json_object_only: set = set()    # base URLs whose server wants llama.cpp's json_object + schema
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.parallel = max(1, self.settings.llm_parallel)
+        self.base_url = self.settings.llm_base_url.rstrip("/")
+
+    def warm_up(self) -> None:
+        """Check the server answers; a down server is logged, not raised (answers fall back to templates)."""
+        try:
+            with urllib.request.urlopen(self.base_url + "/models", timeout=min(5.0, self.settings.llm_timeout_s)):
+                pass
+        except NETWORK_ERRORS as e:
+            log.warning("LLM server %s not answering (%s); template answers until it is up", self.base_url, e)
+
+    def _post(self, body: dict):
+        request = urllib.request.Request(self.base_url + "/chat/completions", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            return urllib.request.urlopen(request, timeout=self.settings.llm_timeout_s)
+        except urllib.error.HTTPError as e:
+            detail = e.read(300).decode("utf-8", "replace")
+            raise LLMUnavailable(f"LLM server {self.base_url} answered HTTP {e.code}: {detail}") from e
+        except NETWORK_ERRORS as e:
+            raise LLMUnavailable(f"LLM server {self.base_url} unreachable: {e}") from e
+
+    def stream(self, messages, max_new_tokens=None, stop=None, response_format=None):
+        body = {"model": self.settings.llm_model, "messages": messages, "stream": True, "temperature": 0,
+                "max_tokens": max_new_tokens or self.settings.llm_max_new_tokens}
+        if response_format:
+            body["response_format"] = response_format
+        response = self._post(body)
+        with response:
+            try:
+                for raw in response:
+                    if stop is not None and stop.is_set():
+                        return
+                    line = raw.decode("utf-8").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        return
+                    try:
+                        choice = json.loads(data)["choices"][0]
+                    except (json.JSONDecodeError, KeyError, IndexError, TypeError) as e:
+                        raise LLMUnavailable(f"LLM server {self.base_url} sent a malformed event: {data[:80]!r}") from e
+                    piece = (choice.get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+            except NETWORK_ERRORS as e:
+                raise LLMUnavailable(f"LLM server {self.base_url} stalled: {e}") from e
+
+    def json(self, messages, schema, max_new_tokens=None, stop=None):
+        formats = [{"type": "json_object", "schema": schema}]
+        if self.base_url not in self._json_object_only:
+            formats.insert(0, {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema,
+                                                                      "strict": True}})
+        for i, response_format in enumerate(formats):
+            try:
+                text = "".join(self.stream(messages, max_new_tokens, stop, response_format=response_format))
+                break
+            except LLMUnavailable as e:
+                rejected = " HTTP 400" in str(e) or " HTTP 422" in str(e)
+                if not rejected or i == len(formats) - 1:
+                    raise
+                log.info("%s rejects json_schema; using json_object + schema", self.base_url)
+                self._json_object_only.add(self.base_url)
+        if stop is not None and stop.is_set():
+            raise LLMUnavailable("JSON generation stopped (timeout or cancel)")
+        return parse_json(text, schema)

@@ -1,0 +1,22 @@
+"""Files the package ships (package data): prompt templates, labelled utterances, eval sets, the demo KB.
+
+    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, STAFF_QUESTIONS, DEMO_KB
+    (PROMPTS / "shopper.md").read_text(encoding="utf-8")
+
+They live inside the package so a plain (non-editable) `pip install .` carries them; pyproject.toml's
+[tool.setuptools.package-data] lists the same folders. This module only names paths: it reads nothing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+RESOURCES = Path(__file__).resolve().parent
+PROMPTS = RESOURCES / "prompts"                    # <task>.md templates, see assistant/prompts.py
+UTTERANCES = RESOURCES / "utterances.csv"          # text,intent: what the router's classifier learns from
+ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out router evaluation, never trained on
+STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse
+DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
+ZH_TERMS = RESOURCES / "zh_terms.csv"              # zh,en: Chinese shopping words -> English catalog words
+REQUEST_WORDS = RESOURCES / "request_words.csv"    # kind,word,catalog_hints: gift/recipient/occasion/filler words
+SEARCH_REQUESTS = RESOURCES / "eval" / "search_requests.csv"     # the blind judged search set (requests)
+SEARCH_JUDGMENTS = RESOURCES / "eval" / "search_judgments.csv"   # ... and its graded judgments
