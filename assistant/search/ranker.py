@@ -97,7 +97,7 @@ class Ranker:
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
         self.lexicon = Lexicon.load()
-        self.relevance = Relevance(self.catalog.titles, index.vocabulary)
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category)
         self._ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:

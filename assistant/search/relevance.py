@@ -1,6 +1,6 @@
 """Query relevance: the request's catalog words matched in titles (types first), blended with embedding meaning.
 
-    rel = Relevance(titles, vocab)                       # once per index
+    rel = Relevance(titles, vocab, categories)           # once per index
     scores = rel.lexical(request)                        # (n_products,) share of the request's words a title covers
     blended = rel.blend(lexical, dense)                  # what the ranker squares and boosts
     rel.no_match(request, lexical, dense)                # True: say "we don't have that" and offer alternatives
@@ -25,18 +25,20 @@ TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
 MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
-NO_MATCH_COVERAGE = 0.5      # nothing covers half the request's words ...
-NO_MATCH_DENSE = 0.55        # ... and nothing is this close in meaning: no match
+NO_MATCH_COVERAGE = 0.5      # no title covers half of what was asked (unknown words included) ...
+NO_MATCH_DENSE = 0.6         # ... and nothing is this close in meaning: no match
 
 
 class Relevance:
-    def __init__(self, titles, vocab: Vocabulary):
+    def __init__(self, titles, vocab: Vocabulary, categories=None):
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
         known = set(vocab.word_count)
         for row, title in enumerate(titles):
             ws = words(str(title))
+            for w in words(str(categories[row])) if categories is not None else ():
+                postings[w].add(row)          # 'toy' covers everything in 'Toys & Kids'
             for w in ws:
                 postings[w].add(row)
                 for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
@@ -118,16 +120,14 @@ class Relevance:
         return rel
 
     def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
-        """Nothing is relevant enough: the shopper asked for something, and no title covers enough of it
-        nor is anything close in meaning; or every word of the request is unknown to the catalog."""
-        if request.anchor:
+        """Nothing is relevant enough: the request holds words no product has ("laptop charger", "smart tv"),
+        the best title covers less than half of what was asked once those words are counted, and nothing is
+        close in meaning. A request made only of catalog words always has picks."""
+        if request.anchor or not request.unknown:
             return False
-        if not request.has_subject():
-            return bool(request.unknown)
-        named = request.types or request.themes
-        if not named:
-            return False          # recipient/occasion-only requests ("a gift for mum") always have picks
         best = float(lexical.max()) if lexical.size else 0.0
-        if request.unknown:
-            return best < NO_MATCH_COVERAGE + 0.25 and best_cosine < NO_MATCH_DENSE + 0.1
-        return best < NO_MATCH_COVERAGE and best_cosine < NO_MATCH_DENSE
+        groups = self.groups(request)
+        asked = sum(w * max(self._idf(t) for t in alts) for alts, w in groups)
+        missing = THEME_WEIGHT * math.log1p(self.size) * len(request.unknown)   # an unknown word: df = 0
+        coverage = best * asked / (asked + missing)
+        return coverage < NO_MATCH_COVERAGE and best_cosine < NO_MATCH_DENSE

@@ -58,11 +58,9 @@ class Request:
 
     @property
     def meaning_text(self) -> str:
-        """A short English phrase for the embedding: the request without filler, prices and unknown words."""
-        core = " ".join(dict.fromkeys(self.themes + self.types + self.expanded_types)) or " ".join(self.hints)
-        if self.gift and core:
-            core += " gift"
-        return core
+        """A short English phrase for the embedding: the request without filler and prices (words the catalog
+        lacks stay: the embedding may still place 'kitchenware' or 'halloween')."""
+        return " ".join(dict.fromkeys(self.english.split() + self.expanded_types))
 
     def has_subject(self) -> bool:
         return bool(self.types or self.themes or self.hints or self.expanded_types)
@@ -147,17 +145,26 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         if re.search(rf"\b{re.escape(phrase)}\b", low):
             _note(req, phrase, lexicon, vocab)
             low = re.sub(rf"\b{re.escape(phrase)}\b", " ", low)
-    rest = []
+    rest: list[str] = []
+    previous = ""
     for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
         if w in lexicon.kinds and not (lover_theme and w in lover_theme.split()):
-            _note(req, w, lexicon, vocab)
+            kind = _note(req, w, lexicon, vocab)
+            if kind == "recipient" and rest and rest[-1] == previous and not vocab.types_in(previous):
+                rest.pop()            # a word describing the recipient ("new baby", "keen cook") is not a theme
+            if kind == "occasion" and stem(w) in vocab.word_count and stem(w) not in rest:
+                rest.append(stem(w))  # the occasion itself is what the shopper asked for ("halloween decorations")
+        elif req.occasion and previous == req.occasion and w in ("day", "eve", "night"):
+            pass                      # "valentine's day", "christmas eve": part of the occasion
         elif "-" in w and not vocab.known(stem(w)):
             rest += [x for x in w.split("-") if x and x not in STOP and x not in lexicon.kinds]
         elif w not in STOP:
-            rest.append(w)
+            rest.append(_known_prefix(w, vocab))
+        previous = w
     content = " ".join(rest)
     req.types = vocab.types_in(content)
-    req.themes = [t for t in vocab.themes_in(content) if t not in req.hints or req.occasion is None]
+    req.themes = vocab.themes_in(content)
+    req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
                    if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()] + unknown_zh
@@ -166,7 +173,19 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     return req
 
 
-def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> None:
+def _known_prefix(word: str, vocab: Vocabulary) -> str:
+    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'."""
+    w = stem(word)
+    if vocab.known(w) or not w.isascii():
+        return word
+    for cut in range(len(w) - 3, 3, -1):
+        if len(w) - cut <= 5 and vocab.known(w[:cut]):
+            return w[:cut]
+    return word
+
+
+def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> str:
+    """Record a request word (gift / recipient / occasion / filler) and its catalog hints; returns its kind."""
     kind = lexicon.kinds[word]
     if kind == "gift":
         req.gift = True
@@ -177,6 +196,7 @@ def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> None:
         req.occasion = word
     hints = [stem(h) for h in lexicon.hints.get(word, []) if vocab.known(stem(h))]
     req.hints += [h for h in hints if h not in req.hints]
+    return kind
 
 
 def _rows(path: Path, columns: tuple[str, ...]):

@@ -66,7 +66,7 @@ class Vocabulary:
     types: dict[str, int] = field(default_factory=dict)             # type phrase -> titles it ends
     theme_types: dict[str, dict[str, int]] = field(default_factory=dict)   # theme word -> {type: titles}
     product_types: list[list[str]] = field(default_factory=list)    # per product row, its types
-    word_count: dict[str, int] = field(default_factory=dict)        # stemmed word -> titles containing it
+    word_count: dict[str, int] = field(default_factory=dict)        # stemmed word -> products (title or category)
     phrases: list[str] = field(default_factory=list)                # two-word runs in >= 2 titles ("cake stand")
 
     def types_in(self, text: str) -> list[str]:
@@ -131,7 +131,8 @@ def mine_vocabulary(products) -> Vocabulary:
         for w in set(ws) - {x for t in mine for x in t.split()}:
             if head:
                 theme_types[w][head] += 1
-    word_count = Counter(w for ws in (words(t) for t in titles) for w in set(ws) if not w.isdigit())
+    categories = [str(c) for c in products["category"]] if "category" in products else [""] * len(titles)
+    word_count = Counter(w for t, c in zip(titles, categories) for w in set(words(f"{t} {c}")) if not w.isdigit())
     return Vocabulary(types=dict(sorted(types.items())),
                       theme_types={w: dict(c.most_common(12)) for w, c in sorted(theme_types.items())},
                       product_types=product_types, word_count=dict(sorted(word_count.items())),
