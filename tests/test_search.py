@@ -54,7 +54,7 @@ def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon)
     r = understand("I want a unicorn-shaped flying carpet", vocab, lexicon)
     assert r.unknown == ["unicorn", "flying", "carpet"] and not r.has_subject()
     r = understand("birthday present for my daughter", vocab, lexicon)
-    assert (r.occasion, r.recipient, r.gift, r.hints) == ("birthday", "daughter", True, ["birthday"])
+    assert (r.occasion, r.recipient, r.gift, r.themes, r.hints) == ("birthday", "daughter", True, ["birthday"], [])
 
 
 def test_lexicon_files_are_checked(tmp_path):
@@ -80,7 +80,17 @@ def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
 def test_no_match_when_the_catalog_lacks_what_was_asked(vocab, lexicon):
     rel = Relevance(TITLES, vocab)
     carpet = understand("a unicorn-shaped flying carpet", vocab, lexicon)
-    assert rel.no_match(carpet, rel.lexical(carpet), best_cosine=0.2)
+    assert rel.no_match(carpet, rel.lexical(carpet), best_cosine=0.2)                  # every word unknown
+    charger = understand("a cake stand charger", vocab, lexicon)
+    assert charger.head == "charger" and rel.no_match(charger, rel.lexical(charger), best_cosine=0.2)   # the thing asked for is unknown
+    assert not rel.no_match(charger, rel.lexical(charger), best_cosine=0.65)            # ... unless something is close in meaning
+    smart = understand("smart wireless bluetooth cake stand", vocab, lexicon)
+    assert smart.unknown == ["smart", "wireless", "bluetooth"] and rel.no_match(smart, rel.lexical(smart), best_cosine=0.2)   # unknowns outnumber
+    red = understand("a smart red cake stand", vocab, lexicon)
+    assert not rel.no_match(red, rel.lexical(red), best_cosine=0.2)   # 1 unknown vs red + cake stand, all covered
+    mix = understand("a unicorn robot teapot", vocab, lexicon)
+    # robot and teapot are catalog words, but no title has both: 0.5 x 3.744 / (3.744 + 0.4 x ln 12) = 0.395
+    assert mix.themes == ["robot", "teapot"] and rel.no_match(mix, rel.lexical(mix), best_cosine=0.2)
     stand = understand("cake stand", vocab, lexicon)
     assert not rel.no_match(stand, rel.lexical(stand), best_cosine=0.2)
 

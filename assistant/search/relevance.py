@@ -3,7 +3,7 @@
     rel = Relevance(titles, vocab, categories)           # once per index
     scores = rel.lexical(request)                        # (n_products,) share of the request's words a title covers
     blended = rel.blend(lexical, dense)                  # what the ranker squares and boosts
-    rel.no_match(request, lexical, dense)                # True: say "we don't have that" and offer alternatives
+    rel.no_match(request, lexical, best_cosine)          # True: say "we don't have that" and offer alternatives
 
 A title covers a request word when it holds the word (stemmed), a compound starting with it ("teapot"
 covers "tea"), or, for a two-word type, the phrase. Product types weigh double: "cake stand" must win
@@ -25,8 +25,9 @@ TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
 MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
-NO_MATCH_COVERAGE = 0.5      # no title covers half of what was asked (unknown words included) ...
-NO_MATCH_DENSE = 0.6         # ... and nothing is this close in meaning: no match
+NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
+NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
+UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
 class Relevance:
@@ -120,14 +121,22 @@ class Relevance:
         return rel
 
     def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
-        """Nothing is relevant enough: the request holds words no product has ("laptop charger", "smart tv"),
-        the best title covers less than half of what was asked once those words are counted, and nothing is
-        close in meaning. A request made only of catalog words always has picks."""
-        if request.anchor or not request.unknown:
+        """Nothing is relevant enough to offer as a match. Only a request holding words no product has can be
+        one ("a laptop charger", "65 inch smart tv"), and only when nothing is close in meaning either and:
+        the thing asked for (the last content word) is unknown, or unknown words outnumber catalog words,
+        or the best title covers less than half of the request with each unknown word counted at
+        UNKNOWN_WEIGHT x the rarest word's weight. Chinese the lexicon cannot map counts only when nothing
+        at all was mapped (the lexicon is not complete)."""
+        if request.anchor:
             return False
+        if not request.has_subject():
+            return bool(request.unknown or request.unknown_zh)
+        if not request.unknown or best_cosine >= NO_MATCH_DENSE:
+            return False
+        known = {w for t in request.types + request.themes for w in t.split()}
+        if request.head in request.unknown or len(request.unknown) > len(known):
+            return True
+        asked = sum(w * max(self._idf(t) for t in alts) for alts, w in self.groups(request))
+        missing = UNKNOWN_WEIGHT * math.log1p(self.size) * len(request.unknown)      # df = 0
         best = float(lexical.max()) if lexical.size else 0.0
-        groups = self.groups(request)
-        asked = sum(w * max(self._idf(t) for t in alts) for alts, w in groups)
-        missing = THEME_WEIGHT * math.log1p(self.size) * len(request.unknown)   # an unknown word: df = 0
-        coverage = best * asked / (asked + missing)
-        return coverage < NO_MATCH_COVERAGE and best_cosine < NO_MATCH_DENSE
+        return best * asked / (asked + missing) < NO_MATCH_COVERAGE

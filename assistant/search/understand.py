@@ -47,7 +47,9 @@ class Request:
     recipient: str | None = None
     occasion: str | None = None
     gift: bool = False
-    unknown: list[str] = field(default_factory=list)     # content words the catalog does not know
+    unknown: list[str] = field(default_factory=list)     # English content words the catalog does not know
+    unknown_zh: list[str] = field(default_factory=list)  # Chinese left unmapped by the lexicon
+    head: str = ""                                        # the last content word: usually the thing wanted
     anchor: str = ""                                      # complement requests: the product named
     expanded_types: list[str] = field(default_factory=list)   # types added by the LLM (validated)
 
@@ -167,7 +169,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
-                   if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()] + unknown_zh
+                   if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()]
+    req.unknown_zh = unknown_zh
+    req.head = stem(rest[-1]) if rest else ""
     req.english = " ".join(x for x in [req.recipient or "", req.occasion or "", content, "gift" if req.gift else ""]
                            if x).strip()
     return req
