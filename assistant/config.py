@@ -40,6 +40,7 @@ class Settings:
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
+    llm_expand_timeout_s: float = 2.0                   # LLM expansion of a typeless gift request (cards wait); 0: off
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW

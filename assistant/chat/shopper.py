@@ -14,6 +14,7 @@ from assistant.chat.explain import explanations
 from assistant.chat.guard import ground
 from assistant.chat.reply import Reply
 from assistant.search.evidence import sentence
+from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.filters import Filters
 from assistant.search.money import format_price
 
@@ -50,6 +51,9 @@ class ShopperHandler:
                                                  strategy=turn.strategy)
         else:
             request = self.s.ranker.understand(turn.message)
+            if needs_expansion(request) and self.s.llm_ready() and self.s.settings.llm_expand_timeout_s > 0:
+                request.expanded_types = expand_types(request, self.s.index.vocabulary, self.s.gate.json,
+                                                      self.s.settings.llm_expand_timeout_s)
             own = re.sub(re.escape(request.anchor), " ", turn.message, flags=re.I) if request.anchor else turn.message
             c = parse_constraints(own, self.catalog.categories, self.brands)   # the anchor's colour is not a filter
             c.query = turn.message
