@@ -75,6 +75,10 @@ def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
     assert scores[3] == 0                                       # 'Pink Cake Towel' shares 'cake', not the type
     assert rel.covers(5, "tea") and not rel.covers(3, "tea")   # 'teapot' = tea + pot (both catalog words)
     assert rel.same_type(6).nonzero()[0].tolist() == [6, 7, 8]
+    with_categories = Relevance(TITLES, vocab, ["Kitchen & Dining"] * 4 + ["Cards"] + ["Kitchen & Dining"]
+                                + ["Candles & Lights"] * 3 + ["Cards", "Garden"])
+    kitchen = with_categories.lexical(Request("", themes=["kitchen"]))
+    assert kitchen.tolist() == [0.5] * 4 + [0.0, 0.5] + [0.0] * 5        # a category word counts half
 
 
 def test_no_match_when_the_catalog_lacks_what_was_asked(vocab, lexicon):

@@ -6,7 +6,8 @@
     rel.no_match(request, lexical, best_cosine)          # True: say "we don't have that" and offer alternatives
 
 A title covers a request word when it holds the word (stemmed), a compound starting with it ("teapot"
-covers "tea"), or, for a two-word type, the phrase. Product types weigh double: "cake stand" must win
+covers "tea"), or, for a two-word type, the phrase; a product whose category holds the word ("toy" in
+"Toys & Kids") covers it by half. Product types weigh double: "cake stand" must win
 over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
 "Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
 weigh less than what the shopper said. Rarer words count more (idf).
@@ -24,6 +25,7 @@ from assistant.search.vocabulary import Vocabulary, words
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
+CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
 MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
 NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
 NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
@@ -35,11 +37,12 @@ class Relevance:
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
+        in_category: dict[str, set[int]] = defaultdict(set)
         known = set(vocab.word_count)
         for row, title in enumerate(titles):
             ws = words(str(title))
             for w in words(str(categories[row])) if categories is not None else ():
-                postings[w].add(row)          # 'toy' covers everything in 'Toys & Kids'
+                in_category[w].add(row)       # 'toy' covers everything in 'Toys & Kids' (at CATEGORY_HIT)
             for w in ws:
                 postings[w].add(row)
                 for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
@@ -48,9 +51,10 @@ class Relevance:
             for a, b in zip(ws, ws[1:]):
                 postings[f"{a} {b}"].add(row)
         self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+        self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
 
     def _idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        df = len(self.postings.get(term, ())) or len(self.category_postings.get(term, ()))
         return math.log1p(self.size / (df + 1))
 
     def groups(self, request: Request) -> list[tuple[list[str], float]]:
@@ -68,11 +72,15 @@ class Relevance:
         score = np.zeros(self.size, np.float32)
         total = 0.0
         for alternatives, weight in self.groups(request):
-            hit = np.zeros(self.size, bool)
+            hit = np.zeros(self.size, np.float32)
+            for term in alternatives:
+                rows = self.category_postings.get(term)
+                if rows is not None:
+                    hit[rows] = CATEGORY_HIT
             for term in alternatives:
                 rows = self.postings.get(term)
                 if rows is not None:
-                    hit[rows] = True
+                    hit[rows] = 1.0
             w = weight * max((self._idf(t) for t in alternatives), default=1.0)
             score += w * hit
             total += w
@@ -85,9 +93,10 @@ class Relevance:
             return None
         hit = np.zeros(self.size, bool)
         for t in asked:
-            rows = self.postings.get(t)
-            if rows is not None:
-                hit[rows] = True
+            for postings in (self.postings, self.category_postings):
+                rows = postings.get(t)
+                if rows is not None:
+                    hit[rows] = True
         return hit
 
     def covers(self, row: int, term: str) -> bool:
