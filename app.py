@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch is imported anywhere
@@ -130,15 +131,15 @@ def build_ui(web: WebApp) -> gr.Blocks:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.load()
     llm = None if settings.llm_backend == "none" else "auto"
     web = WebApp(Assistant.from_settings(settings, llm=llm))
     web.warm_up()
     web.load_llm_in_background()
     demo = build_ui(web)
-    demo.queue(default_concurrency_limit=int(os.environ.get("SHOP_CONCURRENCY", "8")))
-    demo.launch(server_name=os.environ.get("SHOP_HOST", "127.0.0.1"),
-                server_port=int(os.environ.get("SHOP_PORT", "7860")), css=CSS, head=CLICKS, footer_links=["api"])
+    demo.queue(default_concurrency_limit=settings.concurrency)
+    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, head=CLICKS, footer_links=["api"])
 
 
 if __name__ == "__main__":

@@ -6,21 +6,22 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
+    python -m assistant eval router [--data FILE.csv]    # text,label -> accuracy + confusion matrix
     python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
     python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
+    python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
-from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
-from assistant.data.contracts import DataError
+from assistant.errors import AssistantError, DataError, IndexMismatch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights", "search"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/resources/staff_questions.csv")
+    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label like "
+                                             "assistant/resources/router_eval.csv; insights: like staff_questions.csv)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -68,11 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--products", type=int, default=3)
 
+    p = sub.add_parser("serve-llm", help="serve the local LLM over an OpenAI-compatible API for many users")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--parallel", type=int, default=4, help="slots decoded together (llama-server)")
+    p.add_argument("--engine", choices=["llama-server", "python"], default="llama-server")
+
     args = parser.parse_args(argv)
-    settings = Settings.load()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args, settings)
-    except (DataError, ValueError, IndexMismatch) as e:
+        return COMMANDS[args.command](args, Settings.load())
+    except AssistantError as e:     # bad data, settings or request, stale indexes; a bug stays a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -176,8 +183,8 @@ def cmd_eval(args, settings) -> int:
 
 def _eval_router(args, settings) -> int:
     from assistant.chat.router import Router
-    if args.data is None:
-        raise SystemExit("eval router needs --data FILE.csv (columns text,label)")
+    from assistant.resources import ROUTER_EVAL
+    args.data = args.data or ROUTER_EVAL           # the shipped held-out set unless another is given
     report = Router(settings).evaluate(args.data)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -264,6 +271,31 @@ def cmd_export_audience(args, settings) -> int:
     return 0
 
 
+def cmd_serve_llm(args, settings) -> int:
+    """Run the LLM server in the foreground until Ctrl-C; the app reaches it with the `openai` backend."""
+    from assistant.models.llm import LLMUnavailable
+    from assistant.models.server import start_server, stop_server, wait_ready
+    url = f"http://{args.host}:{args.port}/v1"
+    try:
+        proc = start_server(settings, args.port, args.parallel, args.host, args.engine)
+    except LLMUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        seconds = wait_ready(url, timeout_s=300, proc=proc)
+        print(f"{args.engine} ready in {seconds:.1f} s at {url} ({args.parallel} slots). Point the app at it:\n"
+              f"  SHOP_LLM_BACKEND=openai SHOP_LLM_BASE_URL={url} SHOP_LLM_PARALLEL={args.parallel} python app.py",
+              flush=True)
+        return proc.wait()
+    except LLMUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_server(proc)
+
+
 COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
             "eval": cmd_eval, "ask": cmd_ask,
-            "export-audience": cmd_export_audience}
+            "export-audience": cmd_export_audience, "serve-llm": cmd_serve_llm}

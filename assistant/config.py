@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,7 @@ class Settings:
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
+    llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
     llm_expand_timeout_s: float = 2.0                   # LLM expansion of a typeless gift request (cards wait); 0: off
 
@@ -46,6 +49,18 @@ class Settings:
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+    rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
+    rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,
+    rank_popularity: float = 0.25                       #   popularity
+    rank_mmr_lambda: float = 0.85                       # MMR: 1 = pure score, lower = more variety
+    rank_candidates: int = 200                          # candidates recalled per source before scoring
+    kb_confident: float = 0.45                          # best KB section score (cosine + BM25) below it: a person answers
+    router_threshold: float = 0.4                       # classifier confidence below it: the LLM picks the intent
+
+    # web app (app.py)
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency: int = 8                                # Gradio requests served at once
 
     # privacy and access
     k_anonymity: int = 10
@@ -65,7 +80,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise ValueError(f"unknown setting(s) {sorted(unknown)} in {toml_path} or SHOP_* env")
+            raise ConfigError(f"unknown setting(s) {sorted(unknown)} in {toml_path} or SHOP_* env")
         return cls(**{k: _coerce(cls, k, v) for k, v in values.items()})
 
 

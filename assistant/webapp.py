@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hmac
 import html
+import logging
 import threading
-import traceback
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from assistant.chat.engine import Assistant
+from assistant.errors import AssistantError, LLMUnavailable
 from assistant.search.money import format_price
+
+log = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
 
@@ -50,7 +53,8 @@ class WebApp:
             try:
                 self.s.llm.warm_up()
                 self.llm_state = "ready"
-            except Exception as e:  # missing package, broken cache: keep serving templates
+            except (LLMUnavailable, ImportError, OSError) as e:  # missing package, broken cache: keep serving templates
+                log.warning("LLM could not load, template answers only: %s", e)
                 self.llm_state = f"unavailable ({e})"
         thread = threading.Thread(target=load, daemon=True)
         if self.s.llm is not None and not self.s.llm_ready():
@@ -84,8 +88,8 @@ class WebApp:
         history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             reply = self.assistant.ask(message, user_id=user_id, conversation_id=state.conversation_id)
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # stale indexes, bad request: a bug is raised to Gradio, which logs it
+            log.warning("could not answer %r: %s", message[:80], e)
             history[-1]["content"] = "Sorry, something went wrong on our side. Please try again."
             yield history, "", state
             return
@@ -99,8 +103,8 @@ class WebApp:
                 text += piece
                 history[-1]["content"] = text
                 yield history, cards, state
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # LLM failures are already turned into template text inside the Reply
+            log.warning("answer stream stopped: %s", e)
             history[-1]["content"] = text or "Sorry, I couldn't finish that answer. Please try again."
         if reply.citations:
             history[-1]["content"] += "\n\n*Sources: " + ", ".join(reply.citations) + "*"
@@ -153,9 +157,9 @@ class WebApp:
             return "Sign in as staff to ask about customers and segments.", {}, pd.DataFrame(), ""
         try:
             result = self.assistant.staff.answer(question)
-        except Exception as e:
-            traceback.print_exc()
-            return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, pd.DataFrame(), ""
+        except AssistantError as e:
+            log.warning("staff question %r failed: %s", question[:80], e)
+            return f"Sorry, I couldn't compute that ({e}).", {}, pd.DataFrame(), ""
         notes = (" _" + "; ".join(result.notes) + "_") if result.notes else ""
         return (result.narrative + notes, result.query.to_dict(), pd.DataFrame(result.rows),
                 render_chart(result.chart, result.rows))

@@ -127,9 +127,18 @@ def test_privacy_helpers():
     assert len(set(values)) > 3 and abs(sum(values) / len(values) - 100) < 1
 
 
-def test_no_individual_is_exposed(staff):
-    insight = staff.answer("show me the customers of segment champions")
-    assert all("user_id" not in r for r in insight.rows)
+@pytest.mark.parametrize("question", ["show me the customers of segment champions",
+                                      "list every customer in France with their revenue", "revenue by customer"])
+def test_no_individual_is_exposed(staff, demo_services, question):
+    """Asked for individuals, the answer is still groups: rows exist, none names a customer id, and every
+    visible row describes at least k customers."""
+    ids = set(demo_services.index.profiles["user_id"].astype(str))
+    k = demo_services.settings.k_anonymity
+    insight = staff.answer(question)
+    assert insight.rows, insight.narrative
+    for row in insight.rows:
+        assert "user_id" not in row and not ({str(v) for v in row.values()} & ids), row
+        assert row.get("suppressed") or row["customers"] >= k, row
 
 
 def test_staff_role_through_the_engine_and_shopper_refusal(demo_services, small_settings):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from assistant.chat.explain import checked, explanations
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
 from assistant.search.evaluate import load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence

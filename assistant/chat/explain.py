@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.chat.guard import SENTENCE, ground
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 from assistant.prompts import render
 from assistant.search.evidence import phrase, sentence
 

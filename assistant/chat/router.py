@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -23,11 +24,14 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.config import Settings
+from assistant.errors import DataError, LLMUnavailable
 from assistant.models.gate import gate_for
-from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.resources import UTTERANCES
+from assistant.timing import ms_since
+
+log = logging.getLogger(__name__)
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
 ROUTE_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
@@ -48,16 +52,16 @@ def read_labelled(path: Path) -> tuple[list[str], list[str]]:
         rows = list(csv.DictReader(f))
     for n, row in enumerate(rows, start=1):
         if row.get("label") not in INTENTS:
-            raise ValueError(f"{path.name} row {n}, column 'label': {row.get('label')!r} is not one of {INTENTS}")
+            raise DataError(Path(path).name, f"{row.get('label')!r} is not one of {INTENTS}", row=n, column="label")
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
 class Router:
-    def __init__(self, settings: Settings | None = None, llm=None, threshold: float = 0.4,
+    def __init__(self, settings: Settings | None = None, llm=None, threshold: float | None = None,
                  examples: Path = UTTERANCES):
         self.settings = settings or Settings.load()
         self.llm = llm
-        self.threshold = threshold
+        self.threshold = self.settings.router_threshold if threshold is None else threshold
         self.embedder = create("embedder", "e5")
         texts, labels = read_labelled(examples)
         x = self._embed_cached(texts, examples)
@@ -94,7 +98,7 @@ class Router:
         if intent in ("policy", "product_search") and ORDER_ID_PATTERN.search(text) and re.search(
                 r"order|return|parcel|订单|退", text, re.I):
             intent, source = "order", "rule"    # a specific order number means the customer's own order
-        return Route(intent, round(confidence, 4), source, round((time.perf_counter() - start) * 1000, 2))
+        return Route(intent, round(confidence, 4), source, ms_since(start, 2))
 
     def _ask_llm(self, text: str) -> tuple[str, str]:
         gate = gate_for(self.llm, self.settings)    # every LLM call goes through the LLM's one gate
@@ -103,7 +107,8 @@ class Router:
         try:
             answer = gate.json(render("route", message=text[:500]), ROUTE_SCHEMA, purpose="route",
                                timeout_s=self.settings.llm_route_timeout_s, max_new_tokens=16)
-        except LLMUnavailable:  # LLM down, busy, slow or off-schema: do not guess
+        except LLMUnavailable as e:  # LLM down, busy, slow or off-schema: do not guess
+            log.info("router LLM unavailable, message left out of scope: %s", e)
             return "out_of_scope", "fallback"
         return answer["intent"], "llm"
 

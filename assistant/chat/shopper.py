@@ -1,6 +1,6 @@
 """Shopper flow: constraints in code -> ranker -> product cards at once -> grounded LLM explanation.
 
-    reply = ShopperHandler(services).handle(turn)   # called by the engine for product_search / refine
+    answer = ShopperHandler(services).handle(turn)   # an Answer; the engine makes the Reply (product_search / refine)
 
 Follow-ups ("cheaper", "in blue", "the second one", "more like the first") reuse the conversation's
 last query, filters and shown products from memory.
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from assistant.chat.answer import Answer
 from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.explain import explanations
 from assistant.chat.guard import ground
-from assistant.chat.reply import Reply
 from assistant.search.evidence import sentence
 from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.filters import Filters
@@ -30,25 +30,21 @@ class ShopperHandler:
         self.titles = set(self.catalog.titles.tolist())
         self.ids = {str(i).lower() for i in self.catalog.item_ids}
 
-    def handle(self, turn) -> Reply:
+    def handle(self, turn) -> Answer:
         memory = turn.memory
         shown = memory.get("shown", [])
+        session_items = memory.get("session_items", [])
+        result = request = None
         if turn.intent == "refine" and shown:
             c = refine(Filters(**memory.get("filters", {})), turn.message, [p["price"] for p in shown],
                        self.catalog.categories, self.brands)
-            query = memory.get("query", "")
-            if c.ordinal is not None and any(w in turn.message.lower() for w in SIMILAR):
-                anchor = shown[c.ordinal if c.ordinal < len(shown) else -1]
-                result = self.s.ranker.recommend(anchor["title"], turn.user_id, c.filters, n=5,
-                                                 session_items=[anchor["item_id"]], strategy=turn.strategy)
-                c.query = anchor["title"]
-            elif c.ordinal is not None:
-                return self._detail(turn, shown[c.ordinal if c.ordinal < len(shown) else -1])
-            else:
-                c.query = " ".join(x for x in (query, c.query) if x)
-                result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5,
-                                                 session_items=memory.get("session_items", []),
-                                                 strategy=turn.strategy)
+            picked = shown[c.ordinal if c.ordinal < len(shown) else -1] if c.ordinal is not None else None
+            if picked is not None and not any(w in turn.message.lower() for w in SIMILAR):
+                return self._detail(turn, picked)
+            if picked is not None:                     # "more like the first one"
+                c.query, session_items = picked["title"], [picked["item_id"]]
+            else:                                      # "cheaper", "in blue": the last query, narrowed
+                c.query = " ".join(x for x in (memory.get("query", ""), c.query) if x)
         else:
             request = self.s.ranker.understand(turn.message)
             if needs_expansion(request) and self.s.llm_ready() and self.s.settings.llm_expand_timeout_s > 0:
@@ -57,28 +53,30 @@ class ShopperHandler:
             own = re.sub(re.escape(request.anchor), " ", turn.message, flags=re.I) if request.anchor else turn.message
             c = parse_constraints(own, self.catalog.categories, self.brands)   # the anchor's colour is not a filter
             c.query = turn.message
-            result = self.s.ranker.complements(request.anchor, c.filters) if request.anchor else None
-            if request.anchor and (result is None or not result.items):
-                return self._no_anchor(turn, request.anchor, result)
-            if result is None:
-                result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5, request=request,
-                                                 session_items=memory.get("session_items", []),
-                                                 strategy=turn.strategy)
+            if request.anchor:                         # "what goes well with X?": bought in the same order as X
+                result = self.s.ranker.complements(request.anchor, c.filters)
+                if result is None or not result.items:
+                    return self._no_anchor(turn, request.anchor, result)
+        if result is None:
+            result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5, session_items=session_items,
+                                             strategy=turn.strategy, request=request)
         products = [r.to_dict() for r in result.items]
-        memory.update({"query": c.query, "filters": c.filters.to_dict(), "shown": products})
-        reply = Reply(turn.conversation_id, turn.intent, turn.role, products=products, strategy=result.strategy,
-                      notes=list(result.notes), timings_ms=dict(result.timings_ms))
-        reply.suggestions = ["cheaper", "more like the first one", "tell me about the second one"] if products else []
+        answer = Answer(turn.intent, products=products, strategy=result.strategy, notes=list(result.notes),
+                        timings_ms=dict(result.timings_ms),
+                        memory={"query": c.query, "filters": c.filters.to_dict(), "shown": products})
         if not products:
-            reply._fallback = (f"Sorry, nothing matches that: {result.notes[0] if result.notes else ''} "
+            answer.fallback = (f"Sorry, nothing matches that: {result.notes[0] if result.notes else ''} "
                                "Try a higher price limit or fewer conditions.")
-            return reply
-        reply._lead = self._lead(c, result, products)
+            return answer
+        answer.suggestions = ["cheaper", "more like the first one", "tell me about the second one"]
+        answer.lead = self._lead(c, result, products)
         top = products[:PROMPT_PRODUCTS]
-        reply._fallback = " ".join(sentence(p["title"], p["evidence"], c.language) for p in top)
-        reply._llm = explanations(self.s, turn.message, top, c.language, products, self.titles, self.ids)
-        reply._check = lambda text: ground(text, products, self.titles, self.ids).text
-        return reply
+        answer.fallback = " ".join(sentence(p["title"], p["evidence"], c.language) for p in top)
+        answer.sentences = lambda: explanations(self.s, turn.message, top, c.language, products, self.titles,
+                                                self.ids)
+        answer.purpose = "shopper"
+        answer.check = lambda text: ground(text, products, self.titles, self.ids).text
+        return answer
 
     def _lead(self, c, result, products) -> str:
         zh = c.language == "Chinese"
@@ -97,19 +95,18 @@ class ShopperHandler:
     def _because(self, p: dict, language: str = "English") -> str:
         return sentence(p["title"], [e for e in p["evidence"] if e["kind"] != "alternative"], language)
 
-    def _no_anchor(self, turn, anchor: str, result) -> Reply:
+    def _no_anchor(self, turn, anchor: str, result) -> Answer:
         """A complement request whose product we cannot find, or that nobody bought with anything."""
         text = (f"I couldn't find \"{anchor}\" in our catalog. Could you tell me its name as it appears on our site, "
                 "or its product code?" if result is None else
                 f"Nobody has bought {result.notes[0].removeprefix('anchor: ')} together with other products yet, "
                 "so I can't say what goes well with it.")
-        return Reply(turn.conversation_id, turn.intent, turn.role, _fallback=text,
-                     suggestions=["show me bestsellers", "gift ideas under £10"])
+        return Answer(turn.intent, fallback=text, suggestions=["show me bestsellers", "gift ideas under £10"])
 
-    def _detail(self, turn, product: dict) -> Reply:
+    def _detail(self, turn, product: dict) -> Answer:
         stock = f"{product['stock']} in stock" if product["stock"] > 0 else "currently out of stock"
         text = (f"{product['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
                 f" and is {stock}. Category: {product['category']}. " + self._because(product, turn.language))
-        turn.memory["session_items"] = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
-        return Reply(turn.conversation_id, turn.intent, turn.role, products=[product], _fallback=text,
-                     suggestions=["more like this one", "cheaper"])
+        viewed = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
+        return Answer(turn.intent, products=[product], fallback=text, suggestions=["more like this one", "cheaper"],
+                      memory={"session_items": viewed})

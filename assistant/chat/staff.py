@@ -1,6 +1,6 @@
 """The staff handler: insight answers (segments/insights.py) as a Reply, and audience export.
 
-    handler = StaffHandler(services)          # the engine calls handler.handle(turn) for role="staff"
+    handler = StaffHandler(services)          # the engine calls handler.handle(turn) -> Answer for role="staff"
     insight = handler.answer("revenue by segment last quarter")
     insight.rows, insight.chart, insight.narrative, insight.query.to_dict()
 
@@ -14,7 +14,8 @@ import csv
 import functools
 from pathlib import Path
 
-from assistant.chat.reply import Reply
+from assistant.chat.answer import Answer
+from assistant.errors import UsageError
 from assistant.search.money import format_price
 from assistant.segments.insights import Insight, Insights
 
@@ -33,12 +34,10 @@ class StaffHandler:
     def answer(self, question: str, noise_epsilon: float | None = None) -> Insight:
         return self.insights.answer(question, noise_epsilon)
 
-    def handle(self, turn) -> Reply:
+    def handle(self, turn) -> Answer:
         insight = self.answer(turn.message)
-        reply = Reply(turn.conversation_id, "staff_insight", turn.role, rows=insight.rows, chart=insight.chart,
-                      parsed_query=insight.query.to_dict(), notes=insight.notes, _fallback=insight.narrative)
-        reply.suggestions = list(SUGGESTIONS)
-        return reply
+        return Answer("staff_insight", rows=insight.rows, chart=insight.chart, parsed_query=insight.query.to_dict(),
+                      notes=list(insight.notes), fallback=insight.narrative, suggestions=list(SUGGESTIONS))
 
 
 def export_audience(services, segment: str, path: Path, products_per_customer: int = 3) -> int:
@@ -48,7 +47,7 @@ def export_audience(services, segment: str, path: Path, products_per_customer: i
     profiles = services.index.profiles
     members = profiles.loc[profiles["segment"] == segment, "user_id"].tolist()
     if len(members) < services.settings.k_anonymity:
-        raise ValueError(f"segment {segment!r} has {len(members)} customers, fewer than k="
+        raise UsageError(f"segment {segment!r} has {len(members)} customers, fewer than k="
                          f"{services.settings.k_anonymity}; not exported")
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")

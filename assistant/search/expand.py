@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 from assistant.prompts import render
 from assistant.search.understand import Request
 from assistant.search.vocabulary import Vocabulary

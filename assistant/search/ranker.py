@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from assistant.errors import ConfigError
 from assistant.recommend.base import Interactions, top_n
 from assistant.search.filters import CatalogArrays, Filters
 from assistant.search.money import format_price
+from assistant.timing import ms_since
 from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
 from assistant.search.evidence import Evidence, evidence
@@ -64,17 +66,22 @@ class RankResult:
 
 @dataclass
 class RankWeights:
-    cf: float = 0.6
-    affinity: float = 0.2
-    popularity: float = 0.25
-    mmr_lambda: float = 0.85
-    candidates: int = 200
+    """The scoring tunables; their values live in Settings (rank_*)."""
+    cf: float
+    affinity: float
+    popularity: float
+    mmr_lambda: float
+    candidates: int
+
+    @classmethod
+    def from_settings(cls, s) -> "RankWeights":
+        return cls(s.rank_cf, s.rank_affinity, s.rank_popularity, s.rank_mmr_lambda, s.rank_candidates)
 
 
 class Ranker:
     def __init__(self, index, weights: RankWeights | None = None, trending_days: int = 30):
         self.index = index
-        self.weights = weights or RankWeights()
+        self.weights = weights or RankWeights.from_settings(index.settings)
         self.catalog = CatalogArrays(index.products)
         self.currency = index.currency
         events = index.table("events")
@@ -120,20 +127,20 @@ class Ranker:
                   query_vector: np.ndarray | None = None, request: Request | None = None) -> RankResult:
         """Top-n products for a (maybe empty) query and a (maybe unknown) user, within `filters`."""
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+            raise ConfigError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
         filters = filters or Filters()
         allowed = filters.mask(self.catalog)
         if not allowed.any():
-            return RankResult([], strategy, {"total_ms": _ms(t0)},
+            return RankResult([], strategy, {"total_ms": ms_since(t0, 2)},
                               [f"No products match all of: {', '.join(filters.describe(self.currency))}."])
         if query and request is None:
             request = self.understand(query)
         if query and query_vector is None:
             query_vector = self.index.embedder.query(request.meaning_text or request.english or query)
-            timings["embed_ms"] = _ms(t0)
+            timings["embed_ms"] = ms_since(t0, 2)
         t1 = time.perf_counter()
         history = self._history(user_id, session_items)
         cand, scores, parts = self._score(query, query_vector, history, allowed, strategy, request)
@@ -144,9 +151,9 @@ class Ranker:
             query = ""
         chosen = self._diversify(cand, scores, n)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
-        timings["rank_ms"] = _ms(t1)
+        timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts) for i in chosen]
-        timings["total_ms"] = _ms(t0)
+        timings["total_ms"] = ms_since(t0, 2)
         if user_id and history.nnz == 0 and not session_items:
             notes.append("new customer: recommendations from popularity and the query")
         return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request)
@@ -168,7 +175,7 @@ class Ranker:
                                        {"no_match": False, "cf": {}, "affinity": {}})
             rec.evidence.insert(0, evidence("bought_together", related=title, customers=customers))
             items.append(rec)
-        return RankResult(items, "complements", {"total_ms": _ms(t0)}, [f"anchor: {title}"])
+        return RankResult(items, "complements", {"total_ms": ms_since(t0, 2)}, [f"anchor: {title}"])
 
     @functools.cached_property
     def complement_model(self) -> Complements:
@@ -338,6 +345,3 @@ def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:
     """The n most recent (highest recency weight) items of a history row."""
     return history.indices[np.argsort(-history.data)[:n]]
 
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from assistant.errors import UsageError
 from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.nlq import QuestionParser
 from assistant.segments.semantic import Analytics, InsightQuery, compile_query
@@ -60,7 +61,7 @@ class Insights:
         q = self.parser.parse(question)
         try:
             rows = self.analytics.run(q)
-        except ValueError as e:
+        except UsageError as e:         # a metric/split the semantic layer does not offer
             return Insight(q, [], f"I can't compute that: {e}.")
         sql = compile_query(q)[0]
         rows, hidden = suppress_small_groups(rows, self.k)

@@ -17,6 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from assistant.errors import UsageError
+from assistant.segments.propensity import CHURN_DAYS
+
 LINE_METRICS = {
     "customers": "COUNT(DISTINCT l.user_id)",
     "revenue": "ROUND(SUM(l.amount), 2)",
@@ -26,7 +29,7 @@ LINE_METRICS = {
     "units": "SUM(l.quantity)",
 }
 CUSTOMER_METRICS = {   # averaged over the distinct customers in each group (from profiles.parquet)
-    "churn_rate": "ROUND(AVG(CASE WHEN p.recency_days > 90 THEN 1.0 ELSE 0.0 END), 4)",
+    "churn_rate": f"ROUND(AVG(CASE WHEN p.recency_days > {CHURN_DAYS} THEN 1.0 ELSE 0.0 END), 4)",
     "churn_risk": "ROUND(AVG(p.churn_probability), 4)",
     "high_value_probability": "ROUND(AVG(p.high_value_probability), 4)",
     "avg_customer_value": "ROUND(AVG(p.monetary), 2)",
@@ -75,9 +78,9 @@ def _where(q: InsightQuery, alias: str = "l") -> tuple[list[str], list]:
 def compile_query(q: InsightQuery) -> tuple[str, list]:
     """Parameterised SQL for `q`; every row also carries `customers` (for k-anonymity)."""
     if q.metric not in METRICS:
-        raise ValueError(f"unknown metric {q.metric!r}; known: {METRICS}")
+        raise UsageError(f"unknown metric {q.metric!r}; known: {METRICS}")
     if q.group_by is not None and q.group_by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {q.group_by!r}; known: {list(DIMENSIONS)}")
+        raise UsageError(f"unknown dimension {q.group_by!r}; known: {list(DIMENSIONS)}")
     dim = DIMENSIONS[q.group_by] if q.group_by else None
     select_dim = f"{dim} AS {q.group_by}, " if dim else ""
     group = f" GROUP BY {dim}" if dim else ""
@@ -109,9 +112,9 @@ def compile_query(q: InsightQuery) -> tuple[str, list]:
 def _retention(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, list]:
     """Share of the customers active in the previous window (same length) who bought again in this one."""
     if q.time is None:
-        raise ValueError("retention needs a time range, e.g. 'retention last quarter'")
+        raise UsageError("retention needs a time range, e.g. 'retention last quarter'")
     if q.group_by == "month":
-        raise ValueError("retention is one figure per time range; split it by segment, cluster, country or category")
+        raise UsageError("retention is one figure per time range; split it by segment, cluster, country or category")
     start, end = pd.Timestamp(q.time.start), pd.Timestamp(q.time.end)
     months = (end.year - start.year) * 12 + end.month - start.month
     whole_months = start.day == 1 and end.day == 1 and months > 0
@@ -132,7 +135,7 @@ def _retention(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, 
 def _conversion(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, list]:
     """Share of customers with any event in the window who purchased in it (events table)."""
     if q.group_by in ("category", "month"):
-        raise ValueError("conversion can be split by segment, cluster or country")
+        raise UsageError("conversion can be split by segment, cluster or country")
     clauses, params = [], []
     for key, values in q.filters.items():
         if values and key != "category":
