@@ -23,7 +23,36 @@ CSS = """
 .card .title {font-weight: 600;} .card .price {font-size: 1.2em; color: #2a6f2a;}
 .card .meta {color: #666; font-size: 0.85em;} .card ul.why {padding-left: 16px; font-size: 0.85em; margin: 4px 0;}
 .chip {display: inline-block; border: 1px solid #bbb; border-radius: 12px; padding: 2px 8px; margin: 4px 4px 0 0;
-       font-size: 0.85em;}
+       font-size: 0.85em; cursor: pointer; background: #fff;}
+.card .actions {display: flex; gap: 6px; margin-top: 6px;}
+.card button.act {border: 1px solid #bbb; border-radius: 6px; padding: 2px 8px; cursor: pointer; background: #fff;}
+.offscreen {position: absolute !important; left: -10000px !important; width: 1px; height: 1px; overflow: hidden;}
+"""
+
+
+# Chips send their text as the next message; card buttons send "cart:<id>" / "up:<id>" / "down:<id>" through an
+# off-screen textbox + button (Gradio HTML cannot call Python itself).
+CLICKS = """
+<script>
+document.addEventListener("click", (event) => {
+  const fill = (selector, value) => {
+    const box = document.querySelector(selector);
+    box.value = value;
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  };
+  const chip = event.target.closest("#cards [data-send]");
+  if (chip) {
+    fill("#message textarea", chip.dataset.send);
+    setTimeout(() => document.querySelector("#send").click(), 50);
+    return;
+  }
+  const act = event.target.closest("#cards [data-action]");
+  if (act) {
+    fill("#card_action textarea", act.dataset.action);
+    setTimeout(() => document.querySelector("#card_action_go").click(), 50);
+  }
+});
+</script>
 """
 
 
@@ -43,18 +72,17 @@ def build_ui(web: WebApp) -> gr.Blocks:
                                      show_label=False, scale=5, elem_id="message")
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
                     stop = gr.Button("Stop", scale=1, elem_id="stop")
-                with gr.Row():
-                    pick = gr.Dropdown([], label="Product", scale=3, elem_id="pick")
-                    cart = gr.Button("Add to cart", scale=1, elem_id="cart")
-                    note = gr.Markdown(elem_id="note")
+                note = gr.Markdown(elem_id="note")
+                action = gr.Textbox(elem_id="card_action", elem_classes="offscreen", show_label=False)
+                action_go = gr.Button("card action", elem_id="card_action_go", elem_classes="offscreen")
                 gr.Examples(["gift ideas for a tea lover under £10", "what is your return policy?",
                              "where is my order?", "我想买一个红色的杯子"], inputs=box)
 
                 def respond(message, history, user_choice, state):
                     for h, c, s in web.chat(message, history, user_choice, state):
-                        yield h, c, s, gr.update(choices=web.cart_choices(s), value=None), ""
+                        yield h, c, s, ""
 
-                outputs = [chatbot, cards, chat_state, pick, box]
+                outputs = [chatbot, cards, chat_state, box]
                 submit = box.submit(respond, [box, chatbot, user, chat_state], outputs, api_name=False)
                 click = send.click(respond, [box, chatbot, user, chat_state], outputs, api_name=False)
                 stop.click(None, None, None, cancels=[submit, click])
@@ -63,7 +91,7 @@ def build_ui(web: WebApp) -> gr.Blocks:
                     return web.feedback(state, int(index), "up" if data.liked else "down")
 
                 chatbot.like(rate, [chat_state], note, api_name=False)
-                cart.click(web.add_to_cart, [chat_state, pick], note, api_name=False)
+                action_go.click(web.card_action, [chat_state, action], note, api_name=False)
                 user.change(lambda: ([], "", ChatState()), None, [chatbot, cards, chat_state], api_name=False)
 
             with gr.Tab("Staff", id="staff"):
@@ -133,7 +161,7 @@ def main() -> None:
     web.load_llm_in_background()
     demo = build_ui(web)
     demo.queue(default_concurrency_limit=settings.concurrency)
-    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, footer_links=["api"])
+    demo.launch(server_name=settings.host, server_port=settings.port, css=CSS, head=CLICKS, footer_links=["api"])
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
     python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
+    python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
 """
@@ -52,13 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("eval", help="offline evaluation")
-    p.add_argument("what", choices=["recs", "router", "insights"])
+    p.add_argument("what", choices=["recs", "router", "insights", "search"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
     p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
+    p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
+    p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
     p.add_argument("--json", action="store_true")
@@ -159,6 +162,8 @@ def cmd_eval(args, settings) -> int:
         return _eval_router(args, settings)
     if args.what == "insights":
         return _eval_insights(args, settings)
+    if args.what == "search":
+        return _eval_search(args, settings)
     if args.interactions is None:
         raise SystemExit("eval recs needs --interactions FILE")
     from assistant.recommend.evaluate import compare, load_interactions, split
@@ -262,6 +267,51 @@ def _eval_insights(args, settings) -> int:
     for item in report["items"]:
         if item["verdict"] == "wrong" or (item["verdict"] == "clarified" and item["expect"] == "answer"):
             print(f"  {item['verdict']}: {item['id']} {item['question']!r} -> {item['reading'] or item['answer']}")
+    return 0
+
+
+def _eval_search(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.constraints import parse_constraints
+    from assistant.search.ranker import Ranker
+    from assistant.search.evaluate import JUDGMENTS, REQUESTS, evaluate, load_judged
+    judged = load_judged(args.requests or REQUESTS, args.judgments or JUDGMENTS)
+    index = ShopIndex.open(settings)
+    ranker = Ranker(index)
+    ids = ranker.catalog.item_ids
+
+    def filters(text):   # the same code-parsed filters (price, colour, stock) for every system
+        return parse_constraints(text, ranker.catalog.categories).filters.mask(ranker.catalog)
+
+    def ours(text):
+        c = parse_constraints(text, ranker.catalog.categories)
+        result = ranker.recommend(text, filters=c.filters, n=5, strategy="content")
+        return [r.item_id for r in result.items], result.no_match
+
+    def bm25(text):
+        rows, _ = index.lexical.top(text, 5, filters(text))
+        return [ids[r] for r in rows], len(rows) == 0
+
+    def embeddings(text):
+        _, rows = index.vector_index.search(index.embedder.query(text), 5, filters(text))
+        return [ids[r] for r in rows[0] if r >= 0], False
+
+    report = evaluate(judged, {"ranker": ours, "bm25": bm25, "embeddings": embeddings}, k=5)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{report['requests']} judged requests ({report['no_match_requests']} with no relevant product); "
+          f"precision@5 counts grade >= {report['relevant_grade']} as relevant")
+    print(f"{'system':<12}{'NDCG@5':>8}{'P@5':>8}{'honest no-match':>17}{'false no-match':>16}")
+    for name, m in report["systems"].items():
+        honest = "-" if m["honest_no_match"] is None else f"{m['honest_no_match']:.2f}"
+        print(f"{name:<12}{m['ndcg@5']:>8.4f}{m['precision@5']:>8.4f}{honest:>17}{m['false_no_match']:>16.2f}")
+    base = report["systems"]["bm25"]["ndcg@5"]
+    print(f"ranker / BM25 NDCG@5: {report['systems']['ranker']['ndcg@5'] / base:.2f}x" if base else "")
+    kinds = report["systems"]["ranker"]["ndcg_by_kind"]
+    print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
+                                                          for s in report["systems"]) for kind in kinds)
+          + "  (ranker/bm25/embeddings)")
     return 0
 
 

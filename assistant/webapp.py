@@ -125,15 +125,21 @@ class WebApp:
         return "Thanks for the feedback!"
 
     def add_to_cart(self, state: ChatState, item_id: str | None) -> str:
-        if not item_id or not any(p["item_id"] == item_id for p in state.products):
+        return self.card_action(state, f"cart:{item_id or ''}")
+
+    def card_action(self, state: ChatState, action: str) -> str:
+        """A click on a product card's button: 'cart:<item_id>', 'up:<item_id>' or 'down:<item_id>'.
+        Stored as feedback with the item and the strategy of the reply that showed the card."""
+        kind, _, item_id = (action or "").partition(":")
+        kind = {"cart": "add_to_cart", "up": "up", "down": "down"}.get(kind)
+        product = next((p for p in state.products if p["item_id"] == item_id), None)
+        if kind is None or product is None or state.conversation_id is None:
             return "Pick one of the products shown first."
         message_id, strategy = state.replies[max(state.replies)] if state.replies else (None, "")
-        self.s.store.add_feedback(state.conversation_id, message_id, "add_to_cart", item_id, strategy)
-        title = next(p["title"] for p in state.products if p["item_id"] == item_id)
-        return f"Added {title} to your cart."
-
-    def cart_choices(self, state: ChatState) -> list[tuple[str, str]]:
-        return [(f"{p['title']} ({format_price(p['price'], p['currency'])})", p["item_id"]) for p in state.products]
+        self.s.store.add_feedback(state.conversation_id, message_id, kind, item_id, strategy)
+        if kind == "add_to_cart":
+            return f"Added {product['title']} to your cart."
+        return f"Thanks! Noted that you {'like' if kind == 'up' else 'do not like'} {product['title']}."
 
     # ---------------------------------------------------------------- scripting API
     def api_ask(self, message: str, user_id: str, conversation_id: str) -> dict:
@@ -185,24 +191,30 @@ def _message(text: str) -> StaffView:
 
 
 def render_cards(reply) -> str:
-    """Product cards (catalog facts + why-this evidence), order facts and citations, as HTML."""
+    """Product cards (catalog facts, why-this phrases, cart and thumbs buttons), orders, citations, and the
+    follow-up chips, as HTML. Buttons carry `data-action` / chips `data-send`; app.py's script sends them."""
     parts = []
     for p in reply.products:
-        why = "".join(f"<li>{html.escape(e['text'])}</li>" for e in p["evidence"][:4])
+        why = "".join(f"<li>{html.escape(e['text'])}</li>" for e in p["evidence"][:3])
         stock = f"{p['stock']} in stock" if p["stock"] > 0 else "out of stock"
+        item = html.escape(p["item_id"])
         parts.append(
-            f"<div class='card' data-item='{html.escape(p['item_id'])}'><div class='title'>{html.escape(p['title'])}</div>"
+            f"<div class='card' data-item='{item}'><div class='title'>{html.escape(p['title'])}</div>"
             f"<div class='price'>{format_price(p['price'], p['currency'])}</div>"
-            f"<div class='meta'>{html.escape(p['category'])} · {stock} · #{html.escape(p['item_id'])}</div>"
-            f"<ul class='why'>{why}</ul></div>")
+            f"<div class='meta'>{html.escape(p['category'])} · {stock} · #{item}</div>"
+            f"<ul class='why'>{why}</ul><div class='actions'>"
+            f"<button class='act cart' data-action='cart:{item}'>Add to cart</button>"
+            f"<button class='act up' data-action='up:{item}' title='Good pick'>👍</button>"
+            f"<button class='act down' data-action='down:{item}' title='Not for me'>👎</button></div></div>")
     for o in reply.orders:
         parts.append(f"<div class='card order'><div class='title'>Order {html.escape(o['order_id'])}</div>"
-                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · {format_price(o['total'], o['currency'])}</div>"
+                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · £{o['total']:.2f}</div>"
                      f"<div class='meta'>{'returnable until ' + o['return_deadline'] if o['returnable'] else 'not returnable'}"
                      "</div></div>")
     if reply.ticket_id:
         parts.append(f"<div class='card ticket'>Ticket #{reply.ticket_id} opened for our team</div>")
-    if not parts:
+    if not parts and not reply.suggestions:
         return ""
-    suggestions = "".join(f"<span class='chip'>{html.escape(s)}</span>" for s in reply.suggestions)
+    suggestions = "".join(f"<button class='chip' data-send='{html.escape(s, quote=True)}'>{html.escape(s)}</button>"
+                          for s in reply.suggestions)
     return f"<div class='cards'>{''.join(parts)}</div><div class='chips'>{suggestions}</div>"

@@ -90,6 +90,26 @@ def test_product_question_shows_cards_and_answer(page):
     assert "Here are" in page.locator("#chatbot").inner_text()
 
 
+def test_card_buttons_and_chips_are_clickable(page):
+    """Per-card add-to-cart and thumbs buttons store feedback; a follow-up chip sends its text."""
+    import sqlite3
+    page.wait_for_selector("#cards .card button.cart")
+    first = page.locator("#cards .card").first
+    item = first.get_attribute("data-item")
+    first.locator("button.cart").click()
+    page.wait_for_function("document.querySelector('#note').innerText.includes('to your cart')")
+    first.locator("button.down").click()
+    page.wait_for_function("document.querySelector('#note').innerText.includes('do not like')")
+    with sqlite3.connect(STATE_DB[0]) as db:
+        kinds = [r[0] for r in db.execute("SELECT kind FROM feedback WHERE item_id=? ORDER BY id", (item,))]
+    assert kinds == ["add_to_cart", "down"]
+    before = page.locator("#chatbot .message-row.user-row, #chatbot [data-testid='user']").count()
+    page.locator("#cards .chips button.chip", has_text="cheaper").click()
+    page.wait_for_function(f"document.querySelectorAll(\"#chatbot .message-row.user-row, #chatbot [data-testid='user']\")"
+                           f".length > {before}")
+    assert "cheaper" in page.locator("#chatbot .message-row.user-row, #chatbot [data-testid='user']").last.inner_text()
+
+
 def test_returns_question_shows_policy_with_citation(page):
     send(page, "how many days do I have to return something?")
     page.wait_for_function("document.querySelector('#chatbot').innerText.includes('returns.md#return-window')")

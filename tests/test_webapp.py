@@ -22,7 +22,10 @@ def test_chat_shows_cards_before_text_and_records_the_reply(web):
     history, cards, state = steps[-1]
     assert history[-1]["role"] == "assistant" and history[-1]["content"].startswith("Here are")
     assert state.conversation_id and state.replies[len(history) - 1][0] is not None
-    assert len(web.cart_choices(state)) == len(state.products) > 0
+    for p in state.products:   # each card has its own cart and thumbs buttons; chips carry their text
+        for kind in ("cart", "up", "down"):
+            assert f"data-action='{kind}:{p['item_id']}'" in cards
+    assert "data-send='cheaper'" in cards
 
 
 def test_feedback_and_cart_are_logged_with_strategy(web):
@@ -31,8 +34,10 @@ def test_feedback_and_cart_are_logged_with_strategy(web):
     item = state.products[0]["item_id"]
     assert web.add_to_cart(state, item).startswith("Added ")
     assert web.add_to_cart(state, "not-shown") == "Pick one of the products shown first."
+    assert web.card_action(state, f"down:{item}").startswith("Thanks! Noted that you do not like")
+    assert web.card_action(state, f"sell:{item}") == "Pick one of the products shown first."
     rows = web.s.store.rows("feedback", "conversation_id=?", (state.conversation_id,))
-    assert [r["kind"] for r in rows] == ["up", "add_to_cart"] and rows[1]["item_id"] == item
+    assert [r["kind"] for r in rows] == ["up", "add_to_cart", "down"] and rows[1]["item_id"] == rows[2]["item_id"] == item
     assert all(r["strategy"] == "hybrid" and r["message_id"] for r in rows)
 
 

@@ -138,7 +138,8 @@ class Assistant:
 
         def done(r: Reply) -> None:
             r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
-        llm = self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None
+        llm = (answer.sentences() if answer.sentences is not None else
+               self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None)
         reply = Reply.from_answer(answer, conv, role, llm=llm, started=start, on_done=done)
         reply.timings_ms = {"route_ms": route.ms, **answer.timings_ms, "facts_ms": ms_since(start)}
         reply.strategy = answer.strategy or turn.strategy

@@ -20,3 +20,7 @@ STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written bli
 KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one question pair per demo KB section
 ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words
 DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
+ZH_TERMS = RESOURCES / "zh_terms.csv"              # zh,en: Chinese shopping words -> English catalog words
+REQUEST_WORDS = RESOURCES / "request_words.csv"    # kind,word,catalog_hints: gift/recipient/occasion/filler words
+SEARCH_REQUESTS = RESOURCES / "eval" / "search_requests.csv"     # the blind judged search set (requests)
+SEARCH_JUDGMENTS = RESOURCES / "eval" / "search_judgments.csv"   # ... and its graded judgments
