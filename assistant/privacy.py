@@ -119,7 +119,7 @@ def suppress_small_groups(rows: list[dict], k: int, count_key: str = "customers"
     out, hidden = [], 0
     for row in rows:
         if row.get(count_key) is not None and row[count_key] < k:
-            hidden += 1
+            hidden += row[count_key] > 0      # a group with no purchasing customer hides no one
             out.append({key: (value if not isinstance(value, (int, float)) or isinstance(value, bool) else None)
                         for key, value in row.items()} | {"suppressed": True})
         else:

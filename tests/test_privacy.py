@@ -15,7 +15,7 @@ from assistant.access import HASH_FILE, StaffAccess
 from assistant.config import Settings
 from assistant.privacy import (BudgetExhausted, PrivacyBudget, add_laplace_noise, install_log_redaction, redact,
                                redact_value, suppress_small_groups)
-from assistant.store import Store
+from assistant.chat.store import Store
 
 EMAILS = ["jane.doe@example.com", "j.smith+shop@mail.co.uk"]
 PHONES = ["07700 900123", "+44 7700 900456", "+1-202-555-0143", "(020) 7946 0018", "13812345678"]
