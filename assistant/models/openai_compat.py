@@ -10,8 +10,9 @@ down, slow (no byte for `llm_timeout_s`) or answers garbage raises LLMUnavailabl
 Several servers: `llm_base_urls="http://a:8080/v1,http://b:8080/v1"` (models/server_pool.py): each call goes
 to the least busy server, an unreachable one is skipped for `llm_server_cooldown_s` and the call is tried on the
 next; the gate's slots are `llm_parallel` per server.
-JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (HTTP
-400/422, e.g. llama-cpp-python's) is asked again with llama.cpp's `{"type": "json_object", "schema": ...}`.
+JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (an HTTP
+4xx, or an error naming json_schema like llama-cpp-python's 500) is asked again, and from then on, with
+llama.cpp's `{"type": "json_object", "schema": ...}`.
 """
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ class OpenAICompatibleLLM(LLM):
                 text = "".join(self.stream(messages, max_new_tokens, stop, response_format=response_format))
                 break
             except LLMUnavailable as e:
-                rejected = " HTTP 400" in str(e) or " HTTP 422" in str(e)
+                rejected = " HTTP 4" in str(e) or "json_schema" in str(e)   # llama-cpp-python's says 500
                 if not rejected or i == len(formats) - 1:
                     raise
                 log.info("%s rejects json_schema; using json_object + schema", self.pool.urls)

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from assistant.data.shop import Shop
+from assistant.segments.clusters import cluster_customers
+from assistant.segments.propensity import CHURN_DAYS, FramePurchases, fit_propensity_on
 
 # (segment, R scores, F scores): the classic RFM segment map, checked in this order.
 RFM_SEGMENTS = [
@@ -70,8 +72,10 @@ def profile_aggregates(lines: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Dat
 
 
 def recent_windows(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Starts of the last-90-days and previous-90-days windows that `trend` compares."""
-    return as_of - pd.Timedelta(days=90), as_of - pd.Timedelta(days=180)
+    """Starts of the last-90-days and previous-90-days windows that `trend` compares (the column names say
+    90d: CHURN_DAYS is 90)."""
+    horizon = pd.Timedelta(days=CHURN_DAYS)
+    return as_of - horizon, as_of - 2 * horizon
 
 
 def finish_profiles(agg: pd.DataFrame, spend: pd.DataFrame, customers: pd.DataFrame,
@@ -107,7 +111,6 @@ def finish_profiles(agg: pd.DataFrame, spend: pd.DataFrame, customers: pd.DataFr
 
 def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
     """Profiles plus behavioural cluster and propensity scores; and a report (cluster names, AUCs)."""
-    from assistant.segments.propensity import FramePurchases
     lines = order_lines(shop)
     return segment_profiles(build_profiles(shop, as_of), FramePurchases(lines[lines["status"] != "returned"]),
                             as_of)
@@ -116,8 +119,6 @@ def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]
 def segment_profiles(profiles: pd.DataFrame, purchases, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
     """Add the cluster and propensity columns to `profiles`; `purchases` answers propensity's aggregate
     questions (segments/propensity.py FramePurchases, or assistant/spark/ SparkPurchases)."""
-    from assistant.segments.clusters import cluster_customers
-    from assistant.segments.propensity import fit_propensity_on
     report: dict = {"clusters": [], "propensity": {}}
     if len(profiles) >= 4:
         labels, report["clusters"] = cluster_customers(profiles)

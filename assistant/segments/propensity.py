@@ -1,6 +1,6 @@
 """Propensity models with a split in time: churn risk and high-value probability, with test AUC.
 
-    scores, report = fit_propensity(shop_lines, as_of, horizon_days=90)
+    scores, report = fit_propensity(shop_lines, as_of)          # horizon: CHURN_DAYS (90)
     scores, report = fit_propensity_on(FramePurchases(shop_lines), as_of)   # or assistant/spark SparkPurchases
     report  # {'churn': {'auc': 0.78, 'train_cutoff': '2011-06-13', 'test_cutoff': '2011-09-11', ...}, 'high_value': ...}
 
@@ -17,6 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+CHURN_DAYS = 90   # the one churn horizon: no purchase for this long = churned (churn rate, churn label, recent window)
 
 
 class FramePurchases:
@@ -41,7 +43,7 @@ class FramePurchases:
         return window.groupby("user_id")["amount"].sum()
 
 
-RECENT = pd.Timedelta(days=90)
+RECENT = pd.Timedelta(days=CHURN_DAYS)
 
 
 def features_from(agg: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
@@ -67,12 +69,12 @@ def labels_after(lines: pd.DataFrame, cutoff: pd.Timestamp, horizon: pd.Timedelt
     return FramePurchases(lines).spend(cutoff, cutoff + horizon)
 
 
-def fit_propensity(lines: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90) -> tuple[pd.DataFrame, dict]:
+def fit_propensity(lines: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = CHURN_DAYS) -> tuple[pd.DataFrame, dict]:
     """Churn-risk and high-value probabilities per customer (as of `as_of`) and the test-set AUCs."""
     return fit_propensity_on(FramePurchases(lines), as_of, horizon_days)
 
 
-def fit_propensity_on(purchases, as_of: pd.Timestamp, horizon_days: int = 90) -> tuple[pd.DataFrame, dict]:
+def fit_propensity_on(purchases, as_of: pd.Timestamp, horizon_days: int = CHURN_DAYS) -> tuple[pd.DataFrame, dict]:
     """fit_propensity over any object with FramePurchases' `aggregates` and `spend`."""
     horizon = pd.Timedelta(days=horizon_days)
     train_cut, test_cut = as_of - 2 * horizon, as_of - horizon
