@@ -73,8 +73,8 @@ class OpenAICompatibleLLM(LLM):
         tried: set[str] = set()
         while True:
             url = self.pool.pick(tried)
-            if url is None:
-                raise last_error
+            if url is None:     # every server tried: callers see the plain LLMUnavailable
+                raise LLMUnavailable(str(last_error)) from last_error
             try:
                 try:
                     response = self._post(body, url)
