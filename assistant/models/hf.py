@@ -9,6 +9,7 @@ copy reloads in seconds afterwards. On CPU the `llama_cpp` backend decodes sever
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import threading
 from pathlib import Path
@@ -81,7 +82,7 @@ class TransformersLLM(LLM):
         worker.start()
         try:
             yield from streamer
-        except Exception as e:  # queue.Empty on timeout
+        except queue.Empty as e:  # the streamer's timeout
             raise LLMUnavailable(f"transformers LLM produced nothing for {self.settings.llm_timeout_s:.0f} s") from e
         finally:
             finished.set()

@@ -5,7 +5,7 @@
     report = compare(train, test, ["popularity", "itemknn", "als", "ease", "hybrid"])
 
 Every model ranks all items for every test user, with the user's training items removed.
-Recall@k = hits in the top k / number of held-out items; NDCG@k with binary relevance.
+Recall@k = hits in the top k / number of held-out items; NDCG@k with binary relevance (recommend/metrics.py).
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.data.contracts import Column, Table, find_table_file, read_table
+from assistant.errors import UsageError
 from assistant.recommend.base import Interactions
+from assistant.recommend.metrics import coverage, hit_rate_at_k, ndcg_at_k, recall_at_k
 from assistant.recommend.registry import create_recommender
 
 INTERACTIONS = Table("interactions", (
@@ -56,7 +58,7 @@ def split(df: pd.DataFrame, how: str = "temporal80") -> tuple[pd.DataFrame, pd.D
     elif how == "loo":
         is_test = rank == size - 1
     else:
-        raise ValueError(f"unknown split {how!r}: use temporal80 or loo")
+        raise UsageError(f"unknown split {how!r}: use temporal80 or loo")
     return df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
 
 
@@ -77,9 +79,7 @@ def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFra
     item_pos = {item: i for i, item in enumerate(data.item_ids)}
     rows = np.array([data.user_index(u) for u in test_sets.index])
     truth = [{item_pos[i] for i in items if i in item_pos} for items in test_sets.values]
-    recall, ndcg, hr = [], [], []
-    shown = np.zeros(len(data.item_ids), bool)
-    discounts = 1.0 / np.log2(np.arange(2, 12))
+    recall, ndcg, hr, shown = [], [], [], []
     start = time.perf_counter()
     for b in range(0, len(rows), batch):
         chunk = rows[b:b + batch]
@@ -88,16 +88,16 @@ def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFra
         scores[seen.nonzero()] = -np.inf
         top = np.argpartition(-scores, 20, axis=1)[:, :20]
         top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, 1), 1, kind="stable"), 1)
-        shown[top.ravel()] = True
-        for ranked, relevant in zip(top, truth[b:b + batch]):
-            hits = np.array([i in relevant for i in ranked])
-            total = max(len(relevant), 1)
-            recall.append(hits[:20].sum() / total)
-            ideal = discounts[:min(total, 10)].sum()
-            ndcg.append((hits[:10] * discounts).sum() / ideal)
-            hr.append(float(hits[:10].any()))
-    return {"recall@20": float(np.mean(recall)), "ndcg@10": float(np.mean(ndcg)),
-            "hr@10": float(np.mean(hr)), "coverage@20": float(shown.mean()),
+        shown.append(top)
+        relevant = truth[b:b + batch]
+        hits = np.array([[i in rel for i in ranked] for ranked, rel in zip(top, relevant)], bool)
+        n_relevant = np.array([len(rel) for rel in relevant])
+        recall.append(recall_at_k(hits, n_relevant, 20))
+        ndcg.append(ndcg_at_k(hits, n_relevant, 10))
+        hr.append(hit_rate_at_k(hits, 10))
+    return {"recall@20": float(np.concatenate(recall).mean()), "ndcg@10": float(np.concatenate(ndcg).mean()),
+            "hr@10": float(np.concatenate(hr).mean()),
+            "coverage@20": coverage(np.concatenate(shown), len(data.item_ids)),
             "score_s": round(time.perf_counter() - start, 3), "users": len(rows)}
 
 

@@ -1,0 +1,37 @@
+"""Ranking metrics as pure functions over a hit matrix (RecBole's shape), pinned by hand-computed tests.
+
+    hits = np.array([[1, 0, 1, 0], [0, 0, 0, 1]], bool)   # hits[u, r]: user u's item at rank r is relevant
+    n_relevant = np.array([2, 3])                         # held-out items per user
+    recall_at_k(hits, n_relevant, 3)    # [1.0, 0.0]
+    ndcg_at_k(hits, n_relevant, 3)      # [0.9197, 0.0]   binary relevance, log2 discounts
+    hit_rate_at_k(hits, 3)              # [1.0, 0.0]
+    coverage([[0, 1, 2], [2, 3, 4]], n_items=10)   # 0.5: share of the catalog shown to anyone
+
+Per-user values; the caller averages. A user with no relevant items counts as one (no division by zero).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def recall_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
+    """Relevant items in the top k / relevant items, per user."""
+    return hits[:, :k].sum(axis=1) / np.maximum(n_relevant, 1)
+
+
+def ndcg_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
+    """DCG of the top k (gain 1 per hit, discount 1/log2(rank + 2)) over the best possible DCG."""
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (hits[:, :k] * discounts[:hits[:, :k].shape[1]]).sum(axis=1)
+    ideal = np.cumsum(discounts)[np.minimum(np.maximum(n_relevant, 1), k) - 1]
+    return dcg / ideal
+
+
+def hit_rate_at_k(hits: np.ndarray, k: int) -> np.ndarray:
+    """1.0 where any of the top k is relevant, per user."""
+    return hits[:, :k].any(axis=1).astype(np.float64)
+
+
+def coverage(top_items, n_items: int) -> float:
+    """Distinct items in any user's top list / catalog size."""
+    return len(np.unique(np.asarray(top_items).ravel())) / n_items
