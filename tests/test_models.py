@@ -100,7 +100,7 @@ def test_llama_cpp_streams_stops_and_returns_schema_json():
         stop.set()
     assert len(pieces) == 1
     answer = llm.json(render("route", message="where is my parcel? it was due on Monday"), ROUTE_SCHEMA)
-    assert answer == {"intent": "order"}
+    assert answer == {"label": "order"}
     # the grammar makes even a prompt that asks for prose return schema-valid JSON
     schema = {"type": "object", "properties": {"colour": {"enum": list(RAINBOW)}}, "required": ["colour"]}
     assert llm.json(COLOUR, schema, max_new_tokens=20)["colour"] in RAINBOW
