@@ -2,6 +2,7 @@
 
     python app.py                      # http://127.0.0.1:7860 (SHOP_PORT / SHOP_HOST to change)
     SHOP_LLM_BACKEND=none python app.py   # template answers only, no model load
+    SHOP_STAFF_PASSWORD=... python app.py # else the first start generates a staff password and prints it once
 """
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch is imported
 
 import gradio as gr  # noqa: E402
 
+from assistant.access import StaffAccess  # noqa: E402
 from assistant.chat.engine import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.privacy import install_log_redaction  # noqa: E402
+from assistant.segments.nlq import MAX_CHOICES  # noqa: E402
 from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp  # noqa: E402
 
 CSS = """
@@ -99,25 +103,46 @@ def build_ui(web: WebApp) -> gr.Blocks:
                     password = gr.Textbox(type="password", label="Staff password", elem_id="password")
                     sign_in = gr.Button("Sign in", elem_id="signin")
                 signed = gr.Markdown(elem_id="signed")
-                question = gr.Textbox(label="Ask about customers and segments",
-                                      placeholder="how many at-risk customers bought candles last quarter?",
-                                      elem_id="question")
+                question = gr.Textbox(label="Ask about customers and sales",
+                                      placeholder="top 5 countries by revenue last quarter", elem_id="question")
                 ask = gr.Button("Ask", variant="primary", elem_id="ask")
                 narrative = gr.Markdown(elem_id="narrative")
-                chart = gr.HTML(elem_id="chart")
+                with gr.Row(elem_id="choices"):
+                    choices = [gr.Button(visible=False, size="sm", elem_classes=["choice"])
+                               for _ in range(MAX_CHOICES)]
+                bar = gr.BarPlot(x="group", y="value", visible=False, elem_id="bar", sort=None)
+                line = gr.LinePlot(x="group", y="value", visible=False, elem_id="line")
                 table = gr.Dataframe(label="Rows", elem_id="rows", interactive=False)
+                download = gr.DownloadButton("Download CSV", visible=False, elem_id="csv")
                 parsed = gr.JSON(label="What was computed (parsed query)", elem_id="parsed")
-                gr.Examples(["how many customers are in each segment", "revenue by segment last quarter",
-                             "which categories do at-risk customers buy", "top countries among champions",
-                             "churn risk of customers who bought candles"], inputs=question)
+                gr.Examples(["customers by segment", "top 5 countries by revenue last quarter",
+                             "share of revenue from the top 10% of customers", "repeat purchase rate in the UK",
+                             "revenue last month vs the previous month", "best-selling products among champions"],
+                            inputs=question)
                 gr.Markdown("### Segment overview")
-                overview_btn = gr.Button("Refresh overview", elem_id="overview")
-                overview_charts = gr.HTML()
-                overview_table = gr.Dataframe(label="Segments", interactive=False)
-                sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False)
-                ask.click(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)
-                question.submit(web.insight, [question, session], [narrative, parsed, table, chart], api_name=False)
-                overview_btn.click(web.dashboard, [session], [overview_charts, overview_table], api_name=False)
+                overview_note = gr.Markdown(elem_id="overview_note")
+                overview_plot = gr.BarPlot(x="group", y="value", title="customers by segment", sort=None,
+                                           elem_id="overview_plot")
+                overview_table = gr.Dataframe(label="Segments", interactive=False, elem_id="overview")
+
+                def show(text, sess):
+                    view = web.insight(text, sess)
+                    kind = view.plot_kind if not view.plot.empty else ""
+                    shown = view.choices + [""] * (MAX_CHOICES - len(view.choices))
+                    return [view.narrative, view.parsed, view.table,
+                            gr.BarPlot(value=view.plot, title=view.plot_title, visible=kind == "bar"),
+                            gr.LinePlot(value=view.plot, title=view.plot_title, visible=kind == "line"),
+                            gr.DownloadButton(value=view.csv_path, visible=view.csv_path is not None)] + [
+                        gr.Button(value=choice, visible=bool(choice)) for choice in shown[:MAX_CHOICES]]
+
+                outputs = [narrative, parsed, table, bar, line, download, *choices]
+                sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False).then(
+                    web.dashboard, [session], [overview_note, overview_table, overview_plot], api_name=False)
+                ask.click(show, [question, session], outputs, api_name=False)
+                question.submit(show, [question, session], outputs, api_name=False)
+                for button in choices:      # a clarifying choice is asked as the new question
+                    button.click(lambda choice: choice, [button], [question], api_name=False).then(
+                        show, [question, session], outputs, api_name=False)
 
         # Scripting / load-test API (same engine, no UI state): /ask and /feedback
         api_in = [gr.Textbox(visible=False), gr.Textbox(visible=False), gr.Textbox(visible=False)]
@@ -131,10 +156,12 @@ def build_ui(web: WebApp) -> gr.Blocks:
 
 
 def main() -> None:
+    install_log_redaction()                  # no e-mail, phone, card or IBAN in the app's logs
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.load()
+    access = StaffAccess.from_settings(settings, announce=lambda line: print(line, flush=True))
     llm = None if settings.llm_backend == "none" else "auto"
-    web = WebApp(Assistant.from_settings(settings, llm=llm))
+    web = WebApp(Assistant.from_settings(settings, llm=llm), access)
     web.warm_up()
     web.load_llm_in_background()
     demo = build_ui(web)

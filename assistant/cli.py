@@ -6,8 +6,8 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router [--data FILE.csv]    # text,label -> accuracy + confusion matrix
-    python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
+    python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
+    python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
     python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
@@ -22,9 +22,11 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, DataError, IndexMismatch
+from assistant.privacy import install_log_redaction
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_log_redaction()
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -56,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["recs", "router", "insights", "search"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="CSV; default: the shipped set (router: text,label like "
-                                             "assistant/resources/router_eval.csv; insights: like staff_questions.csv)")
+    p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
+                                             "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
+                                             "or a CSV like staff_questions.csv for parse accuracy)")
+    p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -182,38 +186,89 @@ def cmd_eval(args, settings) -> int:
 
 
 def _eval_router(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.route_eval import read_eval_set, summarise
     from assistant.chat.router import Router
-    from assistant.resources import ROUTER_EVAL
-    args.data = args.data or ROUTER_EVAL           # the shipped held-out set unless another is given
-    report = Router(settings).evaluate(args.data)
+    from assistant.chat.short_request import CatalogTerms
+    from assistant.resources import ROUTER_DEV
+    path = args.data or ROUTER_DEV
+    rows = read_eval_set(path)
+    try:
+        products = ShopIndex.open(settings).products
+        catalog = CatalogTerms.from_titles(products["title"], products["category"])
+    except IndexMismatch as e:
+        print(f"note: no catalog words for short requests ({e})", file=sys.stderr)
+        catalog = None
+    llm = None
+    if args.llm:
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        llm = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        llm.warm_up()
+    router = Router(settings, llm=llm, catalog=catalog)
+    router.route("warm up")
+    routes = [router.route(r["text"], has_products=True) for r in rows]
+    report = summarise(rows, [(r.intent, r.source, r.ms) for r in routes])
+    report["calibration"] = router.calibration
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    print(f"router accuracy {report['accuracy']:.4f} on {report['n']} messages ({args.data})")
-    short = [lab[:8] for lab in report["labels"]]
-    print(" " * 15 + "".join(f"{s:>9}" for s in short) + "   <- predicted")
+    print(f"router on {report['n']} messages ({path}); LLM path {'on' if args.llm else 'off'}")
+    print(f"accuracy {report['accuracy']:.4f}; by language " +
+          ", ".join(f"{k} {v:.4f}" for k, v in report["by_lang"].items()))
+    for label, share in report["by_label"].items():
+        langs = ", ".join(f"{k} {v:.4f}" for k, v in report["by_label_lang"][label].items() if v is not None)
+        print(f"  {label:<15} {share:.4f}   ({langs})")
+    print("by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in report["by_kind"].items()))
+    oos = report["out_of_scope"]
+    print(f"out of scope: precision {oos['precision']}, recall {oos['recall']} "
+          f"({oos['declined']} declined, {oos['off_topic']} off-topic); calibration {router.calibration}")
+    short = [lab[:9] for lab in report["labels"]]
+    print(" " * 15 + "".join(f"{s:>10}" for s in short) + "   <- routed")
     for label, row in zip(report["labels"], report["confusion"]):
-        print(f"{label:>15}" + "".join(f"{v:>9}" for v in row))
+        print(f"{label:>15}" + "".join(f"{v:>10}" for v in row))
+    for path_name, lat in report["latency_ms"].items():
+        print(f"latency {path_name} path: n={lat['n']} p50 {lat['p50']} ms, p95 {lat['p95']} ms")
     for e in report["errors"]:
-        print(f"  wrong: {e['text']!r} is {e['label']}, routed to {e['predicted']}")
+        print(f"  wrong: {e['text']!r} is {e['label']} ({e['kind']}), routed to {e['routed']} by {e['source']}")
     return 0
 
 
 def _eval_insights(args, settings) -> int:
+    """Blind staff questions (JSONL, answers from hand-written SQL): exact / clarified / wrong; a CSV: parse accuracy."""
+    import functools
+
     from assistant.artifacts import ShopIndex
-    from assistant.segments.nlq import STAFF_QUESTIONS, QuestionParser, parse_accuracy
-    from assistant.segments.semantic import Analytics
+    from assistant.search.money import format_price
+    from assistant.segments.insights import Insights
+    from assistant.segments.staff_eval import STAFF_EVAL, evaluate_insights, parse_accuracy
     index = ShopIndex.open(settings)
-    analytics = Analytics(index.folder)
-    parser = QuestionParser({c: analytics.values(c) for c in ("segment", "cluster", "country", "category")},
-                            index.as_of)
-    report = parse_accuracy(parser, args.data or STAFF_QUESTIONS)
-    if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+    insights = Insights(index.folder, index.as_of, settings.k_anonymity,
+                        functools.partial(format_price, currency=index.currency, grouped=True))
+    path = args.data or STAFF_EVAL
+    if str(path).endswith(".csv"):
+        report = parse_accuracy(insights.parser, path)
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
+        for e in report["errors"]:
+            print(f"  row {e['row']}: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
         return 0
-    print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
-    for e in report["errors"]:
-        print(f"  wrong: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+    report = evaluate_insights(insights, path)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
+          f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
+          f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
+    for key in ("by_lang", "by_expect", "by_typo"):
+        for value, r in report[key].items():
+            print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"
+                  f" (exact among answerable {r['exact_of_answerable']:.1%})")
+    for item in report["items"]:
+        if item["verdict"] == "wrong" or (item["verdict"] == "clarified" and item["expect"] == "answer"):
+            print(f"  {item['verdict']}: {item['id']} {item['question']!r} -> {item['reading'] or item['answer']}")
     return 0
 
 
