@@ -43,7 +43,8 @@ class Settings:
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
-    llm_expand_timeout_s: float = 2.0                   # LLM expansion of a typeless gift request (cards wait); 0: off
+    llm_expand_timeout_s: float = 0.0                   # > 0: the LLM expands typeless gift requests (cards wait
+                                                        # for it; off by default: 9-22 s on a loaded 2-core CPU)
 
     # routing (assistant/chat/router.py; the out-of-scope threshold itself is calibrated on data, see chat/scope.py)
     router_c: float = 50.0                              # inverse regularisation of the intent classifier

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable
 from assistant.models.gate import CallRecord, LLMGate, gate_for
-from assistant.models.llm import LLM, LLMUnavailable
+from assistant.models.llm import LLM
 from assistant.models.registry import create
 
 ROUTE = {"type": "object", "properties": {"intent": {"enum": ["order", "policy"]}}, "required": ["intent"]}

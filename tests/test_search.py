@@ -168,6 +168,9 @@ def test_checked_drops_other_products_and_wrong_prices_and_names_the_product():
     assert checked("Roses Regency Teapot costs £99.00 today.", top[0], top, titles, ids) == ""
     assert checked("A lovely pick for tea time.", top[0], top, titles, ids) == \
         "Roses Regency Teapot: A lovely pick for tea time."
+    assert checked("Roses Regency Teapot is lovely.", top[0], top, titles, ids, "Chinese") == ""   # wrong language
+    assert checked("Roses Regency Teapot 很适合喜欢茶的人。", top[0], top, titles, ids, "Chinese") == \
+        "Roses Regency Teapot 很适合喜欢茶的人。"
 
 
 def test_ndcg_and_precision_against_hand_computed_values():

@@ -19,7 +19,8 @@ import socket
 import urllib.error
 import urllib.request
 
-from assistant.models.llm import LLM, LLMUnavailable, parse_json
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM, parse_json
 from assistant.models.registry import register
 
 log = logging.getLogger(__name__)
