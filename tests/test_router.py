@@ -87,9 +87,15 @@ def test_service_kinds_are_not_refused(router, text):
 
 @pytest.mark.parametrize("text", ["what's the exchange rate for the euro today", "is it going to rain in Leeds",
                                   "play the next song", "write a python function to sort a list",
-                                  "how do I cancel my Netflix subscription", "明天会下雨吗"])
+                                  "cancel my Spotify premium", "明天会下雨吗",
+                                  "where is my eBay parcel", "reset my Gmail password"])
 def test_off_topic_is_declined(router, text):
     assert router.route(text).intent == "out_of_scope"
+
+
+def test_other_companies_only_when_named(router):
+    assert router.route("reset my Gmail password").source == "rule"
+    assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts
 
 
 # ---------------------------------------------------------------- the LLM's vote
