@@ -31,6 +31,8 @@ def test_balanced_accuracy_by_hand():
 def test_threshold_is_the_best_balanced_accuracy():
     # candidates .2 .35 .55 .8 .9+: balanced accuracy .667 .833 .583 .75 .5
     assert best_threshold(P_OOS, IS_OOS) == pytest.approx(0.35)
+    # keeping every in-scope row leaves .8 (.75) and .9+ (.5)
+    assert best_threshold(P_OOS, IS_OOS, min_in_scope_recall=1.0) == pytest.approx(0.8)
 
 
 def test_unsure_band_spans_the_mistakes():

@@ -119,7 +119,7 @@ class Router:
             return json.loads(cache.read_text())
         probs, classes = out_of_fold_probabilities(x, labels, s.router_c, s.router_cv_folds)
         p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
-        tau = best_threshold(p_oos, is_oos)
+        tau = best_threshold(p_oos, is_oos, s.router_min_in_scope_recall)
         low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
         declined = p_oos >= tau
         result = {"tau": round(tau, 4), "low": round(low, 4), "high": round(high, 4),
@@ -190,6 +190,7 @@ class Router:
 
 def _key(examples: Path, settings: Settings) -> str:
     """Cache key: the utterances and everything the calibration depends on."""
-    parts = [examples.read_bytes(), repr((settings.router_c, settings.router_cv_folds, settings.router_band_share,
-                                          sklearn.__version__)).encode()]
+    tunables = (settings.router_c, settings.router_cv_folds, settings.router_band_share,
+                settings.router_min_in_scope_recall, sklearn.__version__)
+    parts = [examples.read_bytes(), repr(tunables).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
