@@ -23,6 +23,7 @@ from assistant.recommend.registry import load_recommender
 from assistant.retrieval.kb import KnowledgeBase
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import VectorIndex
+from assistant.search.vocabulary import Vocabulary
 
 
 class ShopIndex:
@@ -54,6 +55,14 @@ class ShopIndex:
     @functools.cached_property
     def embedder(self):
         return create("embedder", self.manifest["models"]["embedder"]["backend"])
+
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The catalog's product types and theme words, mined at build time (search/vocabulary.py)."""
+        path = self.folder / "vocabulary.json"
+        if not path.exists():
+            raise IndexMismatch(f"{path} is missing (built by an older version); rebuild with `python -m assistant build`")
+        return Vocabulary.load(path)
 
     @functools.cached_property
     def kb_sections(self) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from assistant.models.llm import LLM
 
 
 class ScriptedLLM(LLM):
-    """Yields a fixed answer word by word; `{first}` becomes the first product title in the prompt."""
+    """Yields a fixed answer word by word; `{first}` becomes the product title in the prompt."""
 
     def __init__(self, answer: str = "", fail: bool = False):
         super().__init__()
@@ -22,8 +22,8 @@ class ScriptedLLM(LLM):
         self.prompts.append(messages)
         if self.fail:
             raise LLMUnavailable("server down")
-        first = next((line.split(": ")[0][3:] for line in messages[-1]["content"].splitlines()
-                      if line[:3] == "1. "), "")
+        first = next((line.removeprefix("Product: ") for line in messages[-1]["content"].splitlines()
+                      if line.startswith("Product: ")), "")
         for word in self.answer.replace("{first}", first).split(" "):
             yield word + " "
 
@@ -81,6 +81,12 @@ def test_llm_hallucinations_are_removed(services, router, small_index):
     assert reply.llm_used and reply.products[0]["title"] + " is a lovely choice." in reply.text
     assert "£0.01" not in reply.text and other not in reply.text and "instructions" not in reply.text
     assert "first_llm_token_ms" in reply.timings_ms
+    assert reply.text.count(" is a lovely choice.") == 3              # one sentence for each of the top three
+    invented = ScriptedLLM(f"{{first}} costs only £0.01 and goes with the {other}.")
+    reply = make(services, router, invented).ask("heart decoration").finish()
+    assert "£0.01" not in reply.text and other not in reply.text
+    from assistant.search.evidence import sentence
+    assert sentence(reply.products[0]["title"], reply.products[0]["evidence"]) in reply.text   # the template sentence
 
 
 def test_policy_llm_numbers_must_be_quoted_from_the_kb(services, router):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOORS = [   # lowest first; a name is a subpackage or a top-level module of `assistant`
-    {"config", "errors", "privacy", "fsutil", "timing", "prompts", "resources"},
+    {"config", "errors", "privacy", "access", "fsutil", "timing", "prompts", "resources"},
     {"data"},
     {"models"},
     {"retrieval"},
@@ -18,7 +18,7 @@ FLOORS = [   # lowest first; a name is a subpackage or a top-level module of `as
     {"search"},
     {"artifacts", "build"},
     {"chat"},
-    {"cli", "webapp", "__main__"},
+    {"cli", "webapp", "staff_view", "__main__"},
 ]
 FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}
 

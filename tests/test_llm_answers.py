@@ -10,6 +10,8 @@ import re
 import pytest
 
 from assistant.chat.engine import Assistant, Services
+from assistant.chat.explain import EVIDENCE_CODE
+from assistant.chat.guard import PRICE
 from assistant.chat.guard import Allowed, problems, unquoted_numbers
 from assistant.chat.router import Router
 from assistant.models.registry import create
@@ -44,6 +46,11 @@ def test_llm_shopper_answer_names_only_candidates_with_catalog_prices(assistant,
                          limits_text=question)
     assert not any(problems(reply.text, allowed).values()), problems(reply.text, allowed)
     assert reply.timings_ms["first_llm_token_ms"] > 0
+    assert not EVIDENCE_CODE.search(reply.text)                           # no "matches '...'" / "fits:"
+    top = [p["title"].lower() for p in reply.products[:3]]
+    assert sum(t in text for t in top) >= 2                               # the top three are explained by name
+    if re.search(r"[\u4e00-\u9fff]", question):
+        assert len(re.findall(r"[\u4e00-\u9fff]", reply.text)) >= 10    # a Chinese question gets Chinese
 
 
 def test_llm_policy_answer_keeps_the_kb_facts(assistant, small_index):

@@ -11,7 +11,7 @@ the engine merges and saves them, handlers never write to the memory they read.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -37,6 +37,8 @@ class Answer(Facts):
     fallback: str = ""                              # shown when the LLM is off, fails or nothing passes `check`
     lead: str = ""                                  # shown at once, before any LLM text
     prompt: list[dict] | None = None                # LLM request; None: template text only
+    sentences: Callable[[], Iterator[str]] | None = None   # instead of `prompt`: text already phrased piece by
+                                                    # piece (e.g. one short LLM call per product, chat/explain.py)
     purpose: str = "answer"                         # the LLM gate's label for the request (shopper, service...)
     check: Callable[[str], str] | None = None       # per LLM sentence: the text to keep ('' drops it)
     memory: dict = field(default_factory=dict)      # conversation-memory updates, merged by the engine
