@@ -328,7 +328,7 @@ def cmd_export_audience(args, settings) -> int:
 
 def cmd_serve_llm(args, settings) -> int:
     """Run the LLM server in the foreground until Ctrl-C; the app reaches it with the `openai` backend."""
-    from assistant.models.llm import LLMUnavailable
+    from assistant.errors import LLMUnavailable
     from assistant.models.server import start_server, stop_server, wait_ready
     url = f"http://{args.host}:{args.port}/v1"
     try:

@@ -10,7 +10,8 @@ from assistant.chat.route_eval import read_eval_set, summarise
 from assistant.chat.router import OFF_TOPIC_LABELS, ROUTE_SCHEMA, Router
 from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
 from assistant.chat.short_request import CatalogTerms
-from assistant.models.llm import LLM, LLMUnavailable
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM
 from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, UTTERANCES
 from assistant.retrieval.kb import KnowledgeBase, chunk_markdown, passage, to_english
 
