@@ -45,6 +45,7 @@ class Settings:
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+    tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
 
     # privacy and access
     k_anonymity: int = 10

@@ -231,7 +231,10 @@ def parse_timestamps(series: pd.Series, present: pd.Series) -> tuple[pd.Series, 
         unit = "ms" if numbers.abs().max() >= UNIX_MS_FROM else "s"
         values = pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit=unit, errors="coerce")
         return values, f"a Unix time in {'milliseconds' if unit == 'ms' else 'seconds'}, as in the file's first row"
-    values = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    try:
+        values = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    except ValueError:           # rows with and without a UTC offset: naive ones are read as UTC
+        values = pd.to_datetime(series, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
     return values, ("a date/time (ISO 8601, e.g. 2011-12-09 12:50:00; or Unix seconds / milliseconds "
                     "in every row)")
 

@@ -71,6 +71,8 @@ def _network(n_items: int, dim: int, blocks: int, heads: int, max_len: int, drop
 @register_recommender("sequential")
 class Sequential(Recommender):
     state_fields = ("weights", "n_items")
+    uses_order = True                   # fit() and score() read the order from the history values
+    history_half_life_days = 3650.0     # any decay keeps the order; a slow one keeps old purchases distinct
 
     def __init__(self, dim: int = 64, blocks: int = 2, heads: int = 1, max_len: int = 50, epochs: int = 30,
                  lr: float = 1e-3, dropout: float = 0.2, batch: int = 128, seed: int = 0, **params):
@@ -83,7 +85,8 @@ class Sequential(Recommender):
         p = self.params
         self.net = _network(n_items, p["dim"], p["blocks"], p["heads"], p["max_len"], p["dropout"])
 
-    def fit(self, matrix: sp.csr_matrix) -> "Sequential":
+    def fit(self, matrix: sp.csr_matrix, on_epoch=None) -> "Sequential":
+        """Train `epochs` epochs; `on_epoch(epoch)` (if given) runs after each, the model ready to score."""
         import torch
         p = self.params
         n_items = matrix.shape[1]
@@ -106,9 +109,24 @@ class Sequential(Recommender):
                 optimiser.step()
                 total += float(loss.detach()) * len(idx)
             log.debug("sequential epoch %d: loss %.4f", epoch + 1, total / max(len(inputs), 1))
+            if on_epoch is not None:
+                self._freeze(n_items)
+                on_epoch(epoch + 1)
+                self.net.train()
+        self._freeze(n_items)
+        return self
+
+    def _freeze(self, n_items: int) -> None:
+        import torch
         self.net.eval()
         self.n_items = np.array(n_items)
         self.weights = torch.nn.utils.parameters_to_vector(self.net.parameters()).detach().numpy().copy()
+
+    def restore(self, weights: np.ndarray, epochs: int) -> "Sequential":
+        """Go back to saved `weights` (a snapshot taken after `epochs` epochs)."""
+        self.weights = np.array(weights, np.float32)
+        self.params["epochs"] = epochs
+        self.after_load()
         return self
 
     def after_load(self) -> None:
