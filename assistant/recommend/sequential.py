@@ -1,19 +1,21 @@
 """SASRec-style sequential recommender: causal self-attention over each customer's item sequence.
 
-    seq = create_recommender("sequential", dim=64, blocks=2, epochs=30).fit(history)   # torch, CPU
+    seq = create_recommender("sequential", dim=64, blocks=1, epochs=20).fit(history)   # torch, CPU
     scores = seq.score(history)           # (rows, items): what comes next after each sequence
 
 Order comes from the history values, the same recency weights every model is scored on
 (evaluate.history_matrix, search/ranker.py: 0.5 ** (age_days / half_life)): a larger value is a
 more recent purchase, ties keep item order. A binary matrix therefore reads as an unordered set.
 The last `max_len` items of a sequence are used. Training predicts every next item of every
-training sequence with a full softmax over the catalog (the SASRec+CE recipe), Adam, fixed seed.
+training sequence with a softmax over the target and `negatives` sampled items (0: the whole catalog,
+the SASRec+CE recipe), Adam, fixed seed.
 The state is one flat float32 vector of the network's weights (plain .npz like every model).
 Leaves out: time gaps, item features, repeat purchases (the history holds one entry per item).
 """
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +38,18 @@ def sequences(history: sp.csr_matrix, max_len: int) -> np.ndarray:
         if len(seq):
             out[r, -len(seq):] = seq
     return out
+
+
+@contextmanager
+def torch_threads(n: int):
+    """Run torch on `n` threads (small ops: one thread is fastest, and it shares a busy machine well)."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _network(n_items: int, dim: int, blocks: int, heads: int, max_len: int, dropout: float):
@@ -74,10 +88,11 @@ class Sequential(Recommender):
     uses_order = True                   # fit() and score() read the order from the history values
     history_half_life_days = 3650.0     # any decay keeps the order; a slow one keeps old purchases distinct
 
-    def __init__(self, dim: int = 64, blocks: int = 2, heads: int = 1, max_len: int = 50, epochs: int = 30,
-                 lr: float = 1e-3, dropout: float = 0.2, batch: int = 128, seed: int = 0, **params):
+    def __init__(self, dim: int = 64, blocks: int = 1, heads: int = 1, max_len: int = 30, epochs: int = 20,
+                 lr: float = 5e-3, dropout: float = 0.2, batch: int = 128, negatives: int = 256, seed: int = 0,
+                 threads: int = 1, **params):
         super().__init__(dim=dim, blocks=blocks, heads=heads, max_len=max_len, epochs=epochs, lr=lr,
-                         dropout=dropout, batch=batch, seed=seed, **params)
+                         dropout=dropout, batch=batch, negatives=negatives, seed=seed, threads=threads, **params)
 
     def _build(self, n_items: int):
         import torch
@@ -87,6 +102,10 @@ class Sequential(Recommender):
 
     def fit(self, matrix: sp.csr_matrix, on_epoch=None) -> "Sequential":
         """Train `epochs` epochs; `on_epoch(epoch)` (if given) runs after each, the model ready to score."""
+        with torch_threads(self.params["threads"]):
+            return self._fit(matrix, on_epoch)
+
+    def _fit(self, matrix: sp.csr_matrix, on_epoch) -> "Sequential":
         import torch
         p = self.params
         n_items = matrix.shape[1]
@@ -102,8 +121,8 @@ class Sequential(Recommender):
             for idx in torch.randperm(len(inputs), generator=generator).split(p["batch"]):
                 x, y = inputs[idx], targets[idx]
                 keep = x > 0                                   # positions with a real item and its successor
-                hidden = self.net(x)[keep]
-                loss = torch.nn.functional.cross_entropy(self.net.logits(hidden), y[keep])
+                hidden, y = self.net(x)[keep], y[keep]
+                loss = self._loss(hidden, y, generator)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -115,6 +134,21 @@ class Sequential(Recommender):
                 self.net.train()
         self._freeze(n_items)
         return self
+
+    def _loss(self, hidden, targets, generator):
+        """Cross-entropy of the next item: over the whole catalog (negatives 0), or over the target and
+        `negatives` items drawn uniformly, shared by the batch (sampled softmax: fast on large catalogs)."""
+        import torch
+        n = self.params["negatives"]
+        if not n or n >= self.net.items.num_embeddings - 1:
+            return torch.nn.functional.cross_entropy(self.net.logits(hidden), targets)
+        table = self.net.items.weight[1:]
+        negatives = torch.randint(0, len(table), (n,), generator=generator)
+        positive = (hidden * table[targets]).sum(-1, keepdim=True)                  # (N, 1)
+        negative = hidden @ table[negatives].T                                     # (N, n)
+        negative = negative.masked_fill(negatives[None, :] == targets[:, None], float("-inf"))
+        logits = torch.cat([positive, negative], dim=1)
+        return torch.nn.functional.cross_entropy(logits, torch.zeros(len(targets), dtype=torch.long))
 
     def _freeze(self, n_items: int) -> None:
         import torch
@@ -139,7 +173,7 @@ class Sequential(Recommender):
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         import torch
         seqs = torch.from_numpy(sequences(history, self.params["max_len"]))
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(self.params["threads"]):
             scores = self.net.logits(self.net(seqs)[:, -1]).numpy()
         empty = (seqs > 0).sum(dim=1).numpy() == 0
         scores[empty] = 0.0                                    # nothing to go on: no preference
