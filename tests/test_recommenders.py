@@ -124,6 +124,13 @@ class TestBlendedCF(RecommenderContract):
     params = {"l2": 5.0, "k": 10, "shrink": 1.0}
 
 
+class TestBlendedWithSequence(RecommenderContract):
+    name = "hybrid"
+    params = {"l2": 5.0, "k": 10, "shrink": 1.0, "seq_weight": 0.5, "pop_weight": 0.05,
+              "seq": TestSequential.params}
+    ordered = True
+
+
 def test_top_n_skips_infinite():
     items, scores = top_n(np.array([0.1, -np.inf, 0.5, 0.3]), 10)
     assert list(items) == [2, 3, 0]
