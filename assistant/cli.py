@@ -9,6 +9,7 @@
     python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
     python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
+    python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
 """
 from __future__ import annotations
 
@@ -68,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--segment", required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--products", type=int, default=3)
+
+    p = sub.add_parser("serve-llm", help="serve the local LLM over an OpenAI-compatible API for many users")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--parallel", type=int, default=4, help="slots decoded together (llama-server)")
+    p.add_argument("--engine", choices=["llama-server", "python"], default="llama-server")
 
     args = parser.parse_args(argv)
     settings = Settings.load()
@@ -228,6 +235,31 @@ def cmd_export_audience(args, settings) -> int:
     return 0
 
 
+def cmd_serve_llm(args, settings) -> int:
+    """Run the LLM server in the foreground until Ctrl-C; the app reaches it with the `openai` backend."""
+    from assistant.models.llm import LLMUnavailable
+    from assistant.models.server import start_server, stop_server, wait_ready
+    url = f"http://{args.host}:{args.port}/v1"
+    try:
+        proc = start_server(settings, args.port, args.parallel, args.host, args.engine)
+    except LLMUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        seconds = wait_ready(url, timeout_s=300, proc=proc)
+        print(f"{args.engine} ready in {seconds:.1f} s at {url} ({args.parallel} slots). Point the app at it:\n"
+              f"  SHOP_LLM_BACKEND=openai SHOP_LLM_BASE_URL={url} SHOP_LLM_PARALLEL={args.parallel} python app.py",
+              flush=True)
+        return proc.wait()
+    except LLMUnavailable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_server(proc)
+
+
 COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
             "eval": cmd_eval, "ask": cmd_ask,
-            "export-audience": cmd_export_audience}
+            "export-audience": cmd_export_audience, "serve-llm": cmd_serve_llm}

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.chat.engine import Assistant  # noqa: E402
-from assistant.chat.router import read_labelled  # noqa: E402
+from assistant.chat.router import ROUTE_SCHEMA, read_labelled  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.prompts import render  # noqa: E402
 from assistant.resources import ROUTER_EVAL  # noqa: E402
@@ -46,13 +46,13 @@ def main() -> None:
         assistant.router.route(t)
         fast.append((time.perf_counter() - start) * 1000)
     report = {"routing_fast_path": pct(fast)}
-    llm = assistant.s.llm
-    if llm is not None:
-        llm.warm_up()
+    gate = assistant.s.gate
+    if gate is not None:
+        gate.warm_up()
         slow = []
         for t in texts[:8]:
             start = time.perf_counter()
-            llm.complete(render("route", message=t), max_new_tokens=6)
+            gate.json(render("route", message=t), ROUTE_SCHEMA, purpose="route", max_new_tokens=16)
             slow.append((time.perf_counter() - start) * 1000)
         report["routing_llm_baseline"] = pct(slow)
         report["routing_speedup_p50"] = round(report["routing_llm_baseline"]["p50_ms"] / report["routing_fast_path"]["p50_ms"], 1)
@@ -69,6 +69,8 @@ def main() -> None:
     report["first_text_shown"] = pct(first_text)
     if first_token:
         report["first_llm_token"] = pct(first_token)
+    if gate is not None:
+        report["gate"] = gate.stats()          # wait / first piece / generation ms per purpose
     print(json.dumps(report, indent=2))
 
 

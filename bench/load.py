@@ -42,7 +42,8 @@ def run_load(url: str, users: int = 20, messages: int = 5, customers: list[str] 
             conversation = reply["conversation_id"]
             fb = client.predict(conversation, reply["message_id"], "up" if m % 2 else "down", "", api_name="/feedback")
             results.append({"user": u, "ms": latency, "answered": bool(reply["text"]), "intent": reply["intent"],
-                            "conversation": conversation, "feedback_id": fb["id"], "llm": reply["llm_used"]})
+                            "conversation": conversation, "feedback_id": fb["id"], "llm": reply["llm_used"],
+                            "first_llm_sentence_ms": reply["timings_ms"].get("first_llm_sentence_ms")})
         return results
 
     started = time.perf_counter()
@@ -50,10 +51,14 @@ def run_load(url: str, users: int = 20, messages: int = 5, customers: list[str] 
         results = [r for batch in pool.map(one_user, range(users)) for r in batch]
     wall = time.perf_counter() - started
     ms = [r["ms"] for r in results]
+    first = [r["first_llm_sentence_ms"] for r in results if r["first_llm_sentence_ms"] is not None]
     return {"users": users, "messages_per_user": messages, "requests": len(results),
             "answered": sum(r["answered"] for r in results), "llm_answers": sum(r["llm"] for r in results),
             "p50_ms": round(float(np.percentile(ms, 50)), 1) if ms else None,
             "p95_ms": round(float(np.percentile(ms, 95)), 1) if ms else None,
+            "llm_share": round(sum(r["llm"] for r in results) / len(results), 3) if results else None,
+            "first_llm_sentence_p50_ms": round(float(np.percentile(first, 50)), 1) if first else None,
+            "first_llm_sentence_p95_ms": round(float(np.percentile(first, 95)), 1) if first else None,
             "wall_s": round(wall, 1), "results": results}
 
 

@@ -119,3 +119,11 @@ def test_transformers_llm_streams_stops_and_validates_json():
     assert 1 <= len(pieces) <= 3
     schema = {"type": "object", "properties": {"colour": {"enum": list(RAINBOW)}}, "required": ["colour"]}
     assert llm.json(COLOUR, schema, max_new_tokens=20)["colour"] in RAINBOW
+
+
+def test_prompt_system_parts_are_a_stable_prefix():
+    """Per-request values go in the user part, so llama.cpp's prompt cache reuses the system part across calls."""
+    from assistant.prompts import PROMPTS, load
+    for path in sorted(PROMPTS.glob("*.md")):
+        system = load(path.stem)["system"]
+        assert set(system.get_identifiers()) <= {"shop"}, path.name   # the shop name is fixed per deployment

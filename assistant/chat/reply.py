@@ -67,11 +67,13 @@ class Reply:
                     for sentence in complete:
                         ok = self._checked(sentence)
                         if ok:
+                            self.timings_ms.setdefault("first_llm_sentence_ms", self._elapsed())
                             produced = True
                             shown.append(ok)
                             yield (" " if len(shown) > 1 else "") + ok
                 ok = self._checked(buffer)
                 if ok:
+                    self.timings_ms.setdefault("first_llm_sentence_ms", self._elapsed())
                     produced = True
                     shown.append(ok)
                     yield (" " if len(shown) > 1 else "") + ok

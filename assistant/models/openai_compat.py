@@ -7,8 +7,9 @@
 
 `python -m assistant serve-llm` starts such a server on the local GGUF (models/server.py). A server that is
 down, slow (no byte for `llm_timeout_s`) or answers garbage raises LLMUnavailable, never anything else.
-JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (HTTP
-400/422, e.g. llama-cpp-python's) is asked again with llama.cpp's `{"type": "json_object", "schema": ...}`.
+JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (an HTTP
+4xx, or an error naming json_schema like llama-cpp-python's 500) is asked again, and from then on, with
+llama.cpp's `{"type": "json_object", "schema": ...}`.
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ class OpenAICompatibleLLM(LLM):
                 text = "".join(self.stream(messages, max_new_tokens, stop, response_format=response_format))
                 break
             except LLMUnavailable as e:
-                rejected = " HTTP 400" in str(e) or " HTTP 422" in str(e)
+                rejected = " HTTP 4" in str(e) or "json_schema" in str(e)   # llama-cpp-python's says 500
                 if not rejected or i == len(formats) - 1:
                     raise
                 log.info("%s rejects json_schema; using json_object + schema", self.base_url)

@@ -1,0 +1,162 @@
+"""LLM engine speed, per backend in one run: load, first token (cold / cached prefix), decode tok/s, peak RSS.
+
+    python bench/llm_speed.py                                   # llama_cpp and transformers, ratio to transformers
+    python bench/llm_speed.py --backends llama_cpp
+    python bench/llm_speed.py --parallel-chats 4 --base-url http://127.0.0.1:8080/v1   # a running server
+
+Each backend runs in its own child process (so its peak RSS is its own). The prompt is a shopper prompt
+(prompts/shopper.md: system + 3 products) asking for 120 new tokens, greedy. "cold" is the first call
+after loading; "cached prefix" is a second call whose prompt shares the static system part but has a
+different question and products (what llama.cpp's prompt cache can reuse); "repeat" sends that prompt
+again. Decode tokens/s is measured on a long list answer (120 tokens), counted with the backend's own
+tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
+server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
+Figures go to bench/out/llm_speed.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.prompts import render  # noqa: E402
+
+NEW_TOKENS = 120
+ASKS = [("a gift for a tea lover under £10", "1. WHITE TEA CUP AND SAUCER: a tea cup; popular with gift buyers\n"
+         "2. ROSES REGENCY TEACUP AND SAUCER: bought with teapots\n3. SET OF 3 CAKE TINS PANTRY DESIGN: "
+         "often bought together with tea sets"),
+        ("something red for the kitchen", "1. RED RETROSPOT OVEN GLOVE: red; kitchen\n2. RED RETROSPOT "
+         "TEA TOWELS: red; kitchen textiles\n3. RED KITCHEN SCALES: red; bought by home bakers")]
+
+
+LONG = [{"role": "system", "content": "You are a helpful assistant."},        # decode speed: a long answer
+        {"role": "user", "content": "List 40 different gift ideas for a tea lover, one per line, numbered."}]
+
+
+def messages(i: int) -> list[dict]:
+    question, products = ASKS[i % len(ASKS)]
+    return render("shopper", shop="The Demo Gift Shop", language="English", question=question, products=products)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_stream(llm, msgs) -> dict:
+    start = time.perf_counter()
+    first, text = None, ""
+    for piece in llm.stream(msgs, max_new_tokens=NEW_TOKENS):
+        if first is None:
+            first = time.perf_counter()
+        text += piece
+    end = time.perf_counter()
+    return {"first_token_s": round(first - start, 3), "text": text, "decode_window_s": end - first}
+
+
+def one_backend(name: str) -> dict:
+    """Runs in a child process: measure one backend."""
+    from assistant.models.registry import available, create
+    settings = Settings.load()
+    available("llm")                                     # import every backend module first: RSS of the model only
+    if name == "transformers":
+        import torch  # noqa: F401
+    baseline = rss_mb()
+    llm = create("llm", name, settings=settings)
+    prep = time.perf_counter()
+    if name == "transformers":
+        from assistant.models.hf import ensure_cached_model
+        ensure_cached_model(settings.cache_dir)          # one-time dequantize (~50 s) not counted as load
+    elif name == "llama_cpp":
+        from assistant.models.gguf import assemble_gguf
+        assemble_gguf(settings.cache_dir)
+    prep = time.perf_counter() - prep
+    start = time.perf_counter()
+    llm._model()
+    load = time.perf_counter() - start
+    cold = timed_stream(llm, messages(0))
+    warm = timed_stream(llm, messages(1))
+    again = timed_stream(llm, messages(1))
+    long = timed_stream(llm, LONG)
+    tokens = count_tokens(llm, name, long["text"])
+    return {"backend": name, "prep_s": round(prep, 1), "load_s": round(load, 2),
+            "first_token_cold_s": cold["first_token_s"], "first_token_cached_prefix_s": warm["first_token_s"],
+            "first_token_repeat_s": again["first_token_s"],
+            "decode_tok_s": round((tokens - 1) / long["decode_window_s"], 1), "tokens": tokens,
+            "peak_rss_mb": round(rss_mb()), "llm_rss_mb": round(rss_mb() - baseline),
+            "sample": warm["text"][:160]}
+
+
+def count_tokens(llm, name: str, text: str) -> int:
+    if name == "llama_cpp":
+        return len(llm._model().tokenize(text.encode("utf-8"), add_bos=False, special=False))
+    if name == "transformers":
+        return len(llm._model()[1](text, add_special_tokens=False)["input_ids"])
+    return max(1, len(text) // 4)      # a server: ~4 characters a token
+
+
+def parallel_chats(base_url: str, n: int) -> dict:
+    """N streamed chats sent at once to an OpenAI-compatible server."""
+    from assistant.models.registry import create
+    llm = create("llm", "openai", settings=Settings.load(llm_base_url=base_url, llm_timeout_s=300))
+    results: list[dict] = [{} for _ in range(n)]
+
+    def chat(i):
+        results[i] = timed_stream(llm, messages(i))
+    start = time.perf_counter()
+    threads = [threading.Thread(target=chat, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    firsts = [r["first_token_s"] for r in results]
+    chars = sum(len(r["text"]) for r in results)
+    return {"base_url": base_url, "chats": n, "wall_s": round(wall, 2),
+            "first_token_p50_s": round(float(np.percentile(firsts, 50)), 2),
+            "first_token_p95_s": round(float(np.percentile(firsts, 95)), 2),
+            "approx_tok_s_total": round(chars / 4 / wall, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--backends", default="llama_cpp,transformers")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--parallel-chats", type=int, default=0)
+    ap.add_argument("--base-url", default="http://127.0.0.1:8080/v1")
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one_backend(args.one)))
+        return
+    if args.parallel_chats:
+        print(json.dumps(parallel_chats(args.base_url, args.parallel_chats), indent=2))
+        return
+    rows = []
+    for name in args.backends.split(","):
+        out = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    reference = next((r for r in rows if r["backend"] == "transformers"), None)
+    if reference:
+        for r in rows:
+            r["decode_x_transformers"] = round(r["decode_tok_s"] / reference["decode_tok_s"], 1)
+    print(f"{'backend':14}{'load s':>8}{'1st cold':>9}{'1st cached':>11}{'decode t/s':>11}{'x tf':>6}{'LLM RSS MB':>11}")
+    for r in rows:
+        print(f"{r['backend']:14}{r['load_s']:>8}{r['first_token_cold_s']:>9}{r['first_token_cached_prefix_s']:>11}"
+              f"{r['decode_tok_s']:>11}{r.get('decode_x_transformers', ''):>6}{r['llm_rss_mb']:>11}")
+    (ROOT / "bench" / "out").mkdir(exist_ok=True)
+    (ROOT / "bench" / "out" / "llm_speed.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
