@@ -43,7 +43,7 @@ SPACE: dict[str, list[dict]] = {
                    {"dim": 64, "blocks": 2, "max_len": 50, "lr": 3e-3, "epochs": 30}],
 }
 EPOCH_CHECKS = (5, 10, 15, 20, 25, 30, 40)
-BLEND_GRID = {"knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0), "seq_weight": (0.0, 0.15, 0.3, 0.6, 1.0, 2.0),
+BLEND_GRID = {"knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0), "seq_weight": (0.0, 0.3, 0.6, 1.0, 2.0, 4.0),
               "pop_weight": (0.0, 0.05, 0.15)}
 HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hybrid's parts score
 SHARE = {"popularity": 0.0, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
