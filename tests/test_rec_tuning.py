@@ -86,3 +86,12 @@ def test_build_tunes_the_cf_model_and_reports_it(small_shop, monkeypatch):
     assert report["config"] == cf["model"].params and report["tune_budget_s"] == 5.0
     assert report["config"]["l2"] == report["tuned"]["ease"]["config"]["l2"]
     assert all(t["val_ndcg@10"] is not None for t in report["tuned"].values())
+
+
+def test_sequential_training_stops_when_its_budget_is_spent(monkeypatch):
+    monkeypatch.setattr(tuning, "SPACE", {**tuning.SPACE, "sequential": SMALL_SEQ * 2})
+    monkeypatch.setattr(tuning, "EPOCH_CHECKS", (2, 4))
+    df = prepare(chains(n_users=60))
+    train, _ = split(df, "loo")
+    tuned = tuning.tune_sequential(tuning.Validation(train, "loo", sorted(df["item_id"].unique())), budget_s=0)
+    assert tuned.trials == 1 and tuned.config["epochs"] == 2      # 30 epochs asked, stopped after the first check

@@ -101,7 +101,8 @@ class Sequential(Recommender):
         self.net = _network(n_items, p["dim"], p["blocks"], p["heads"], p["max_len"], p["dropout"])
 
     def fit(self, matrix: sp.csr_matrix, on_epoch=None) -> "Sequential":
-        """Train `epochs` epochs; `on_epoch(epoch)` (if given) runs after each, the model ready to score."""
+        """Train `epochs` epochs; `on_epoch(epoch)` (if given) runs after each, the model ready to score,
+        and stops the training by returning True."""
         with torch_threads(self.params["threads"]):
             return self._fit(matrix, on_epoch)
 
@@ -130,7 +131,9 @@ class Sequential(Recommender):
             log.debug("sequential epoch %d: loss %.4f", epoch + 1, total / max(len(inputs), 1))
             if on_epoch is not None:
                 self._freeze(n_items)
-                on_epoch(epoch + 1)
+                if on_epoch(epoch + 1):                         # the caller says stop (e.g. out of time)
+                    self.params["epochs"] = epoch + 1
+                    break
                 self.net.train()
         self._freeze(n_items)
         return self

@@ -9,7 +9,8 @@ the test part is never seen. Each trial fits on the validation-train part and sc
 up to VAL_USERS sampled validation users. SPACE lists each model's candidates, most promising
 first; a model stops trying when its share of `budget_s` is spent (it always gets its first
 candidate), so the budget bounds the wall time roughly, not exactly (one trial can overrun it).
-The sequential model's epochs are read off one training run (validated at EPOCH_CHECKS).
+The sequential model's epochs are read off one training run (validated at EPOCH_CHECKS); out of
+time, its training stops at the next epoch (after at least EPOCH_CHECKS[0]).
 The hybrid reuses its parts' tuned configs and searches its blend weights (BLEND_GRID) and the
 history half-life on the parts' validation scores: no refit per weight. budget_s 0: defaults, untuned.
 Leaves out: Bayesian search, early stopping on anything but the epoch checkpoints.
@@ -156,11 +157,13 @@ def tune_sequential(val: Validation, budget_s: float) -> Tuned:
         model = create_recommender("sequential", **config)
         snapshot: dict = {}
 
-        def check(epoch: int, model=model, snapshot=snapshot) -> None:
-            if epoch in EPOCH_CHECKS or epoch == config["epochs"]:
+        def check(epoch: int, model=model, snapshot=snapshot) -> bool:
+            out_of_time = time.perf_counter() - start > budget_s and epoch >= EPOCH_CHECKS[0]
+            if epoch in EPOCH_CHECKS or epoch == config["epochs"] or out_of_time:
                 score = val.ndcg(val.scores(model))
                 if not snapshot or score > snapshot["score"]:
                     snapshot.update(score=score, epoch=epoch, weights=model.weights.copy())
+            return out_of_time                  # stop: the best checkpoint so far stands
         model.fit(val.history(model.history_half_life_days), on_epoch=check)
         best.trials += 1
         if best.val_ndcg is None or snapshot["score"] > best.val_ndcg:
