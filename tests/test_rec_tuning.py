@@ -95,3 +95,13 @@ def test_sequential_training_stops_when_its_budget_is_spent(monkeypatch):
     train, _ = split(df, "loo")
     tuned = tuning.tune_sequential(tuning.Validation(train, "loo", sorted(df["item_id"].unique())), budget_s=0)
     assert tuned.trials == 1 and tuned.config["epochs"] == 2      # 30 epochs asked, stopped after the first check
+
+
+def test_large_catalogs_tune_the_hybrid_without_ease(monkeypatch):
+    from assistant.recommend.ease import EASE
+    monkeypatch.setattr(EASE, "max_items", 10)
+    monkeypatch.setattr(tuning, "SPACE", {**tuning.SPACE, "sequential": SMALL_SEQ, "itemknn": [{"k": 20, "shrink": 0.0}]})
+    df = prepare(chains(n_users=60))
+    train, _ = split(df, "loo")
+    tuned = tuning.tune_models(["hybrid"], train, "loo", budget_s=5)
+    assert set(tuned) == {"itemknn", "sequential", "hybrid"} and tuned["hybrid"].config["knn_weight"] == 0.0

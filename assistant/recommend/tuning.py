@@ -113,7 +113,8 @@ def tune_models(names, train: pd.DataFrame, how: str, budget_s: float, items=Non
     start = time.perf_counter()
     items = sorted(train["item_id"].unique()) if items is None else items
     val = Validation(train, how, items)
-    order = [n for n in PARTS if "hybrid" in names and n not in names] + [n for n in names if n != "hybrid"]
+    parts = PARTS if len(items) <= EASE.max_items else tuple(p for p in PARTS if p != "ease")  # EASE: dense
+    order = [n for n in parts if "hybrid" in names and n not in names] + [n for n in names if n != "hybrid"]
     order += ["hybrid"] if "hybrid" in names else []
     shares = {n: SHARE.get(n, 1.0) for n in order}
     tuned: dict[str, Tuned] = {}
@@ -195,7 +196,7 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float) -> Tu
             if best.val_ndcg is None or score > best.val_ndcg:
                 best.val_ndcg = score
                 best.config = {"knn_weight": kw, "seq_weight": sw, "pop_weight": pw, "half_life_days": half_life}
-    ease, knn = parts["ease"].config, parts["itemknn"].config
+    ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
     best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
                    **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
     best.tune_s = time.perf_counter() - start
