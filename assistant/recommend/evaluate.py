@@ -2,10 +2,11 @@
 
     df = load_interactions(Path("events.csv"))               # user_id, item_id, timestamp
     train, test = split(df, "temporal80")
-    report = compare(train, test, ["popularity", "itemknn", "als", "ease", "hybrid"])
+    report = compare(train, test, ["popularity", "ease", "sequential", "hybrid"], how="temporal80",
+                     tune_budget_s=240)                      # tuned on a validation split of train only
 
-Every model ranks all items for every test user, with the user's training items removed.
-Recall@k = hits in the top k / number of held-out items; NDCG@k with binary relevance.
+Every model ranks all items for every test user, with the user's training items removed; the
+metrics are recommend/metrics.py's pure functions over the resulting hit matrix (binary relevance).
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, para
     """Tune (on a validation split of `train` only), fit on `train` and evaluate each model on `test`.
 
     `params` fixes a model's config (no tuning); `tune_budget_s` 0 uses the defaults untuned."""
-    from assistant.recommend.tuning import tune_models
+    from assistant.recommend.tuning import tune_models     # tuning.py builds on this module
     items = sorted(set(train["item_id"]) | set(test["item_id"]))
     tuned = tune_models([m for m in models if m not in (params or {})], train, how, tune_budget_s, items)
     data = Interactions.from_frame(train, item_ids=items)

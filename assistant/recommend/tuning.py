@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, normalise_rows
 from assistant.recommend.ease import EASE
+from assistant.recommend.evaluate import fit_input, held_out_rows, history_matrix, ranked, ranking_metrics, split
 from assistant.recommend.registry import create_recommender
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ class Validation:
     """The validation split of a training frame, and NDCG@10 of any model on its sampled users."""
 
     def __init__(self, train: pd.DataFrame, how: str, items, max_users: int = VAL_USERS, seed: int = 0):
-        from assistant.recommend.evaluate import held_out_rows, split
         fit_part, val_part = split(train, how)
         users = val_part["user_id"].unique()
         if len(users) > max_users:
@@ -85,13 +85,11 @@ class Validation:
         self._histories: dict = {}
 
     def history(self, half_life_days: float | None) -> sp.csr_matrix:
-        from assistant.recommend.evaluate import history_matrix
         if half_life_days not in self._histories:
             self._histories[half_life_days] = history_matrix(self.fit_part, self.data, half_life_days)
         return self._histories[half_life_days]
 
     def fit(self, model):
-        from assistant.recommend.evaluate import fit_input
         return model.fit(fit_input(model, self.fit_part, self.data))
 
     def scores(self, model, half_life_days: float | None = None) -> np.ndarray:
@@ -102,7 +100,6 @@ class Validation:
                               [np.zeros((0, self.data.matrix.shape[1]), np.float32)])
 
     def ndcg(self, scores: np.ndarray) -> float:
-        from assistant.recommend.evaluate import ranked, ranking_metrics
         return ranking_metrics(ranked(scores, self.seen, 10), self.truth, scores.shape[1])["ndcg@10"]
 
 
