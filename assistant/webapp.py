@@ -3,24 +3,33 @@
     web = WebApp(assistant)
     for history, cards, state in web.chat("red mugs", [], "12347", ChatState()): ...   # streams
     web.feedback(state, index=1, kind="up")
-    web.staff_sign_in("staff-demo", StaffSession())  ->  (session, message)
-    web.insight("revenue by segment last quarter", session) -> (narrative, parsed, rows, chart_html)
+    web.staff_sign_in(password, StaffSession())  ->  (session, message)   # access.py: hash, back-off
+    web.insight("revenue by segment last quarter", session) -> StaffView (narrative, table, plot, csv, choices)
+    web.dashboard(session) -> (markdown, segment table, plot frame)   # filled on sign-in
 
-Roles are enforced here, on the server: staff handlers check the session's sign-in every call.
+Roles are enforced here, on the server: staff handlers check the session's sign-in every call; each staff
+question is audited and, with differential privacy on, charged to the session's epsilon budget (chat/staff.py).
 """
 from __future__ import annotations
 
-import hmac
 import html
+import logging
+import tempfile
 import threading
-import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from assistant.access import StaffAccess
 from assistant.chat.engine import Assistant
+from assistant.chat.store import new_id
+from assistant.errors import AssistantError, LLMUnavailable
+from assistant.privacy import PrivacyBudget
 from assistant.search.money import format_price
+from assistant.staff_view import StaffView, staff_view
 
+log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
 
 
@@ -35,13 +44,17 @@ class ChatState:
 @dataclass
 class StaffSession:
     signed_in: bool = False
+    id: str = ""                                # random per sign-in: the audit log's session
+    budget: PrivacyBudget | None = None         # epsilon left when differential privacy is on
 
 
 class WebApp:
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, access: StaffAccess | None = None):
         self.assistant = assistant
         self.s = assistant.s
+        self.access = access or StaffAccess.from_settings(self.s.settings)
         self.llm_state = "off" if self.s.llm is None else ("ready" if self.s.llm_ready() else "loading")
+        self.csv_folder = Path(tempfile.mkdtemp(prefix="staff-csv-"))     # the Staff tab's CSV downloads
 
     # ---------------------------------------------------------------- start-up
     def load_llm_in_background(self) -> threading.Thread:
@@ -50,7 +63,8 @@ class WebApp:
             try:
                 self.s.llm.warm_up()
                 self.llm_state = "ready"
-            except Exception as e:  # missing package, broken cache: keep serving templates
+            except (LLMUnavailable, ImportError, OSError) as e:  # missing package, broken cache: keep serving templates
+                log.warning("LLM could not load, template answers only: %s", e)
                 self.llm_state = f"unavailable ({e})"
         thread = threading.Thread(target=load, daemon=True)
         if self.s.llm is not None and not self.s.llm_ready():
@@ -84,8 +98,8 @@ class WebApp:
         history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         try:
             reply = self.assistant.ask(message, user_id=user_id, conversation_id=state.conversation_id)
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # stale indexes, bad request: a bug is raised to Gradio, which logs it
+            log.warning("could not answer %r: %s", message[:80], e)
             history[-1]["content"] = "Sorry, something went wrong on our side. Please try again."
             yield history, "", state
             return
@@ -99,8 +113,8 @@ class WebApp:
                 text += piece
                 history[-1]["content"] = text
                 yield history, cards, state
-        except Exception:
-            traceback.print_exc()
+        except AssistantError as e:     # LLM failures are already turned into template text inside the Reply
+            log.warning("answer stream stopped: %s", e)
             history[-1]["content"] = text or "Sorry, I couldn't finish that answer. Please try again."
         if reply.citations:
             history[-1]["content"] += "\n\n*Sources: " + ", ".join(reply.citations) + "*"
@@ -116,15 +130,21 @@ class WebApp:
         return "Thanks for the feedback!"
 
     def add_to_cart(self, state: ChatState, item_id: str | None) -> str:
-        if not item_id or not any(p["item_id"] == item_id for p in state.products):
+        return self.card_action(state, f"cart:{item_id or ''}")
+
+    def card_action(self, state: ChatState, action: str) -> str:
+        """A click on a product card's button: 'cart:<item_id>', 'up:<item_id>' or 'down:<item_id>'.
+        Stored as feedback with the item and the strategy of the reply that showed the card."""
+        kind, _, item_id = (action or "").partition(":")
+        kind = {"cart": "add_to_cart", "up": "up", "down": "down"}.get(kind)
+        product = next((p for p in state.products if p["item_id"] == item_id), None)
+        if kind is None or product is None or state.conversation_id is None:
             return "Pick one of the products shown first."
         message_id, strategy = state.replies[max(state.replies)] if state.replies else (None, "")
-        self.s.store.add_feedback(state.conversation_id, message_id, "add_to_cart", item_id, strategy)
-        title = next(p["title"] for p in state.products if p["item_id"] == item_id)
-        return f"Added {title} to your cart."
-
-    def cart_choices(self, state: ChatState) -> list[tuple[str, str]]:
-        return [(f"{p['title']} ({format_price(p['price'], p['currency'])})", p["item_id"]) for p in state.products]
+        self.s.store.add_feedback(state.conversation_id, message_id, kind, item_id, strategy)
+        if kind == "add_to_cart":
+            return f"Added {product['title']} to your cart."
+        return f"Thanks! Noted that you {'like' if kind == 'up' else 'do not like'} {product['title']}."
 
     # ---------------------------------------------------------------- scripting API
     def api_ask(self, message: str, user_id: str, conversation_id: str) -> dict:
@@ -138,82 +158,72 @@ class WebApp:
 
     # ---------------------------------------------------------------- staff
     def staff_sign_in(self, password: str, session: StaffSession) -> tuple[StaffSession, str]:
-        ok = hmac.compare_digest((password or "").encode(), self.s.settings.staff_password.encode())
-        return StaffSession(signed_in=ok), ("Signed in as staff." if ok else "Wrong password.")
+        """Constant-time check with back-off (access.py); a success starts a new audited session."""
+        result = self.access.check(password)
+        if not result.ok:
+            return StaffSession(), result.message
+        return StaffSession(True, new_id(), self.assistant.staff.new_budget()), result.message
 
-    def insight(self, question: str, session: StaffSession):
-        """(narrative, parsed query, rows, chart html); refuses unless this session signed in as staff."""
+    def insight(self, question: str, session: StaffSession) -> StaffView:
+        """The answer as the Staff tab shows it; refuses unless this session signed in as staff."""
         if not session.signed_in:
-            return "Sign in as staff to ask about customers and segments.", {}, pd.DataFrame(), ""
+            return _message("Sign in as staff to ask about customers and segments.")
         try:
-            result = self.assistant.staff.answer(question)
-        except Exception as e:
-            traceback.print_exc()
-            return f"Sorry, I couldn't compute that ({type(e).__name__}).", {}, pd.DataFrame(), ""
-        notes = (" _" + "; ".join(result.notes) + "_") if result.notes else ""
-        return (result.narrative + notes, result.query.to_dict(), pd.DataFrame(result.rows),
-                render_chart(result.chart, result.rows))
+            staff = self.assistant.staff
+            result = staff.answer(question, session=session.id, budget=session.budget)
+            return staff_view(result, staff.insights.fmt, self.csv_folder)
+        except AssistantError as e:     # a named error: the tab says what went wrong; bugs stay tracebacks
+            log.warning("staff question %r failed: %s", question[:80], e)
+            return _message(f"Sorry, I couldn't compute that ({e}).")
 
-    def dashboard(self, session: StaffSession) -> tuple[str, pd.DataFrame]:
-        """Segment overview: sizes, value and churn risk per segment, and the monthly revenue trend."""
+    def dashboard(self, session: StaffSession) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+        """Segment overview (markdown, table, plot frame): customers, net revenue, churn risk per segment."""
         if not session.signed_in:
-            return "Sign in as staff to see the dashboard.", pd.DataFrame()
+            return "Sign in as staff to see the segment overview.", pd.DataFrame(), pd.DataFrame(columns=["group", "value"])
         staff = self.assistant.staff
-        size = staff.answer("how many customers are in each segment")
-        revenue = staff.answer("revenue by segment")
-        risk = staff.answer("churn risk by segment")
-        trend = staff.answer("revenue by month")
-        by = {r["segment"]: {"segment": r["segment"], "customers": r["customers"]} for r in size.rows}
-        for rows, key in ((revenue.rows, "revenue"), (risk.rows, "churn_risk")):
-            for r in rows:
-                by.setdefault(r["segment"], {"segment": r["segment"]})[key] = r[key]
-        charts = (render_chart(size.chart, size.rows) + render_chart(revenue.chart, revenue.rows)
-                  + render_chart(trend.chart, trend.rows))
-        return charts, pd.DataFrame(list(by.values()))
+        insights = staff.insights
+        size, revenue, risk = (staff.answer(q, session=session.id, budget=session.budget) for q in (
+            "customers by segment", "net revenue by segment", "churn risk by segment"))
+        by = {r["segment"]: {"segment": r["segment"], "customers": insights.fmt("customers", r["customers"])}
+              for r in size.rows}
+        for answer, key, name in ((revenue, "revenue", "net revenue"), (risk, "churn_risk", "average churn risk")):
+            for r in answer.rows:
+                by.setdefault(r["segment"], {"segment": r["segment"]})[name] = insights.fmt(key, r[key])
+        plot = pd.DataFrame([(r["segment"], r["customers"]) for r in size.rows], columns=["group", "value"])
+        note = "".join(f" _{n}._" for n in size.notes)
+        return f"Customers, net revenue (all time) and churn risk per RFM segment.{note}", pd.DataFrame(
+            list(by.values())), plot
+
+
+def _message(text: str) -> StaffView:
+    return StaffView(text, {}, pd.DataFrame(), pd.DataFrame(columns=["group", "value"]))
 
 
 def render_cards(reply) -> str:
-    """Product cards (catalog facts + why-this evidence), order facts and citations, as HTML."""
+    """Product cards (catalog facts, why-this phrases, cart and thumbs buttons), orders, citations, and the
+    follow-up chips, as HTML. Buttons carry `data-action` / chips `data-send`; app.py's script sends them."""
     parts = []
     for p in reply.products:
-        why = "".join(f"<li>{html.escape(e['text'])}</li>" for e in p["evidence"][:4])
+        why = "".join(f"<li>{html.escape(e['text'])}</li>" for e in p["evidence"][:3])
         stock = f"{p['stock']} in stock" if p["stock"] > 0 else "out of stock"
+        item = html.escape(p["item_id"])
         parts.append(
-            f"<div class='card' data-item='{html.escape(p['item_id'])}'><div class='title'>{html.escape(p['title'])}</div>"
+            f"<div class='card' data-item='{item}'><div class='title'>{html.escape(p['title'])}</div>"
             f"<div class='price'>{format_price(p['price'], p['currency'])}</div>"
-            f"<div class='meta'>{html.escape(p['category'])} · {stock} · #{html.escape(p['item_id'])}</div>"
-            f"<ul class='why'>{why}</ul></div>")
+            f"<div class='meta'>{html.escape(p['category'])} · {stock} · #{item}</div>"
+            f"<ul class='why'>{why}</ul><div class='actions'>"
+            f"<button class='act cart' data-action='cart:{item}'>Add to cart</button>"
+            f"<button class='act up' data-action='up:{item}' title='Good pick'>👍</button>"
+            f"<button class='act down' data-action='down:{item}' title='Not for me'>👎</button></div></div>")
     for o in reply.orders:
         parts.append(f"<div class='card order'><div class='title'>Order {html.escape(o['order_id'])}</div>"
-                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · {format_price(o['total'], o['currency'])}</div>"
+                     f"<div class='meta'>{html.escape(o['status'])} · {len(o['items'])} item(s) · £{o['total']:.2f}</div>"
                      f"<div class='meta'>{'returnable until ' + o['return_deadline'] if o['returnable'] else 'not returnable'}"
                      "</div></div>")
     if reply.ticket_id:
         parts.append(f"<div class='card ticket'>Ticket #{reply.ticket_id} opened for our team</div>")
-    if not parts:
+    if not parts and not reply.suggestions:
         return ""
-    suggestions = "".join(f"<span class='chip'>{html.escape(s)}</span>" for s in reply.suggestions)
+    suggestions = "".join(f"<button class='chip' data-send='{html.escape(s, quote=True)}'>{html.escape(s)}</button>"
+                          for s in reply.suggestions)
     return f"<div class='cards'>{''.join(parts)}</div><div class='chips'>{suggestions}</div>"
-
-
-def render_chart(chart: dict | None, rows: list[dict]) -> str:
-    """A small inline-SVG horizontal bar chart of chart['y'] by chart['x']; suppressed rows are skipped."""
-    if not chart:
-        return ""
-    points = [(str(r[chart["x"]]), float(r[chart["y"]])) for r in rows if r.get(chart["y"]) is not None][:20]
-    if not points:
-        return ""
-    width, bar_h, label_w = 560, 22, 170
-    top = max(v for _, v in points) or 1.0
-    rows_svg = []
-    for i, (label, value) in enumerate(points):
-        y = 28 + i * (bar_h + 6)
-        w = max(1.0, (width - label_w - 90) * value / top)
-        shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-        rows_svg.append(f"<text x='0' y='{y + 15}' font-size='12'>{html.escape(label[:26])}</text>"
-                        f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_h}' fill='#4f7cac'/>"
-                        f"<text x='{label_w + w + 6:.1f}' y='{y + 15}' font-size='12'>{shown}</text>")
-    height = 36 + len(points) * (bar_h + 6)
-    return (f"<svg class='chart' role='img' aria-label='{html.escape(chart['title'])}' width='{width}' "
-            f"height='{height}'><text x='0' y='16' font-weight='bold' font-size='13'>"
-            f"{html.escape(chart['title'])}</text>{''.join(rows_svg)}</svg>")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.chat.engine import Assistant  # noqa: E402
-from assistant.chat.guard import PRICE  # noqa: E402
+from assistant.chat.guard import Allowed, problems  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 
 ITEMS = ["mug", "teapot", "candle holder", "lunch bag", "christmas decoration", "cushion cover", "photo frame",
@@ -39,16 +38,9 @@ def questions(n: int) -> list[str]:
     return out
 
 
-def violations(text: str, products: list[dict], titles: list[str], question: str) -> dict:
-    low = text.lower()
-    allowed = {p["title"].lower() for p in products}
-    allowed |= {e["related"].lower() for p in products for e in p["evidence"] if e.get("related")}
-    named = [t for t in titles if len(t) > 8 and t.lower() in low and not any(t.lower() in a for a in allowed)]
-    ok_prices = {round(p["price"], 2) for p in products}
-    ok_prices |= {round(float(x), 2) for x in re.findall(r"£\s?(\d+(?:\.\d+)?)", question)}
-    ok_prices |= {round(float(x), 2) for p in products for e in p["evidence"] for x in PRICE.findall(e["text"])}
-    prices = [float(x.replace(",", ".")) for x in PRICE.findall(text)]
-    return {"unknown_products": named, "wrong_prices": [x for x in prices if round(x, 2) not in ok_prices]}
+def violations(text: str, products: list[dict], titles: list[str], ids: list[str], question: str) -> dict:
+    """The guard's own check (chat/guard.problems) over a whole answer; the question's limits are allowed."""
+    return problems(text, Allowed.of(products, titles, ids, limits_text=question))
 
 
 def main() -> None:
@@ -73,14 +65,15 @@ def main() -> None:
             yield piece
     assistant.s.llm_stream = recording
     titles = list(assistant.s.ranker.catalog.titles)
+    ids = list(assistant.s.ranker.catalog.item_ids)
     rows = []
     for q in questions(args.questions):
         raw_texts.append("")
         start = time.perf_counter()
         reply = assistant.ask(q).finish()
         raw = raw_texts[-1]
-        before = violations(raw, reply.products, titles, q)
-        after = violations(reply.text, reply.products, titles, q)
+        before = violations(raw, reply.products, titles, ids, q)
+        after = violations(reply.text, reply.products, titles, ids, q)
         rows.append({"question": q, "products": len(reply.products), "llm_used": reply.llm_used,
                      "first_llm_token_ms": reply.timings_ms.get("first_llm_token_ms"),
                      "total_ms": round((time.perf_counter() - start) * 1000), "raw": raw, "text": reply.text,

@@ -27,10 +27,14 @@ def main() -> None:
     run("-m", "assistant", "eval", "recs", "--interactions", "data/demo-shop/events.csv", "--split", "temporal80")
     run("-m", "assistant", "eval", "router", "--data", "assistant/resources/router_eval.csv")
     run("-m", "assistant", "eval", "insights")
+    run("bench/staff_latency.py")
+    run("-m", "assistant", "eval", "search")
     run("bench/latency.py", "--sizes", "10000,100000,1000000" if args.with_1m else "10000,100000")
     run("bench/chat_latency.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/grounding.py", *(["--no-llm"] if args.no_llm else []))
+    run("bench/explanations.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/load_app.py", *(["--no-llm"] if args.no_llm else []))
+    run("bench/security.py", "--llm", "obedient")       # worst-case scripted LLM; `--llm real` takes ~30 min on CPU
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from assistant.artifacts import IndexMismatch, ShopIndex
+from assistant.artifacts import ShopIndex
 from assistant.build import build_indexes
 from assistant.config import Settings
-from assistant.data.contracts import DataError
+from assistant.errors import DataError, IndexMismatch
 
 
 def test_manifest_records_counts_models_and_hashes(small_index):

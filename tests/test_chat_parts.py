@@ -7,6 +7,7 @@ import pytest
 
 from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.guard import ground
+from assistant.chat.route_eval import read_eval_set, summarise
 from assistant.chat.router import Router, read_labelled
 from assistant.cli import main
 from assistant.privacy import redact
@@ -23,7 +24,8 @@ def router(small_settings):
 
 
 def test_router_accuracy_on_held_out_utterances(router):
-    report = router.evaluate(HELD_OUT)
+    rows = read_eval_set(HELD_OUT)
+    report = summarise(rows, [(r.intent, r.source, r.ms) for r in (router.route(x["text"], True) for x in rows)])
     assert report["n"] >= 40 and report["accuracy"] >= 0.95, report["errors"]
     train, _ = read_labelled(UTTERANCES)
     held, _ = read_labelled(HELD_OUT)
@@ -46,7 +48,8 @@ def test_eval_router_cli_prints_accuracy_and_confusion(capsys, small_settings, m
     monkeypatch.setenv("SHOP_CACHE_DIR", str(small_settings.cache_dir))
     assert main(["eval", "router", "--data", str(HELD_OUT)]) == 0
     out = capsys.readouterr().out
-    assert "router accuracy" in out and "<- predicted" in out and "product_search" in out
+    assert "accuracy" in out and "<- routed" in out and "product_search" in out
+    assert "out of scope: precision" in out and "latency fast path" in out
 
 
 def test_bad_label_file_names_row(tmp_path):
@@ -109,9 +112,15 @@ def test_ground_keeps_correct_price():
     assert check.removed == []
 
 
-def test_prompts_are_files():
-    from assistant.prompts import PROMPTS, render
-    assert {"route", "shopper", "service", "chitchat", "translate_query"} <= {p.stem for p in Path(PROMPTS).glob("*.md")}
+def test_prompts_are_files_and_every_file_is_used():
+    import re
+
+    from assistant.prompts import load, render
+    from assistant.resources import PROMPTS
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(PROMPTS).parents[1].rglob("*.py"))
+    rendered = set(re.findall(r"""render\(\s*["'](\w+)["']""", source))
+    assert {p.stem for p in Path(PROMPTS).glob("*.md")} == rendered == {"route", "shopper", "service", "chitchat", "expand_request"}
+    assert all(set(load(name)) == {"system", "user"} for name in rendered)
     messages = render("route", message="hello $name {x}")
     assert messages[0]["role"] == "system" and 'hello $name {x}' in messages[1]["content"]
 
@@ -124,3 +133,28 @@ def test_ground_allows_prices_and_products_the_evidence_gives():
     text = "1. White Hanging Heart T-Light Holder fits your £10.00 limit. 2. It goes with the Regency Cakestand 3 Tier."
     check = ground(text, [candidate], CATALOG, {"85123a"})
     assert check.removed == [] and check.text.startswith("White Hanging") and "2." not in check.text
+
+
+class _PolicyIndex:
+    """Just what ReturnPolicy.from_index reads: the shop meta and one KB section."""
+
+    def __init__(self, section: str | None, meta: dict | None = None):
+        self.manifest = {"shop": meta or {}}
+        self.section = section
+
+    def kb_section(self, anchor: str) -> str | None:
+        return self.section if anchor == "returns.md#return-window" else None
+
+
+def test_return_window_is_quoted_from_the_kb():
+    from assistant.chat.orders import ReturnPolicy
+    assert ReturnPolicy.from_index(_PolicyIndex("Return most items within **21 days of delivery**.")).window_days == 21
+    assert ReturnPolicy.from_index(_PolicyIndex("within 21 days", {"return_window_days": "14"})).window_days == 14
+    assert ReturnPolicy.from_index(_PolicyIndex(None)).window_days is None       # unstated: no guess
+
+
+def test_unquoted_numbers():
+    from assistant.chat.guard import unquoted_numbers
+    sections = "We refund within **5 working days**; card refunds take 3 to 5 days."
+    assert unquoted_numbers("Refunds take 5 working days.", sections) == []
+    assert unquoted_numbers("Refunds take 7 to 10 days.", sections) == ["7", "10"]

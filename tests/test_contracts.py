@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assistant.data.contracts import CONTRACTS, DataError, read_table
+from assistant.data.contracts import CONTRACTS, read_table
+from assistant.errors import DataError
 from assistant.data.shop import load_shop
 
 PRODUCTS = "item_id,title,category,price,stock\nA1,Red mug,Kitchen,3.5,10\nB2,Blue bag,Bags,4.25,0\n"

@@ -34,7 +34,7 @@ def app_url(small_index, small_settings, tmp_path_factory):
     state_db = str(tmp_path_factory.mktemp("e2e") / "state.db")
     STATE_DB[:] = [state_db]
     env = {**os.environ, "SHOP_DATA_DIR": str(small_settings.data_dir), "SHOP_INDEX_DIR": str(small_settings.index_dir),
-           "SHOP_STATE_DB": state_db, "SHOP_LLM_BACKEND": "none",
+           "SHOP_STATE_DB": state_db, "SHOP_LLM_BACKEND": "none", "SHOP_STAFF_PASSWORD": "staff-demo",
            "SHOP_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     log = open(tmp_path_factory.mktemp("e2e-log") / "app.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -90,6 +90,26 @@ def test_product_question_shows_cards_and_answer(page):
     assert "Here are" in page.locator("#chatbot").inner_text()
 
 
+def test_card_buttons_and_chips_are_clickable(page):
+    """Per-card add-to-cart and thumbs buttons store feedback; a follow-up chip sends its text."""
+    import sqlite3
+    page.wait_for_selector("#cards .card button.cart")
+    first = page.locator("#cards .card").first
+    item = first.get_attribute("data-item")
+    first.locator("button.cart").click()
+    page.wait_for_function("document.querySelector('#note').innerText.includes('to your cart')")
+    first.locator("button.down").click()
+    page.wait_for_function("document.querySelector('#note').innerText.includes('do not like')")
+    with sqlite3.connect(STATE_DB[0]) as db:
+        kinds = [r[0] for r in db.execute("SELECT kind FROM feedback WHERE item_id=? ORDER BY id", (item,))]
+    assert kinds == ["add_to_cart", "down"]
+    before = page.locator("#chatbot .message-row.user-row, #chatbot [data-testid='user']").count()
+    page.locator("#cards .chips button.chip", has_text="cheaper").click()
+    page.wait_for_function(f"document.querySelectorAll(\"#chatbot .message-row.user-row, #chatbot [data-testid='user']\")"
+                           f".length > {before}")
+    assert "cheaper" in page.locator("#chatbot .message-row.user-row, #chatbot [data-testid='user']").last.inner_text()
+
+
 def test_returns_question_shows_policy_with_citation(page):
     send(page, "how many days do I have to return something?")
     page.wait_for_function("document.querySelector('#chatbot').innerText.includes('returns.md#return-window')")
@@ -105,7 +125,26 @@ def test_staff_question_needs_sign_in_then_shows_table_chart_and_query(page):
     page.fill("#password input", "staff-demo")
     page.click("#signin")
     page.wait_for_function("document.querySelector('#signed').innerText.includes('Signed in')")
+    page.wait_for_function("document.querySelector('#overview').innerText.includes('net revenue')")  # on sign-in
     page.click("#ask")
-    page.wait_for_selector("#chart svg rect")
-    assert "leads on revenue" in page.locator("#narrative").inner_text()
-    assert "revenue" in page.locator("#parsed").inner_text() and "segment" in page.locator("#rows").inner_text()
+    page.wait_for_function("document.querySelector('#narrative').innerText.includes('Net revenue by segment')")
+    page.wait_for_selector("#bar canvas, #bar svg")
+    assert "£" in page.locator("#rows").inner_text() and "segment" in page.locator("#parsed").inner_text()
+    assert page.locator("#csv").is_visible()
+
+
+def test_staff_clarifying_question_shows_choices_as_buttons(page):
+    page.get_by_role("tab", name="Staff").click()
+    if not page.locator("#signed").inner_text().strip():
+        page.fill("#password input", "staff-demo")
+        page.click("#signin")
+        page.wait_for_function("document.querySelector('#signed').innerText.includes('Signed in')")
+    page.fill("#question textarea", "how is our churn")
+    page.click("#ask")
+    page.wait_for_function("document.querySelector('#narrative').innerText.includes('churn risk')")
+    choice = page.locator("#choices button", has_text="how is our churn rate")
+    choice.wait_for(state="visible")
+    assert page.locator("#choices button", has_text="how is our churn risk").is_visible()
+    choice.click()
+    page.wait_for_function("document.querySelector('#narrative').innerText.includes('Read as: Churn rate')")
+    assert page.locator("#question textarea").input_value() == "how is our churn rate"

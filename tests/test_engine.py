@@ -1,15 +1,18 @@
 """The conversation engine end to end on the small real shop, with scripted and failing LLMs."""
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from assistant.chat.engine import STAFF_ONLY, Assistant, Services
+from assistant.chat.engine import STAFF_ONLY, Assistant, Services, Turn
 from assistant.chat.router import Router
-from assistant.models.llm import LLM, LLMUnavailable
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM
 
 
 class ScriptedLLM(LLM):
-    """Yields a fixed answer word by word; `{first}` becomes the first product title in the prompt."""
+    """Yields a fixed answer word by word; `{first}` becomes the product title in the prompt."""
 
     def __init__(self, answer: str = "", fail: bool = False):
         super().__init__()
@@ -19,8 +22,8 @@ class ScriptedLLM(LLM):
         self.prompts.append(messages)
         if self.fail:
             raise LLMUnavailable("server down")
-        first = next((line.split(": ")[0][3:] for line in messages[-1]["content"].splitlines()
-                      if line[:3] == "1. "), "")
+        first = next((line.removeprefix("Product: ") for line in messages[-1]["content"].splitlines()
+                      if line.startswith("Product: ")), "")
         for word in self.answer.replace("{first}", first).split(" "):
             yield word + " "
 
@@ -78,6 +81,20 @@ def test_llm_hallucinations_are_removed(services, router, small_index):
     assert reply.llm_used and reply.products[0]["title"] + " is a lovely choice." in reply.text
     assert "£0.01" not in reply.text and other not in reply.text and "instructions" not in reply.text
     assert "first_llm_token_ms" in reply.timings_ms
+    assert reply.text.count(" is a lovely choice.") == 3              # one sentence for each of the top three
+    invented = ScriptedLLM(f"{{first}} costs only £0.01 and goes with the {other}.")
+    reply = make(services, router, invented).ask("heart decoration").finish()
+    assert "£0.01" not in reply.text and other not in reply.text
+    from assistant.search.evidence import sentence
+    assert sentence(reply.products[0]["title"], reply.products[0]["evidence"]) in reply.text   # the template sentence
+
+
+def test_policy_llm_numbers_must_be_quoted_from_the_kb(services, router):
+    llm = ScriptedLLM("We refund within 14 days of receiving your return. "
+                      "Refunds go back to the original payment method [refunds.md#how-you-are-refunded].")
+    reply = make(services, router, llm).ask("how do refunds work?").finish()
+    assert reply.intent == "policy" and reply.llm_used
+    assert "original payment method" in reply.text and "14 days" not in reply.text
 
 
 def test_llm_failure_falls_back_to_template(services, router):
@@ -125,11 +142,33 @@ def test_handoff_creates_ticket_with_pii_redacted(services, router):
     assert logged and all("ann@example.com" not in m["text"] for m in logged)
 
 
+def _turn(services, message: str, intent: str, memory: dict | None = None) -> Turn:
+    conv = services.store.conversation(None, "12347", "shopper")
+    return Turn(message, "12347", "shopper", conv, memory if memory is not None else {}, intent)
+
+
 def test_uncovered_policy_question_is_handed_off(services, router):
-    reply = make(services, router).ask("do you offer gift wrapping for corporate events with engraving?").finish()
-    assert reply.intent in ("policy", "product_search", "out_of_scope")
-    if reply.intent == "policy":
-        assert reply.ticket_id is not None
+    """The service handler is given intent=policy directly, so this checks the KB threshold, not the router."""
+    a = make(services, router)
+    uncovered = a.service.handle(_turn(services, "do you have a loyalty points programme?", "policy"))
+    assert uncovered.ticket_id is not None and "asked a colleague" in uncovered.fallback
+    ticket = services.store.rows("tickets", "id=?", (uncovered.ticket_id,))[0]
+    assert ticket["reason"] == "policy question not covered by the knowledge base"
+    assert "+44 20 7946 0000" in uncovered.fallback and uncovered.citations == ["contact.md#customer-service"]
+    covered = a.service.handle(_turn(services, "how long do I have to return something?", "policy"))
+    assert covered.ticket_id is None and covered.citations[0] == "returns.md#return-window"
+
+
+def test_handlers_return_memory_updates_and_leave_memory_alone(services, router):
+    a = make(services, router)
+    first = a.shopper.handle(_turn(services, "red bag", "product_search"))
+    assert first.products and first.memory["shown"] == first.products and first.memory["query"]
+    memory = {**first.memory, "session_items": ["X1"]}
+    before = copy.deepcopy(memory)
+    detail = a.shopper.handle(_turn(services, "tell me about the second one", "refine", memory))
+    assert memory == before                                       # read, never written
+    assert detail.products == [first.products[1]]
+    assert detail.memory == {"session_items": ["X1", first.products[1]["item_id"]]}
 
 
 def test_shopper_cannot_get_staff_data(services, router):

@@ -1,4 +1,4 @@
-"""Staff insights on the full demo shop: every number equals hand-written SQL; parsing; privacy; roles."""
+"""Staff insights on the full demo shop: every metric equals hand-written SQL; unclear questions ask; privacy; roles."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,9 @@ import pytest
 
 from assistant.chat.staff import StaffHandler, export_audience
 from assistant.privacy import add_laplace_noise, suppress_small_groups
-from assistant.segments.nlq import parse_accuracy
+from assistant.segments.present import canonical
+from assistant.segments.semantic import Condition, Period, Query, QueryError, validate
+from assistant.segments.staff_eval import evaluate_insights, matches, parse_accuracy, same_number
 
 
 @pytest.fixture(scope="module")
@@ -21,101 +23,194 @@ def db(demo_services):
     """An independent DuckDB connection over the same built files, for the hand-written SQL."""
     folder = demo_services.index.folder
     con = duckdb.connect()
-    for name in ("orders", "order_items", "products", "events"):
+    for name in ("orders", "order_items", "products", "customers"):
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{folder}/tables/{name}.parquet')")
     con.execute(f"CREATE VIEW profiles AS SELECT * FROM read_parquet('{folder}/profiles.parquet')")
     return con
 
 
-SOLD = "o.status NOT IN ('returned', 'cancelled')"
-LQ = "o.order_date >= '2011-07-01' AND o.order_date < '2011-10-01'"
-BASE = ("FROM orders o JOIN order_items i USING (order_id) JOIN products p USING (item_id) "
-        "JOIN profiles f USING (user_id) WHERE " + SOLD)
+# purchase lines (P) and return lines (R), with the customer's own country from customers
+LINES = ("(SELECT o.order_id, o.user_id, o.order_date, o.status = 'returned' AS ret, i.quantity AS qty, "
+         "i.quantity * i.unit_price AS amt, p.title, p.category, c.country, f.segment "
+         "FROM orders o JOIN order_items i USING (order_id) LEFT JOIN products p USING (item_id) "
+         "LEFT JOIN customers c USING (user_id) LEFT JOIN profiles f USING (user_id))")
+NOV = "order_date >= '2011-11-01' AND order_date < '2011-12-01'"
 
-# (question, metric column, group column or None, hand-written SQL returning (group, value) or (value,))
-CASES = [
-    ("how many customers are in each segment", "customers", "segment",
-     f"SELECT f.segment, COUNT(DISTINCT o.user_id) {BASE} GROUP BY 1"),
-    ("revenue by segment last quarter", "revenue", "segment",
-     f"SELECT f.segment, ROUND(SUM(i.quantity * i.unit_price), 2) {BASE} AND {LQ} GROUP BY 1"),
-    ("which categories do at-risk customers buy", "customers", "category",
-     f"SELECT p.category, COUNT(DISTINCT o.user_id) {BASE} AND f.segment = 'at risk' GROUP BY 1"),
-    ("top countries among champions", "customers", "country",
-     f"SELECT f.country, COUNT(DISTINCT o.user_id) {BASE} AND f.segment = 'champions' GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-    ("churn risk of customers who bought candles", "churn_risk", None,
-     "SELECT ROUND(AVG(churn_probability), 4) FROM profiles WHERE user_id IN "
-     f"(SELECT o.user_id {BASE} AND p.category = 'Candles & Lights')"),
-    ("how many at-risk customers bought candles last quarter", "customers", None,
-     f"SELECT COUNT(DISTINCT o.user_id) {BASE} AND f.segment = 'at risk' AND p.category = 'Candles & Lights' AND {LQ}"),
-    ("average order value by country", "aov", "country",
-     f"SELECT f.country, ROUND(SUM(i.quantity * i.unit_price) / COUNT(DISTINCT o.order_id), 2) {BASE} GROUP BY 1"),
-    ("churn rate of loyal customers", "churn_rate", None,
-     "SELECT ROUND(AVG(CASE WHEN recency_days > 90 THEN 1.0 ELSE 0.0 END), 4) FROM profiles WHERE segment = 'loyal'"),
-    ("how many customers in Germany", "customers", None,
-     f"SELECT COUNT(DISTINCT o.user_id) {BASE} AND f.country = 'Germany'"),
-    ("revenue by month this year", "revenue", "month",
-     f"SELECT strftime(o.order_date, '%Y-%m'), ROUND(SUM(i.quantity * i.unit_price), 2) {BASE} "
-     "AND o.order_date >= '2011-01-01' GROUP BY 1"),
-    ("how many orders did we get last month", "orders", None,
-     f"SELECT COUNT(DISTINCT o.order_id) {BASE} AND o.order_date >= '2011-11-01' AND o.order_date < '2011-12-01'"),
-    ("purchase frequency of hibernating customers", "frequency", None,
-     f"SELECT ROUND(COUNT(DISTINCT o.order_id) / COUNT(DISTINCT o.user_id), 3) {BASE} AND f.segment = 'hibernating'"),
-    ("revenue by category this year", "revenue", "category",
-     f"SELECT p.category, ROUND(SUM(i.quantity * i.unit_price), 2) {BASE} AND o.order_date >= '2011-01-01' GROUP BY 1"),
-    ("revenue from champions", "revenue", None,
-     f"SELECT ROUND(SUM(i.quantity * i.unit_price), 2) {BASE} AND f.segment = 'champions'"),
-    ("revenue by cluster", "revenue", "cluster",
-     f"SELECT f.cluster, ROUND(SUM(i.quantity * i.unit_price), 2) {BASE} GROUP BY 1"),
-    ("churn rate by segment", "churn_rate", "segment",
-     "SELECT segment, ROUND(AVG(CASE WHEN recency_days > 90 THEN 1.0 ELSE 0.0 END), 4) FROM profiles GROUP BY 1"),
-    ("units sold by category last quarter", "units", "category",
-     f"SELECT p.category, SUM(i.quantity) {BASE} AND {LQ} GROUP BY 1"),
-    ("customer lifetime value by segment", "avg_customer_value", "segment",
-     "SELECT segment, ROUND(AVG(monetary), 2) FROM profiles GROUP BY 1"),
-    ("how many hibernating customers are there in France", "customers", None,
-     f"SELECT COUNT(DISTINCT o.user_id) {BASE} AND f.segment = 'hibernating' AND f.country = 'France'"),
-    ("retention by segment last quarter", "retention", "segment",
-     "WITH prev AS (SELECT DISTINCT o.user_id, f.segment " + BASE.replace("WHERE " + SOLD, "WHERE " + SOLD) +
-     " AND o.order_date >= '2011-04-01' AND o.order_date < '2011-07-01'), cur AS (SELECT DISTINCT o.user_id "
-     f"{BASE} AND {LQ}) SELECT segment, ROUND(AVG(CASE WHEN user_id IN (SELECT user_id FROM cur) THEN 1.0 ELSE 0.0 END), 4) "
-     "FROM prev GROUP BY 1"),
-    ("high value probability by segment", "high_value_probability", "segment",
-     "SELECT segment, ROUND(AVG(high_value_probability), 4) FROM profiles GROUP BY 1"),
+# (question, hand-written SQL giving the single expected value)
+SINGLE = [
+    ("what's our total revenue", f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES}"),
+    ("gross sales", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret"),
+    ("returns value last month", f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {NOV}"),
+    ("how many orders last month", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {NOV}"),
+    ("average order value in the UK",
+     f"SELECT SUM(amt) / COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'United Kingdom'"),
+    ("units sold in Germany", f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND country = 'Germany'"),
+    ("how many customers do we have", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret"),
+    ("orders per customer", f"SELECT COUNT(DISTINCT order_id) / COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret"),
+    ("repeat purchase rate in the United Kingdom",
+     f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
+     "WHERE NOT ret AND country = 'United Kingdom' GROUP BY user_id)"),
+    ("how many new customers did we get in November 2011",
+     f"SELECT COUNT(*) FROM (SELECT user_id, MIN(order_date) d FROM {LINES} WHERE NOT ret GROUP BY user_id) "
+     "WHERE d >= '2011-11-01' AND d < '2011-12-01'"),
+    ("how many customers have returned something", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE ret"),
+    ("churn rate of loyal customers",
+     "SELECT AVG((recency_days > 90)::INT) FROM profiles WHERE segment = 'loyal'"),
+    ("average churn risk of hibernating customers",
+     "SELECT AVG(churn_probability) FROM profiles WHERE segment = 'hibernating'"),
+    ("high value probability in France",
+     f"SELECT AVG(high_value_probability) FROM profiles WHERE user_id IN "
+     f"(SELECT user_id FROM {LINES} WHERE NOT ret AND country = 'France')"),
+    ("customer value of customers who bought candles",
+     f"SELECT AVG(monetary) FROM profiles WHERE user_id IN "
+     f"(SELECT user_id FROM {LINES} WHERE NOT ret AND category = 'Candles & Lights')"),
+    ("what percentage of our customers are in the UK",
+     f"SELECT AVG((country = 'United Kingdom')::INT) FROM (SELECT DISTINCT user_id, country FROM {LINES} "
+     "WHERE NOT ret)"),
+    ("how many customers placed exactly one order",
+     f"SELECT COUNT(*) FROM (SELECT user_id FROM {LINES} WHERE NOT ret GROUP BY user_id "
+     "HAVING COUNT(DISTINCT order_id) = 1)"),
+    ("what share of revenue comes from the top 10% of customers",
+     f"WITH u AS (SELECT user_id, SUM(CASE WHEN ret THEN -amt ELSE amt END) net, bool_or(NOT ret) bought "
+     f"FROM {LINES} GROUP BY user_id), r AS (SELECT net, ROW_NUMBER() OVER (ORDER BY net DESC, user_id) rk "
+     "FROM u WHERE bought) SELECT (SELECT SUM(net) FROM r WHERE rk <= (SELECT CEIL(COUNT(*) * 0.1) FROM r)) "
+     "/ (SELECT SUM(net) FROM u)"),
+    ("number of customers who purchased the Regency Cakestand 3 Tier",
+     f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier'"),
 ]
 
 
-@pytest.mark.parametrize("question,metric,group,sql", CASES, ids=[c[0][:40] for c in CASES])
-def test_every_number_equals_hand_written_sql(staff, db, demo_services, question, metric, group, sql):
+@pytest.mark.parametrize("question,sql", SINGLE, ids=[c[0][:45] for c in SINGLE])
+def test_every_metric_equals_hand_written_sql(staff, db, question, sql):
     insight = staff.answer(question)
-    assert insight.query.metric == metric and insight.query.group_by == group
+    assert insight.clarification is None, insight.narrative
+    expected = db.execute(sql).fetchone()[0]
+    assert len(insight.facts) == 1 and insight.facts[0][1] == pytest.approx(float(expected), rel=1e-9, abs=1e-9)
+    assert insight.reading and insight.query is not None
+
+
+def test_net_revenue_is_the_figure_from_the_issue(staff):
+    assert staff.answer("total revenue").facts[0][1] == pytest.approx(8_287_351.75, abs=0.005)
+    assert staff.answer("gross sales").facts[0][1] == pytest.approx(8_761_363.91, abs=0.005)
+
+
+def test_top_countries_rank_only_groups_of_at_least_k_customers(staff, db, demo_services):
     k = demo_services.settings.k_anonymity
-    expected = db.execute(sql).fetchall()
-    if group is None:
-        assert insight.rows[0][metric] == pytest.approx(float(expected[0][0]), abs=1e-6)
-        return
-    got = {r[group]: r[metric] for r in insight.rows}
-    for key, value in expected:
-        if key is None:
-            continue
-        assert key in got, key
-        if got[key] is None:       # suppressed: the group really is small
-            assert next(r for r in insight.rows if r[group] == key)["suppressed"]
-        else:
-            assert got[key] == pytest.approx(float(value), abs=1e-6), key
-    assert all(r["customers"] is None or r["customers"] >= k for r in insight.rows)
-    assert insight.narrative and insight.chart["y"] == metric
+    expected = db.execute(f"SELECT country, SUM(CASE WHEN ret THEN -amt ELSE amt END) v FROM {LINES} GROUP BY 1 "
+                          f"HAVING COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) >= {k} ORDER BY v DESC LIMIT 5"
+                          ).fetchall()
+    insight = staff.answer("top 5 countries by revenue")
+    assert [(g, pytest.approx(v)) for g, v in insight.facts] == [(g, pytest.approx(v)) for g, v in expected]
+    assert insight.reading == "Net revenue by country, top 5, all time"
+    assert "left out" in " ".join(insight.notes)
 
 
-def test_parsing_accuracy_on_shipped_questions(staff):
+def test_best_selling_products_within_a_segment_are_ranked_by_units(staff, db, demo_services):
+    k = demo_services.settings.k_anonymity
+    expected = db.execute(f"SELECT title, SUM(qty) v FROM {LINES} WHERE NOT ret AND segment = 'loyal' GROUP BY 1 "
+                          f"HAVING COUNT(DISTINCT user_id) >= {k} ORDER BY v DESC, title LIMIT 10").fetchall()
+    insight = staff.answer("best selling products among loyal customers")
+    assert insight.query.metric == "units" and insight.query.group_by == "product"
+    assert insight.facts == [(g, v) for g, v in expected]
+
+
+def test_change_against_the_previous_window(staff, db):
+    def net(start, end):
+        return db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                          f"WHERE order_date >= '{start}' AND order_date < '{end}'").fetchone()[0]
+    now, before = net("2011-11-10", "2011-12-10"), net("2011-10-11", "2011-11-10")
+    insight = staff.answer("how does revenue in the last 30 days compare with the previous 30 days")
+    assert [v for _, v in insight.facts] == pytest.approx([now, before, now - before, (now - before) / before])
+    month = staff.answer("revenue last month vs the previous month")     # whole months stay whole months
+    assert [v for _, v in month.facts][:2] == pytest.approx([net("2011-11-01", "2011-12-01"),
+                                                             net("2011-10-01", "2011-11-01")])
+
+
+def test_a_vs_b_comparison_and_multi_part_question(staff, db):
+    insight = staff.answer("Champions vs loyal customers: how many of each and how much revenue from each?")
+    expected = dict(db.execute(f"SELECT segment, SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                               "WHERE segment IN ('champions', 'loyal') GROUP BY 1").fetchall())
+    facts = dict(insight.facts)
+    assert facts["champions · net revenue"] == pytest.approx(expected["champions"])
+    assert facts["loyal · customers"] == 818 and facts["champions · customers"] == 634
+
+
+def test_product_names_resolve_exactly_or_ask(staff):
+    exact = staff.answer("how many customers bought the regency cakestand")
+    assert exact.reading == "Customers who bought Regency Cakestand 3 Tier (22423), all time"
+    assert exact.facts == [("all", 881)]
+    several = staff.answer("how many customers bought the cake stand")
+    assert several.facts == [] and several.clarification and len(several.clarification.choices) > 1
+    assert all('"' in c for c in several.clarification.choices)          # each choice names one exact title
+    chosen = staff.answer(several.clarification.choices[0])
+    assert chosen.clarification is None and chosen.query.filters["product"]
+
+
+@pytest.mark.parametrize("question,why", [
+    ("repeat purchase rate in Germny", "Did you mean Germany"),     # no fuzzy jump: asked
+    ("conversion rate by country", "not sure"),                    # a metric the layer lacks
+    ("how is our churn", "churn rate"),                            # two metrics could be meant
+    ("top 5 by revenue", "Top 5 of what"),
+    ("who are our best customers", ""),
+    ("how many new customers", "segment"),                          # segment 'new' or first purchases?
+])
+def test_unclear_questions_get_a_clarifying_question_not_a_number(staff, question, why):
+    insight = staff.answer(question)
+    assert insight.clarification is not None and insight.facts == [] and insight.rows == []
+    assert why in insight.narrative
+
+
+def test_canonical_questions_read_back_to_the_same_query(staff):
+    vocab = staff.insights.vocabulary
+    queries = [Query("revenue", "country", limit=5), Query("units", "product", {"segment": ["loyal"]}, limit=10),
+               Query("customers", filters={"product": ["Regency Cakestand 3 Tier"]}),
+               Query("repeat_rate", filters={"country": ["United Kingdom"]},
+                     time=Period("2011-07-01", "2011-10-01", "last quarter")),
+               Query("customer_share", condition=Condition("orders", "=", 1)),
+               Query("top_share", top_pct=10.0), Query("new_customers", "month")]
+    for q in queries:
+        parsed = staff.parser.parse(canonical(validate(q, vocab)))
+        assert not parsed.unexplained and parsed.query == q, canonical(q)
+
+
+def test_validation_rejects_names_and_values_outside_the_layer(staff):
+    vocab = staff.insights.vocabulary
+    for bad in (Query("conversion"), Query("revenue", "customer"), Query("revenue", filters={"country": ["UK"]}),
+                Query("customer_share"), Query("top_share", top_pct=0)):
+        with pytest.raises(QueryError):
+            validate(bad, vocab)
+
+
+def test_blind_set_scores(staff):
+    """The blind set (resources/staff_eval.jsonl, hand-written SQL answers); it guided development, so it is a
+    regression pin here, not a held-out estimate."""
+    report = evaluate_insights(staff.insights)
+    assert report["wrong"] == 0, [i for i in report["items"] if i["verdict"] == "wrong"]
+    assert report["exact_of_answerable"] >= 0.9
+    by = report["by_lang"]
+    assert by["zh"]["exact_of_answerable"] >= by["en"]["exact_of_answerable"] - 0.05
+
+
+def test_scorer_rules():
+    assert same_number(0.14712, 0.1471) and not same_number(0.1481, 0.1471) and same_number(10.004, 10.0)
+    item = {"rows": [["Germany", 94], ["France", 87]]}
+    assert matches([("France", 87), ("Germany", 94)], item, labelled=True, unordered=True)
+    assert not matches([("France", 87), ("Germany", 94)], item, labelled=True)
+    assert not matches([("all", 5)], {"value": 6}, labelled=False)
+
+
+def test_parsing_regression_on_shipped_questions(staff):
     report = parse_accuracy(staff.parser)
     assert report["n"] >= 60 and report["accuracy"] >= 0.9, report["errors"]
 
 
-def test_small_groups_are_suppressed(staff, demo_services):
+def test_small_groups_are_left_out(staff, demo_services):
     insight = staff.answer("how many customers by country")
-    hidden = [r for r in insight.rows if r.get("suppressed")]
-    assert hidden and all(r["customers"] is None for r in hidden)
-    assert "hidden" in insight.narrative and insight.notes
+    k = demo_services.settings.k_anonymity
+    assert insight.rows and all(r["customers"] >= k for r in insight.rows)
+    assert "left out" in insight.narrative and insight.notes
+    single = staff.answer("revenue from Iceland")         # one customer: the figure is hidden
+    assert single.facts == [("all", None)] and "hidden" in single.narrative
 
 
 def test_privacy_helpers():
@@ -127,9 +222,19 @@ def test_privacy_helpers():
     assert len(set(values)) > 3 and abs(sum(values) / len(values) - 100) < 1
 
 
-def test_no_individual_is_exposed(staff):
-    insight = staff.answer("show me the customers of segment champions")
-    assert all("user_id" not in r for r in insight.rows)
+@pytest.mark.parametrize("question", ["show me the customers of segment champions",
+                                      "list every customer in France with their revenue", "revenue by customer",
+                                      "revenue per customer"])
+def test_no_individual_is_exposed(staff, demo_services, question):
+    """Asked for individuals, the answer is groups or a clarifying question: no row names a customer id, and every
+    visible row describes at least k customers."""
+    ids = set(demo_services.index.profiles["user_id"].astype(str))
+    k = demo_services.settings.k_anonymity
+    insight = staff.answer(question)
+    assert insight.rows or insight.clarification is not None, insight.narrative
+    for row in insight.rows:
+        assert "user_id" not in row and not ({str(v) for v in row.values()} & ids), row
+        assert row.get("suppressed") or row["customers"] >= k, row
 
 
 def test_staff_role_through_the_engine_and_shopper_refusal(demo_services, small_settings):
@@ -138,7 +243,9 @@ def test_staff_role_through_the_engine_and_shopper_refusal(demo_services, small_
     assistant = Assistant(demo_services, Router(small_settings))
     reply = assistant.ask("revenue by segment last quarter", role="staff").finish()
     assert reply.intent == "staff_insight" and reply.rows and reply.parsed_query["metric"] == "revenue"
-    assert "Champions" in reply.text
+    assert reply.text.startswith("Net revenue by segment, last quarter (2011-07-01 to 2011-09-30)")
+    asked = assistant.ask("how is our churn", role="staff").finish()
+    assert asked.rows == [] and asked.suggestions == ["how is our churn rate", "how is our churn risk"]
     refused = assistant.ask("revenue by segment last quarter", user_id="12347").finish()
     assert refused.text == STAFF_ONLY and refused.rows == []
 
@@ -156,3 +263,54 @@ def test_segment_report_in_build(demo_services):
     report = json.loads((demo_services.index.folder / "segments.json").read_text())
     assert report["propensity"]["churn"]["auc"] > 0.65 and report["propensity"]["high_value"]["auc"] > 0.7
     assert 2 <= len(report["clusters"]) <= 8 and all(c["name"] and c["description"] for c in report["clusters"])
+
+
+class FakeGate:
+    """Stands in for models/gate.py: returns a fixed JSON (or raises) and records the schema it was given."""
+
+    def __init__(self, out):
+        self.out, self.calls = out, []
+
+    def json(self, messages, schema, purpose, timeout_s=None):
+        from assistant.errors import LLMUnavailable
+        from assistant.models.schema import validate as check
+        self.calls.append((messages, schema, purpose))
+        if self.out is None:
+            raise LLMUnavailable("busy")
+        check(self.out, schema)
+        return self.out
+
+
+def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
+    from assistant.segments.llm_parse import LLMQueryFiller
+    insights = staff.insights
+    out = {"metric": "revenue", "group_by": "country", "country": None, "segment": None, "category": None,
+           "period": "last quarter", "limit": 5, "order": "desc"}
+    gate = FakeGate(out)
+    insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of)
+    try:
+        insight = insights.answer("how are our markets doing, by takings, recently")
+        assert gate.calls and gate.calls[0][2] == "staff" and "Question:" in gate.calls[0][0][-1]["content"]
+        assert insight.facts == [] and insight.clarification is not None
+        assert "top 5 revenue by country last quarter" in insight.clarification.choices
+        picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
+        assert picked.clarification is None and picked.reading.startswith("Net revenue by country, top 5")
+        insights.llm_parser = LLMQueryFiller(FakeGate(None), insights.vocabulary, staff.s.index.as_of)
+        busy = insights.answer("how are our markets doing, by takings, recently")
+        assert busy.facts == [] and busy.clarification is not None          # LLM busy: still asks, no crash
+    finally:
+        insights.llm_parser = None
+
+
+def test_cli_eval_insights_reports_exact_clarified_wrong(demo_settings, monkeypatch, capsys, tmp_path):
+    from assistant.cli import main
+    item = {"id": "t1", "question": "how many orders last month", "lang": "en", "expect": "answer", "value": 1}
+    (tmp_path / "one.jsonl").write_text(__import__("json").dumps(item) + "\n", encoding="utf-8")
+    monkeypatch.setenv("SHOP_INDEX_DIR", str(demo_settings.index_dir))
+    monkeypatch.setenv("SHOP_DATA_DIR", str(demo_settings.data_dir))
+    assert main(["eval", "insights", "--data", str(tmp_path / "one.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "exact 0, clarified 0, wrong 1" in out and "wrong: t1" in out      # a wrong number is called wrong
+    (tmp_path / "bad.jsonl").write_text('{"id": "t2", "question": "x", "expect": "answer"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl: line 1: expect=answer needs"):
+        main(["eval", "insights", "--data", str(tmp_path / "bad.jsonl")])

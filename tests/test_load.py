@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from assistant.chat.store import Store
 from assistant.config import ROOT
-from assistant.store import Store
 
 sys.path.insert(0, str(ROOT / "bench"))
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable
 from assistant.models import gguf
-from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import available, create
 
 RAINBOW = ("red", "orange", "yellow", "green", "blue", "indigo", "violet")

@@ -5,7 +5,7 @@ import gzip
 
 import pytest
 
-from assistant.data.contracts import DataError
+from assistant.errors import DataError
 from assistant.data.online_retail import attributes_of, category_of, import_online_retail
 from assistant.data.shop import load_shop
 

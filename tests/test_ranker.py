@@ -21,7 +21,8 @@ def test_query_finds_matching_products_with_evidence(ranker):
     result = ranker.recommend("heart t-light holder", n=5)
     assert len(result.items) == 5
     assert sum("heart" in r.title.lower() for r in result.items) >= 3
-    assert any(e.kind == "query_match" for e in result.items[0].evidence)
+    assert any(e.kind == "type_match" and e.values["what"] == "t-light holder" for e in result.items[0].evidence)
+    assert result.items[0].evidence[0].text == "it is a t-light holder, just what you asked for"
     assert result.timings_ms["rank_ms"] < 1000
 
 
@@ -31,7 +32,7 @@ def test_filters_are_applied_inside_retrieval(ranker):
     assert result.items
     for r in result.items:
         assert r.price <= 1.0 and r.stock > 0 and r.category == "Kitchen & Dining"
-        assert any(e.kind == "constraint" and "under £1.00" in e.text for e in r.evidence)
+        assert any(e.kind == "budget" and e.text == "it is within your budget of £1.00" for e in r.evidence)
 
 
 def test_prices_and_titles_come_from_the_catalog(ranker, small_index):
@@ -68,7 +69,7 @@ def test_impossible_filters_explain_instead_of_failing(ranker):
     assert result.items == [] and result.notes == ["No products match all of: under £0.00."]
 
 
-@pytest.mark.parametrize("query", ["x" * 10_000, "红色的雨伞", "asdkjh qwe"])
+@pytest.mark.parametrize("query", ["x" * 10_000, "洗衣机", "asdkjh qwe"])
 def test_nonsense_long_or_foreign_queries_fall_back_clearly(ranker, query):
     result = ranker.recommend(query, n=3)
     assert len(result.items) == 3

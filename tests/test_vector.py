@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from assistant.errors import IndexMismatch
 from assistant.retrieval.vector import FlatIndex, VectorIndex, build_vector_index
 
 
@@ -31,5 +32,5 @@ def test_flat_round_trip_and_filter(tmp_path):
 def test_unknown_saved_type_is_refused(tmp_path):
     build_vector_index(_unit(20, 4)).save(tmp_path / "v.faiss")
     (tmp_path / "v.faiss.json").write_text(json.dumps({"backend": "hnsw"}))
-    with pytest.raises(ValueError, match="unknown vector index backend 'hnsw'"):
+    with pytest.raises(IndexMismatch, match="unknown vector index type 'hnsw'"):
         VectorIndex.load(tmp_path / "v.faiss")

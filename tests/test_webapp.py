@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
 from assistant.chat.engine import Assistant, Services
 from assistant.chat.router import Router
-from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp, render_chart
+from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp
 
 
 @pytest.fixture(scope="module")
 def web(small_index, small_settings):
-    return WebApp(Assistant(Services(small_settings, small_index, llm=None), Router(small_settings)))
+    settings = dataclasses.replace(small_settings, staff_password="test-staff-pass")
+    return WebApp(Assistant(Services(settings, small_index, llm=None), Router(settings)))
 
 
 def test_chat_shows_cards_before_text_and_records_the_reply(web):
@@ -22,7 +24,10 @@ def test_chat_shows_cards_before_text_and_records_the_reply(web):
     history, cards, state = steps[-1]
     assert history[-1]["role"] == "assistant" and history[-1]["content"].startswith("Here are")
     assert state.conversation_id and state.replies[len(history) - 1][0] is not None
-    assert len(web.cart_choices(state)) == len(state.products) > 0
+    for p in state.products:   # each card has its own cart and thumbs buttons; chips carry their text
+        for kind in ("cart", "up", "down"):
+            assert f"data-action='{kind}:{p['item_id']}'" in cards
+    assert "data-send='cheaper'" in cards
 
 
 def test_feedback_and_cart_are_logged_with_strategy(web):
@@ -31,8 +36,10 @@ def test_feedback_and_cart_are_logged_with_strategy(web):
     item = state.products[0]["item_id"]
     assert web.add_to_cart(state, item).startswith("Added ")
     assert web.add_to_cart(state, "not-shown") == "Pick one of the products shown first."
+    assert web.card_action(state, f"down:{item}").startswith("Thanks! Noted that you do not like")
+    assert web.card_action(state, f"sell:{item}") == "Pick one of the products shown first."
     rows = web.s.store.rows("feedback", "conversation_id=?", (state.conversation_id,))
-    assert [r["kind"] for r in rows] == ["up", "add_to_cart"] and rows[1]["item_id"] == item
+    assert [r["kind"] for r in rows] == ["up", "add_to_cart", "down"] and rows[1]["item_id"] == rows[2]["item_id"] == item
     assert all(r["strategy"] == "hybrid" and r["message_id"] for r in rows)
 
 
@@ -44,15 +51,25 @@ def test_switching_customer_starts_a_new_conversation(web):
 
 
 def test_staff_features_need_sign_in_on_the_server(web):
-    narrative, parsed, rows, chart = web.insight("how many customers are in each segment", StaffSession())
-    assert len(rows) == 0 and "Sign in as staff" in narrative
+    view = web.insight("how many customers are in each segment", StaffSession())
+    assert view.table.empty and "Sign in as staff" in view.narrative and view.csv_path is None
     session, message = web.staff_sign_in("wrong", StaffSession())
     assert not session.signed_in and message == "Wrong password."
     session, _ = web.staff_sign_in(web.s.settings.staff_password, StaffSession())
-    narrative, parsed, rows, chart = web.insight("how many customers are in each segment", session)
-    assert len(rows) and parsed["group_by"] == "segment" and "<svg" in chart
-    charts, overview = web.dashboard(session)
-    assert "<svg" in charts and len(overview) and {"segment", "customers", "revenue"} <= set(overview.columns)
+    view = web.insight("how many customers are in each segment", session)
+    assert len(view.table) and view.parsed["group_by"] == "segment" and view.plot_kind == "bar"
+    assert "Read as:" in view.narrative and list(view.plot.columns) == ["group", "value"]
+    assert open(view.csv_path, encoding="utf-8").readline().strip() == "segment,customers"
+    note, overview, plot = web.dashboard(session)
+    assert len(overview) and {"segment", "customers", "net revenue"} <= set(overview.columns) and len(plot)
+
+
+def test_staff_clarifying_question_comes_with_choices(web):
+    session, _ = web.staff_sign_in(web.s.settings.staff_password, StaffSession())
+    view = web.insight("how is our churn", session)
+    assert view.table.empty and view.csv_path is None
+    assert view.choices == ["how is our churn rate", "how is our churn risk"]
+    assert "Churn rate, all time" in web.insight(view.choices[0], session).narrative
 
 
 def test_status_and_api(web):
@@ -60,8 +77,3 @@ def test_status_and_api(web):
     reply = web.api_ask("what is your return policy?", "", "")
     assert reply["intent"] == "policy" and reply["citations"]
     assert web.api_feedback(reply["conversation_id"], reply["message_id"], "down", "")["id"] > 0
-
-
-def test_render_chart_skips_suppressed_rows():
-    svg = render_chart({"x": "g", "y": "v", "title": "v by g"}, [{"g": "a", "v": 2.0}, {"g": "b", "v": None}])
-    assert svg.count("<rect") == 1 and "v by g" in svg

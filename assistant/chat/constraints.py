@@ -10,13 +10,9 @@ import copy
 import re
 from dataclasses import dataclass, field
 
+from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
 
-COLOURS = {"red": "red", "pink": "pink", "blue": "blue", "white": "white", "black": "black", "green": "green",
-           "ivory": "ivory", "cream": "cream", "silver": "silver", "gold": "gold", "purple": "purple",
-           "yellow": "yellow", "brown": "brown", "orange": "orange", "grey": "grey", "gray": "grey",
-           "红": "red", "粉": "pink", "蓝": "blue", "白": "white", "黑": "black", "绿": "green", "紫": "purple",
-           "黄": "yellow", "金": "gold", "银": "silver", "棕": "brown", "橙": "orange", "灰": "grey"}
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
              "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
@@ -46,7 +42,12 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 REFINE_WORDS = re.compile(r"(?i)\b(cheaper|less expensive|lower price|less pricey|more expensive|pricier|ones?|"
                           r"instead|options?|more|other|different|show|the|first|second|third|last|in|colou?r|"
                           r"what|about|how|any|"
-                          + "|".join(COLOURS) + r")\b")
+                          + "|".join(COLOUR_WORDS) + r")\b")
+
+
+def language_of(text: str) -> str:
+    """The language to answer in: Chinese if the message has any Han character, else English."""
+    return "Chinese" if CJK.search(text) else "English"
 
 
 @dataclass
@@ -69,7 +70,7 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     else:
         f.max_price = _first_number(MAX_PRICE, text)
         f.min_price = _first_number(MIN_PRICE, text)
-    for word, colour in COLOURS.items():
+    for word, colour in COLOUR_WORDS.items():
         if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
             f.attributes["colour"] = colour
             break
@@ -79,8 +80,7 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", lowered) if w.isascii() else w in text)),
                    None)
     query = _search_text(text)
-    language = "Chinese" if CJK.search(text) else "English"
-    return Constraints(f, query, occasion, ordinal, language)
+    return Constraints(f, query, occasion, ordinal, language_of(text))
 
 
 def refine(previous: Filters, text: str, shown_prices: list[float], categories=(), brands=()) -> Constraints:
@@ -118,7 +118,7 @@ def _search_text(text: str) -> str:
         out = p.sub(" ", out)
     if CJK.search(out):
         terms = [en for zh, en in ZH_TERMS.items() if zh in out]
-        colours = [c for w, c in COLOURS.items() if not w.isascii() and w in out]
+        colours = [c for w, c in COLOUR_WORDS.items() if not w.isascii() and w in out]
         out = " ".join(colours[:1] + terms) + " " + CJK.sub(" ", out)
     out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"
                  r"i want|i need|i'd like|can you|recommend|suggest|something|in stock)\b", " ", out)

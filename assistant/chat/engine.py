@@ -5,7 +5,8 @@
     print([p["title"] for p in reply.products]); print("".join(reply.stream()))
     reply = assistant.ask("revenue by segment last quarter", role="staff")    # staff insights
 
-message -> router -> handler (shopper | service | staff | chitchat) -> Reply (cards at once, text streamed).
+message -> router -> handler (shopper | service | staff | chitchat) -> Answer (facts, template, LLM request)
+-> Reply (cards at once, text streamed), built here; memory updates from the Answer saved here.
 """
 from __future__ import annotations
 
@@ -14,21 +15,27 @@ import time
 from dataclasses import dataclass, field
 
 from assistant.artifacts import ShopIndex
-from assistant.chat.constraints import CJK
+from assistant.chat.answer import Answer
+from assistant.chat.constraints import language_of
+from assistant.chat.guard import chitchat_sentence, clean_input
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
+from assistant.chat.short_request import CatalogTerms
 from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
+from assistant.chat.store import Store
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable, UsageError
 from assistant.models.gate import gate_for
-from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
+from assistant.search.money import format_price
 from assistant.search.ranker import Ranker
-from assistant.store import Store
+from assistant.timing import ms_since
 
 ROLES = ("shopper", "staff")
+MAX_MESSAGE_CHARS = 10_000
 OUT_OF_SCOPE = ("I can only help with our shop: finding products, delivery, returns, payment, warranty and your "
                 "orders. Could you ask me about one of those?")
 GREETING = ("Hi! I can help you find gifts and homeware, answer questions about delivery, returns, payment and "
@@ -42,7 +49,7 @@ class Turn:
     user_id: str | None
     role: str
     conversation_id: str
-    memory: dict
+    memory: dict            # read only: handlers return updates in Answer.memory
     intent: str = ""
     strategy: str = "hybrid"
     language: str = "English"
@@ -98,7 +105,8 @@ class Assistant:
         if llm == "auto":
             llm = None if settings.llm_backend == "none" else create("llm", settings.llm_backend, settings=settings)
         services = Services(settings, index, llm)
-        return cls(services, Router(settings, llm=services.gate))
+        catalog = CatalogTerms.from_titles(index.products["title"], index.products["category"])
+        return cls(services, Router(settings, llm=services.gate, catalog=catalog))
 
     @property
     def staff(self):
@@ -115,48 +123,49 @@ class Assistant:
             conversation_id: str | None = None) -> Reply:
         """Answer one message; the Reply's products/rows are ready, its text comes from `reply.stream()`."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+            raise UsageError(f"role must be one of {ROLES}, got {role!r}")
         start = time.perf_counter()
-        message = (message or "").strip()[:10_000]
+        message = clean_input(message, MAX_MESSAGE_CHARS)
         user_id = str(user_id) if user_id not in (None, "") else None
         conv = self.s.store.conversation(conversation_id, user_id, role)
         memory = self.s.store.memory(conv)
         route = self.router.route(message, has_products=bool(memory.get("shown")))
         turn = Turn(message, user_id, role, conv, memory, route.intent, self.strategy_for(conv),
-                    "Chinese" if CJK.search(message) else "English", route.__dict__)
+                    language_of(message), route.__dict__)
         self.s.store.add_message(conv, "user", message, route.intent, turn.strategy)
-        reply = self._dispatch(turn)
-        reply.timings_ms = {"route_ms": route.ms, **reply.timings_ms, "facts_ms": _ms(start)}
-        reply._started = start
-        reply.strategy = reply.strategy or turn.strategy
-        memory["turns"] = (memory.get("turns", []) + [{"user": message[:300], "intent": route.intent}])[-6:]
+        answer = self._dispatch(turn)
+        memory = {**memory, **answer.memory,
+                  "turns": (memory.get("turns", []) + [{"user": message[:300], "intent": route.intent}])[-6:]}
         self.s.store.save_memory(conv, memory)
 
         def done(r: Reply) -> None:
             r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
-        reply._on_done = done
+        llm = (answer.sentences() if answer.sentences is not None else
+               self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None)
+        reply = Reply.from_answer(answer, conv, role, llm=llm, started=start, on_done=done)
+        reply.timings_ms = {"route_ms": route.ms, **answer.timings_ms, "facts_ms": ms_since(start)}
+        reply.strategy = answer.strategy or turn.strategy
         reply.notes.append(f"routed by {route.source} ({route.confidence:.2f})")
         return reply
 
-    def _dispatch(self, turn: Turn) -> Reply:
+    def _dispatch(self, turn: Turn) -> Answer:
         intent = turn.intent
         if intent == "staff_insight" or turn.role == "staff":
             if turn.role != "staff":
-                return Reply(turn.conversation_id, "staff_insight", turn.role, _fallback=STAFF_ONLY)
+                return Answer("staff_insight", fallback=STAFF_ONLY)
             return self.staff.handle(turn)
         if intent in ("product_search", "refine"):
             return self.shopper.handle(turn)
         if intent in ("order", "policy", "handoff"):
             return self.service.handle(turn)
         if intent == "chitchat":
-            reply = Reply(turn.conversation_id, "chitchat", turn.role, _fallback=GREETING,
-                          suggestions=["gift ideas under £10", "what is your return policy?", "where is my order?"])
-            reply._llm = self.s.llm_stream(render("chitchat", shop=self.s.shop_name, language=turn.language,
-                                                  message=turn.message[:300]), purpose="chitchat")
-            return reply
-        return Reply(turn.conversation_id, "out_of_scope", turn.role, _fallback=OUT_OF_SCOPE,
-                     suggestions=["gift ideas under £10", "how much is delivery?"])
+            return Answer("chitchat", fallback=GREETING,
+                          suggestions=[self._gift_ideas(), "what is your return policy?", "where is my order?"],
+                          prompt=render("chitchat", shop=self.s.shop_name, language=turn.language,
+                                        message=turn.message[:300]), purpose="chitchat",
+                          check=chitchat_sentence)      # small talk states no price, order or product code
+        return Answer("out_of_scope", fallback=OUT_OF_SCOPE,
+                      suggestions=[self._gift_ideas(), "how much is delivery?"])
 
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 1)
+    def _gift_ideas(self) -> str:
+        return f"gift ideas under {format_price(10, self.s.currency)}"

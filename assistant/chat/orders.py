@@ -1,6 +1,6 @@
 """Order status and return eligibility for the signed-in customer only, computed in code.
 
-    orders = CustomerOrders(index, policy=ReturnPolicy.from_meta(index.manifest["shop"]))
+    orders = CustomerOrders(index)        # policy: ReturnPolicy.from_index(index), the window quoted from the KB
     orders.lookup("12347", "537626")     # OrderFacts, or None if it is not this customer's order
     orders.recent("12347", n=3)
 
@@ -19,14 +19,22 @@ NON_RETURNABLE = re.compile(r"\b(candle|candles|incense|wax|chocolate|sweets|cak
                             re.I)
 
 
+WINDOW_SENTENCE = re.compile(r"within\s+\**\s*(\d{1,3})\s+days", re.I)    # "within **30 days of delivery**"
+
+
 @dataclass
 class ReturnPolicy:
-    window_days: int = 30           # from delivery (returns.md#return-window)
+    window_days: int | None         # days from delivery; None: the shop's policy pages do not say
     citation: str = "returns.md#return-window"
 
     @classmethod
-    def from_meta(cls, meta: dict) -> "ReturnPolicy":
-        return cls(window_days=int(meta.get("return_window_days", 30)))
+    def from_index(cls, index) -> "ReturnPolicy":
+        """The window from shop.toml's `return_window_days` if set, else as the KB section states it."""
+        meta = index.manifest.get("shop", {})
+        if meta.get("return_window_days"):
+            return cls(int(meta["return_window_days"]))
+        match = WINDOW_SENTENCE.search(index.kb_section(cls.citation) or "")
+        return cls(int(match.group(1)) if match else None)
 
 
 @dataclass
@@ -54,7 +62,7 @@ class CustomerOrders:
             index.products[["item_id", "title", "category"]], on="item_id", how="left")
         self.as_of = index.as_of
         self.currency = index.currency
-        self.policy = policy or ReturnPolicy.from_meta(index.manifest.get("shop", {}))
+        self.policy = policy or ReturnPolicy.from_index(index)
 
     def lookup(self, user_id: str | None, order_id: str) -> OrderFacts | None:
         """This customer's order `order_id`, or None (not found, or not theirs: same answer)."""
@@ -91,7 +99,9 @@ class CustomerOrders:
         if status == "processing":
             return False, "it has not shipped yet, so it can be cancelled instead of returned", None
         if status == "shipped" or pd.isna(order["delivered_date"]):
-            return False, "it has not been delivered yet; the 30 days start at delivery", None
+            return False, "it has not been delivered yet; the return window starts at delivery", None
+        if self.policy.window_days is None:
+            return False, "our policy pages do not state a return window, so a colleague needs to check", None
         deadline = order["delivered_date"] + pd.Timedelta(days=self.policy.window_days)
         if self.as_of > deadline:
             return False, (f"the {self.policy.window_days}-day return window ended on {_day(deadline)}; "

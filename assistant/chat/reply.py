@@ -11,33 +11,28 @@ too slow, the stream switches to the template text built from the same facts.
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from assistant.chat.answer import Answer, Facts
 from assistant.chat.guard import SENTENCE
+from assistant.errors import LLMUnavailable
+from assistant.timing import ms_since
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
-class Reply:
+class Reply(Facts):     # products, citations, orders, rows, chart, parsed_query, ticket_id, strategy, ... timings_ms
     conversation_id: str
     intent: str
     role: str = "shopper"
     text: str = ""
-    products: list[dict] = field(default_factory=list)
-    citations: list[str] = field(default_factory=list)
-    orders: list[dict] = field(default_factory=list)
-    rows: list[dict] = field(default_factory=list)
-    chart: dict | None = None
-    parsed_query: dict | None = None
-    ticket_id: int | None = None
-    strategy: str = ""
-    suggestions: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
     message_id: int | None = None
     llm_used: bool = False
-    # set by handlers: a generator of raw LLM pieces, a sentence checker, the fallback text, a finaliser
+    # set only by Reply.from_answer: raw LLM pieces, a sentence checker, the template text, a finaliser
     _llm: Iterator[str] | None = field(default=None, repr=False)
     _check: Callable[[str], str] | None = field(default=None, repr=False)
     _fallback: str = field(default="", repr=False)
@@ -45,6 +40,18 @@ class Reply:
     _on_done: Callable[["Reply"], None] | None = field(default=None, repr=False)
     _started: float = field(default_factory=time.perf_counter, repr=False)
     _done: bool = field(default=False, repr=False)
+
+    @classmethod
+    def from_answer(cls, answer: Answer, conversation_id: str, role: str, llm: Iterator[str] | None = None,
+                    started: float | None = None, on_done: Callable[["Reply"], None] | None = None) -> "Reply":
+        """The Reply for a handler's Answer; `llm` streams the answer's prompt (None: template only)."""
+        facts = {f.name: getattr(answer, f.name) for f in fields(Facts)}
+        reply = cls(conversation_id=conversation_id, intent=answer.intent, role=role, **facts)
+        reply._llm, reply._check = llm, answer.check
+        reply._fallback, reply._lead, reply._on_done = answer.fallback, answer.lead, on_done
+        if started is not None:
+            reply._started = started
+        return reply
 
     def stream(self) -> Iterator[str]:
         """Yield the answer text in pieces (lead-in from code, then checked LLM sentences or the template)."""
@@ -78,7 +85,8 @@ class Reply:
                     shown.append(ok)
                     yield (" " if len(shown) > 1 else "") + ok
                 self.llm_used = produced
-            except Exception as e:  # LLM down, timed out or broken: the template still answers
+            except LLMUnavailable as e:  # LLM off, busy, down or timed out: the template still answers
+                log.info("LLM unavailable, template answer: %s", e)
                 self.notes.append(f"LLM unavailable ({type(e).__name__}); template answer")
         if not produced and self._fallback:
             shown.append(self._fallback)
@@ -102,7 +110,7 @@ class Reply:
         return self._check(sentence) if self._check else sentence
 
     def _elapsed(self) -> float:
-        return round((time.perf_counter() - self._started) * 1000, 1)
+        return ms_since(self._started)
 
     def to_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}

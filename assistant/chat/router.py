@@ -1,45 +1,68 @@
-"""Route a chat message to an intent: fast embedding classifier, LLM fallback when unsure.
+"""Route a chat message to an intent: catalog rule, fast embedding classifier, the LLM only when unsure.
 
-    router = Router(settings, llm=None)
+    router = Router(settings, llm=gate, catalog=CatalogTerms.from_titles(titles))
     route = router.route("where is my order 536365", has_products=False)
     route.intent, route.confidence, route.source          # 'order', 0.93, 'classifier'
+    router.calibration                                     # {'tau': 0.41, 'low': 0.18, 'high': 0.63, ...}
 
-The classifier is a logistic regression over multilingual-e5-small embeddings (English and Chinese)
-of the example utterances shipped in `utterances.csv`; embeddings are cached per file hash.
-Below `threshold` confidence the LLM picks a label with prompts/route.md; if it cannot, the
-message is treated as out of scope rather than guessed.
+Fast path: a logistic regression over multilingual-e5-small embeddings (English and Chinese) of the
+utterances in `resources/utterances.csv` (embeddings cached per file hash). The message is declined
+when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
+(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule.
+
+LLM path (only when P(out_of_scope) falls in the calibrated unsure band, or the top probability is low):
+one constrained-JSON call through the LLM gate, with a closed label set that names the off-topic domains
+next to the shop's topics (prompts/route.md). Its off-topic labels decline; its shop labels are believed
+only while the out-of-scope detector itself is unsure (P(out_of_scope) < high), never against it.
+If the LLM is off, busy or late, the classifier's own decision stands.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import logging
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from assistant.chat.orders import ORDER_ID_PATTERN
+from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
+from assistant.chat.short_request import CatalogTerms
 from assistant.config import Settings
+from assistant.errors import DataError, LLMUnavailable
 from assistant.models.gate import gate_for
-from assistant.models.llm import LLMUnavailable
 from assistant.models.registry import create
 from assistant.prompts import render
 from assistant.resources import UTTERANCES
+from assistant.timing import ms_since
+
+log = logging.getLogger(__name__)
 
 INTENTS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat", "out_of_scope")
-ROUTE_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
-                "required": ["intent"], "additionalProperties": False}
+SHOP_LABELS = ("product_search", "refine", "order", "policy", "handoff", "staff_insight", "chitchat")
+# What a shop assistant declines, named so the LLM has somewhere to put them (a bare "out_of_scope" it rarely picks).
+OFF_TOPIC_LABELS = ("banking", "travel", "weather", "music_media", "general_knowledge", "jokes_personal_advice",
+                    "coding", "other_company")
+ROUTE_SCHEMA = {"type": "object",
+                "properties": {"label": {"type": "string", "enum": list(SHOP_LABELS + OFF_TOPIC_LABELS)}},
+                "required": ["label"], "additionalProperties": False}
+OOS = "out_of_scope"
 
 
 @dataclass
 class Route:
     intent: str
     confidence: float
-    source: str          # classifier | rule | llm | fallback
+    source: str          # classifier | rule | llm | fallback (LLM asked but unavailable: classifier decided)
     ms: float
+    p_out_of_scope: float = 0.0
+    llm_label: str | None = None
 
 
 def read_labelled(path: Path) -> tuple[list[str], list[str]]:
@@ -48,23 +71,26 @@ def read_labelled(path: Path) -> tuple[list[str], list[str]]:
         rows = list(csv.DictReader(f))
     for n, row in enumerate(rows, start=1):
         if row.get("label") not in INTENTS:
-            raise ValueError(f"{path.name} row {n}, column 'label': {row.get('label')!r} is not one of {INTENTS}")
+            raise DataError(Path(path).name, f"{row.get('label')!r} is not one of {INTENTS}", row=n, column="label")
     return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
 class Router:
-    def __init__(self, settings: Settings | None = None, llm=None, threshold: float = 0.4,
-                 examples: Path = UTTERANCES):
+    def __init__(self, settings: Settings | None = None, llm=None, examples: Path = UTTERANCES,
+                 catalog: CatalogTerms | None = None):
         self.settings = settings or Settings.load()
         self.llm = llm
-        self.threshold = threshold
+        self.catalog = catalog
         self.embedder = create("embedder", "e5")
         texts, labels = read_labelled(examples)
-        x = self._embed_cached(texts, examples)
-        self.model = LogisticRegression(C=50.0, max_iter=2000).fit(x, labels)
+        key = _key(examples, self.settings)
+        x = self._embed_cached(texts, key)
+        self.model = LogisticRegression(C=self.settings.router_c, max_iter=3000).fit(x, labels)
+        self.classes = [str(c) for c in self.model.classes_]
+        self.calibration = self._calibrate_cached(x, labels, key)
 
-    def _embed_cached(self, texts: list[str], source: Path) -> np.ndarray:
-        key = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    # ------------------------------------------------------------------ training
+    def _embed_cached(self, texts: list[str], key: str) -> np.ndarray:
         cache = self.settings.cache_dir / f"router-e5-{key}.npy"
         if cache.exists():
             return np.load(cache)
@@ -75,46 +101,83 @@ class Router:
         tmp.replace(cache)
         return x
 
-    def classify(self, text: str) -> tuple[str, float]:
-        probs = self.model.predict_proba(self.embedder.query(text[:500])[None])[0]
-        best = int(np.argmax(probs))
-        return str(self.model.classes_[best]), float(probs[best])
+    def _calibrate_cached(self, x: np.ndarray, labels: list[str], key: str) -> dict:
+        """tau, low, high from out-of-fold probabilities (chat/scope.py), cached with the embeddings."""
+        s = self.settings
+        cache = s.cache_dir / f"router-calibration-{key}.json"
+        if cache.exists():
+            return json.loads(cache.read_text())
+        probs, classes = out_of_fold_probabilities(x, labels, s.router_c, s.router_cv_folds)
+        p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
+        tau = best_threshold(p_oos, is_oos)
+        low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
+        declined = p_oos >= tau
+        result = {"tau": round(tau, 4), "low": round(low, 4), "high": round(high, 4),
+                  "cv_out_of_scope_recall": round(float(declined[is_oos].mean()), 4),
+                  "cv_in_scope_recall": round(float((~declined[~is_oos]).mean()), 4), "n": len(labels)}
+        cache.write_text(json.dumps(result))
+        log.info("router calibration: %s", result)
+        return result
 
-    def route(self, text: str, has_products: bool = False) -> Route:
+    # ------------------------------------------------------------------ routing
+    def probabilities(self, text: str) -> dict[str, float]:
+        probs = self.model.predict_proba(self.embedder.query(text[:500])[None])[0]
+        return dict(zip(self.classes, probs.tolist()))
+
+    def classify(self, text: str) -> tuple[str, float, float]:
+        """(intent, its probability, P(out_of_scope)) from the classifier and the calibrated threshold."""
+        probs = self.probabilities(text)
+        p_oos = probs.get(OOS, 0.0)
+        if p_oos >= self.calibration["tau"]:
+            return OOS, p_oos, p_oos
+        best = max((k for k in probs if k != OOS), key=probs.get)
+        return best, probs[best], p_oos
+
+    def route(self, text: str, has_products: bool = False, use_llm: bool = True) -> Route:
         """Intent for `text`; `has_products` says whether the conversation has shown products (for follow-ups)."""
         start = time.perf_counter()
         if not text.strip():
             return Route("chitchat", 1.0, "rule", 0.0)
-        intent, confidence = self.classify(text)
-        source = "classifier"
-        if confidence < self.threshold:
-            intent, source = self._ask_llm(text)
+        if self.catalog is not None and self.catalog.is_product_request(text):
+            return Route("product_search", 1.0, "rule", ms_since(start, 2))
+        intent, confidence, p_oos = self.classify(text)
+        source, llm_label = "classifier", None
+        cal = self.calibration
+        unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
+        if unsure and use_llm and self.llm is not None:
+            llm_label = self._ask_llm(text)
+            source = "fallback" if llm_label is None else "llm"
+            intent = self._combine(intent, p_oos, llm_label)
         if intent == "refine" and not has_products:
             intent = "product_search"          # nothing to refine yet: treat as a new search
         if intent in ("policy", "product_search") and ORDER_ID_PATTERN.search(text) and re.search(
                 r"order|return|parcel|订单|退", text, re.I):
             intent, source = "order", "rule"    # a specific order number means the customer's own order
-        return Route(intent, round(confidence, 4), source, round((time.perf_counter() - start) * 1000, 2))
+        return Route(intent, round(confidence, 4), source, ms_since(start, 2), round(p_oos, 4), llm_label)
 
-    def _ask_llm(self, text: str) -> tuple[str, str]:
+    def _combine(self, intent: str, p_oos: float, llm_label: str | None) -> str:
+        """The LLM's label weighed against the out-of-scope detector (see the module docstring)."""
+        if llm_label is None:
+            return intent
+        if llm_label in OFF_TOPIC_LABELS:
+            return OOS if p_oos >= self.calibration["low"] else intent
+        return llm_label if p_oos < self.calibration["high"] else OOS
+
+    def _ask_llm(self, text: str) -> str | None:
         gate = gate_for(self.llm, self.settings)    # every LLM call goes through the LLM's one gate
         if gate is None or not gate.ready():
-            return "out_of_scope", "fallback"
+            return None
         try:
             answer = gate.json(render("route", message=text[:500]), ROUTE_SCHEMA, purpose="route",
                                timeout_s=self.settings.llm_route_timeout_s, max_new_tokens=16)
-        except LLMUnavailable:  # LLM down, busy, slow or off-schema: do not guess
-            return "out_of_scope", "fallback"
-        return answer["intent"], "llm"
+        except LLMUnavailable as e:             # LLM down, busy, slow or off-schema: the classifier decides
+            log.info("router LLM fallback unavailable: %s", e)
+            return None
+        return answer["label"]
 
-    def evaluate(self, path: Path) -> dict:
-        """Accuracy and confusion matrix (classifier only, as routed) on a labelled CSV."""
-        texts, labels = read_labelled(path)
-        predicted = [self.route(t, has_products=True).intent for t in texts]
-        labels_sorted = list(INTENTS)
-        matrix = np.zeros((len(labels_sorted), len(labels_sorted)), int)
-        for truth, guess in zip(labels, predicted):
-            matrix[labels_sorted.index(truth), labels_sorted.index(guess)] += 1
-        errors = [{"text": t, "label": y, "predicted": p} for t, y, p in zip(texts, labels, predicted) if y != p]
-        return {"n": len(texts), "accuracy": round(float(np.mean([y == p for y, p in zip(labels, predicted)])), 4),
-                "labels": labels_sorted, "confusion": matrix.tolist(), "errors": errors}
+
+def _key(examples: Path, settings: Settings) -> str:
+    """Cache key: the utterances and everything the calibration depends on."""
+    parts = [examples.read_bytes(), repr((settings.router_c, settings.router_cv_folds, settings.router_band_share,
+                                          sklearn.__version__)).encode()]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]

@@ -1,16 +1,20 @@
 """Shopper flow: constraints in code -> ranker -> product cards at once -> grounded LLM explanation.
 
-    reply = ShopperHandler(services).handle(turn)   # called by the engine for product_search / refine
+    answer = ShopperHandler(services).handle(turn)   # an Answer; the engine makes the Reply (product_search / refine)
 
 Follow-ups ("cheaper", "in blue", "the second one", "more like the first") reuse the conversation's
 last query, filters and shown products from memory.
 """
 from __future__ import annotations
 
+import re
+
+from assistant.chat.answer import Answer
 from assistant.chat.constraints import parse_constraints, refine
-from assistant.chat.guard import ground
-from assistant.chat.reply import Reply
-from assistant.prompts import render
+from assistant.chat.explain import explanations
+from assistant.chat.guard import ground, neutralize, neutralize_product
+from assistant.search.evidence import sentence
+from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.filters import Filters
 from assistant.search.money import format_price
 
@@ -26,65 +30,84 @@ class ShopperHandler:
         self.titles = set(self.catalog.titles.tolist())
         self.ids = {str(i).lower() for i in self.catalog.item_ids}
 
-    def handle(self, turn) -> Reply:
+    def handle(self, turn) -> Answer:
         memory = turn.memory
         shown = memory.get("shown", [])
+        session_items = memory.get("session_items", [])
+        result = request = None
         if turn.intent == "refine" and shown:
             c = refine(Filters(**memory.get("filters", {})), turn.message, [p["price"] for p in shown],
                        self.catalog.categories, self.brands)
-            query = memory.get("query", "")
-            if c.ordinal is not None and any(w in turn.message.lower() for w in SIMILAR):
-                anchor = shown[c.ordinal if c.ordinal < len(shown) else -1]
-                result = self.s.ranker.recommend(anchor["title"], turn.user_id, c.filters, n=5,
-                                                 session_items=[anchor["item_id"]], strategy=turn.strategy)
-                c.query = anchor["title"]
-            elif c.ordinal is not None:
-                return self._detail(turn, shown[c.ordinal if c.ordinal < len(shown) else -1])
-            else:
-                c.query = " ".join(x for x in (query, c.query) if x)
-                result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5,
-                                                 session_items=memory.get("session_items", []),
-                                                 strategy=turn.strategy)
+            picked = shown[c.ordinal if c.ordinal < len(shown) else -1] if c.ordinal is not None else None
+            if picked is not None and not any(w in turn.message.lower() for w in SIMILAR):
+                return self._detail(turn, picked)
+            if picked is not None:                     # "more like the first one"
+                c.query, session_items = picked["title"], [picked["item_id"]]
+            else:                                      # "cheaper", "in blue": the last query, narrowed
+                c.query = " ".join(x for x in (memory.get("query", ""), c.query) if x)
         else:
-            c = parse_constraints(turn.message, self.catalog.categories, self.brands)
-            if c.occasion and c.occasion not in c.query.lower():
-                c.query = f"{c.query} {c.occasion}".strip()
-            result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5,
-                                             session_items=memory.get("session_items", []), strategy=turn.strategy)
+            request = self.s.ranker.understand(turn.message)
+            if needs_expansion(request) and self.s.llm_ready() and self.s.settings.llm_expand_timeout_s > 0:
+                request.expanded_types = expand_types(request, self.s.index.vocabulary, self.s.gate.json,
+                                                      self.s.settings.llm_expand_timeout_s)
+            own = re.sub(re.escape(request.anchor), " ", turn.message, flags=re.I) if request.anchor else turn.message
+            c = parse_constraints(own, self.catalog.categories, self.brands)   # the anchor's colour is not a filter
+            c.query = turn.message
+            if request.anchor:                         # "what goes well with X?": bought in the same order as X
+                result = self.s.ranker.complements(request.anchor, c.filters)
+                if result is None or not result.items:
+                    return self._no_anchor(turn, request.anchor, result)
+        if result is None:
+            result = self.s.ranker.recommend(c.query, turn.user_id, c.filters, n=5, session_items=session_items,
+                                             strategy=turn.strategy, request=request)
         products = [r.to_dict() for r in result.items]
-        memory.update({"query": c.query, "filters": c.filters.to_dict(), "shown": products})
-        reply = Reply(turn.conversation_id, turn.intent, turn.role, products=products, strategy=result.strategy,
-                      notes=list(result.notes), timings_ms=dict(result.timings_ms))
-        reply.suggestions = ["cheaper", "more like the first one", "tell me about the second one"] if products else []
+        answer = Answer(turn.intent, products=products, strategy=result.strategy, notes=list(result.notes),
+                        timings_ms=dict(result.timings_ms),
+                        memory={"query": c.query, "filters": c.filters.to_dict(), "shown": products})
         if not products:
-            reply._fallback = (f"Sorry, nothing matches that: {result.notes[0] if result.notes else ''} "
+            answer.fallback = (f"Sorry, nothing matches that: {result.notes[0] if result.notes else ''} "
                                "Try a higher price limit or fewer conditions.")
-            return reply
-        reply._lead = self._lead(c, result, products)
-        reply._fallback = " ".join(self._because(p) for p in products[:3])
-        lines = "\n".join(f"{i}. {p['title']}: " + "; ".join(e["text"] for e in p["evidence"][:2] or
-                                                              [{"text": p["category"]}])
-                          for i, p in enumerate(products[:PROMPT_PRODUCTS], 1))
-        messages = render("shopper", shop=self.s.shop_name, language=c.language, question=turn.message[:500],
-                          products=lines)
-        reply._llm = self.s.llm_stream(messages, purpose="shopper")
-        reply._check = lambda sentence: ground(sentence, products, self.titles, self.ids).text
-        return reply
+            return answer
+        answer.suggestions = ["cheaper", "more like the first one", "tell me about the second one"]
+        answer.lead = neutralize(self._lead(c, result, products))          # an anchor title is shop data
+        top = [neutralize_product(p) for p in products[:PROMPT_PRODUCTS]]   # shop data is never an instruction
+        answer.fallback = " ".join(sentence(p["title"], p["evidence"], c.language) for p in top)
+        answer.sentences = lambda: explanations(self.s, turn.message, top, c.language, products, self.titles,
+                                                self.ids)
+        answer.purpose = "shopper"
+        answer.check = lambda text: ground(text, products, self.titles, self.ids).text
+        return answer
 
     def _lead(self, c, result, products) -> str:
-        if any("closely" in n for n in result.notes):
-            return f"I couldn't find a close match, so here are {len(products)} popular picks."
+        zh = c.language == "Chinese"
+        if result.strategy == "complements":
+            anchor = result.notes[0].removeprefix("anchor: ")
+            return (f"顾客常把这些和 {anchor} 一起买：" if zh else
+                    f"Customers who bought {anchor} often bought these in the same order:")
+        if result.no_match or any("closely" in n for n in result.notes):
+            return ("抱歉，我们没有您要找的商品。下面是最接近的几件，仅供参考：" if zh else
+                    "Sorry, we don't have that. Here are the nearest alternatives we do have, in case one suits:")
+        if zh:
+            return f"为您找到 {len(products)} 件商品。"
         fits = ", ".join(c.filters.describe(self.s.currency)[:3]) if not c.filters.is_empty() else ""
         return f"Here are {len(products)} picks" + (f" ({fits})" if fits else "") + "."
 
-    def _because(self, p: dict) -> str:
-        reasons = [e["text"] for e in p["evidence"] if e["kind"] != "constraint"][:2]
-        return f"{p['title']}: " + ("; ".join(reasons) if reasons else f"from our {p['category']} range") + "."
+    def _because(self, p: dict, language: str = "English") -> str:
+        return sentence(p["title"], [e for e in p["evidence"] if e["kind"] != "alternative"], language)
 
-    def _detail(self, turn, product: dict) -> Reply:
+    def _no_anchor(self, turn, anchor: str, result) -> Answer:
+        """A complement request whose product we cannot find, or that nobody bought with anything."""
+        text = (f"I couldn't find \"{anchor}\" in our catalog. Could you tell me its name as it appears on our site, "
+                "or its product code?" if result is None else
+                f"Nobody has bought {result.notes[0].removeprefix('anchor: ')} together with other products yet, "
+                "so I can't say what goes well with it.")
+        return Answer(turn.intent, fallback=text, suggestions=["show me bestsellers", "gift ideas under £10"])
+
+    def _detail(self, turn, product: dict) -> Answer:
         stock = f"{product['stock']} in stock" if product["stock"] > 0 else "currently out of stock"
-        text = (f"{product['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
-                f" and is {stock}. Category: {product['category']}. " + self._because(product))
-        turn.memory["session_items"] = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
-        return Reply(turn.conversation_id, turn.intent, turn.role, products=[product], _fallback=text,
-                     suggestions=["more like this one", "cheaper"])
+        shown = neutralize_product(product)
+        text = (f"{shown['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
+                f" and is {stock}. Category: {product['category']}. " + self._because(shown, turn.language))
+        viewed = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
+        return Answer(turn.intent, products=[product], fallback=text, suggestions=["more like this one", "cheaper"],
+                      memory={"session_items": viewed})

@@ -6,7 +6,7 @@ as `.csv` (UTF-8) or `.parquet`, plus a `kb/` folder of Markdown policy document
     from assistant.data.contracts import read_table, CONTRACTS
     products = read_table(Path("shop/products.csv"), CONTRACTS["products"])
 
-Every problem raises `DataError` naming the file, the row (1-based data row; the CSV
+Every problem raises `DataError` (assistant/errors.py) naming the file, the row (1-based data row; the CSV
 line is row + 1 because of the header) and the column.
 """
 from __future__ import annotations
@@ -18,19 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-
-class DataError(ValueError):
-    """A shop file breaks its contract: `DataError("products.csv", "bad price", row=3, column="price")`."""
-
-    def __init__(self, file: str, message: str, row: int | None = None, column: str | None = None):
-        self.file, self.row, self.column = file, row, column
-        where = file
-        if row is not None:
-            where += f" row {row}"
-        if column is not None:
-            where += f", column '{column}'"
-        super().__init__(f"{where}: {message}")
+from assistant.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -151,7 +141,7 @@ def _read_raw(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         try:
             df = pd.read_parquet(path)
-        except Exception as e:  # pyarrow raises several types for corrupt files
+        except (pa.ArrowException, OSError) as e:  # ArrowInvalid for corrupt files, OSError for unreadable
             raise DataError(name, f"cannot be read as Parquet: {e}") from None
         return df.astype(object).where(df.notna(), "")
     data = path.read_bytes()

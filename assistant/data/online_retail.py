@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant.data.contracts import DataError
+from assistant.data.colours import COLOURS
 from assistant.data.shop import Shop
+from assistant.errors import DataError
 from assistant.resources import DEMO_KB
 
 RAW_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
@@ -62,8 +63,6 @@ CATEGORY_RULES: list[tuple[str, tuple[str, ...]]] = [
                     "DOORSTOP", "THROW", "BLANKET", "QUILT", "CURTAIN", "HEART", "HOLDER", "PHOTO",
                     "PICTURE", "ART", "MAGNETS", "MAGNET", "BATHROOM", "TOWEL", "WARMER")),
 ]
-COLOURS = ("red", "pink", "blue", "white", "black", "green", "ivory", "cream", "silver", "gold",
-           "purple", "yellow", "brown", "orange", "grey", "turquoise")
 
 
 def category_of(description: str) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant.data.contracts import CONTRACTS, DataError, check_reference, find_table_file, read_table
+from assistant.data.contracts import CONTRACTS, check_reference, find_table_file, read_table
+from assistant.errors import DataError
 from assistant.fsutil import atomic_dir, file_sha256
 
 TABLE_FILES = ("products", "customers", "events", "orders", "order_items")

@@ -9,14 +9,16 @@ copy reloads in seconds afterwards. On CPU the `llama_cpp` backend decodes sever
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import threading
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: a busy core made decoding 10x slower
 
+from assistant.errors import LLMUnavailable  # noqa: E402
 from assistant.models.gguf import assemble_gguf  # noqa: E402
-from assistant.models.llm import LLM, LLMUnavailable  # noqa: E402
+from assistant.models.llm import LLM  # noqa: E402
 from assistant.models.registry import register  # noqa: E402
 
 
@@ -81,7 +83,7 @@ class TransformersLLM(LLM):
         worker.start()
         try:
             yield from streamer
-        except Exception as e:  # queue.Empty on timeout
+        except queue.Empty as e:  # the streamer's timeout
             raise LLMUnavailable(f"transformers LLM produced nothing for {self.settings.llm_timeout_s:.0f} s") from e
         finally:
             finished.set()

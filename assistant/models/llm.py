@@ -20,11 +20,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable  # noqa: F401  (defined in errors.py; backends import it from here too)
 from assistant.models.schema import SchemaError, validate
-
-
-class LLMUnavailable(RuntimeError):
-    """The LLM cannot answer (missing package, server down, timeout, invalid JSON); callers fall back to templates."""
 
 
 class LLM(ABC):

@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from assistant.errors import ConfigError
+
 _BACKENDS: dict[str, dict[str, type]] = {"llm": {}, "embedder": {}}
 
 
@@ -26,7 +28,7 @@ def create(kind: str, name: str, **kwargs):
     try:
         cls = _BACKENDS[kind][name]
     except KeyError:
-        raise ValueError(f"unknown {kind} backend {name!r}; available: {available(kind)}") from None
+        raise ConfigError(f"unknown {kind} backend {name!r}; available: {available(kind)}") from None
     return cls(**kwargs)
 
 

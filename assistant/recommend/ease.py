@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from assistant.errors import ConfigError
 from assistant.recommend.base import Recommender
 from assistant.recommend.registry import register_recommender
 
@@ -24,7 +25,7 @@ class EASE(Recommender):
     def fit(self, matrix: sp.csr_matrix) -> "EASE":
         n_items = matrix.shape[1]
         if n_items > self.max_items:
-            raise ValueError(f"EASE needs a dense {n_items}x{n_items} matrix; use itemknn or als above "
+            raise ConfigError(f"EASE needs a dense {n_items}x{n_items} matrix; use itemknn or als above "
                              f"{self.max_items} items")
         x = sp.csr_matrix(matrix, dtype=np.float64)
         gram = (x.T @ x).toarray()

@@ -18,8 +18,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.data.contracts import Column, Table, find_table_file, read_table
-from assistant.recommend import metrics
+from assistant.errors import UsageError
 from assistant.recommend.base import Interactions
+from assistant.recommend.metrics import coverage, hit_matrix, hit_rate_at_k, ndcg_at_k, recall_at_k
 from assistant.recommend.registry import create_recommender
 
 INTERACTIONS = Table("interactions", (
@@ -58,7 +59,7 @@ def split(df: pd.DataFrame, how: str = "temporal80") -> tuple[pd.DataFrame, pd.D
     elif how == "loo":
         is_test = rank == size - 1
     else:
-        raise ValueError(f"unknown split {how!r}: use temporal80 or loo")
+        raise UsageError(f"unknown split {how!r}: use temporal80 or loo")
     return df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
 
 
@@ -83,19 +84,20 @@ def ranked(scores: np.ndarray, seen: sp.csr_matrix, k: int = 20) -> np.ndarray:
 
 def ranking_metrics(top: np.ndarray, truth: list[set], n_items: int) -> dict:
     """Recall@20, NDCG@10, HR@10 (means over users) and coverage@20 of ranked lists `top`."""
-    hits = metrics.hit_matrix(top, truth)
+    hits = hit_matrix(top, truth)
     n_relevant = np.array([len(t) for t in truth])
-    return {"recall@20": float(metrics.recall_at(hits, n_relevant, 20).mean()),
-            "ndcg@10": float(metrics.ndcg_at(hits, n_relevant, 10).mean()),
-            "hr@10": float(metrics.hit_rate_at(hits, 10).mean()),
-            "coverage@20": metrics.coverage(top[:, :20], n_items)}
+    return {"recall@20": float(recall_at_k(hits, n_relevant, 20).mean()),
+            "ndcg@10": float(ndcg_at_k(hits, n_relevant, 10).mean()),
+            "hr@10": float(hit_rate_at_k(hits, 10).mean()),
+            "coverage@20": coverage(top[:, :20], n_items)}
 
 
 def held_out_rows(data: Interactions, test: pd.DataFrame) -> tuple[np.ndarray, list[set]]:
-    """Matrix rows of the test users and, per row, the set of held-out item indexes."""
+    """Matrix rows of the test users (-1: a user with no training row) and, per row, the set of held-out
+    item indexes."""
     test_sets = test.groupby("user_id")["item_id"].agg(set)
     item_pos = {item: i for i, item in enumerate(data.item_ids)}
-    rows = np.array([data.user_index(u) for u in test_sets.index], dtype=np.int64)
+    rows = np.array([-1 if (r := data.user_index(u)) is None else r for u in test_sets.index], dtype=np.int64)
     return rows, [{item_pos[i] for i in items if i in item_pos} for items in test_sets.values]
 
 
@@ -103,6 +105,8 @@ def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFra
              batch: int = 256) -> dict:
     """Recall@20, NDCG@10, HR@10, coverage@20 of `model` over the test users, and scoring ms per user."""
     rows, truth = held_out_rows(data, test)
+    if (rows < 0).any():
+        raise ValueError(f"{int((rows < 0).sum())} test users have no training purchases: split() keeps one")
     tops = []
     start = time.perf_counter()
     for b in range(0, len(rows), batch):

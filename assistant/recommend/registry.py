@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from assistant.errors import ConfigError
+
 BUILTIN = ("assistant.recommend.popularity", "assistant.recommend.itemknn", "assistant.recommend.ease",
            "assistant.recommend.als", "assistant.recommend.sequential", "assistant.recommend.blend")
 RECOMMENDERS: dict[str, type] = {}      # name -> Recommender subclass
@@ -47,7 +49,7 @@ def create_recommender(name: str, **params):
     """A new, unfitted model `name` with `params`."""
     _load_builtins()
     if name not in RECOMMENDERS:
-        raise ValueError(f"unknown recommender {name!r}; available: {sorted(RECOMMENDERS)}")
+        raise ConfigError(f"unknown recommender {name!r}; available: {sorted(RECOMMENDERS)}")
     return RECOMMENDERS[name](**params)
 
 

@@ -1,6 +1,6 @@
 """Files the package ships (package data): prompt templates, labelled utterances, eval sets, the demo KB.
 
-    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, STAFF_QUESTIONS, DEMO_KB
+    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, ROUTER_DEV, STAFF_QUESTIONS, STAFF_EVAL, DEMO_KB
     (PROMPTS / "shopper.md").read_text(encoding="utf-8")
 
 They live inside the package so a plain (non-editable) `pip install .` carries them; pyproject.toml's
@@ -14,5 +14,13 @@ RESOURCES = Path(__file__).resolve().parent
 PROMPTS = RESOURCES / "prompts"                    # <task>.md templates, see assistant/prompts.py
 UTTERANCES = RESOURCES / "utterances.csv"          # text,intent: what the router's classifier learns from
 ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out router evaluation, never trained on
-STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse
+ROUTER_DEV = RESOURCES / "router_dev.csv"          # text,label,kind,lang: blind dev set (router_dev.md), never trained on
+STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse (regression)
+STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
+KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one question pair per demo KB section
+ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words
 DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
+ZH_TERMS = RESOURCES / "zh_terms.csv"              # zh,en: Chinese shopping words -> English catalog words
+REQUEST_WORDS = RESOURCES / "request_words.csv"    # kind,word,catalog_hints: gift/recipient/occasion/filler words
+SEARCH_REQUESTS = RESOURCES / "eval" / "search_requests.csv"     # the blind judged search set (requests)
+SEARCH_JUDGMENTS = RESOURCES / "eval" / "search_judgments.csv"   # ... and its graded judgments

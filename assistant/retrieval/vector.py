@@ -15,6 +15,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from assistant.errors import IndexMismatch
+
 EXACT_SUBSET_MAX = 4096   # allowed rows at or below this: exact dot products over just those rows
 
 
@@ -71,7 +73,7 @@ class VectorIndex:
         params = json.loads(Path(str(path) + ".json").read_text())
         name = params.pop("backend")
         if name not in INDEX_TYPES:
-            raise ValueError(f"{path}.json: unknown vector index backend {name!r}; known: {sorted(INDEX_TYPES)}")
+            raise IndexMismatch(f"{path}.json: unknown vector index type {name!r}; known: {sorted(INDEX_TYPES)}; rebuild")
         return INDEX_TYPES[name](faiss.read_index(str(path)), params)
 
 

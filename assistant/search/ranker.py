@@ -14,6 +14,7 @@ content neighbours (embedding similarity to what they bought).
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -21,20 +22,21 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from assistant.errors import ConfigError
 from assistant.recommend.base import Interactions, top_n
 from assistant.search.filters import CatalogArrays, Filters
+from assistant.search.money import format_price
+from assistant.timing import ms_since
 from assistant.retrieval.lexical import tokenize
+from assistant.search.complements import Complements
+from assistant.search.evidence import Evidence, evidence
+from assistant.search.relevance import Relevance
+from assistant.search.understand import Lexicon, Request, understand
+from assistant.search.vocabulary import stem
 
 STRATEGIES = ("hybrid", "content", "popularity")
 MAX_QUERY_CHARS = 1000
 WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-0.7 on the demo catalog
-
-
-@dataclass
-class Evidence:
-    kind: str      # query_match | constraint | bought_with | similar_to | segment | bestseller | trending | new | stock
-    text: str
-    related: str = ""   # title of another product the reason refers to (e.g. the one the customer bought)
 
 
 @dataclass
@@ -58,21 +60,28 @@ class RankResult:
     strategy: str
     timings_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    no_match: bool = False          # nothing relevant enough: items are the nearest alternatives
+    request: Request | None = None  # how the query was understood
 
 
 @dataclass
 class RankWeights:
-    cf: float = 0.6
-    affinity: float = 0.2
-    popularity: float = 0.25
-    mmr_lambda: float = 0.85
-    candidates: int = 200
+    """The scoring tunables; their values live in Settings (rank_*)."""
+    cf: float
+    affinity: float
+    popularity: float
+    mmr_lambda: float
+    candidates: int
+
+    @classmethod
+    def from_settings(cls, s) -> "RankWeights":
+        return cls(s.rank_cf, s.rank_affinity, s.rank_popularity, s.rank_mmr_lambda, s.rank_candidates)
 
 
 class Ranker:
     def __init__(self, index, weights: RankWeights | None = None, trending_days: int = 30):
         self.index = index
-        self.weights = weights or RankWeights()
+        self.weights = weights or RankWeights.from_settings(index.settings)
         self.catalog = CatalogArrays(index.products)
         self.currency = index.currency
         events = index.table("events")
@@ -94,6 +103,12 @@ class Ranker:
         self.trending_min = max(5.0, float(np.quantile(self.trending, 0.95))) if self.catalog.size else 5.0
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
+        self.lexicon = Lexicon.load()
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category)
+        self._ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
+
+    def understand(self, query: str) -> Request:
+        return understand(query, self.index.vocabulary, self.lexicon)
 
     def _segments(self, buyers: sp.csr_matrix) -> None:
         """Share of each segment's customers who bought each item (segments of >= k customers only)."""
@@ -109,24 +124,26 @@ class Ranker:
     # ------------------------------------------------------------------ public API
     def recommend(self, query: str = "", user_id: str | None = None, filters: Filters | None = None,
                   n: int = 5, session_items: list[str] | tuple = (), strategy: str = "hybrid",
-                  query_vector: np.ndarray | None = None) -> RankResult:
+                  query_vector: np.ndarray | None = None, request: Request | None = None) -> RankResult:
         """Top-n products for a (maybe empty) query and a (maybe unknown) user, within `filters`."""
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
+            raise ConfigError(f"unknown strategy {strategy!r}; use one of {STRATEGIES}")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = " ".join((query or "").split())[:MAX_QUERY_CHARS]
         filters = filters or Filters()
         allowed = filters.mask(self.catalog)
         if not allowed.any():
-            return RankResult([], strategy, {"total_ms": _ms(t0)},
+            return RankResult([], strategy, {"total_ms": ms_since(t0, 2)},
                               [f"No products match all of: {', '.join(filters.describe(self.currency))}."])
+        if query and request is None:
+            request = self.understand(query)
         if query and query_vector is None:
-            query_vector = self.index.embedder.query(query)
-            timings["embed_ms"] = _ms(t0)
+            query_vector = self.index.embedder.query(request.meaning_text or request.english or query)
+            timings["embed_ms"] = ms_since(t0, 2)
         t1 = time.perf_counter()
         history = self._history(user_id, session_items)
-        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy)
+        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy, request)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
@@ -134,12 +151,36 @@ class Ranker:
             query = ""
         chosen = self._diversify(cand, scores, n)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
-        timings["rank_ms"] = _ms(t1)
+        timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts) for i in chosen]
-        timings["total_ms"] = _ms(t0)
+        timings["total_ms"] = ms_since(t0, 2)
         if user_id and history.nnz == 0 and not session_items:
             notes.append("new customer: recommendations from popularity and the query")
-        return RankResult(items, strategy, timings, notes)
+        return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request)
+
+    def complements(self, anchor: str, filters: Filters | None = None, n: int = 5) -> RankResult | None:
+        """Products bought in the same order as the product named `anchor` (None: no such product).
+        The anchor's title is in `notes[0]` as 'anchor: <title>'; an empty list means nobody bought it with others."""
+        t0 = time.perf_counter()
+        model = self.complement_model
+        row = model.resolve(anchor, self.catalog.titles, self.relevance, self.understand)
+        if row is None:
+            return None
+        filters = filters or Filters()
+        pairs = model.top(row, n, filters.mask(self.catalog), self.relevance.same_type(row))
+        title = str(self.catalog.titles[row])
+        items = []
+        for j, customers in pairs:
+            rec = self._recommendation(j, customers, "", filters, sp.csr_matrix((1, self.catalog.size)), None,
+                                       {"no_match": False, "cf": {}, "affinity": {}})
+            rec.evidence.insert(0, evidence("bought_together", related=title, customers=customers))
+            items.append(rec)
+        return RankResult(items, "complements", {"total_ms": ms_since(t0, 2)}, [f"anchor: {title}"])
+
+    @functools.cached_property
+    def complement_model(self) -> Complements:
+        return Complements(self.index.table("order_items"), self.index.table("orders"), self.catalog.item_ids,
+                           self.index.vocabulary.product_types)
 
     def similar(self, item_id: str, n: int = 5) -> list[str]:
         """Content neighbours of a product (for "more like the second one")."""
@@ -160,21 +201,28 @@ class Ranker:
             row = (row + session).tocsr()
         return row
 
-    def _score(self, query, qvec, history, allowed, strategy):
+    def _score(self, query, qvec, history, allowed, strategy, request: Request | None = None):
         """Scores for a candidate pool (popular + dense + keyword + CF recall); returns (ids, scores, parts)."""
         w, k = self.weights, self.weights.candidates
         pools = [self._popular(allowed, 50)]
         dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        weak_query = False
+        lexical = np.zeros(0)
+        weak_query = no_match = False
         if query and strategy != "popularity":
+            request = request or self.understand(query)
             sims, ids = self.index.vector_index.search(qvec, k, allowed)
             keep = ids[0] >= 0
             dense = dict(zip(ids[0][keep].tolist(), np.maximum(sims[0][keep], 0).tolist()))
-            lex_ids, lex_scores = self.index.lexical.top(query, k, allowed)
-            lexical = dict(zip(lex_ids.tolist(), (lex_scores / lex_scores.max()).tolist())) if len(lex_ids) else {}
+            lexical = self.relevance.lexical(request)
+            for tok in tokenize(query):                     # a product code names its product outright
+                if tok in self._ids_lower:
+                    lexical[self._ids_lower[tok]] = 1.0
+            lex_ids = np.flatnonzero((lexical > 0) & allowed)
+            lex_ids = lex_ids[np.argsort(-lexical[lex_ids], kind="stable")[:k]]
+            best_dense = max(dense.values(), default=0.0)
             # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
-            weak_query = not lexical and max(dense.values(), default=0.0) < WEAK_QUERY_SIMILARITY
+            weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
+            no_match = weak_query or self.relevance.no_match(request, lexical[allowed], best_dense)
             if not weak_query:
                 pools += [np.fromiter(dense, np.int64, len(dense)), lex_ids]
         use_cf = bool(history.nnz) and strategy == "hybrid"
@@ -185,7 +233,8 @@ class Ranker:
             pools.append(self._content_neighbours(history, allowed))   # cold-start items reach buyers here
         cand = np.unique(np.concatenate(pools))
         cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
-        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query}
+        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query, "no_match": no_match,
+                 "request": request}
         boost = w.popularity * self.popularity[cand]
         if use_cf:
             cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
@@ -198,7 +247,8 @@ class Ranker:
             missing = [i for i in cand.tolist() if i not in dense]
             if missing:   # keyword-only and CF hits get their dense score too
                 dense.update(zip(missing, np.maximum(self.index.vectors[missing] @ qvec, 0).tolist()))
-            relevance = np.array([0.7 * dense[i] + 0.3 * lexical.get(i, 0.0) for i in cand.tolist()])
+            cosine = np.array([dense[i] for i in cand.tolist()])
+            relevance = self.relevance.blend(request, lexical[cand], cosine, cand)
             parts["relevance"] = dict(zip(cand.tolist(), relevance.tolist()))
             scores = (relevance / max(relevance.max(), 1e-9)) ** 2 * (1 + boost)
         else:
@@ -241,47 +291,57 @@ class Ranker:
     def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
         c = self.catalog
         item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
-        evidence = []
-        if query:
-            words = {w for w in set(tokenize(f"{title} {category} {item_id}")) & set(tokenize(query)) if len(w) > 1}
-            if item_id.lower() in words:
-                evidence.append(Evidence("query_match", f"product code {item_id}"))
-            elif words:
-                evidence.append(Evidence("query_match", "matches " + ", ".join(f"'{w}'" for w in sorted(words))))
-            elif parts["relevance"].get(i, 0) > 0.3:
-                evidence.append(Evidence("query_match", f"close in meaning to '{query[:60]}'"))
-        if not filters.is_empty():
-            fits = filters.describe(self.currency)
-            if fits:
-                evidence.append(Evidence("constraint", "fits: " + ", ".join(fits)))
+        items = []
+        if parts["no_match"]:
+            items.append(evidence("alternative"))
+        request = parts.get("request")
+        if query and request is not None:
+            items += self._query_evidence(i, item_id, query, request, parts)
+        if filters.max_price is not None:
+            items.append(evidence("budget", what=format_price(filters.max_price, self.currency)))
+        if filters.attributes.get("colour"):
+            items.append(evidence("colour", what=filters.attributes["colour"]))
         if parts["cf"].get(i, 0) > 0:
             for j, _ in self.index.cf.explain(history, i, n=1):
-                evidence.append(Evidence("bought_with", f"often bought with {c.titles[j]}, which you bought",
-                                         related=str(c.titles[j])))
+                items.append(evidence("bought_with", related=str(c.titles[j])))
         if self.buyers[i] == 0:
-            evidence.append(Evidence("new", "new in: no purchases yet"))
+            items.append(evidence("new"))
             if parts["affinity"].get(i, 0) > 0.5:
-                evidence.append(Evidence("similar_to", "similar to products you bought"))
+                items.append(evidence("similar_to"))
         segment = self.user_segment.get(str(user_id)) if user_id else None
         share = self.segment_share.get(segment)
         if share is not None and share[i] >= 0.05:
-            evidence.append(Evidence("segment", f"bought by {share[i]:.0%} of customers in your segment ({segment})"))
+            items.append(evidence("segment", share=f"{share[i]:.0%}", segment=segment))
         if self.trending[i] >= self.trending_min:
-            evidence.append(Evidence("trending", f"trending: {int(self.trending[i])} customers bought it "
-                                                 f"in the last {self.trending_days} days"))
+            items.append(evidence("trending", customers=int(self.trending[i]), days=self.trending_days))
         elif self.buyers[i] >= self.bestseller_min:
-            evidence.append(Evidence("bestseller", f"bestseller: bought by {int(self.buyers[i])} customers"))
+            items.append(evidence("bestseller", customers=int(self.buyers[i])))
         if 0 < c.stock[i] <= 5:
-            evidence.append(Evidence("stock", f"only {int(c.stock[i])} left"))
+            items.append(evidence("stock", left=int(c.stock[i])))
         return Recommendation(item_id=item_id, title=title, price=float(c.price[i]), currency=str(c.currency[i]),
                               stock=int(c.stock[i]), category=category, score=round(float(score), 4),
-                              evidence=evidence)
+                              evidence=items)
+
+    def _query_evidence(self, i, item_id, query, request, parts) -> list[Evidence]:
+        """What of the request this product has: its code, the type asked for, the themes, the occasion."""
+        if item_id.lower() in tokenize(query):
+            return [evidence("product_code", what=item_id)]
+        rel = self.relevance
+        out = []
+        typed = [t for t in request.types + request.expanded_types if rel.covers(i, t)]
+        if typed:
+            out.append(evidence("type_match", what=typed[0]))
+        themes = [t for t in request.themes if rel.covers(i, t)]
+        if themes:
+            out.append(evidence("theme_match", what=" and ".join(themes[:2])))
+        if request.occasion and any(rel.covers(i, stem(h)) for h in self.lexicon.hints.get(request.occasion, [])):
+            out.append(evidence("occasion", what=request.occasion))
+        if not out and parts["relevance"].get(i, 0) > 0.3:
+            out.append(evidence("meaning_match"))
+        return out
 
 
 def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:
     """The n most recent (highest recency weight) items of a history row."""
     return history.indices[np.argsort(-history.data)[:n]]
 
-
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,208 +1,549 @@
-"""Parse a staff question into an InsightQuery with rules and fuzzy matching (English and Chinese).
+"""Rule parsing of staff questions into semantic-layer queries, keeping account of which words were explained.
 
-    parser = QuestionParser(vocabulary={"segment": [...], "country": [...], "category": [...], "cluster": [...]},
-                            as_of=pd.Timestamp("2011-12-10"))
-    q = parser.parse("how many at-risk customers bought candles last quarter?")
-    # InsightQuery(metric='customers', filters={'segment': ['at risk'], 'category': ['Candles & Lights']},
-    #              time=TimeRange('2011-07-01', '2011-10-01', 'last quarter'))
+    parser = QuestionParser(vocabulary, as_of=pd.Timestamp("2011-12-10"))   # vocabulary: Analytics.values()
+    p = parser.parse("top 5 countries by revenue last quarter")
+    p.query         # Query(metric='revenue', group_by='country', limit=5, time=Period(...last quarter))
+    p.unexplained   # [] : every word accounted for, so the rules' reading can be trusted
+    p.clarify       # None, or Clarification("Which product do you mean?", ["...", "..."]) when names are ambiguous
 
-Never produces SQL: only metric/dimension names from the semantic layer and values from the data.
+Each explainer (periods, metric phrases, conditions, rankings, dimensions, names of countries, segments, clusters,
+categories and products, filler words) masks the words it explains. Words left over are reported, never guessed:
+the caller asks the LLM (constrained to the layer's schema) or asks the user. Country and product names resolve
+exactly (or by a listed alias); a name that only resembles one becomes a clarifying question.
 """
 from __future__ import annotations
 
-import csv
 import difflib
 import re
+import unicodedata
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from assistant.resources import STAFF_QUESTIONS
-from assistant.segments.semantic import InsightQuery, TimeRange
+from assistant.segments import lexicon as L
+from assistant.segments.periods import find_periods, previous_window
+from assistant.segments.present import condition_words
+from assistant.segments.semantic import METRICS, Condition, Query
 
-METRIC_WORDS = [  # checked in order; first match wins
-    ("aov", r"average order value|aov|average basket|avg basket|basket size|平均订单|客单价"),
-    ("avg_customer_value", r"customer value|lifetime value|clv|ltv|spend per customer|客户价值"),
-    ("churn_risk", r"churn risk|risk of churn|churn probability|likely to churn|流失风险|流失概率"),
-    ("churn_rate", r"churn rate|churned|churn|流失率|流失"),
-    ("high_value_probability", r"high.value probability|likely to be high value|高价值"),
-    ("retention", r"retention|retained|repeat rate|留存"),
-    ("conversion", r"conversion|convert|转化"),
-    ("frequency", r"purchase frequency|frequency|how often|购买频率|频率"),
-    ("revenue", r"revenue|sales|\bsell\b|turnover|income|spend|spent|takings|收入|销售额|营收"),
-    ("orders", r"number of orders|how many orders|orders|order count|订单数|订单"),
-    ("units", r"units|items sold|quantity|件数|销量"),
-    ("customers", r"how many|number of|count|customers|people|buyers|who|多少|人数|客户"),
-]
-DIMENSION_WORDS = [
-    ("segment", r"(?:by|per|each|every|across|which|top|for all) (?:rfm )?segments?|segments? breakdown|"
-                r"segment by segment|各(?:个)?(?:客户)?(?:细分)?群体|每个(?:客户)?群|各细分|按(?:客户)?群"),
-    ("cluster", r"(?:by|per|each|which|top) clusters?|各(?:个)?聚类|每个聚类"),
-    ("country", r"(?:by|per|each|which|top|what) countr(?:y|ies)|countr(?:y|ies) breakdown|各国|每个国家|哪些国家|按国家"),
-    ("category", r"(?:by|per|each|which|top|what) categor(?:y|ies)|categor(?:y|ies) (?:do|did|does)|"
-                 r"各(?:个)?类别|每个类别|哪些类别|什么类别|按类别|哪些品类"),
-    ("month", r"(?:by|per|each|every) month|monthly|month by month|over time|trend|每月|按月|月度"),
-]
-SEGMENT_ALIASES = {"at-risk": "at risk", "atrisk": "at risk", "risky": "at risk", "can't lose": "cannot lose",
-                   "cant lose": "cannot lose", "sleeping": "hibernating", "dormant": "hibernating",
-                   "lost": "hibernating", "new customers": "new", "potential loyal": "potential loyalists",
-                   "冠军": "champions", "忠诚": "loyal", "有风险": "at risk", "流失风险高": "at risk",
-                   "风险客户": "at risk", "休眠": "hibernating", "新客户": "new", "潜在忠诚": "potential loyalists",
-                   "即将流失": "about to sleep", "需要关注": "need attention"}
-COUNTRY_ALIASES = {"uk": "United Kingdom", "britain": "United Kingdom", "england": "United Kingdom",
-                   "英国": "United Kingdom", "德国": "Germany", "法国": "France", "西班牙": "Spain", "荷兰": "Netherlands",
-                   "爱尔兰": "EIRE", "ireland": "EIRE", "比利时": "Belgium", "瑞士": "Switzerland", "葡萄牙": "Portugal",
-                   "澳大利亚": "Australia", "意大利": "Italy", "挪威": "Norway", "日本": "Japan", "usa": "USA",
-                   "美国": "USA"}
-CATEGORY_ALIASES = {"蜡烛": "Candles & Lights", "厨房": "Kitchen & Dining", "圣诞": "Christmas", "玩具": "Toys & Kids",
-                    "首饰": "Jewellery & Accessories", "包": "Bags & Storage", "花园": "Garden & Outdoor",
-                    "贺卡": "Cards, Wrap & Stationery", "派对": "Party & Celebrations", "家居": "Home Decor"}
-MONTHS = {m.lower(): i for i, m in enumerate(["January", "February", "March", "April", "May", "June", "July",
-                                              "August", "September", "October", "November", "December"], 1)}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-STOP = {"the", "a", "an", "of", "in", "for", "and", "to", "do", "did", "does", "is", "are", "what", "which",
-        "how", "many", "much", "by", "per", "each", "who", "last", "this", "our", "we", "customers", "customer",
-        "bought", "buy", "buying", "show", "me", "top", "with", "from", "get", "have", "has", "among", "all"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
+MAX_CHOICES = 6
+HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
+MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
+MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
+COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
+                    r"多少(?:个|位|名)?(?:客户|顾客)|客户数|人数"
 
 
-def quarter_start(ts: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(year=ts.year, month=3 * ((ts.month - 1) // 3) + 1, day=1)
+@dataclass
+class Clarification:
+    question: str
+    choices: list[str] = field(default_factory=list)    # each a complete question the parser reads exactly
 
 
-def parse_time(text: str, as_of: pd.Timestamp) -> TimeRange | None:
-    t = text.lower()
-    day = as_of.normalize()
-    if re.search(r"last quarter|previous quarter|上(?:个)?季度", t):
-        end = quarter_start(day)
-        return TimeRange(str((end - pd.DateOffset(months=3)).date()), str(end.date()), "last quarter")
-    if re.search(r"this quarter|本季度|这个季度", t):
-        return TimeRange(str(quarter_start(day).date()), str((day + pd.Timedelta(days=1)).date()), "this quarter")
-    if re.search(r"last month|previous month|上(?:个)?月", t):
-        end = day.replace(day=1)
-        return TimeRange(str((end - pd.DateOffset(months=1)).date()), str(end.date()), "last month")
-    if re.search(r"this month|本月|这个月", t):
-        return TimeRange(str(day.replace(day=1).date()), str((day + pd.Timedelta(days=1)).date()), "this month")
-    if re.search(r"last year|去年", t):
-        return TimeRange(f"{day.year - 1}-01-01", f"{day.year}-01-01", "last year")
-    if re.search(r"this year|year to date|ytd|今年", t):
-        return TimeRange(f"{day.year}-01-01", str((day + pd.Timedelta(days=1)).date()), "this year")
-    m = re.search(r"(?:last|past) (\d+) (day|week|month)s?|(?:最近|过去)(\d+)(天|周|个月)", t)
-    if m:
-        n = int(m.group(1) or m.group(3))
-        unit = m.group(2) or {"天": "day", "周": "week", "个月": "month"}[m.group(4)]
-        start = day - (pd.DateOffset(months=n) if unit == "month" else pd.Timedelta(days=n * (7 if unit == "week" else 1)))
-        return TimeRange(str(start.date()), str((day + pd.Timedelta(days=1)).date()), f"last {n} {unit}s")
-    m = re.search(r"\bq([1-4])(?:\s*(\d{4}))?\b", t)
-    if m:
-        year = int(m.group(2) or (day.year if int(m.group(1)) <= (day.month - 1) // 3 + 1 else day.year - 1))
-        start = pd.Timestamp(year=year, month=3 * int(m.group(1)) - 2, day=1)
-        return TimeRange(str(start.date()), str((start + pd.DateOffset(months=3)).date()), f"Q{m.group(1)} {year}")
-    m = re.search(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b(?:\s+(\d{4}))?|(\d{1,2})月", t)
-    if m:
-        month = MONTHS[m.group(1)] if m.group(1) else int(m.group(3))
-        year = int(m.group(2)) if m.group(2) else (day.year if month <= day.month else day.year - 1)
-        start = pd.Timestamp(year=year, month=month, day=1)
-        return TimeRange(str(start.date()), str((start + pd.DateOffset(months=1)).date()), start.strftime("%B %Y"))
-    m = re.search(r"\b(?:in|during) (20\d\d)\b|(20\d\d)年", t)
-    if m:
-        year = int(m.group(1) or m.group(2))
-        return TimeRange(f"{year}-01-01", f"{year + 1}-01-01", str(year))
-    return None
+@dataclass
+class Parse:
+    query: Query | None
+    unexplained: list[str] = field(default_factory=list)
+    clarify: Clarification | None = None
+    notes: list[str] = field(default_factory=list)      # typo readings etc., shown with the answer
+    source: str = "rules"
+
+
+class _Text:
+    """Lower-cased question with a mask of explained characters."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.taken = [False] * len(text)
+
+    def find(self, pattern: str):
+        """Matches of `pattern` that do not overlap explained characters."""
+        for m in re.finditer(pattern, self.text):
+            if m.end() > m.start() and not any(self.taken[m.start():m.end()]):
+                yield m
+
+    def take(self, start: int, end: int) -> None:
+        self.taken[start:end] = [True] * (end - start)
+
+    def first(self, pattern: str):
+        m = next(self.find(pattern), None)
+        if m:
+            self.take(m.start(), m.end())
+        return m
+
+    def leftover_runs(self) -> list[tuple[int, int, str]]:
+        """Maximal runs of unexplained, non-filler words: (start, end, text)."""
+        runs, current = [], None
+        for m in WORD.finditer(self.text):
+            word = m.group(0).strip(".'-")
+            explained = any(self.taken[m.start():m.end()]) or not word or word in L.FILLER or word in L.FILLER_CJK
+            if explained:
+                if current:
+                    runs.append(current)
+                    current = None
+                continue
+            current = (current[0], m.end()) if current else (m.start(), m.end())
+        if current:
+            runs.append(current)
+        return [(a, b, self.text[a:b]) for a, b in runs]
+
+
+def normalize(question: str) -> str:
+    text = unicodedata.normalize("NFKC", question).lower()
+    text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
+    return " ".join(text.split())
 
 
 class QuestionParser:
-    def __init__(self, vocabulary: dict[str, list[str]], as_of: pd.Timestamp):
+    def __init__(self, vocabulary: dict[str, set[str]], as_of: pd.Timestamp):
         self.vocabulary = vocabulary
-        self.as_of = as_of
+        self.as_of = pd.Timestamp(as_of)
+        self.titles = {t.lower(): t for t in vocabulary.get("product", ())}
+        self.names = {}   # lower-cased name or alias -> (filter key, value)
+        for key in ("country", "segment", "cluster", "category"):
+            for value in vocabulary.get(key, ()):
+                self.names[value.lower()] = (key, value)
+        for aliases, key in ((L.COUNTRY_ALIASES, "country"), (L.SEGMENT_ALIASES, "segment"),
+                             (L.CATEGORY_ALIASES, "category")):
+            for alias, value in aliases.items():
+                if value in vocabulary.get(key, ()):
+                    self.names.setdefault(alias, (key, value))
+        self.known_words = set(L.FILLER) | {w for n in self.names for w in n.split()}
+        self.known_words |= {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
+        # typos snap only to the layer's own words and segment/category names; a country or product name that is
+        # not exact is asked about ("Did you mean Germany?"), never corrected silently
+        closed = {w for n, (key, _) in self.names.items() if key in ("segment", "category") for w in n.split()}
+        self.typo_targets = sorted(L.KNOWN_WORDS | {w for w in closed if len(w) >= 4})
+        self.known_words |= L.KNOWN_WORDS
 
-    def parse(self, question: str) -> InsightQuery:
-        text = " ".join(question.strip().split())
-        low = self._fix_typos(text.lower())
-        segment = self._segment(low)
-        alias = next((a for a in SEGMENT_ALIASES if a in low), "")
-        metric_text = low.replace(alias, " ") if alias else low     # '流失风险高的客户' names a segment, not a metric
-        metric = next((m for m, pattern in METRIC_WORDS if re.search(pattern, metric_text)), "customers")
-        group_by = next((d for d, pattern in DIMENSION_WORDS if re.search(pattern, low)), None)
-        filters: dict[str, list[str]] = {}
-        if segment:
-            filters["segment"] = [segment]
-        country = self._match(low, "country", COUNTRY_ALIASES)
-        if country and group_by != "country":
-            filters["country"] = [country]
-        category = self._match(low, "category", CATEGORY_ALIASES)
-        product = None
-        if category and group_by != "category":
-            filters["category"] = [category]
-        elif not category:
-            product = self._product_words(low)
-        cluster = next((c for c in self.vocabulary.get("cluster", []) if c.lower() in low), None)
-        if cluster:
-            filters["cluster"] = [cluster]
-        if group_by == "segment":
-            filters.pop("segment", None)
-        limit = 5 if re.search(r"\btop\b|最多|前五", low) and group_by else 50
-        return InsightQuery(metric=metric, group_by=group_by, filters=filters, product=product,
-                            time=parse_time(low, self.as_of), limit=limit)
+    # ------------------------------------------------------------ entry point
+    def parse(self, question: str) -> Parse:
+        notes: list[str] = []
+        text = self._fix_typos(normalize(question), notes)
+        t = _Text(text)
+        clarify = None
+        products, product_clarify = self._exact_products(t)
+        change = bool(t.first(L.PREVIOUS_REF))
+        periods = self._periods(t)
+        change = bool(list(self._take_all(t, L.CHANGE))) or change
+        top_pct = self._top_percent(t)
+        share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS)) if top_pct is None else False
+        if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
+            list(self._take_all(t, r"占(?=\S*(?:比例|百分比|比重|份额|多少))|比例|百分比|比重|份额|占比"))
+        condition = self._condition(t)
+        buyers_of = bool(t.first(L.BUYERS_OF))
+        best_selling = bool(t.first(L.BEST_SELLING))
+        ranked_number = self._number_before_noun(t)
+        early = [m for m in t.find(L.DIMENSION_NOUNS["segment"]) if "客户" in m.group(0)]   # '客户群' before '客户'
+        for m in early:
+            t.take(m.start(), m.end())
+        # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
+        # and "value per customer" are metrics of their own
+        how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
+                                  r"clusters|months|items|skus)\b")     # a count of groups: not in the layer
+        per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )\b(?:per|each|every|by|individual|single) "
+                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
+        metrics = self._metrics(t)
+        for pattern, ask, choices in L.AMBIGUOUS_METRICS:
+            m = t.first(pattern)
+            if m and not clarify:
+                clarify = Clarification(ask, [question_with(question, m.group(0), c) for c in choices])
+        sold = bool(list(self._take_all(t, L.SELL_VERBS)))
+        if not metrics and sold and re.search(r"\bhow many\b|多少件", text):
+            metrics = ["units"]
+        elif not metrics and sold and re.search(r"\bhow much\b|多少钱", text):
+            metrics = ["revenue"]           # "how much did we sell": sales, i.e. net revenue (the reading says so)
+        self._category_products(t)
+        dims, singular = self._dimensions(t)
+        if early and "segment" not in dims:
+            dims.insert(0, "segment")
+        limit, order = self._ranking(t)
+        if ranked_number is not None:
+            limit = ranked_number
+        if top_pct is not None:
+            limit = None          # "our biggest customers": the top X% is the ranking
+        entities = self._names(t)
+        t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
+        self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS)])
+        runs = t.leftover_runs()
+        # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
+        unexplained = []
+        for start, end, words in runs:
+            found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
+            if len(found) > MAX_PRODUCT_MATCHES and " " not in words.strip():
+                found = []                  # one common word ('big', 'heart'): not a product name, just unexplained
+            strong = len(found) == 1 and _covers(words, found[0])
+            if strong:
+                products.append(found[0])
+                notes.append(f"'{words}' read as the product {found[0]}")
+            elif found and clarify is None:
+                clarify = Clarification(
+                    f"Several products match '{words}'. Which one do you mean?" if len(found) > 1 else
+                    f"Do you mean the product {found[0]}?",
+                    [question_with(question, words, f'"{title}"') for title in found[:MAX_CHOICES]])
+            else:
+                close = self._close_names(words)
+                if close and clarify is None:
+                    clarify = Clarification(
+                        f"I don't know '{words}'. Did you mean {' or '.join(v for _, v in close)}?",
+                        [question_with(question, words, v) for _, v in close])
+                unexplained.append(words)
+        clarify = product_clarify or clarify
+        if how_many_groups:
+            unexplained.append(how_many_groups.group(0))
+        if per_customer and not ({"frequency", "customer_value"} & set(metrics)):
+            unexplained.append(per_customer.group(0))
+        query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
+                                        condition, buyers_of, best_selling, limit, order, singular,
+                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
+                                        bool(re.search(L.BUY_VERBS, text)))
+        if problem and clarify is None and not unexplained:
+            clarify = problem
+        return Parse(query if not clarify else None, unexplained, clarify, notes)
 
-    def _fix_typos(self, text: str) -> str:
-        """Snap misspelt words to the parser's vocabulary (e.g. 'chmpions' -> 'champions', 'revnue' -> 'revenue')."""
-        known = {"champions", "loyal", "hibernating", "revenue", "customers", "segment", "segments", "country",
-                 "countries", "category", "categories", "churn", "retention", "quarter", "month", "average",
-                 "conversion", "frequency", "orders", "promising", "attention", "cluster", "clusters", "risk"}
-        known |= {w for values in self.vocabulary.values() for v in values for w in v.lower().split() if len(w) > 3}
-        known |= {w for _, pattern in METRIC_WORDS + DIMENSION_WORDS for w in re.findall(r"[a-z]{4,}", pattern)}
+    # ------------------------------------------------------------ explainers
+    def _fix_typos(self, text: str, notes: list[str]) -> str:
+        """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
-        for word in re.findall(r"[\w'&-]+|[^\w\s]", text):
-            if word.isascii() and word.isalpha() and len(word) > 4 and word not in known:
-                close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
-                word = close[0] if close else word
+        for word in text.split(" "):
+            plain = word.strip(".'-\"")
+            if plain.isascii() and plain.isalpha() and len(plain) >= 4 and plain not in self.known_words:
+                close = difflib.get_close_matches(plain, self.typo_targets, n=2, cutoff=0.85)
+                if len(close) == 2 and (close[0].startswith(close[1]) or close[1].startswith(close[0])):
+                    close = close[:1]       # 'custmers': customers / customer, one word
+                if len(close) == 1:
+                    notes.append(f"read '{plain}' as '{close[0]}'")
+                    word = word.replace(plain, close[0])
             out.append(word)
         return " ".join(out)
 
-    def _segment(self, low: str) -> str | None:
-        for alias, segment in SEGMENT_ALIASES.items():
-            if alias in low:
-                return segment
-        for segment in sorted(self.vocabulary.get("segment", []), key=len, reverse=True):
-            if re.search(rf"\b{re.escape(segment)}\b", low):
-                return segment
-        return None
+    def _close_names(self, words: str) -> list[tuple[str, str]]:
+        """Countries, segments, clusters or categories whose name resembles `words` (asked about, never assumed)."""
+        close = difflib.get_close_matches(words, list(self.names), n=3, cutoff=0.75)
+        return list(dict.fromkeys(self.names[c] for c in close))
 
-    def _match(self, low: str, column: str, aliases: dict[str, str]) -> str | None:
-        for alias, value in aliases.items():
-            if (re.search(rf"\b{re.escape(alias)}\b", low) if alias.isascii() else alias in low):
-                if value in self.vocabulary.get(column, [value]):
-                    return value
-        for value in sorted(self.vocabulary.get(column, []), key=len, reverse=True):
-            words = [w for w in re.findall(r"[a-z]+", value.lower()) if w not in STOP and len(w) > 2]
-            if value.lower() in low or any(re.search(rf"\b{re.escape(w)}\b", low) for w in words[:1]):
-                return value
-        return None
+    def _exact_products(self, t: _Text) -> tuple[list[str], Clarification | None]:
+        found, clarify = [], None
+        for m in list(t.find(r'"([^"]+)"')):
+            title = self.titles.get(m.group(1).strip())
+            t.take(m.start(), m.end())
+            if title:
+                found.append(title)
+            else:
+                choices = self._product_words(m.group(1).strip())
+                clarify = Clarification(f"No product is called exactly '{m.group(1)}'. Which one do you mean?",
+                                        [f'"{c}"' for c in choices[:MAX_CHOICES]])
+        for low in sorted(self.titles, key=len, reverse=True):
+            if len(low) < 6 or low not in t.text:
+                continue
+            for m in t.find(rf"(?<![a-z0-9]){re.escape(low)}(?![a-z0-9])"):
+                t.take(m.start(), m.end())
+                found.append(self.titles[low])
+        return found, clarify
 
-    def _product_words(self, low: str) -> str | None:
-        m = re.search(r"(?:bought|buy|buying|purchased|ordered)\s+(?:an?\s+|the\s+|some\s+)?([a-z][a-z\- ]{2,30}?)"
-                      r"(?:\s+(?:last|this|in|during|since|by|per|\?|$)|[?.,]|$)", low)
+    def _product_words(self, words: str) -> list[str]:
+        """Titles containing every content word of `words` (whole words), shortest first."""
+        content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
+        if not content or CJK.search(words):
+            return []
+        pats = [re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?:s|es)?(?![a-z0-9])") for w in content]
+        hits = [title for low, title in self.titles.items() if all(p.search(low) for p in pats)]
+        if not hits and len(content) > 1:       # 'cake stand' for 'Cakestand': the words run together
+            squashed = "".join(content)
+            hits = [title for low, title in self.titles.items() if squashed in re.sub(r"[^a-z0-9]", "", low)]
+        return sorted(hits, key=lambda x: (len(x), x))
+
+    def _periods(self, t: _Text):
+        found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
+        for (start, end), _ in found:
+            t.take(start, end)
+        return [p for _, p in found]
+
+    def _take_all(self, t: _Text, pattern: str):
+        for m in list(t.find(pattern)):
+            t.take(m.start(), m.end())
+            yield m
+
+    def _take_all_list(self, t: _Text, patterns: list[str]) -> None:
+        for pattern in patterns:
+            list(self._take_all(t, pattern))
+
+    def _top_percent(self, t: _Text) -> float | None:
+        m = t.first(L.TOP_PERCENT)
         if not m:
             return None
-        words = [w for w in m.group(1).split() if w not in STOP]
-        if not words:
+        list(self._take_all(t, r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution)\b|"
+                                  r"占比|比例|份额|贡献"))
+        return float(next(g for g in m.groups() if g))
+
+    def _condition(self, t: _Text) -> Condition | None:
+        for pattern, (kind, op, value) in L.CONDITIONS:
+            if t.first(pattern):
+                return Condition(kind, op, value)
+        n = r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + ")"
+        thing = r"(?:orders|purchases|times|order|purchase|time)"
+        forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b", ">="),
+                 (rf"\bmore than {n} {thing}\b|\bover {n} {thing}\b", ">"),
+                 (rf"\b(?:at most|no more than|up to) {n} {thing}\b", "<="),
+                 (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
+                 (rf"\b(?:exactly|only|just)? ?{n} {thing}\b", "=")]
+        for pattern, op in forms:
+            m = t.first(pattern)
+            if m:
+                word = next(g for g in m.groups() if g)
+                return Condition("orders", op, int(word) if word.isdigit() else L.NUMBER_WORDS[word])
+        return None
+
+    def _number_before_noun(self, t: _Text) -> int | None:
+        """'10 best-selling products', 'which 3 categories', '最高的三个国家': a number naming how many groups."""
+        words = "|".join(w for w in L.NUMBER_WORDS if w.isascii())
+        nouns = "|".join(L.DIMENSION_NOUNS.values())
+        m = t.first(rf"(?<!least )(?<!exactly )(?<!than )(?<!only )(?<!just )(?<!most )"
+                    rf"\b(\d+|{words})\b(?= (?:[\w\-]+ )?(?:{nouns}))|"
+                    rf"(\d+|[一二两三四五六七八九十]+)\s*(?:个|家|大|款|种|类)?(?=\s*(?:{nouns}))")
+        if not m:
             return None
-        word = words[-1]
-        return word[:-1] if word.endswith("s") and len(word) > 4 else word
+        word = next(g for g in m.groups() if g)
+        return int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
+
+    def _category_products(self, t: _Text) -> None:
+        """'Christmas products', '圣诞类产品': the product noun names the category's products, not a breakdown."""
+        names = "|".join(re.escape(n) for n, (key, _) in self.names.items() if key == "category")
+        for m in list(t.find(rf"(?:{names})(\s*(?:类|类的|的)?\s*(?:products|items|产品|商品))")):
+            t.take(m.start(1), m.end(1))
+
+    def _metrics(self, t: _Text) -> list[str]:
+        """Metrics named, in the order the question names them."""
+        found: dict[str, int] = {}
+        for metric, pattern in L.METRIC_PHRASES:
+            if metric == "top_share":
+                continue
+            for m in list(t.find(pattern)):
+                t.take(m.start(), m.end())
+                found.setdefault(metric, m.start())
+        return sorted(found, key=found.get)
+
+    def _dimensions(self, t: _Text) -> tuple[list[str], bool]:
+        """Dimensions named, and whether one was named in the singular ("which month" asks for one)."""
+        found, singular = [], False
+        for dim, pattern in L.DIMENSION_NOUNS.items():
+            for m in list(t.find(pattern)):
+                t.take(m.start(), m.end())
+                word = m.group(0)
+                before = t.text[max(0, m.start() - 3):m.start()]
+                if not word.isascii():
+                    singular = singular or "哪个" in before
+                elif not re.search(r"(?:s|ies|monthly|by month)$", word):
+                    singular = True
+                if dim not in found:
+                    found.append(dim)
+        return found, singular
+
+    def _ranking(self, t: _Text) -> tuple[int | None, str]:
+        limit, order = None, "desc"
+        words = "|".join(w for w in L.NUMBER_WORDS if w.isascii())
+        m = t.first(rf"\b(?:top|first|bottom|best|worst|biggest|largest|leading|highest|lowest|smallest) (\d+|{words})\b|"
+                    rf"\b(\d+|{words}) (?:biggest|largest|best|top|leading|highest|lowest|smallest|worst|most|least)\b|"
+                    r"(?:前|后|最后)(\d+|[一二两三四五六七八九十]+)(?:名|个|大)?")
+        if m:
+            word = next(g for g in m.groups() if g)
+            limit = int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
+            if re.search(r"bottom|worst|lowest|smallest|least|后", m.group(0)):
+                order = "asc"
+        if t.first(L.RANK_ASC):
+            order = "asc"
+            limit = limit or 0
+        elif t.first(L.RANK_DESC):
+            limit = limit or 0          # 0: ranking asked, no size given
+        return limit, order
+
+    def _names(self, t: _Text) -> list[tuple[str, str]]:
+        """(filter key, value) named, in the order the question names them."""
+        found: dict[tuple[str, str], int] = {}
+        for name in sorted(self.names, key=len, reverse=True):
+            if name not in t.text:
+                continue
+            if name.isascii():
+                pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+            else:
+                pattern = re.escape(name)
+            for m in list(t.find(pattern)):
+                t.take(m.start(), m.end())
+                found.setdefault(self.names[name], m.start())
+        return sorted(found, key=found.get)
+
+    # ------------------------------------------------------------ assembly
+    def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
+                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False) -> tuple[Query | None, Clarification | None]:
+        """A Query from the explained parts, or a clarifying question when they do not make one question."""
+        if not metrics and buyers_of:
+            metrics = ["customers"]
+        if top_pct is not None:
+            metrics = [m for m in metrics if m not in ("revenue", "customers")]
+            metrics.insert(0, "top_share")
+        if best_selling:
+            metrics = [m for m in metrics if m != "customers"] or ["units"]
+            limit = limit or 0
+            if not dims:
+                dims = ["product"]
+        if "new_customers" in metrics and not periods and "month" not in dims:
+            return None, Clarification(
+                "'New customers' counts customers by their first purchase in a period, or you may mean the RFM "
+                "segment 'new'. Which one?",
+                ["how many customers are in the new segment", "how many new customers last month",
+                 "how many new customers this year"])
+        if "returning_customers" in metrics and condition is None and not share_customers:
+            metrics = [m for m in metrics if m != "customers"]
+        if share_customers and {"churn_rate", "repeat_rate"} & set(metrics):
+            share_customers = False     # "what share have churned": the rate is itself a share of customers
+        if share_customers:
+            metrics = [m for m in metrics if m != "customers"]
+            amounts = [m for m in metrics if m != "returning_customers"]
+            if amounts:        # "what share of revenue comes from the UK": a share of a figure, not of customers
+                return None, Clarification(
+                    f"I don't compute a share of {METRICS[amounts[0]].label} for a group; I can give "
+                    f"{METRICS[amounts[0]].label} for the group and for every group side by side. Which one?",
+                    [f"{amounts[0]} {describe_scope(None, {}, products, periods)}".strip() + "".join(
+                        f" in {v}" for _, v in entities)] + [f"{amounts[0]} by {k}" for k, _ in entities[:1]])
+            if "returning_customers" in metrics:
+                metrics.remove("returning_customers")
+                condition = Condition("returned")
+        elif condition is not None:
+            others = [m for m in metrics if m != "customers"]
+            if others:         # "revenue from repeat customers": the layer counts such customers, no more
+                return None, Clarification(
+                    f"I can count customers who {condition_words(condition)}, but I can't compute "
+                    f"{' or '.join(others)} for only those customers. Count them instead?",
+                    [f"how many customers {condition_words(condition)}", f"{others[0]} " +
+                     describe_scope(None, {}, products, periods)])
+            metrics = ["matching_customers"]
+        if len(metrics) > 1 and "customers" in metrics and not counted_customers:
+            metrics.remove("customers")     # "revenue from champion customers": customers names who, not a count
+        # group-by cues: a dimension noun with the same dimension's value named is a filter, not a grouping
+        filters: dict[str, list[str]] = {}
+        for key, value in entities:
+            filters.setdefault(key, []).append(value)
+        group_by = None
+        grouping = [d for d in dims if d not in filters or len(filters[d]) > 1]
+        if len(grouping) > 1:
+            grouping = [d for d in grouping if d != "product"] if products or best_selling is False else grouping
+        if len(grouping) > 1:
+            return None, Clarification(f"Should I break this down by {' or by '.join(grouping)}?",
+                                       [f"{', '.join(metrics) or 'customers'} by {d}" for d in grouping])
+        if grouping:
+            group_by = grouping[0]
+        for key, values in filters.items():
+            if len(values) > 1 and group_by not in (None, key):
+                return None, Clarification(f"Compare {' and '.join(values)} side by side, or one of them?",
+                                           [f"{metrics[0] if metrics else 'customers'} for {v}" for v in values])
+            if len(values) > 1:
+                group_by = key          # "UK vs Germany": one row each
+        if share_customers:
+            if condition is None:
+                cond_keys = [k for k in ("country", "segment", "cluster") if k in filters and len(filters[k]) == 1]
+                if products:
+                    condition = Condition("bought_product", "=", products.pop())
+                elif "category" in filters and len(filters["category"]) == 1:
+                    condition = Condition("bought_category", "=", filters.pop("category")[0])
+                elif len(cond_keys) == 1:
+                    condition = Condition(cond_keys[0], "=", filters.pop(cond_keys[0])[0])
+                else:
+                    return None, Clarification("A share of customers who do what? For example:",
+                                               ["what share of customers placed exactly one order",
+                                                "what percentage of customers are in the UK",
+                                                "what share of customers returned something"])
+            metrics = ["customer_share"]
+        if not metrics:
+            if group_by or filters or products or periods:
+                return None, Clarification("Which figure would you like?",
+                                           [f"{m} {describe_scope(group_by, filters, products, periods)}".strip()
+                                            for m in ("revenue", "customers", "orders", "units sold")])
+            return None, Clarification("I can answer questions about revenue, gross sales, returns, orders, units, "
+                                       "customers, repeat purchase rate, new customers, churn and shares. What would "
+                                       "you like to know?",
+                                       ["total revenue", "revenue by country", "customers by segment",
+                                        "repeat purchase rate"])
+        who = {"new_customers", "returning_customers"} & set(metrics)
+        if len(metrics) > 1 and who and not counted_customers:   # "revenue from new customers": a filter, not a count
+            return None, Clarification(
+                f"I can't restrict {' or '.join(m for m in metrics if m not in who)} to {METRICS[who.pop()].label};"
+                " I can give each figure on its own. Which one?",
+                [f"{m.replace('_', ' ')} {describe_scope(group_by, filters, products, periods)}".strip()
+                 for m in metrics])
+        if len(metrics) > MAX_METRICS or (len(metrics) > 1 and ("top_share" in metrics or change or top_pct)):
+            return None, Clarification(f"Which figure: {' or '.join(metrics)}?",
+                                       [f"{m} {describe_scope(group_by, filters, products, periods)}".strip()
+                                        for m in metrics])
+        metric, also = metrics[0], metrics[1:]
+        if metrics == ["customers"] and buy_verb and not (counted_customers or group_by or products
+                                                          or "category" in filters or condition):
+            # "what do at-risk customers buy": asks what they buy, not how many they are
+            scope = describe_scope(None, filters, [], periods)
+            return None, Clarification("What they buy by category, or the best-selling products?",
+                                       [f"customers by category {scope}".strip(),
+                                        f"best-selling products {scope}".strip()])
+        bought: dict[str, str] = {}
+        if len(products) > 1 and group_by is None:
+            return None, Clarification("Which product?", [f'"{p}"' for p in products[:MAX_CHOICES]])
+        if products:
+            if buyers_of and metric not in ("customers", "matching_customers", "customer_share"):
+                bought["product"] = products[0]
+            else:
+                filters["product"] = products[:1]
+        if buyers_of and metric not in ("customers", "matching_customers", "customer_share") \
+                and len(filters.get("category", [])) == 1 and not bought:
+            bought["category"] = filters.pop("category")[0]
+        time, compare = None, []
+        if len(periods) == 2 and not change:
+            compare = periods
+        elif len(periods) > 2:
+            return None, Clarification("Which period?", [f"{metric} {p.label}" for p in periods])
+        elif periods:
+            time = periods[-1] if change else periods[0]
+        if change:
+            if time is None:
+                return None, Clarification("Change over which period?",
+                                           [f"{metric} change last month vs the previous month",
+                                            f"{metric} change last quarter vs the previous quarter"])
+            if len(periods) == 2:
+                compare = [periods[0], periods[1]]
+            else:
+                compare = [time, previous_window(time)]
+        ranked = limit is not None
+        if limit == 0:
+            limit = 1 if singular else (None if group_by == "month" else 10)
+        if group_by is None and ranked:
+            if best_selling or limit:
+                group_by = "product" if metric in ("units", "revenue", "gross_sales") and best_selling else group_by
+            if group_by is None:
+                return None, Clarification(f"Top {limit} of what?",
+                                           [f"top {limit} countries by {metric}", f"top {limit} products by {metric}",
+                                            f"top {limit} categories by {metric}"])
+        if metric == "top_share" and group_by:
+            return None, Clarification("The top-customer share is one figure for the whole shop or a filter. "
+                                       "Without the breakdown?", [f"share of revenue from the top {top_pct:g}% of customers"])
+        return Query(metric, group_by, filters, bought, condition if metric in ("customer_share",
+                                                                               "matching_customers") else None,
+                     time, compare, change, top_pct, limit, order, also), None
 
 
-def parse_accuracy(parser: QuestionParser, path=STAFF_QUESTIONS) -> dict:
-    """Share of questions whose metric, dimension, filters, product and time label all parse as expected.
-    CSV columns: question, metric, group_by, filters ('segment=at risk;country=France'), product, time."""
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    errors = []
-    for row in rows:
-        q = parser.parse(row["question"])
-        expected = {"metric": row["metric"], "group_by": row["group_by"] or None,
-                    "filters": {k: [v] for k, v in (p.split("=", 1) for p in row["filters"].split(";") if p)},
-                    "product": row["product"] or None, "time": row["time"] or None}
-        got = {"metric": q.metric, "group_by": q.group_by, "filters": q.filters, "product": q.product,
-               "time": q.time.label if q.time else None}
-        if got != expected:
-            errors.append({"question": row["question"], "expected": expected, "got": got})
-    return {"n": len(rows), "accuracy": round(1 - len(errors) / max(len(rows), 1), 4), "errors": errors}
+def _covers(words: str, title: str) -> bool:
+    """Do `words` name `title` well enough to use it without asking (two words or half of the title's words)?"""
+    content = [w for w in re.findall(r"[a-z0-9]+", words) if w not in L.FILLER]
+    return len(content) >= 2 or 2 * len(content) >= len(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def describe_scope(group_by, filters, products, periods) -> str:
+    parts = [f"by {group_by}"] if group_by else []
+    parts += [f"in {v}" for vals in filters.values() for v in vals]
+    parts += [f'for "{p}"' for p in products]
+    parts += [p.label for p in periods]
+    return " ".join(parts)
+
+
+def question_with(question: str, words: str, replacement: str) -> str:
+    """`question` with `words` (as found in its normalized form) replaced, for a clarifying choice."""
+    low = normalize(question)
+    return low.replace(words, replacement, 1) if words in low else f"{low} {replacement}"

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from assistant.data.shop import Shop
+from assistant.segments.clusters import cluster_customers
+from assistant.segments.propensity import CHURN_DAYS, fit_propensity
 
 # (segment, R scores, F scores): the classic RFM segment map, checked in this order.
 RFM_SEGMENTS = [
@@ -58,9 +60,10 @@ def build_profiles(shop: Shop, as_of: pd.Timestamp) -> pd.DataFrame:
     p["top_category"] = share.idxmax(axis=1).reindex(p.index)
     p["top_categories"] = share.apply(lambda r: ", ".join(r[r > 0].sort_values(ascending=False).index[:3]),
                                       axis=1).reindex(p.index)
-    recent = bought[bought["order_date"] >= as_of - pd.Timedelta(days=90)].groupby("user_id")["order_id"].nunique()
-    before = bought[(bought["order_date"] < as_of - pd.Timedelta(days=90))
-                    & (bought["order_date"] >= as_of - pd.Timedelta(days=180))].groupby("user_id")["order_id"].nunique()
+    horizon = pd.Timedelta(days=CHURN_DAYS)      # the column names say 90d: CHURN_DAYS is 90
+    recent = bought[bought["order_date"] >= as_of - horizon].groupby("user_id")["order_id"].nunique()
+    before = bought[(bought["order_date"] < as_of - horizon)
+                    & (bought["order_date"] >= as_of - 2 * horizon)].groupby("user_id")["order_id"].nunique()
     p["orders_last_90d"] = recent.reindex(p.index).fillna(0).astype(int)
     p["orders_prev_90d"] = before.reindex(p.index).fillna(0).astype(int)
     p["trend"] = np.select([p["orders_last_90d"] > p["orders_prev_90d"],
@@ -74,8 +77,6 @@ def build_profiles(shop: Shop, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def build_segments(shop: Shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
     """Profiles plus behavioural cluster and propensity scores; and a report (cluster names, AUCs)."""
-    from assistant.segments.clusters import cluster_customers
-    from assistant.segments.propensity import fit_propensity
     profiles = build_profiles(shop, as_of)
     report: dict = {"clusters": [], "propensity": {}}
     if len(profiles) >= 4:

@@ -1,6 +1,6 @@
 """Propensity models with a split in time: churn risk and high-value probability, with test AUC.
 
-    scores, report = fit_propensity(shop_lines, as_of, horizon_days=90)
+    scores, report = fit_propensity(shop_lines, as_of)          # horizon: CHURN_DAYS (90)
     report  # {'churn': {'auc': 0.78, 'train_cutoff': '2011-06-13', 'test_cutoff': '2011-09-11', ...}, 'high_value': ...}
 
 Features are computed from purchases before a cutoff; labels from the `horizon_days` after it.
@@ -17,6 +17,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+CHURN_DAYS = 90   # the one churn horizon: no purchase for this long = churned (churn rate, churn label, recent window)
+
 
 def features_at(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Per-customer features from purchase lines (user_id, order_id, order_date, amount) before `cutoff`."""
@@ -27,7 +29,8 @@ def features_at(lines: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
         "frequency": g["order_id"].nunique(),
         "monetary": g["amount"].sum(),
         "tenure": (cutoff - g["order_date"].min()).dt.days,
-        "recent_90": past[past["order_date"] >= cutoff - pd.Timedelta(days=90)].groupby("user_id")["order_id"].nunique(),
+        "recent_90": past[past["order_date"] >= cutoff - pd.Timedelta(days=CHURN_DAYS)]
+        .groupby("user_id")["order_id"].nunique(),
     }).fillna(0)
     f["log_monetary"] = np.log1p(f["monetary"].clip(lower=0))
     f["log_frequency"] = np.log1p(f["frequency"])
@@ -39,7 +42,7 @@ def labels_after(lines: pd.DataFrame, cutoff: pd.Timestamp, horizon: pd.Timedelt
     return window.groupby("user_id")["amount"].sum()
 
 
-def fit_propensity(lines: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = 90) -> tuple[pd.DataFrame, dict]:
+def fit_propensity(lines: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int = CHURN_DAYS) -> tuple[pd.DataFrame, dict]:
     """Churn-risk and high-value probabilities per customer (as of `as_of`) and the test-set AUCs."""
     horizon = pd.Timedelta(days=horizon_days)
     train_cut, test_cut = as_of - 2 * horizon, as_of - horizon

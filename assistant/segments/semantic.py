@@ -1,191 +1,137 @@
-"""The semantic layer: a small query structure compiled to parameterised SQL on DuckDB over the built tables.
+"""The semantic layer's vocabulary: every metric defined once, the dimensions, filters, periods, and a validated query.
 
-    q = InsightQuery(metric="revenue", group_by="segment", time=TimeRange("2011-07-01", "2011-10-01", "last quarter"))
-    db = Analytics(index_folder)                 # DuckDB views over tables/*.parquet and profiles.parquet
-    sql, params = compile_query(q)
-    rows = db.run(q)                            # list of dicts, k-anonymity applied (see privacy.py)
+    q = Query(metric="revenue", group_by="country", limit=5, time=Period("2011-07-01", "2011-10-01", "last quarter"))
+    validate(q, vocabulary)      # raises QueryError naming the bad field; values must exist in the shop's data
+    METRICS["revenue"].definition   # "gross sales minus returns ..." (the README table is this dict)
 
-User text never becomes SQL: names (metric, dimension) come from fixed tables below and every value
-(segment, country, category, dates, product words) is a bound parameter.
+The metric formulas are SQL over per-group measures computed in segments/sql.py (gross, returns, orders, units,
+customers, repeaters, ...). No user text ever becomes a name here: names come from these tables and every value
+(country, product title, dates) is validated against the data and then bound as a SQL parameter.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-import duckdb
-import pandas as pd
-
-LINE_METRICS = {
-    "customers": "COUNT(DISTINCT l.user_id)",
-    "revenue": "ROUND(SUM(l.amount), 2)",
-    "orders": "COUNT(DISTINCT l.order_id)",
-    "aov": "ROUND(SUM(l.amount) / NULLIF(COUNT(DISTINCT l.order_id), 0), 2)",
-    "frequency": "ROUND(COUNT(DISTINCT l.order_id)::DOUBLE / NULLIF(COUNT(DISTINCT l.user_id), 0), 3)",
-    "units": "SUM(l.quantity)",
-}
-CUSTOMER_METRICS = {   # averaged over the distinct customers in each group (from profiles.parquet)
-    "churn_rate": "ROUND(AVG(CASE WHEN p.recency_days > 90 THEN 1.0 ELSE 0.0 END), 4)",
-    "churn_risk": "ROUND(AVG(p.churn_probability), 4)",
-    "high_value_probability": "ROUND(AVG(p.high_value_probability), 4)",
-    "avg_customer_value": "ROUND(AVG(p.monetary), 2)",
-}
-METRICS = (*LINE_METRICS, *CUSTOMER_METRICS, "retention", "conversion")
-DIMENSIONS = {"segment": "l.segment", "cluster": "l.cluster", "country": "l.country", "category": "l.category",
-              "month": "strftime(l.order_date, '%Y-%m')"}
-FILTER_COLUMNS = {"segment": "l.segment", "cluster": "l.cluster", "country": "l.country", "category": "l.category"}
+from assistant.errors import UsageError
 
 
-@dataclass
-class TimeRange:
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str          # how an answer names it
+    kind: str           # money | count | rate | ratio | probability
+    formula: str        # SQL over the measure columns of segments/sql.py
+    definition: str     # documentation (README)
+
+
+_M = [
+    Metric("revenue", "net revenue", "money", "COALESCE(gross, 0) - COALESCE(returns_value, 0)",
+           "gross sales minus returns (credit notes), each document by its own order date; 'sales' means this"),
+    Metric("gross_sales", "gross sales", "money", "COALESCE(gross, 0)", "sum of quantity x unit price of purchase lines"),
+    Metric("returns_value", "returns value", "money", "COALESCE(returns_value, 0)",
+           "sum of quantity x unit price of return lines (orders with status returned)"),
+    Metric("orders", "orders", "count", "COALESCE(orders, 0)", "number of distinct purchase orders"),
+    Metric("aov", "average order value", "money", "gross / NULLIF(orders, 0)", "gross sales / orders"),
+    Metric("units", "units sold", "count", "COALESCE(units, 0)", "sum of quantity over purchase lines"),
+    Metric("customers", "customers", "count", "COALESCE(customers, 0)",
+           "distinct customers with at least one purchase line in scope"),
+    Metric("frequency", "orders per customer", "ratio", "orders::DOUBLE / NULLIF(customers, 0)",
+           "orders / customers"),
+    Metric("repeat_rate", "repeat purchase rate", "rate", "repeaters::DOUBLE / NULLIF(customers, 0)",
+           "share of customers in scope with 2 or more purchase orders in scope"),
+    Metric("new_customers", "new customers", "count", "COALESCE(new_customers, 0)",
+           "customers whose first purchase order ever falls in the period"),
+    Metric("returning_customers", "customers who returned something", "count", "COALESCE(returners, 0)",
+           "distinct customers with at least one return line in scope"),
+    Metric("churn_rate", "churn rate", "rate", "churned::DOUBLE / NULLIF(customers, 0)",
+           "share of customers in scope whose last purchase is more than 90 days before the shop's today"),
+    Metric("churn_risk", "average churn risk", "probability", "churn_risk",
+           "average predicted churn probability of the customers in scope"),
+    Metric("high_value_probability", "average high-value probability", "probability", "high_value_probability",
+           "average predicted high-value probability of the customers in scope"),
+    Metric("customer_value", "average customer value", "money", "customer_value",
+           "average gross sales per customer over all data (profiles.monetary) of the customers in scope"),
+    Metric("customer_share", "share of customers", "rate", "matching::DOUBLE / NULLIF(customers, 0)",
+           "customers meeting a condition / all customers in scope"),
+    Metric("matching_customers", "customers", "count", "COALESCE(matching, 0)",
+           "customers in scope meeting a condition (e.g. exactly one order)"),
+    Metric("top_share", "share of net revenue", "rate", "",
+           "customers ranked by net revenue in scope (ties by id); net revenue of the top ceil(N x X/100) / total"),
+]
+METRICS: dict[str, Metric] = {m.name: m for m in _M}
+DIMENSIONS = ("country", "segment", "cluster", "category", "product", "month")
+FILTERS = ("country", "segment", "cluster", "category", "product")   # product: exact title of the lines
+CONDITIONS = ("orders", "returned", "bought_product", "bought_category", "country", "segment", "cluster")
+OPS = ("=", ">=", "<=", ">", "<")
+
+
+class QueryError(UsageError):
+    """A query the layer cannot run as asked (unknown name or value); the message names the field."""
+
+
+@dataclass(frozen=True)
+class Period:
     start: str          # inclusive, YYYY-MM-DD
     end: str            # exclusive
     label: str
 
 
 @dataclass
-class InsightQuery:
+class Condition:
+    """Who counts in customer_share / matching_customers: e.g. ('orders', '=', 1), ('bought_product', '=', title)."""
+    kind: str
+    op: str = "="
+    value: str | int | None = None
+
+
+@dataclass
+class Query:
     metric: str
     group_by: str | None = None
-    filters: dict[str, list[str]] = field(default_factory=dict)   # segment/cluster/country/category -> values
-    product: str | None = None                                   # "bought X": words in the product title
-    time: TimeRange | None = None
-    limit: int = 50
+    filters: dict[str, list[str]] = field(default_factory=dict)   # line filters: country/segment/... -> values
+    bought: dict[str, str] = field(default_factory=dict)          # customer filter: {"product"|"category": name}
+    condition: Condition | None = None
+    time: Period | None = None
+    compare: list[Period] = field(default_factory=list)           # A vs B periods, or [previous, current]
+    change: bool = False                                          # compare = [previous window, period]
+    top_pct: float | None = None                                  # top_share: the X of "top X% of customers"
+    limit: int | None = None
+    order: str = "desc"
+    also: list[str] = field(default_factory=list)                 # more metrics on the same scope (multi-part)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _where(q: InsightQuery, alias: str = "l") -> tuple[list[str], list]:
-    clauses, params = [], []
-    for key, values in q.filters.items():
-        if values:
-            clauses.append(f"{FILTER_COLUMNS[key].replace('l.', alias + '.')} IN ({', '.join('?' * len(values))})")
-            params += list(values)
-    if q.product:
-        clauses.append(f"{alias}.user_id IN (SELECT user_id FROM lines WHERE title ILIKE ?)")
-        params.append(f"%{q.product}%")
-    if q.time:
-        clauses.append(f"{alias}.order_date >= ?::TIMESTAMP AND {alias}.order_date < ?::TIMESTAMP")
-        params += [q.time.start, q.time.end]
-    return clauses, params
-
-
-def compile_query(q: InsightQuery) -> tuple[str, list]:
-    """Parameterised SQL for `q`; every row also carries `customers` (for k-anonymity)."""
-    if q.metric not in METRICS:
-        raise ValueError(f"unknown metric {q.metric!r}; known: {METRICS}")
+def validate(q: Query, vocabulary: dict[str, set[str]]) -> Query:
+    """Check every name against the layer and every value against the shop's data; raise QueryError if not."""
+    for metric in (q.metric, *q.also):
+        if metric not in METRICS:
+            raise QueryError(f"metric: unknown {metric!r}; known: {', '.join(METRICS)}")
     if q.group_by is not None and q.group_by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {q.group_by!r}; known: {list(DIMENSIONS)}")
-    dim = DIMENSIONS[q.group_by] if q.group_by else None
-    select_dim = f"{dim} AS {q.group_by}, " if dim else ""
-    group = f" GROUP BY {dim}" if dim else ""
-    clauses, params = _where(q)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    if q.metric in LINE_METRICS:
-        sql = (f"SELECT {select_dim}{LINE_METRICS[q.metric]} AS {q.metric}, COUNT(DISTINCT l.user_id) AS customers "
-               f"FROM lines l{where}{group}")
-    elif q.metric in CUSTOMER_METRICS:
-        pair = f"{dim} AS {q.group_by}, " if dim else ""
-        inner = f"SELECT DISTINCT {pair}l.user_id FROM lines l{where}"
-        outer_dim = f"g.{q.group_by}, " if dim else ""
-        sql = (f"SELECT {outer_dim}{CUSTOMER_METRICS[q.metric]} AS {q.metric}, COUNT(DISTINCT g.user_id) AS customers "
-               f"FROM ({inner}) g JOIN profiles p ON p.user_id = g.user_id"
-               + (f" GROUP BY g.{q.group_by}" if dim else ""))
-    elif q.metric == "retention":
-        sql, params = _retention(q, select_dim, dim)
-    else:
-        sql, params = _conversion(q, select_dim, dim)
-    if not dim:
-        order = ""
-    elif q.group_by == "month":
-        order = f" ORDER BY {q.group_by}"
-    else:
-        order = f" ORDER BY {q.metric} DESC NULLS LAST, {q.group_by}"
-    return f"{sql}{order} LIMIT {int(q.limit)}", params
-
-
-def _retention(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, list]:
-    """Share of the customers active in the previous window (same length) who bought again in this one."""
-    if q.time is None:
-        raise ValueError("retention needs a time range, e.g. 'retention last quarter'")
-    if q.group_by == "month":
-        raise ValueError("retention is one figure per time range; split it by segment, cluster, country or category")
-    start, end = pd.Timestamp(q.time.start), pd.Timestamp(q.time.end)
-    months = (end.year - start.year) * 12 + end.month - start.month
-    whole_months = start.day == 1 and end.day == 1 and months > 0
-    prev_start = start - (pd.DateOffset(months=months) if whole_months else (end - start))   # previous quarter, month...
-    previous = InsightQuery(q.metric, filters=q.filters, product=q.product,
-                            time=TimeRange(str(prev_start.date()), q.time.start, "previous window"))
-    clauses, params = _where(previous)
-    pair = f", {dim} AS {q.group_by}" if dim else ""
-    group = f" GROUP BY prev.{q.group_by}" if dim else ""
-    outer_dim = f"prev.{q.group_by}, " if dim else ""
-    sql = (f"WITH prev AS (SELECT DISTINCT l.user_id{pair} FROM lines l WHERE {' AND '.join(clauses)}), "
-           f"cur AS (SELECT DISTINCT user_id FROM lines WHERE order_date >= ?::TIMESTAMP AND order_date < ?::TIMESTAMP) "
-           f"SELECT {outer_dim}ROUND(AVG(CASE WHEN prev.user_id IN (SELECT user_id FROM cur) THEN 1.0 ELSE 0.0 END), 4)"
-           f" AS retention, COUNT(DISTINCT prev.user_id) AS customers FROM prev{group}")
-    return sql, [*params, q.time.start, q.time.end]
-
-
-def _conversion(q: InsightQuery, select_dim: str, dim: str | None) -> tuple[str, list]:
-    """Share of customers with any event in the window who purchased in it (events table)."""
-    if q.group_by in ("category", "month"):
-        raise ValueError("conversion can be split by segment, cluster or country")
-    clauses, params = [], []
-    for key, values in q.filters.items():
-        if values and key != "category":
-            clauses.append(f"{FILTER_COLUMNS[key]} IN ({', '.join('?' * len(values))})")
-            params += list(values)
-    if q.time:
-        clauses.append("l.timestamp >= ?::TIMESTAMP AND l.timestamp < ?::TIMESTAMP")
-        params += [q.time.start, q.time.end]
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    group = f" GROUP BY {dim}" if dim else ""
-    sql = (f"SELECT {select_dim}ROUND(COUNT(DISTINCT CASE WHEN l.event = 'purchase' THEN l.user_id END)::DOUBLE / "
-           f"NULLIF(COUNT(DISTINCT l.user_id), 0), 4) AS conversion, COUNT(DISTINCT l.user_id) AS customers "
-           f"FROM (SELECT e.*, p.segment, p.cluster, p.country FROM events e LEFT JOIN profiles p USING (user_id)) l"
-           f"{where}{group}")
-    return sql, params
-
-
-class Analytics:
-    """DuckDB over one build's tables. Thread-safe: each thread gets its own cursor."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.con = duckdb.connect(":memory:")
-        tables = self.folder / "tables"
-        for name in ("orders", "order_items", "products", "events"):
-            self.con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{tables / (name + '.parquet')}')")
-        self.con.execute(f"CREATE VIEW profiles AS SELECT * FROM read_parquet('{self.folder / 'profiles.parquet'}')")
-        self.con.execute("""
-            CREATE TABLE lines AS
-            SELECT o.order_id, o.user_id, o.order_date, oi.item_id, oi.quantity, oi.unit_price,
-                   oi.quantity * oi.unit_price AS amount, p.category, p.title, pr.segment, pr.cluster,
-                   COALESCE(pr.country, o.country) AS country
-            FROM orders o JOIN order_items oi USING (order_id)
-            LEFT JOIN products p USING (item_id) LEFT JOIN profiles pr USING (user_id)
-            WHERE o.status NOT IN ('returned', 'cancelled')""")
-        self._local = threading.local()
-
-    def _cursor(self):
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self._local.cursor = self.con.cursor()
-        return cur
-
-    def sql(self, sql: str, params: list | tuple = ()) -> list[dict]:
-        cur = self._cursor().execute(sql, list(params))
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-
-    def run(self, q: InsightQuery) -> list[dict]:
-        sql, params = compile_query(q)
-        return self.sql(sql, params)
-
-    def values(self, column: str) -> list[str]:
-        """Distinct values of a filterable column (for the parser's vocabulary)."""
-        return [r["v"] for r in self.sql(f"SELECT DISTINCT {FILTER_COLUMNS[column].replace('l.', '')} AS v "
-                                         "FROM lines WHERE v IS NOT NULL ORDER BY v")]
+        raise QueryError(f"group_by: unknown {q.group_by!r}; known: {', '.join(DIMENSIONS)}")
+    for key, values in {**q.filters, **{k: [v] for k, v in q.bought.items()}}.items():
+        if key not in FILTERS:
+            raise QueryError(f"filters: unknown {key!r}; known: {', '.join(FILTERS)}")
+        for value in values:
+            if value not in vocabulary.get(key, ()):
+                raise QueryError(f"filters.{key}: {value!r} is not in the shop's data")
+    if q.condition is not None:
+        c = q.condition
+        if c.kind not in CONDITIONS or c.op not in OPS:
+            raise QueryError(f"condition: unknown {c.kind!r} {c.op!r}")
+        if c.kind == "orders" and not isinstance(c.value, int):
+            raise QueryError("condition.value: a whole number of orders is needed")
+        if c.kind.startswith("bought_") and c.value not in vocabulary.get(c.kind[7:], ()):
+            raise QueryError(f"condition.value: {c.value!r} is not in the shop's data")
+        if c.kind in ("country", "segment", "cluster") and c.value not in vocabulary.get(c.kind, ()):
+            raise QueryError(f"condition.value: {c.value!r} is not in the shop's data")
+    if q.metric in ("customer_share", "matching_customers") and q.condition is None:
+        raise QueryError(f"{q.metric} needs a condition (which customers?)")
+    if q.metric == "top_share" and not (q.top_pct and 0 < q.top_pct <= 100):
+        raise QueryError("top_pct: a percentage between 0 and 100 is needed")
+    if q.limit is not None and not (0 < int(q.limit) <= 1000):
+        raise QueryError("limit: between 1 and 1000")
+    if q.order not in ("desc", "asc"):
+        raise QueryError("order: desc or asc")
+    return q

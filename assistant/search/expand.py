@@ -1,0 +1,73 @@
+"""LLM expansion of a request the rules found no product type in: constrained JSON, checked against the vocabulary.
+
+    types = expand_types(request, vocab, gate.json, timeout_s=3.0)     # ['teapot', 'cup', 'mug', ...] or []
+    request.expanded_types = types
+
+The model only chooses from the catalog's own mined types (an `enum` in the schema, so llama.cpp's grammar
+cannot even spell another word); whatever comes back is validated again here. Busy, slow or off-schema:
+no expansion, the rules' understanding stands (never a guess).
+"""
+from __future__ import annotations
+
+import logging
+
+from assistant.errors import LLMUnavailable
+from assistant.prompts import render
+from assistant.search.understand import Request
+from assistant.search.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+OFFERED_TYPES = 60      # the most common mined types offered to the model (plus the request themes' own types)
+MAX_TYPES = 5
+
+
+def needs_expansion(request: Request) -> bool:
+    """Only requests with a subject but no product type ('a gift for a tea lover', 'something for mum')."""
+    return not request.types and not request.anchor and (request.gift or request.recipient is not None) \
+        and bool(request.themes or request.hints)
+
+
+def offered_types(request: Request, vocab: Vocabulary, n: int = OFFERED_TYPES) -> list[str]:
+    """Types the model may choose from: those the request's themes sell as, then the most common ones."""
+    subjects = request.themes + request.hints
+    own = [t for theme in subjects for t in vocab.theme_types.get(theme, {})]
+    own += [t for t in vocab.types if any(t.startswith(theme) and t != theme for theme in subjects)]  # teapot
+    common = sorted((t for t in vocab.types if " " not in t), key=lambda t: (-vocab.types[t], t))
+    return list(dict.fromkeys(own + common))[:n]
+
+
+def expand_types(request: Request, vocab: Vocabulary, ask_json, timeout_s: float) -> list[str]:
+    """Up to MAX_TYPES catalog types for `request` from the LLM (`ask_json(messages, schema, purpose=...,
+    timeout_s=...)`, i.e. gate.json), validated against the vocabulary; [] when unavailable. Answers are
+    remembered per (subject, vocabulary) so a repeated request costs no LLM time."""
+    key = (tuple(request.themes), tuple(request.hints), request.recipient or "", request.occasion or "")
+    cached = _CACHE.get((key, id(vocab)))
+    if cached is not None:
+        return list(cached)
+    types = _ask(request, vocab, ask_json, timeout_s)
+    if types:
+        if len(_CACHE) >= CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[(key, id(vocab))] = tuple(types)
+    return types
+
+
+CACHE_SIZE = 1024
+_CACHE: dict = {}
+
+
+def _ask(request: Request, vocab: Vocabulary, ask_json, timeout_s: float) -> list[str]:
+    types = offered_types(request, vocab)
+    if not types:
+        return []
+    schema = {"type": "object", "additionalProperties": False, "required": ["product_types"],
+              "properties": {"product_types": {"type": "array", "maxItems": MAX_TYPES,
+                                               "items": {"type": "string", "enum": types}}}}
+    messages = render("expand_request", request=(request.english or request.text)[:300], types=", ".join(types))
+    try:
+        answer = ask_json(messages, schema, purpose="expand", timeout_s=timeout_s, max_new_tokens=48)
+    except LLMUnavailable as e:
+        log.debug("request expansion skipped: %s", e)
+        return []
+    chosen = answer.get("product_types", []) if isinstance(answer, dict) else []
+    return [t for t in dict.fromkeys(chosen) if t in vocab.types][:MAX_TYPES]

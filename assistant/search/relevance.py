@@ -1,0 +1,151 @@
+"""Query relevance: the request's catalog words matched in titles (types first), blended with embedding meaning.
+
+    rel = Relevance(titles, vocab, categories)           # once per index
+    scores = rel.lexical(request)                        # (n_products,) share of the request's words a title covers
+    blended = rel.blend(lexical, dense)                  # what the ranker squares and boosts
+    rel.no_match(request, lexical, best_cosine)          # True: say "we don't have that" and offer alternatives
+
+A title covers a request word when it holds the word (stemmed), a compound starting with it ("teapot"
+covers "tea"), or, for a two-word type, the phrase; a product whose category holds the word ("toy" in
+"Toys & Kids") covers it by half. Product types weigh double: "cake stand" must win
+over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
+"Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
+weigh less than what the shopper said. Rarer words count more (idf).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from assistant.search.understand import Request
+from assistant.search.vocabulary import Vocabulary, words
+
+TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
+LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
+DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
+CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
+MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
+NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
+NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
+UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
+
+
+class Relevance:
+    def __init__(self, titles, vocab: Vocabulary, categories=None):
+        self.size = len(titles)
+        self.vocab = vocab
+        postings: dict[str, set[int]] = defaultdict(set)
+        in_category: dict[str, set[int]] = defaultdict(set)
+        known = set(vocab.word_count)
+        for row, title in enumerate(titles):
+            ws = words(str(title))
+            for w in words(str(categories[row])) if categories is not None else ():
+                in_category[w].add(row)       # 'toy' covers everything in 'Toys & Kids' (at CATEGORY_HIT)
+            for w in ws:
+                postings[w].add(row)
+                for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
+                    if w[:cut] in known and w[cut:] in known:
+                        postings[w[:cut]].add(row)
+            for a, b in zip(ws, ws[1:]):
+                postings[f"{a} {b}"].add(row)
+        self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+        self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
+
+    def _idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ())) or len(self.category_postings.get(term, ()))
+        return math.log1p(self.size / (df + 1))
+
+    def groups(self, request: Request) -> list[tuple[list[str], float]]:
+        """(alternatives, weight) per thing the request asks for; one group matches if any alternative does."""
+        out = [([t], TYPE_WEIGHT) for t in request.types]
+        out += [([t], THEME_WEIGHT) for t in request.themes]
+        if request.expanded_types:
+            out.append((list(request.expanded_types), EXPANDED_WEIGHT))
+        if request.hints:
+            out.append((list(request.hints), HINT_WEIGHT))
+        return out
+
+    def lexical(self, request: Request) -> np.ndarray:
+        """Share (0-1, idf-weighted) of the request's word groups that each product's title covers."""
+        score = np.zeros(self.size, np.float32)
+        total = 0.0
+        for alternatives, weight in self.groups(request):
+            hit = np.zeros(self.size, np.float32)
+            for term in alternatives:
+                rows = self.category_postings.get(term)
+                if rows is not None:
+                    hit[rows] = CATEGORY_HIT
+            for term in alternatives:
+                rows = self.postings.get(term)
+                if rows is not None:
+                    hit[rows] = 1.0
+            w = weight * max((self._idf(t) for t in alternatives), default=1.0)
+            score += w * hit
+            total += w
+        return score / total if total else score
+
+    def type_match(self, request: Request) -> np.ndarray | None:
+        """True where a product is of a type the shopper named (None when no type was named)."""
+        asked = request.types + request.expanded_types
+        if not asked:
+            return None
+        hit = np.zeros(self.size, bool)
+        for t in asked:
+            for postings in (self.postings, self.category_postings):
+                rows = postings.get(t)
+                if rows is not None:
+                    hit[rows] = True
+        return hit
+
+    def covers(self, row: int, term: str) -> bool:
+        """Does product `row`'s title hold `term` (stemmed word, compound part or two-word phrase)?"""
+        rows = self.postings.get(term)
+        if rows is None:
+            return False
+        i = int(np.searchsorted(rows, row))
+        return i < len(rows) and int(rows[i]) == row
+
+    def same_type(self, row: int) -> np.ndarray:
+        """Products sharing product `row`'s main type, or that type's head word ('t-light holder', 'holder')."""
+        hit = np.zeros(self.size, bool)
+        types = self.vocab.product_types[row][:1]
+        for t in types + [t.split()[-1] for t in types]:
+            rows = self.postings.get(t)
+            if rows is not None:
+                hit[rows] = True
+        return hit
+
+    @staticmethod
+    def rescale_dense(cosine: np.ndarray) -> np.ndarray:
+        return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
+
+    def blend(self, request: Request, lexical: np.ndarray, cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Relevance of products `rows` given their title coverage and embedding cosine."""
+        rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
+        typed = self.type_match(request)
+        if typed is not None and typed[rows].any():
+            rel = np.where(typed[rows], rel, rel * MISSING_TYPE_FACTOR)
+        return rel
+
+    def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
+        """Nothing is relevant enough to offer as a match. Only a request holding words no product has can be
+        one ("a laptop charger", "65 inch smart tv"), and only when nothing is close in meaning either and:
+        the thing asked for (the last content word) is unknown, or unknown words outnumber catalog words,
+        or the best title covers less than half of the request with each unknown word counted at
+        UNKNOWN_WEIGHT x the rarest word's weight. Chinese the lexicon cannot map counts only when nothing
+        at all was mapped (the lexicon is not complete)."""
+        if request.anchor:
+            return False
+        if not request.has_subject():
+            return bool(request.unknown or request.unknown_zh)
+        if not request.unknown or best_cosine >= NO_MATCH_DENSE:
+            return False
+        known = {w for t in request.types + request.themes for w in t.split()}
+        if request.head in request.unknown or len(request.unknown) > len(known):
+            return True
+        asked = sum(w * max(self._idf(t) for t in alts) for alts, w in self.groups(request))
+        missing = UNKNOWN_WEIGHT * math.log1p(self.size) * len(request.unknown)      # df = 0
+        best = float(lexical.max()) if lexical.size else 0.0
+        return best * asked / (asked + missing) < NO_MATCH_COVERAGE

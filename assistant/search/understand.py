@@ -1,0 +1,216 @@
+"""Request understanding by rules: what the shopper wants, in the catalog's own words, English or Chinese.
+
+    lexicon = Lexicon.load()                          # resources/zh_terms.csv + resources/request_words.csv
+    req = understand("a gift for a tea lover under 10 pounds", vocab, lexicon)
+    req.types, req.themes, req.gift, req.recipient    # [], ['tea'], True, None
+    req = understand("给妈妈的圣诞礼物", vocab, lexicon)
+    req.english, req.occasion, req.language           # 'mum christmas gift', 'christmas', 'Chinese'
+    req = understand("what goes well with the white hanging heart t-light holder?", vocab, lexicon)
+    req.anchor                                        # 'white hanging heart t-light holder'
+
+Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
+that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
+hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
+resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters.
+What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.search.vocabulary import STOP, Vocabulary, stem, words
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p)?")
+# "goes well with X", "to go with X", "matching X", "what else do I need for X", "配X" -> X
+COMPLEMENT = re.compile(
+    r"(?:go(?:es)? (?:well )?with|to go with|pairs? (?:well )?with|matching|to match|match(?:es)? (?:with )?|"
+    r"complements?|what else (?:do|would|should) (?:i|we) (?:need|buy|get) (?:for|with)|"
+    r"bought (?:together )?with|accessories for)\s+(?:the |a |an |my |our |this |that )?(.+)", re.I)
+COMPLEMENT_ZH = re.compile(r"(?:搭配|配)(.+?)(?:的|用的)?(?:东西|什么|商品|产品)?[?？。]*$|(.+?)(?:配什么|搭配什么)")
+LOVER = re.compile(r"\b(?:(\w+(?: \w+)?) (?:lovers?|fans?|enthusiasts?|addicts?)|(?:loves?|likes?|fan of|into|mad about)"
+                   r" (\w+(?: \w+)?))\b", re.I)
+
+
+@dataclass
+class Request:
+    text: str
+    language: str = "English"
+    english: str = ""                                     # the request in English words (Chinese mapped)
+    types: list[str] = field(default_factory=list)       # catalog product types named ("cake stand")
+    themes: list[str] = field(default_factory=list)      # other catalog words ("tea", "heart")
+    hints: list[str] = field(default_factory=list)       # catalog words implied by recipient/occasion
+    recipient: str | None = None
+    occasion: str | None = None
+    gift: bool = False
+    unknown: list[str] = field(default_factory=list)     # English content words the catalog does not know
+    unknown_zh: list[str] = field(default_factory=list)  # Chinese left unmapped by the lexicon
+    head: str = ""                                        # the last content word: usually the thing wanted
+    anchor: str = ""                                      # complement requests: the product named
+    expanded_types: list[str] = field(default_factory=list)   # types added by the LLM (validated)
+
+    @property
+    def search_text(self) -> str:
+        """Words to match in titles: types, themes, hints (deduplicated)."""
+        return " ".join(dict.fromkeys(self.types + self.expanded_types + self.themes + self.hints))
+
+    @property
+    def meaning_text(self) -> str:
+        """A short English phrase for the embedding: the request without filler and prices (words the catalog
+        lacks stay: the embedding may still place 'kitchenware' or 'halloween')."""
+        return " ".join(dict.fromkeys(self.english.split() + self.expanded_types))
+
+    def has_subject(self) -> bool:
+        return bool(self.types or self.themes or self.hints or self.expanded_types)
+
+
+@dataclass
+class Lexicon:
+    zh: dict[str, str]                                   # Chinese word -> English catalog words
+    kinds: dict[str, str]                                # English request word/phrase -> gift|recipient|occasion|filler
+    hints: dict[str, list[str]]                          # word -> catalog hint words
+
+    @classmethod
+    def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
+        zh = {}
+        for row in _rows(zh_terms, ("zh", "en")):
+            zh[row["zh"].strip()] = row["en"].strip()
+        kinds, hints = {}, {}
+        for row in _rows(request_words, ("kind", "word", "catalog_hints")):
+            word = row["word"].strip().lower()
+            kinds[word] = row["kind"].strip()
+            hints[word] = row["catalog_hints"].split()
+        return cls(dict(sorted(zh.items(), key=lambda kv: -len(kv[0]))), kinds, hints)
+
+    def translate(self, text: str) -> tuple[str, list[str]]:
+        """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
+        out, unknown, i, run = [], [], 0, ""
+        while i < len(text):
+            if not CJK.match(text[i]):
+                if run:
+                    unknown.append(run)
+                    run = ""
+                out.append(text[i])
+                i += 1
+                continue
+            for zh, en in self.zh.items():
+                if text.startswith(zh, i):
+                    if run:
+                        unknown.append(run)
+                        run = ""
+                    out.append(f" {en} ")
+                    i += len(zh)
+                    break
+            else:
+                run += text[i]
+                i += 1
+        if run:
+            unknown.append(run)
+        return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
+
+
+# Chinese grammar words that carry no product meaning (给妈妈的 "for mum's", 我想要 "I want", 一个 "one").
+ZH_FUNCTION_CHARS = set("色形款配的了吗呢吧啊给我你他她它们想要买个一些有没请找送适合用和与或在是这那哪什么怎样多少钱以下以内左右元块英镑")
+ZH_FUNCTION_WORDS = {"推荐", "一下", "一些", "可以", "喜欢", "东西", "商品", "产品", "有没有", "什么", "哪些", "便宜", "好看",
+                     "漂亮", "可爱", "颜色", "红色", "粉色", "蓝色", "白色", "黑色", "绿色", "紫色", "黄色", "金色", "银色",
+                     "棕色", "橙色", "灰色", "爱好者", "的人", "朋友们", "搭配", "岁"}
+
+
+def _content_zh(run: str) -> str:
+    """What is left of an unmapped Chinese run once grammar words and characters are removed."""
+    for w in ZH_FUNCTION_WORDS:
+        run = run.replace(w, "")
+    return "".join(ch for ch in run if ch not in ZH_FUNCTION_CHARS)
+
+
+def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
+    """Parse a shopping request into catalog types/themes, recipient, occasion, gift, complement anchor."""
+    req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
+    english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
+    if req.language == "Chinese":
+        m = COMPLEMENT_ZH.search(text)
+        if m:
+            req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+    low = " ".join(NUMBERISH.sub(" ", english.lower()).split())
+    m = COMPLEMENT.search(low)
+    if m and not req.anchor:
+        req.anchor = m.group(1).strip(" ?.!")
+        low = low[:m.start()]
+    lover = LOVER.search(low)
+    lover_theme = (lover.group(1) or lover.group(2)) if lover else None
+    # multi-word request phrases first ("mother's day", "baby shower"), then single words
+    for phrase in sorted((p for p in lexicon.kinds if " " in p), key=len, reverse=True):
+        if re.search(rf"\b{re.escape(phrase)}\b", low):
+            _note(req, phrase, lexicon, vocab)
+            low = re.sub(rf"\b{re.escape(phrase)}\b", " ", low)
+    rest: list[str] = []
+    previous = ""
+    for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
+        if w in lexicon.kinds and not (lover_theme and w in lover_theme.split()):
+            kind = _note(req, w, lexicon, vocab)
+            if kind == "recipient" and rest and rest[-1] == previous and not vocab.types_in(previous):
+                rest.pop()            # a word describing the recipient ("new baby", "keen cook") is not a theme
+            if kind == "occasion" and stem(w) in vocab.word_count and stem(w) not in rest:
+                rest.append(stem(w))  # the occasion itself is what the shopper asked for ("halloween decorations")
+        elif req.occasion and previous == req.occasion and w in ("day", "eve", "night"):
+            pass                      # "valentine's day", "christmas eve": part of the occasion
+        elif "-" in w and not vocab.known(stem(w)):
+            rest += [x for x in w.split("-") if x and x not in STOP and x not in lexicon.kinds]
+        elif w not in STOP:
+            rest.append(_known_prefix(w, vocab))
+        previous = w
+    content = " ".join(rest)
+    req.types = vocab.types_in(content)
+    req.themes = vocab.themes_in(content)
+    req.hints = [h for h in req.hints if h not in req.themes]
+    typed = {w for t in req.types for w in t.split()}
+    req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
+                   if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()]
+    req.unknown_zh = unknown_zh
+    req.head = stem(rest[-1]) if rest else ""
+    req.english = " ".join(x for x in [req.recipient or "", req.occasion or "", content, "gift" if req.gift else ""]
+                           if x).strip()
+    return req
+
+
+def _known_prefix(word: str, vocab: Vocabulary) -> str:
+    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'."""
+    w = stem(word)
+    if vocab.known(w) or not w.isascii():
+        return word
+    for cut in range(len(w) - 3, 3, -1):
+        if len(w) - cut <= 5 and vocab.known(w[:cut]):
+            return w[:cut]
+    return word
+
+
+def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> str:
+    """Record a request word (gift / recipient / occasion / filler) and its catalog hints; returns its kind."""
+    kind = lexicon.kinds[word]
+    if kind == "gift":
+        req.gift = True
+    elif kind == "recipient" and req.recipient is None:
+        req.recipient = word
+        req.gift = True
+    elif kind == "occasion" and req.occasion is None:
+        req.occasion = word
+    hints = [stem(h) for h in lexicon.hints.get(word, []) if vocab.known(stem(h))]
+    req.hints += [h for h in hints if h not in req.hints]
+    return kind
+
+
+def _rows(path: Path, columns: tuple[str, ...]):
+    """Rows of a resource CSV; a missing column or empty required cell names the file and row."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path.name}: missing column(s) {missing}")
+        for n, row in enumerate(reader, 1):
+            if not (row[columns[0]] or "").strip():
+                raise ValueError(f"{path.name} row {n}, column '{columns[0]}': empty")
+            yield row

@@ -1,0 +1,135 @@
+"""Time ranges of staff questions, relative to the shop's today (as_of), and the window just before one.
+
+    find_periods("revenue last quarter vs this quarter", pd.Timestamp("2011-12-10"))
+    # [((8, 20), Period('2011-07-01', '2011-10-01', 'last quarter')), ((24, 36), Period('2011-10-01', '2011-12-10', ...))]
+    previous_window(Period("2011-11-01", "2011-12-01", "last month"))   # Period('2011-10-01', '2011-11-01', ...)
+
+Definitions (README, "Staff insights"): last/this month, last/this quarter (calendar), this/last year, a year
+(2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
+before as_of), Q1..Q4 [year]. Each match reports its character span so the parser knows which words it explained.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from assistant.segments.semantic import Period
+
+MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december"]
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, 1)} | {m[:3]: i for i, m in enumerate(MONTH_NAMES, 1)}
+MONTHS["sept"] = 9
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90}
+CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+             "十一": 11, "十二": 12}
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_N = r"(\d+|" + "|".join(NUMBER_WORDS) + ")"
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return str(ts.date())
+
+
+def _month(year: int, month: int) -> Period:
+    start = pd.Timestamp(year=year, month=month, day=1)
+    return Period(_day(start), _day(start + pd.DateOffset(months=1)), start.strftime("%B %Y"))
+
+
+def _quarter_start(ts: pd.Timestamp) -> pd.Timestamp:
+    return pd.Timestamp(year=ts.year, month=3 * ((ts.month - 1) // 3) + 1, day=1)
+
+
+def _latest_month(month: int, as_of: pd.Timestamp) -> int:
+    """Year of the latest `month` that has begun before as_of."""
+    return as_of.year if month <= as_of.month else as_of.year - 1
+
+
+def _rules(as_of: pd.Timestamp):
+    """(pattern, function(match) -> Period or None) in priority order; patterns run on lower-cased text."""
+    today = as_of.normalize()
+    month1 = today.replace(day=1)
+    q1 = _quarter_start(today)
+    year = today.year
+
+    def last_n(m):
+        n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS[m.group(1)]
+        unit = m.group(2)
+        days = n * {"day": 1, "week": 7}[unit]
+        return Period(_day(today - pd.Timedelta(days=days)), _day(today), f"last {days} days")
+
+    def last_n_cn(m):
+        n = int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS[m.group(1)]
+        days = n * (7 if m.group(2) == "周" else 1)
+        return Period(_day(today - pd.Timedelta(days=days)), _day(today), f"last {days} days")
+
+    def named(m):      # 'november 2011', 'in may' ('may' alone is a verb: needs 'in' or a year)
+        if m.group(2) == "may" and not (m.group(1) or m.group(3)):
+            return None
+        month = MONTHS[m.group(2)]
+        y = int(m.group(3)) if m.group(3) else _latest_month(month, today)
+        return _month(y, month)
+
+    def named_rev(m):  # '2011 november'
+        return _month(int(m.group(1)), MONTHS[m.group(2)])
+
+    def cn_month(m):   # '2011年11月' or '11月'
+        text = m.group(2) or m.group(3)
+        month = int(text) if text.isdigit() else CN_DIGITS[text]
+        y = int(m.group(1)) if m.group(1) else _latest_month(month, today)
+        return _month(y, month)
+
+    def quarter(m):
+        n = int(m.group(1) or m.group(4))
+        y = int(m.group(2) or m.group(3) or (year if 3 * n - 2 <= today.month else year - 1))
+        start = pd.Timestamp(year=y, month=3 * n - 2, day=1)
+        return Period(_day(start), _day(start + pd.DateOffset(months=3)), f"Q{n} {y}")
+
+    def a_year(m):
+        y = int(next(g for g in m.groups() if g))
+        return Period(f"{y}-01-01", f"{y + 1}-01-01", str(y))
+
+    last_quarter = Period(_day(q1 - pd.DateOffset(months=3)), _day(q1), "last quarter")
+    return [
+        (r"\b(?:last|previous|past|prior) quarter\b|上(?:一)?(?:个)?季度", lambda m: last_quarter),
+        (r"\b(?:this|current) quarter\b|\bquarter to date\b|本季度|这个季度|这季度", lambda m: Period(_day(q1), _day(today), "this quarter")),
+        (r"\b(?:last|previous|past|prior) month\b|上(?:一)?(?:个)?月", lambda m: Period(_day(month1 - pd.DateOffset(months=1)), _day(month1), "last month")),
+        (r"\b(?:this|current) month\b|\bmonth to date\b|本月|这个月", lambda m: Period(_day(month1), _day(today), "this month")),
+        (r"\b(?:last|previous|past|prior) year\b|去年", lambda m: Period(f"{year - 1}-01-01", f"{year}-01-01", f"{year - 1}")),
+        (r"\b(?:this|current) year\b|\byear to date\b|\bytd\b|今年", lambda m: Period(f"{year}-01-01", f"{year + 1}-01-01", f"{year}")),
+        (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
+        (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)", last_n_cn),
+        (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
+        (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
+        (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),
+        (rf"(\b(?:in|during|for|of|since) )?\b({_MONTH_RE})\.?(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b", named),
+        (r"(?:\bin |\bduring |\bfor |\bof )?\b(20\d\d)\b|(20\d\d)\s*年(?:度)?", a_year),
+    ]
+
+
+def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], Period]]:
+    """Every period named in lower-cased `text`, left to right, with its character span."""
+    rules = _rules(pd.Timestamp(as_of))
+    found: list[tuple[tuple[int, int], Period]] = []
+    taken = [False] * len(text)
+    for pattern, fn in rules:
+        for m in re.finditer(pattern, text):
+            if any(taken[m.start():m.end()]):
+                continue
+            period = fn(m)
+            if period is not None:
+                found.append(((m.start(), m.end()), period))
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    return sorted(found, key=lambda f: f[0])
+
+
+def previous_window(p: Period) -> Period:
+    """The window of the same length just before `p`: whole calendar months stay whole months, else days."""
+    start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if start.day == 1 and end.day == 1 and months > 0:
+        prev = start - pd.DateOffset(months=months)
+    else:
+        prev = start - (end - start)
+    return Period(_day(prev), p.start, "previous period")

@@ -1,0 +1,142 @@
+"""Score staff insights on a question set written blind, with answers from hand-written SQL: exact / clarified / wrong.
+
+    report = evaluate_insights(insights)           # default: resources/staff_eval.jsonl (shipped with the package)
+    parse_accuracy(insights.parser)                # resources/staff_questions.csv: expected parse per question
+    report["exact"], report["clarified"], report["wrong"], report["by_lang"], report["items"]
+
+Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows: [[label, value...], ...]}.
+- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order;
+- clarified: the assistant asked a clarifying question or said what it can answer instead (no numbers);
+- wrong: any number given for a clarify/unsupported item, or numbers that differ from the expected ones.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+from assistant.resources import STAFF_EVAL, STAFF_QUESTIONS
+
+
+def load_items(path: Path = STAFF_EVAL) -> list[dict]:
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {n}: not JSON ({e})") from None
+            for key in ("id", "question", "expect"):
+                if key not in item:
+                    raise ValueError(f"{path}: line {n}: field {key!r} missing")
+            if item["expect"] == "answer" and "value" not in item and "rows" not in item:
+                raise ValueError(f"{path}: line {n}: expect=answer needs 'value' or 'rows'")
+            items.append(item)
+    return items
+
+
+def same_number(got, expected) -> bool:
+    """Equal up to the rounding of `expected` (a figure rounded to 2 or 4 decimals)."""
+    if got is None or expected is None:
+        return got is None and expected is None
+    got, expected = float(got), float(expected)
+    if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-9):
+        return True
+    text = repr(expected)
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return abs(got - expected) <= 0.5 * 10 ** -max(decimals, 2) + 1e-9
+
+
+def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False) -> bool:
+    """Do the answer's (label, value) facts give the expected value / rows?"""
+    if "value" in item:
+        return len(facts) == 1 and same_number(facts[0][1], item["value"])
+    rows = item["rows"]
+    if len(facts) != len(rows):
+        return False
+    if unordered:       # "France vs Germany": a comparison has no order of its own
+        facts, rows = sorted(facts, key=lambda f: str(f[0]).lower()), sorted(rows, key=lambda r: str(r[0]).lower())
+    for (label, value), row in zip(facts, rows):
+        expected_label, expected_value = (row[0], row[-1]) if len(row) > 1 else (None, row[0])
+        if not same_number(value, expected_value):
+            return False
+        ours, theirs = str(label).lower(), str(expected_label).lower()
+        if labelled and expected_label is not None and ours != theirs and not theirs.startswith(ours.split(" · ")[0] + " "):
+            return False
+    return True
+
+
+def score(insight, item: dict) -> str:
+    if insight.clarification is not None:
+        return "clarified"
+    if item["expect"] != "answer":
+        return "wrong"
+    labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
+    q = insight.query
+    unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
+    return "exact" if matches(insight.facts, item, labelled, unordered) else "wrong"
+
+
+def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
+    items = load_items(path)
+    results, latencies = [], {"rules": [], "llm": []}
+    for item in items:
+        t0 = time.perf_counter()
+        insight = handler.answer(item["question"])
+        ms = (time.perf_counter() - t0) * 1000
+        latencies["llm" if "llm" in insight.timings_ms else "rules"].append(ms)
+        verdict = score(insight, item)
+        typo = "typo" in (item.get("notes", "") + item.get("why", "")).lower()     # the writer's own tag
+        results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"], "typo": typo,
+                        "verdict": verdict, "question": item["question"], "reading": insight.reading,
+                        "answer": insight.narrative, "facts": insight.facts[:6], "ms": round(ms, 1)})
+    report = {"n": len(results), **_shares(results), "by_lang": {}, "by_expect": {}, "by_typo": {}, "items": results}
+    for key in ("lang", "expect", "typo"):
+        for value in sorted({r[key] for r in results}):
+            report[f"by_{key}"][value] = _shares([r for r in results if r[key] == value])
+    report["by_typo"] = {("typo" if k else "no typo"): v for k, v in report["by_typo"].items()}
+    report["p95_ms"] = {k: round(_p95(v), 1) for k, v in latencies.items() if v}
+    return report
+
+
+def _shares(results: list[dict]) -> dict:
+    n = max(len(results), 1)
+    counts = {v: sum(r["verdict"] == v for r in results) for v in ("exact", "clarified", "wrong")}
+    answerable = [r for r in results if r["expect"] == "answer"]
+    return {"count": len(results), **counts, "exact_share": round(counts["exact"] / n, 4),
+            "exact_of_answerable": round(sum(r["verdict"] == "exact" for r in answerable) / max(len(answerable), 1), 4),
+            "wrong_share": round(counts["wrong"] / n, 4)}
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def parse_accuracy(parser, path: Path = STAFF_QUESTIONS) -> dict:
+    """Share of questions parsed as expected. CSV columns: question, metric ('clarify' when the parser must ask),
+    group_by, filters ('segment=at risk;country=France'), time (the period's label)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    errors = []
+    for n, row in enumerate(rows, 2):
+        missing = {"question", "metric", "group_by", "filters", "time"} - set(row)
+        if missing:
+            raise ValueError(f"{path}: row {n}: column(s) {sorted(missing)} missing")
+        p = parser.parse(row["question"])
+        if p.query is None or p.unexplained:
+            got = {"metric": "clarify"}
+        else:
+            q = p.query
+            got = {"metric": q.metric, "group_by": q.group_by or "",
+                   "filters": ";".join(f"{k}={v}" for k, vals in q.filters.items() for v in vals),
+                   "time": q.time.label if q.time else ""}
+        expected = {"metric": "clarify"} if row["metric"] == "clarify" else \
+            {k: row[k] for k in ("metric", "group_by", "filters", "time")}
+        if got != expected:
+            errors.append({"row": n, "question": row["question"], "expected": expected, "got": got})
+    return {"n": len(rows), "accuracy": round(1 - len(errors) / max(len(rows), 1), 4), "errors": errors}

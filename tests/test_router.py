@@ -1,0 +1,185 @@
+"""Router: calibration maths, short product requests, the LLM's vote against the detector, eval figures, KB twins."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from assistant.chat.route_eval import read_eval_set, summarise
+from assistant.chat.router import OFF_TOPIC_LABELS, ROUTE_SCHEMA, Router
+from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
+from assistant.chat.short_request import CatalogTerms
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM
+from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, UTTERANCES
+from assistant.retrieval.kb import KnowledgeBase, chunk_markdown, passage, to_english
+
+TITLES = ["WHITE HANGING HEART T-LIGHT HOLDER", "RED RETROSPOT CAKE STAND", "VINTAGE PHOTO FRAME",
+          "SET OF 4 ENAMEL MUGS", "JUMBO BAG RED RETROSPOT"]
+
+
+# ---------------------------------------------------------------- calibration (hand-computed)
+P_OOS = np.array([0.1, 0.3, 0.4, 0.7, 0.9])
+IS_OOS = np.array([False, False, True, False, True])
+
+
+def test_balanced_accuracy_by_hand():
+    assert balanced_accuracy(P_OOS, IS_OOS, 0.35) == pytest.approx((2 / 2 + 2 / 3) / 2)   # declines .4 .7 .9
+    assert balanced_accuracy(P_OOS, IS_OOS, 0.8) == pytest.approx((1 / 2 + 3 / 3) / 2)    # declines .9
+
+
+def test_threshold_is_the_best_balanced_accuracy():
+    # candidates .2 .35 .55 .8 .9+: balanced accuracy .667 .833 .583 .75 .5
+    assert best_threshold(P_OOS, IS_OOS) == pytest.approx(0.35)
+
+
+def test_unsure_band_spans_the_mistakes():
+    # at tau .35 no off-topic row is missed (low = tau); the refused in-scope row has .7 (high = .7)
+    assert unsure_band(P_OOS, IS_OOS, 0.35) == pytest.approx((0.35, 0.7))
+    # at tau .8 the missed off-topic row has .4 and nothing in scope is refused
+    assert unsure_band(P_OOS, IS_OOS, 0.8) == pytest.approx((0.4, 0.8))
+
+
+def test_calibration_needs_both_classes():
+    with pytest.raises(ValueError, match="both"):
+        best_threshold(np.array([0.2, 0.3]), np.array([True, True]))
+
+
+# ---------------------------------------------------------------- short product requests
+@pytest.mark.parametrize("text,expected", [
+    ("a photo frame", True), ("mugs", True), ("蛋糕架", True), ("Cake stands", True), ("相框", True),
+    ("next song", False), ("where is my order", False), ("天气", False), ("我的包裹", False),
+    ("mugs?", False), ("how much is the cake stand", False), ("refund", False)])
+def test_short_requests_made_of_catalog_words(text, expected):
+    assert CatalogTerms.from_titles(TITLES).is_product_request(text) is expected
+
+
+# ---------------------------------------------------------------- the router on its own utterances
+@pytest.fixture(scope="module")
+def router(small_settings, small_index):
+    products = small_index.products
+    return Router(small_settings, catalog=CatalogTerms.from_titles(products["title"], products["category"]))
+
+
+def test_calibration_comes_from_cross_validation(router):
+    cal = router.calibration
+    assert 0 < cal["low"] <= cal["tau"] <= cal["high"] < 1
+    assert cal["n"] == sum(1 for _ in csv.DictReader(open(UTTERANCES, encoding="utf-8")))
+    assert cal["cv_out_of_scope_recall"] > 0.75 and cal["cv_in_scope_recall"] > 0.75
+
+
+@pytest.mark.parametrize("text", ["a photo frame", "mugs", "蛋糕架"])
+def test_short_product_requests_reach_product_search(router, text):
+    assert router.route(text).intent == "product_search"
+
+
+def test_pii_bearing_refund_request_routes_to_service(router):
+    text = "My email is jane.doe@example.com and my card is 4111 1111 1111 1111, please refund"
+    assert router.route(text).intent in ("order", "policy", "handoff")
+
+
+@pytest.mark.parametrize("text", ["how do I reset my password", "unsubscribe me from your newsletter",
+                                  "I need a VAT invoice for my last order", "my payment failed at checkout",
+                                  "我想修改收货地址", "怎么删除我的账户"])
+def test_service_kinds_are_not_refused(router, text):
+    assert router.route(text).intent in ("order", "policy", "handoff")
+
+
+@pytest.mark.parametrize("text", ["what's the exchange rate for the euro today", "is it going to rain in Leeds",
+                                  "play the next song", "write a python function to sort a list",
+                                  "how do I cancel my Netflix subscription", "明天会下雨吗"])
+def test_off_topic_is_declined(router, text):
+    assert router.route(text).intent == "out_of_scope"
+
+
+# ---------------------------------------------------------------- the LLM's vote
+class LabelLLM(LLM):
+    """Answers every JSON call with a fixed label (or fails); records what it was asked."""
+
+    def __init__(self, label: str | None):
+        super().__init__()
+        self.label, self.calls = label, []
+
+    def stream(self, messages, max_new_tokens=None, stop=None):
+        yield ""
+
+    def json(self, messages, schema, max_new_tokens=None, stop=None):
+        self.calls.append((messages, schema))
+        if self.label is None:
+            raise LLMUnavailable("down")
+        return {"label": self.label}
+
+
+def test_llm_label_never_beats_a_confident_detector(router):
+    cal = router.calibration
+    assert router._combine("out_of_scope", cal["high"] + 1e-3, "order") == "out_of_scope"
+    assert router._combine("out_of_scope", (cal["tau"] + cal["high"]) / 2, "order") == "order"  # detector unsure
+    assert router._combine("policy", (cal["low"] + cal["tau"]) / 2, "weather") == "out_of_scope"
+    assert router._combine("policy", cal["low"] / 2, "weather") == "policy"                     # detector sure
+    assert router._combine("policy", cal["low"], None) == "policy"                               # LLM unavailable
+
+
+def test_unsure_message_asks_the_llm_through_the_gate(router):
+    text = next(t for t in ("how do I get to the station", "can you help me", "what's new", "tell me more")
+                if router.calibration["low"] <= router.classify(t)[2] < router.calibration["high"])
+    llm = LabelLLM("travel")
+    router.llm = llm
+    try:
+        route = router.route(text)
+        assert (route.source, route.llm_label, route.intent) == ("llm", "travel", "out_of_scope")
+        messages, schema = llm.calls[0]
+        assert schema == ROUTE_SCHEMA and set(OFF_TOPIC_LABELS) <= set(schema["properties"]["label"]["enum"])
+        assert all(label in messages[0]["content"] for label in OFF_TOPIC_LABELS)   # few-shot names each domain
+        router.llm = LabelLLM(None)
+        assert router.route(text).source == "fallback"                             # classifier decides
+    finally:
+        router.llm = None
+
+
+# ---------------------------------------------------------------- eval figures (hand-computed)
+def test_summarise_by_hand():
+    rows = [{"text": "a", "label": "service", "kind": "order_status", "lang": "en"},
+            {"text": "b", "label": "service", "kind": "payment", "lang": "zh"},
+            {"text": "c", "label": "off_topic", "kind": "weather", "lang": "en"},
+            {"text": "d", "label": "product", "kind": "short_product", "lang": "en"}]
+    routed = [("order", "classifier", 10.0), ("out_of_scope", "classifier", 20.0),
+              ("out_of_scope", "llm", 1000.0), ("product_search", "rule", 5.0)]
+    r = summarise(rows, routed)
+    assert r["accuracy"] == 0.75 and r["by_label"] == {"service": 0.5, "product": 1.0, "off_topic": 1.0}
+    assert r["by_lang"] == {"en": 1.0, "zh": 0.0} and r["by_kind"]["payment"] == 0.0
+    assert r["out_of_scope"] == {"precision": 0.5, "recall": 1.0, "declined": 2, "off_topic": 1}
+    assert r["confusion"][0][:3] == [1, 0, 1] and r["confusion"][2][:3] == [0, 0, 1]
+    assert r["latency_ms"]["fast"] == {"n": 3, "p50": 10.0, "p95": 19.0}
+    assert r["latency_ms"]["llm"] == {"n": 1, "p50": 1000.0, "p95": 1000.0}
+
+
+def test_dev_set_is_blind_and_never_trained_on():
+    dev = read_eval_set(ROUTER_DEV)
+    assert len(dev) >= 600 and sum(r["lang"] == "zh" for r in dev) >= 100
+    assert {r["label"] for r in dev} == {"service", "product", "off_topic"}
+    train = {row["text"].strip().lower() for row in csv.DictReader(open(UTTERANCES, encoding="utf-8"))}
+    assert not train & {r["text"].strip().lower() for r in dev}
+
+
+def test_eval_set_errors_name_row_and_field(tmp_path):
+    bad = tmp_path / "dev.csv"
+    bad.write_text("text,label\nhello,service\nhi,shopping\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="dev.csv row 2, column 'label': 'shopping'"):
+        read_eval_set(bad)
+
+
+# ---------------------------------------------------------------- knowledge base across languages
+def test_chinese_question_cites_the_same_section_as_its_english_twin(minilm):
+    chunks = chunk_markdown({p.name: p.read_text(encoding="utf-8") for p in DEMO_KB.glob("*.md")})
+    kb = KnowledgeBase(chunks, minilm.passages([passage(r) for _, r in chunks.iterrows()]), minilm)
+    pairs = list(csv.DictReader(open(KB_QUESTIONS, encoding="utf-8")))
+    assert {p["citation"] for p in pairs} == set(chunks["anchor"])          # every section of the demo KB
+    for p in pairs:
+        assert kb.search(p["zh"], k=1)[0]["citation"] == kb.search(p["en"], k=1)[0]["citation"], p
+    assert kb.search("退货政策是什么？", k=1)[0]["doc"] == "returns.md"
+
+
+def test_glossary_keeps_latin_words():
+    assert to_english("PayPal退款多久") == "refund refunded how long days PayPal"
+    assert to_english("how long") == "how long"

@@ -1,0 +1,198 @@
+"""Search floor on hand-made data: vocabulary mining, request understanding, relevance, complements,
+evidence phrases, the explanation flow and the eval metrics, each against hand-computed values."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from assistant.chat.explain import checked, explanations
+from assistant.errors import LLMUnavailable
+from assistant.search.complements import Complements
+from assistant.search.evaluate import load_judged, ndcg_at_k, precision_at_k
+from assistant.search.evidence import evidence, phrase, sentence
+from assistant.search.relevance import Relevance
+from assistant.search.understand import Lexicon, Request, understand
+from assistant.search.vocabulary import mine_vocabulary, stem
+
+TITLES = ["Red Retrospot Cake Stand", "Regency Cake Stand 3 Tier", "Cake Stand White Small", "Pink Cake Towel",
+          "Tea Party Birthday Card", "Roses Regency Teapot", "White Hanging Heart T-Light Holder",
+          "Red Hanging Heart T-Light Holder", "Glass Star T-Light Holder", "Birthday Card Robot", "Small Plant Pot"]
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    return mine_vocabulary(pd.DataFrame({"title": TITLES}))
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return Lexicon.load()
+
+
+def test_stem_makes_plurals_singular_and_keeps_other_words():
+    assert [stem(w) for w in ["cases", "boxes", "candies", "glass", "christmas", "mum's", "bus", "mugs"]] == \
+        ["case", "box", "candy", "glass", "christmas", "mum", "bus", "mug"]
+
+
+def test_types_are_words_that_end_titles(vocab):
+    # stand ends 2 of its 3 titles, holder 3 of 3; 'card' ends only 1 title -> a theme, not a type
+    assert set(vocab.types) == {"stand", "cake stand", "holder", "t-light holder"}
+    assert vocab.product_types[6] == ["t-light holder", "holder"]
+    assert vocab.types_in("red cake stands please") == ["cake stand"]
+    assert vocab.themes_in("red cake stands") == ["red"]
+
+
+def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon):
+    r = understand("a gift for a tea lover under 10 pounds", vocab, lexicon)
+    assert (r.types, r.themes, r.gift, r.unknown) == ([], ["tea"], True, [])
+    r = understand("蛋糕架", vocab, lexicon)
+    assert (r.language, r.types, r.english) == ("Chinese", ["cake stand"], "cake stand")
+    r = understand("what goes well with the White Hanging Heart T-Light Holder?", vocab, lexicon)
+    assert r.anchor == "white hanging heart t-light holder" and not r.types
+    r = understand("I want a unicorn-shaped flying carpet", vocab, lexicon)
+    assert r.unknown == ["unicorn", "flying", "carpet"] and not r.has_subject()
+    r = understand("birthday present for my daughter", vocab, lexicon)
+    assert (r.occasion, r.recipient, r.gift, r.themes, r.hints) == ("birthday", "daughter", True, ["birthday"], [])
+
+
+def test_lexicon_files_are_checked(tmp_path):
+    bad = tmp_path / "zh.csv"
+    bad.write_text("zh,en\n,cup\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"zh.csv row 1, column 'zh': empty"):
+        Lexicon.load(zh_terms=bad)
+
+
+def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
+    rel = Relevance(TITLES, vocab)
+    scores = rel.lexical(Request("", types=["cake stand"], themes=["red"]))
+    n = len(TITLES)
+    w_type, w_red = 2 * math.log1p(n / (3 + 1)), 1 * math.log1p(n / (2 + 1))   # df: 3 cake stands, 2 reds
+    assert scores[0] == pytest.approx(1.0)
+    assert scores[1] == pytest.approx(w_type / (w_type + w_red), abs=1e-6)
+    assert scores[7] == pytest.approx(w_red / (w_type + w_red), abs=1e-6)
+    assert scores[3] == 0                                       # 'Pink Cake Towel' shares 'cake', not the type
+    assert rel.covers(5, "tea") and not rel.covers(3, "tea")   # 'teapot' = tea + pot (both catalog words)
+    assert rel.same_type(6).nonzero()[0].tolist() == [6, 7, 8]
+    with_categories = Relevance(TITLES, vocab, ["Kitchen & Dining"] * 4 + ["Cards"] + ["Kitchen & Dining"]
+                                + ["Candles & Lights"] * 3 + ["Cards", "Garden"])
+    kitchen = with_categories.lexical(Request("", themes=["kitchen"]))
+    assert kitchen.tolist() == [0.5] * 4 + [0.0, 0.5] + [0.0] * 5        # a category word counts half
+
+
+def test_no_match_when_the_catalog_lacks_what_was_asked(vocab, lexicon):
+    rel = Relevance(TITLES, vocab)
+    carpet = understand("a unicorn-shaped flying carpet", vocab, lexicon)
+    assert rel.no_match(carpet, rel.lexical(carpet), best_cosine=0.2)                  # every word unknown
+    charger = understand("a cake stand charger", vocab, lexicon)
+    assert charger.head == "charger" and rel.no_match(charger, rel.lexical(charger), best_cosine=0.2)   # the thing asked for is unknown
+    assert not rel.no_match(charger, rel.lexical(charger), best_cosine=0.65)            # ... unless something is close in meaning
+    smart = understand("smart wireless bluetooth cake stand", vocab, lexicon)
+    assert smart.unknown == ["smart", "wireless", "bluetooth"] and rel.no_match(smart, rel.lexical(smart), best_cosine=0.2)   # unknowns outnumber
+    red = understand("a smart red cake stand", vocab, lexicon)
+    assert not rel.no_match(red, rel.lexical(red), best_cosine=0.2)   # 1 unknown vs red + cake stand, all covered
+    mix = understand("a unicorn robot teapot", vocab, lexicon)
+    # robot and teapot are catalog words, but no title has both: 0.5 x 3.744 / (3.744 + 0.4 x ln 12) = 0.395
+    assert mix.themes == ["robot", "teapot"] and rel.no_match(mix, rel.lexical(mix), best_cosine=0.2)
+    stand = understand("cake stand", vocab, lexicon)
+    assert not rel.no_match(stand, rel.lexical(stand), best_cosine=0.2)
+
+
+def test_complements_count_distinct_customers_in_the_same_order():
+    orders = pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4", "o5"], "user_id": ["u1", "u2", "u1", "u3", "u3"],
+                           "status": ["delivered"] * 4 + ["returned"]})
+    lines = pd.DataFrame({"order_id": ["o1", "o1", "o1", "o2", "o2", "o3", "o3", "o4", "o4", "o5", "o5"],
+                          "item_id": ["A", "B", "C", "A", "B", "A", "B", "A", "D", "A", "C"]})
+    comp = Complements(lines, orders, ["A", "B", "C", "D"], [["mug"], ["plate"], ["mug"], ["bowl"]])
+    # with A: B by u1 (twice) and u2 -> 2 customers; C by u1 only (u3's order was returned); D by u3
+    assert comp.customers_with(0).tolist() == [0, 2, 1, 1]
+    assert comp.top(0, n=5) == [(1, 2)]                               # pairs seen once are left out
+    import numpy as np
+    assert comp.top(0, n=5, same_type=np.array([False, True, False, False])) == []
+
+
+def test_evidence_phrases_are_sentences_in_both_languages():
+    e = evidence("bought_together", related="White Hanging Heart T-Light Holder", customers=212)
+    assert e.text == "bought in the same order as White Hanging Heart T-Light Holder by 212 customers"
+    assert phrase(e, "Chinese") == "有 212 位顾客把它和 White Hanging Heart T-Light Holder 放在同一个订单里"
+    items = [evidence("type_match", what="cake stand"), evidence("budget", what="£10.00")]
+    assert sentence("Red Retrospot Cake Stand", items) == \
+        "Red Retrospot Cake Stand is a cake stand, just what you asked for, and it is within your budget of £10.00."
+    assert sentence("Jumbo Bag", [e]) == ("Jumbo Bag was bought in the same order as White Hanging Heart "
+                                          "T-Light Holder by 212 customers.")
+    assert sentence("Jumbo Bag", [evidence("occasion", what="christmas")], "Chinese") == "Jumbo Bag：很适合圣诞节。"
+    with pytest.raises(ValueError, match="unknown evidence kind"):
+        evidence("matches")
+
+
+class FakeServices:
+    shop_name = "Test Shop"
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.prompts = []
+
+    def llm_stream(self, messages, purpose="answer"):
+        self.prompts.append(messages)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        yield from (answer[i:i + 7] for i in range(0, len(answer), 7))
+
+
+def products():
+    return [{"item_id": str(i), "title": t, "price": 1.0 + i, "evidence": [evidence("theme_match", what="tea").to_dict()]}
+            for i, t in enumerate(["Roses Regency Teapot", "Tea Party Birthday Card", "Small Plant Pot"])]
+
+
+def test_explanations_keep_good_sentences_and_replace_bad_ones_with_the_template():
+    top = products()
+    services = FakeServices(["Roses Regency Teapot is perfect for a tea lover. It also sings.",
+                             "Tea Party Birthday Card: matches 'tea'; fits: under £10.",       # an evidence code
+                             LLMUnavailable("busy")])
+    titles, ids = set(TITLES), {"0", "1", "2"}
+    out = list(explanations(services, "tea lover", top, "English", top, titles, ids))
+    assert out == ["Roses Regency Teapot is perfect for a tea lover. ",
+                   "Tea Party Birthday Card has the tea look you asked for. ",
+                   "Small Plant Pot has the tea look you asked for. "]
+    assert "Reasons: it has the tea look you asked for" in services.prompts[0][1]["content"]
+    with pytest.raises(LLMUnavailable):                    # LLM down from the start: the Reply's template answers
+        list(explanations(FakeServices([LLMUnavailable("off")]), "tea", top, "English", top, titles, ids))
+
+
+def test_checked_drops_other_products_and_wrong_prices_and_names_the_product():
+    top = products()
+    titles, ids = set(TITLES), {"0", "1", "2"}
+    assert checked("It pairs well with the Glass Star T-Light Holder.", top[0], top, titles, ids) == ""
+    assert checked("Roses Regency Teapot costs £99.00 today.", top[0], top, titles, ids) == ""
+    assert checked("A lovely pick for tea time.", top[0], top, titles, ids) == \
+        "Roses Regency Teapot: A lovely pick for tea time."
+    assert checked("Roses Regency Teapot is lovely.", top[0], top, titles, ids, "Chinese") == ""   # wrong language
+    assert checked("Roses Regency Teapot 很适合喜欢茶的人。", top[0], top, titles, ids, "Chinese") == \
+        "Roses Regency Teapot 很适合喜欢茶的人。"
+
+
+def test_ndcg_and_precision_against_hand_computed_values():
+    grades = {"a": 3, "c": 2, "d": 3, "e": 1}
+    ranked = ["a", "b", "c", "x", "y"]
+    # DCG = 7/1 + 3/log2(4) = 8.5; ideal = 7 + 7/log2(3) + 3/2 + 1/log2(5) = 13.34718
+    assert ndcg_at_k(ranked, grades, 5) == pytest.approx(8.5 / 13.347180, abs=1e-6)
+    assert precision_at_k(ranked, grades, 5) == 0.4
+    assert ndcg_at_k(ranked, {}, 5) == 0.0
+
+
+def test_judged_set_errors_name_file_row_and_field(tmp_path):
+    req, jud = tmp_path / "r.csv", tmp_path / "j.csv"
+    req.write_text("request_id,text,lang,kind\nq1,mugs,en,product_type\nq2,a laptop,en,no_match\n", encoding="utf-8")
+    jud.write_text("request_id,item_id,grade\nq1,A,3\nq1,B,five\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"j.csv row 2, column 'grade': expected 0-3, got 'five'"):
+        load_judged(req, jud)
+    jud.write_text("request_id,item_id,grade\nq1,A,3\n", encoding="utf-8")
+    judged = load_judged(req, jud)
+    assert [j.no_match for j in judged] == [False, True] and judged[0].grades == {"A": 3}
+
+
+def test_bundled_judged_set_loads():
+    judged = load_judged()
+    assert len(judged) == 206 and sum(j.no_match for j in judged) == 15
