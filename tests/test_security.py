@@ -166,12 +166,13 @@ def test_staff_audit_budget_and_exports(poisoned, router, tmp_path):
         "how many customers are in each segment")
     session, message = web.staff_sign_in("test-staff-pass", StaffSession())
     assert session.signed_in and session.id.isalpha() and session.budget.total == 1.0
-    narrative, parsed, rows, _ = web.insight("how many customers are in each segment", session)   # 1 column: 0.5
-    assert "Laplace noise" in narrative and session.budget.spent == 0.5
-    assert len(rows) == len(exact.rows) and list(rows["customers"]) != [r["customers"] for r in exact.rows]
+    view = web.insight("how many customers are in each segment", session)                       # 1 column: 0.5
+    assert "Laplace noise" in view.narrative and session.budget.spent == 0.5
+    shown = [int(v.replace(",", "")) for v in view.table["customers"]]                          # "1,079" -> 1079
+    assert len(shown) == len(exact.rows) and shown != [r["customers"] for r in exact.rows]
     web.insight("how many customers are in each segment", session)
-    narrative, _, rows, _ = web.insight("how many customers are in each segment", session)      # over budget
-    assert narrative.startswith(BUDGET_USED) and len(rows) == 0 and session.budget.spent == 1.0
+    view = web.insight("how many customers are in each segment", session)                       # over budget
+    assert view.narrative.startswith(BUDGET_USED) and view.table.empty and session.budget.spent == 1.0
     audit = a.s.store.rows("staff_audit")
     assert [r["outcome"] for r in audit] == ["answered", "answered", "refused: privacy budget used up"]
     assert [r["epsilon"] for r in audit] == [0.5, 0.5, 0.0] and audit[0]["rows"] == len(exact.rows)
@@ -193,8 +194,7 @@ def test_staff_sign_in_backs_off_across_sessions(poisoned, router, tmp_path):
     assert messages[:2] == ["Wrong password.", "Wrong password."] and "try again in 60 s" in messages[2]
     session, message = web.staff_sign_in("test-staff-pass", StaffSession())
     assert not session.signed_in and message.startswith("Too many failed attempts")
-    narrative, *_ = web.insight("revenue by segment", session)
-    assert narrative.startswith("Sign in as staff")
+    assert web.insight("revenue by segment", session).narrative.startswith("Sign in as staff")
 
 
 @pytest.mark.llm
