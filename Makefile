@@ -10,7 +10,7 @@ PARTS  := $(foreach i,1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22,t
 demo: setup
 	$(PY) -m assistant demo-data
 	$(PY) -m assistant build --if-stale
-	$(PY) app.py
+	SHOP_STAFF_PASSWORD=$${SHOP_STAFF_PASSWORD:-staff-demo} $(PY) app.py   # the documented demo password
 
 test: setup system-deps llama-server
 	$(PY) -m pytest

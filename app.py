@@ -2,6 +2,7 @@
 
     python app.py                      # http://127.0.0.1:7860 (SHOP_PORT / SHOP_HOST to change)
     SHOP_LLM_BACKEND=none python app.py   # template answers only, no model load
+    SHOP_STAFF_PASSWORD=... python app.py # else the first start generates a staff password and prints it once
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch is imported
 
 import gradio as gr  # noqa: E402
 
+from assistant.access import StaffAccess  # noqa: E402
 from assistant.chat.engine import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.privacy import install_log_redaction  # noqa: E402
 from assistant.segments.nlq import MAX_CHOICES  # noqa: E402
 from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp  # noqa: E402
 
@@ -153,10 +156,12 @@ def build_ui(web: WebApp) -> gr.Blocks:
 
 
 def main() -> None:
+    install_log_redaction()                  # no e-mail, phone, card or IBAN in the app's logs
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.load()
+    access = StaffAccess.from_settings(settings, announce=lambda line: print(line, flush=True))
     llm = None if settings.llm_backend == "none" else "auto"
-    web = WebApp(Assistant.from_settings(settings, llm=llm))
+    web = WebApp(Assistant.from_settings(settings, llm=llm), access)
     web.warm_up()
     web.load_llm_in_background()
     demo = build_ui(web)

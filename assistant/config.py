@@ -43,17 +43,20 @@ class Settings:
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
-    llm_expand_timeout_s: float = 2.0                   # LLM expansion of a typeless gift request (cards wait); 0: off
+    llm_expand_timeout_s: float = 0.0                   # > 0: the LLM expands typeless gift requests (cards wait
+                                                        # for it; off by default: 9-22 s on a loaded 2-core CPU)
 
     # routing (assistant/chat/router.py; the out-of-scope threshold itself is calibrated on data, see chat/scope.py)
     router_c: float = 50.0                              # inverse regularisation of the intent classifier
     router_cv_folds: int = 5                            # folds of the out-of-scope calibration
     router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
+    router_min_in_scope_recall: float = 0.95            # tau keeps at least this share of shop messages (CV)
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+    tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
     rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
     rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,
     rank_popularity: float = 0.25                       #   popularity
@@ -68,9 +71,16 @@ class Settings:
     concurrency: int = 8                                # Gradio requests served at once
 
     # privacy and access
-    k_anonymity: int = 10
+    k_anonymity: int = 10                               # staff figures / exports about fewer customers are hidden
     staff_llm_timeout_s: float = 3.0                    # LLM reading of a staff question the rules cannot explain
-    staff_password: str = "staff-demo"
+    staff_password: str = ""                            # "": generated on first start, printed once (its hash in
+                                                        # var/staff_password.hash); `make demo` sets staff-demo
+    staff_max_failures: int = 5                         # failed sign-ins before back-off starts
+    staff_lockout_s: float = 30.0                       # first back-off; doubles with every further failure
+    dp_epsilon: float = 0.0                             # Laplace noise per staff figure (0: off); privacy.py
+    dp_session_budget: float = 3.0                      # total epsilon one staff session may spend
+    dp_sensitivity: str = ("customers=1,new_customers=1,returning_customers=1,matching_customers=1,orders=20,"
+                           "units=500,revenue=1000,gross_sales=1000,returns_value=1000")   # one customer's most effect
 
     @classmethod
     def load(cls, **overrides) -> "Settings":

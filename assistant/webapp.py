@@ -3,15 +3,15 @@
     web = WebApp(assistant)
     for history, cards, state in web.chat("red mugs", [], "12347", ChatState()): ...   # streams
     web.feedback(state, index=1, kind="up")
-    web.staff_sign_in("staff-demo", StaffSession())  ->  (session, message)
+    web.staff_sign_in(password, StaffSession())  ->  (session, message)   # access.py: hash, back-off
     web.insight("revenue by segment last quarter", session) -> StaffView (narrative, table, plot, csv, choices)
     web.dashboard(session) -> (markdown, segment table, plot frame)   # filled on sign-in
 
-Roles are enforced here, on the server: staff handlers check the session's sign-in every call.
+Roles are enforced here, on the server: staff handlers check the session's sign-in every call; each staff
+question is audited and, with differential privacy on, charged to the session's epsilon budget (chat/staff.py).
 """
 from __future__ import annotations
 
-import hmac
 import html
 import logging
 import tempfile
@@ -21,13 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from assistant.access import StaffAccess
 from assistant.chat.engine import Assistant
+from assistant.chat.store import new_id
 from assistant.errors import AssistantError, LLMUnavailable
+from assistant.privacy import PrivacyBudget
 from assistant.search.money import format_price
 from assistant.staff_view import StaffView, staff_view
 
 log = logging.getLogger(__name__)
-
 ANONYMOUS = "anonymous"
 
 
@@ -42,12 +44,15 @@ class ChatState:
 @dataclass
 class StaffSession:
     signed_in: bool = False
+    id: str = ""                                # random per sign-in: the audit log's session
+    budget: PrivacyBudget | None = None         # epsilon left when differential privacy is on
 
 
 class WebApp:
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, access: StaffAccess | None = None):
         self.assistant = assistant
         self.s = assistant.s
+        self.access = access or StaffAccess.from_settings(self.s.settings)
         self.llm_state = "off" if self.s.llm is None else ("ready" if self.s.llm_ready() else "loading")
         self.csv_folder = Path(tempfile.mkdtemp(prefix="staff-csv-"))     # the Staff tab's CSV downloads
 
@@ -153,16 +158,20 @@ class WebApp:
 
     # ---------------------------------------------------------------- staff
     def staff_sign_in(self, password: str, session: StaffSession) -> tuple[StaffSession, str]:
-        ok = hmac.compare_digest((password or "").encode(), self.s.settings.staff_password.encode())
-        return StaffSession(signed_in=ok), ("Signed in as staff." if ok else "Wrong password.")
+        """Constant-time check with back-off (access.py); a success starts a new audited session."""
+        result = self.access.check(password)
+        if not result.ok:
+            return StaffSession(), result.message
+        return StaffSession(True, new_id(), self.assistant.staff.new_budget()), result.message
 
     def insight(self, question: str, session: StaffSession) -> StaffView:
         """The answer as the Staff tab shows it; refuses unless this session signed in as staff."""
         if not session.signed_in:
             return _message("Sign in as staff to ask about customers and segments.")
         try:
-            insights = self.assistant.staff.insights
-            return staff_view(insights.answer(question), insights.fmt, self.csv_folder)
+            staff = self.assistant.staff
+            result = staff.answer(question, session=session.id, budget=session.budget)
+            return staff_view(result, staff.insights.fmt, self.csv_folder)
         except AssistantError as e:     # a named error: the tab says what went wrong; bugs stay tracebacks
             log.warning("staff question %r failed: %s", question[:80], e)
             return _message(f"Sorry, I couldn't compute that ({e}).")
@@ -171,10 +180,10 @@ class WebApp:
         """Segment overview (markdown, table, plot frame): customers, net revenue, churn risk per segment."""
         if not session.signed_in:
             return "Sign in as staff to see the segment overview.", pd.DataFrame(), pd.DataFrame(columns=["group", "value"])
-        insights = self.assistant.staff.insights
-        size = insights.answer("customers by segment")
-        revenue = insights.answer("net revenue by segment")
-        risk = insights.answer("churn risk by segment")
+        staff = self.assistant.staff
+        insights = staff.insights
+        size, revenue, risk = (staff.answer(q, session=session.id, budget=session.budget) for q in (
+            "customers by segment", "net revenue by segment", "churn risk by segment"))
         by = {r["segment"]: {"segment": r["segment"], "customers": insights.fmt("customers", r["customers"])}
               for r in size.rows}
         for answer, key, name in ((revenue, "revenue", "net revenue"), (risk, "churn_risk", "average churn risk")):

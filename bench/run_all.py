@@ -34,6 +34,7 @@ def main() -> None:
     run("bench/grounding.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/explanations.py", *(["--no-llm"] if args.no_llm else []))
     run("bench/load_app.py", *(["--no-llm"] if args.no_llm else []))
+    run("bench/security.py", "--llm", "obedient")       # worst-case scripted LLM; `--llm real` takes ~30 min on CPU
 
 
 if __name__ == "__main__":

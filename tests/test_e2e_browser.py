@@ -34,7 +34,7 @@ def app_url(small_index, small_settings, tmp_path_factory):
     state_db = str(tmp_path_factory.mktemp("e2e") / "state.db")
     STATE_DB[:] = [state_db]
     env = {**os.environ, "SHOP_DATA_DIR": str(small_settings.data_dir), "SHOP_INDEX_DIR": str(small_settings.index_dir),
-           "SHOP_STATE_DB": state_db, "SHOP_LLM_BACKEND": "none",
+           "SHOP_STATE_DB": state_db, "SHOP_LLM_BACKEND": "none", "SHOP_STAFF_PASSWORD": "staff-demo",
            "SHOP_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     log = open(tmp_path_factory.mktemp("e2e-log") / "app.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=log, stderr=subprocess.STDOUT)

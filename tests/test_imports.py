@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 FLOORS = [   # lowest first; a name is a subpackage or a top-level module of `assistant`
-    {"config", "errors", "privacy", "fsutil", "timing", "prompts", "resources"},
+    {"config", "errors", "privacy", "access", "fsutil", "timing", "prompts", "resources"},
     {"data"},
     {"models"},
     {"retrieval"},

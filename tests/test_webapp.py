@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -12,7 +13,8 @@ from assistant.webapp import ANONYMOUS, ChatState, StaffSession, WebApp
 
 @pytest.fixture(scope="module")
 def web(small_index, small_settings):
-    return WebApp(Assistant(Services(small_settings, small_index, llm=None), Router(small_settings)))
+    settings = dataclasses.replace(small_settings, staff_password="test-staff-pass")
+    return WebApp(Assistant(Services(settings, small_index, llm=None), Router(settings)))
 
 
 def test_chat_shows_cards_before_text_and_records_the_reply(web):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from assistant.artifacts import ShopIndex
 from assistant.chat.answer import Answer
 from assistant.chat.constraints import language_of
+from assistant.chat.guard import chitchat_sentence, clean_input
 from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.short_request import CatalogTerms
@@ -34,6 +35,7 @@ from assistant.search.ranker import Ranker
 from assistant.timing import ms_since
 
 ROLES = ("shopper", "staff")
+MAX_MESSAGE_CHARS = 10_000
 OUT_OF_SCOPE = ("I can only help with our shop: finding products, delivery, returns, payment, warranty and your "
                 "orders. Could you ask me about one of those?")
 GREETING = ("Hi! I can help you find gifts and homeware, answer questions about delivery, returns, payment and "
@@ -123,7 +125,7 @@ class Assistant:
         if role not in ROLES:
             raise UsageError(f"role must be one of {ROLES}, got {role!r}")
         start = time.perf_counter()
-        message = (message or "").strip()[:10_000]
+        message = clean_input(message, MAX_MESSAGE_CHARS)
         user_id = str(user_id) if user_id not in (None, "") else None
         conv = self.s.store.conversation(conversation_id, user_id, role)
         memory = self.s.store.memory(conv)
@@ -160,7 +162,8 @@ class Assistant:
             return Answer("chitchat", fallback=GREETING,
                           suggestions=[self._gift_ideas(), "what is your return policy?", "where is my order?"],
                           prompt=render("chitchat", shop=self.s.shop_name, language=turn.language,
-                                        message=turn.message[:300]), purpose="chitchat")
+                                        message=turn.message[:300]), purpose="chitchat",
+                          check=chitchat_sentence)      # small talk states no price, order or product code
         return Answer("out_of_scope", fallback=OUT_OF_SCOPE,
                       suggestions=[self._gift_ideas(), "how much is delivery?"])
 

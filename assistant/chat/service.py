@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.chat.answer import Answer
-from assistant.chat.guard import SYSTEM_LEAK, unquoted_numbers
+from assistant.chat.guard import neutralize, policy_sentence
 from assistant.chat.orders import ORDER_ID_PATTERN, CustomerOrders
 from assistant.prompts import render
 from assistant.search.money import format_price
@@ -36,6 +36,7 @@ class ServiceHandler:
         if not hits or hits[0]["score"] < self.s.settings.kb_confident:
             return self._handoff(turn, "policy question not covered by the knowledge base",
                                  "I'm not sure our policies cover that, so I've asked a colleague to answer")
+        hits = [{**h, "text": neutralize(h["text"])} for h in hits]     # KB text is data, never instructions
         best = hits[0]
         sections = "\n\n".join(f"[{h['citation']}] {h['section']}:\n{h['text'][:900]}" for h in hits)
         return Answer("policy", citations=[h["citation"] for h in hits],
@@ -43,7 +44,7 @@ class ServiceHandler:
                       fallback=f"{_first_sentences(best['text'], 2)} [{best['citation']}]",
                       prompt=render("service", shop=self.s.shop_name, language=turn.language,
                                     sections=sections, question=turn.message[:500]), purpose="service",
-                      check=lambda s: "" if SYSTEM_LEAK.search(s) or unquoted_numbers(s, sections) else s,
+                      check=lambda s: policy_sentence(s, sections),
                       suggestions=["talk to a person", "how do refunds work?"])
 
     def _order(self, turn) -> Answer:

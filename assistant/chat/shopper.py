@@ -12,7 +12,7 @@ import re
 from assistant.chat.answer import Answer
 from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.explain import explanations
-from assistant.chat.guard import ground
+from assistant.chat.guard import ground, neutralize, neutralize_product
 from assistant.search.evidence import sentence
 from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.filters import Filters
@@ -69,8 +69,8 @@ class ShopperHandler:
                                "Try a higher price limit or fewer conditions.")
             return answer
         answer.suggestions = ["cheaper", "more like the first one", "tell me about the second one"]
-        answer.lead = self._lead(c, result, products)
-        top = products[:PROMPT_PRODUCTS]
+        answer.lead = neutralize(self._lead(c, result, products))          # an anchor title is shop data
+        top = [neutralize_product(p) for p in products[:PROMPT_PRODUCTS]]   # shop data is never an instruction
         answer.fallback = " ".join(sentence(p["title"], p["evidence"], c.language) for p in top)
         answer.sentences = lambda: explanations(self.s, turn.message, top, c.language, products, self.titles,
                                                 self.ids)
@@ -105,8 +105,9 @@ class ShopperHandler:
 
     def _detail(self, turn, product: dict) -> Answer:
         stock = f"{product['stock']} in stock" if product["stock"] > 0 else "currently out of stock"
-        text = (f"{product['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
-                f" and is {stock}. Category: {product['category']}. " + self._because(product, turn.language))
+        shown = neutralize_product(product)
+        text = (f"{shown['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
+                f" and is {stock}. Category: {product['category']}. " + self._because(shown, turn.language))
         viewed = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
         return Answer(turn.intent, products=[product], fallback=text, suggestions=["more like this one", "cheaper"],
                       memory={"session_items": viewed})

@@ -8,7 +8,7 @@
 `python -m assistant serve-llm` starts such a server on the local GGUF (models/server.py). A server that is
 down, slow (no byte for `llm_timeout_s`) or answers garbage raises LLMUnavailable, never anything else.
 JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (an HTTP
-4xx, or an error naming json_schema like llama-cpp-python's 500) is asked again, and from then on, with
+4xx, or an error naming json_schema / response_format like llama-cpp-python's 500) is asked again, and from then on, with
 llama.cpp's `{"type": "json_object", "schema": ...}`.
 """
 from __future__ import annotations
@@ -92,7 +92,8 @@ class OpenAICompatibleLLM(LLM):
                 text = "".join(self.stream(messages, max_new_tokens, stop, response_format=response_format))
                 break
             except LLMUnavailable as e:
-                rejected = " HTTP 4" in str(e) or "json_schema" in str(e)   # llama-cpp-python's says 500
+                message = str(e)      # llama-cpp-python's server says 500 and names the field
+                rejected = " HTTP 4" in message or "json_schema" in message or "response_format" in message
                 if not rejected or i == len(formats) - 1:
                     raise
                 log.info("%s rejects json_schema; using json_object + schema", self.base_url)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant.privacy import suppress_small_groups
+from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.nlq import Clarification, Parse, QuestionParser
 from assistant.segments.present import canonical, fmt_value, reading
 from assistant.segments.semantic import METRICS, Query, QueryError, validate
@@ -68,7 +68,9 @@ class Insights:
         return fmt_value(metric, value, self.money)
 
     # ------------------------------------------------------------ answer
-    def answer(self, question: str) -> Insight:
+    def answer(self, question: str, noise: tuple[float, dict[str, float]] | None = None) -> Insight:
+        """`noise`: (epsilon, {column: one customer's most effect}) for Laplace noise on counts and sums, added in
+        `_noised` - the one place staff figures leave this layer (privacy.py explains epsilon)."""
         t0 = time.perf_counter()
         parse = self.parser.parse(question)
         timings = {"parse": (time.perf_counter() - t0) * 1000}
@@ -82,7 +84,7 @@ class Insights:
         except QueryError as e:
             return Insight(question, None, narrative=f"I can't answer that exactly: {e}.",
                            clarification=Clarification(f"I can't answer that exactly: {e}.", []), timings_ms=timings)
-        insight = self.compute(q, question)
+        insight = self.compute(q, question, noise)
         insight.notes = parse.notes + insight.notes
         insight.timings_ms = timings | {"sql": (time.perf_counter() - t0) * 1000 - timings["parse"]}
         return insight
@@ -115,17 +117,17 @@ class Insights:
         return Insight(question, None, narrative=text, clarification=Clarification(text, choices),
                        notes=parse.notes, timings_ms=timings)
 
-    def compute(self, q: Query, question: str = "") -> Insight:
+    def compute(self, q: Query, question: str = "", noise: tuple[float, dict[str, float]] | None = None) -> Insight:
         """Run a validated query: rows (groups under k customers left out), facts, reading, narrative, chart."""
         if q.compare:
-            return self._compare(q, question)
+            return self._compare(q, question, noise)
         key = q.group_by or "all"
         raw = self.analytics.run_one(q)
         if not raw and not q.group_by:     # nothing in scope: counts and sums are 0, ratios undefined
             kind = METRICS[q.metric].kind
             raw = [{"all": "all", q.metric: 0 if kind in ("count", "money") and q.metric != "aov" else None,
                     "customers": 0, "empty": True}]
-        rows, hidden = self._visible(raw)
+        rows, hidden = self._visible(raw, noise)
         rows = rows[:q.limit] if q.limit and q.group_by else rows
         named = q.filters.get(q.group_by or "", [])
         if len(named) > 1 and not q.limit:          # "France vs Germany": in the order asked
@@ -134,7 +136,8 @@ class Insights:
         if q.also:
             by_group = {r[key]: r for r in rows}
             for metric in q.also:
-                for r in self.analytics.run_one(dataclasses.replace(q, metric=metric, also=[], limit=None)):
+                for r in self._noised(self.analytics.run_one(dataclasses.replace(q, metric=metric, also=[],
+                                                                                  limit=None)), noise):
                     if r[key] in by_group:
                         by_group[r[key]][metric] = r[metric]
             metrics = [q.metric, *q.also]
@@ -144,19 +147,26 @@ class Insights:
         return Insight(question, q, rows, self._narrative(q, rows, hidden), reading(q, self.product_ids),
                        self._chart(q), sql, notes, facts=facts)
 
-    def _visible(self, rows: list[dict]) -> tuple[list[dict], int]:
-        """Rows of groups with at least k customers (a single-figure answer keeps its row, marked, to explain)."""
+    @staticmethod
+    def _noised(rows: list[dict], noise: tuple[float, dict[str, float]] | None) -> list[dict]:
+        return rows if not noise else add_laplace_noise(rows, noise[1], noise[0])
+
+    def _visible(self, rows: list[dict], noise: tuple[float, dict[str, float]] | None = None) -> tuple[list[dict], int]:
+        """Rows of groups with at least k customers (a single-figure answer keeps its row, marked, to explain),
+        with `noise` added after suppression (suppressed rows stay hidden)."""
         if len(rows) == 1 and rows[0].pop("empty", False):
             return rows, 0                  # an empty scope describes no one: its 0 is shown
         marked, hidden = suppress_small_groups(rows, self.k)
+        marked = self._noised(marked, noise)
         if len(rows) == 1 and rows[0].get("all") == "all":
             return marked, hidden
         return [r for r in marked if not r.get("suppressed")], hidden
 
-    def _compare(self, q: Query, question: str) -> Insight:
+    def _compare(self, q: Query, question: str, noise: tuple[float, dict[str, float]] | None = None) -> Insight:
         parts = []
         for period in q.compare:
-            rows = self._visible(self.analytics.run_one(dataclasses.replace(q, time=period, compare=[], change=False)))[0]
+            rows = self._visible(self.analytics.run_one(dataclasses.replace(q, time=period, compare=[], change=False)),
+                                 noise)[0]
             parts.append((period, rows[:q.limit] if q.limit and q.group_by else rows))
         key = q.group_by or "all"
         rows = [{"period": p.label, **r} for p, part in parts for r in part]
