@@ -10,6 +10,7 @@ indexes/
                products.faiss, product_vectors.npy, products_bm25.npz
                vocabulary.json             product types and theme words mined from the titles
                cf.npz, cf_items.npy        collaborative-filtering model over the catalog
+               cf_tuning.json              its config chosen on a validation split, and the scores (also in manifest)
                kb_chunks.parquet, kb_vectors.npy
                profiles.parquet            one row per customer (RFM, segment, ...)
 """
@@ -34,7 +35,9 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
+from assistant.recommend.evaluate import fit_input, prepare
 from assistant.recommend.registry import create_recommender
+from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
@@ -82,7 +85,8 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts,
             "models": {"embedder": embedder.describe(),
-                       "cf": settings.cf_model, "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
+                       "cf": settings.cf_model, "cf_tuning": json.loads((tmp / "cf_tuning.json").read_text()),
+                       "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
@@ -99,6 +103,24 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
         steps.close()
     publish_build(settings.index_dir, final)
     return manifest
+
+
+def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> dict:
+    """Tune settings.cf_model on a temporal validation split (within settings.tune_budget_s), fit it
+    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}."""
+    started = time.perf_counter()
+    log_df = prepare(purchases[["user_id", "item_id", "timestamp"]], min_items=1)
+    tuned = {}
+    if settings.tune_budget_s > 0 and len(log_df):
+        tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
+                            items=data.item_ids)
+    chosen = tuned.get(settings.cf_model)
+    model = create_recommender(settings.cf_model, **(chosen.config if chosen else {}))
+    model.fit(fit_input(model, log_df, data))
+    return {"model": model, "report": {
+        "model": settings.cf_model, "config": model.params, "split": "temporal80",
+        "tune_budget_s": settings.tune_budget_s, "seconds": round(time.perf_counter() - started, 1),
+        "tuned": {name: t.report() for name, t in tuned.items()}}}
 
 
 def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
@@ -125,7 +147,9 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
 
     purchases = shop.events[shop.events["event"] == "purchase"]
     data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-    create_recommender(settings.cf_model).fit(data.matrix).save(out / "cf.npz")
+    cf = fit_cf(purchases, data, settings)
+    cf["model"].save(out / "cf.npz")
+    (out / "cf_tuning.json").write_text(json.dumps(cf["report"], indent=2))
     steps.update()
 
     chunks = chunk_markdown(shop.kb)
