@@ -54,6 +54,7 @@ def main() -> None:
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
     assistant.s.index.embedder.query("warm up")
+    assistant.s.ranker.complement_model                 # as the app's warm-up does
     titles = list(assistant.s.ranker.catalog.titles)
     ids = list(assistant.s.ranker.catalog.item_ids)
     rows = []
