@@ -10,7 +10,6 @@ indexes/
                products.faiss, product_vectors.npy, products_bm25.npz
                vocabulary.json             product types and theme words mined from the titles
                cf.npz, cf_items.npy        collaborative-filtering model over the catalog
-               cf_tuning.json              its config chosen on a validation split, and the scores (also in manifest)
                kb_chunks.parquet, kb_vectors.npy
                profiles.parquet            one row per customer (RFM, segment, ...)
 """
@@ -80,12 +79,12 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
-        counts, embedder = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        counts, embedder, cf_tuning = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts,
             "models": {"embedder": embedder.describe(),
-                       "cf": settings.cf_model, "cf_tuning": json.loads((tmp / "cf_tuning.json").read_text()),
+                       "cf": settings.cf_model, "cf_tuning": cf_tuning,
                        "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
@@ -124,8 +123,8 @@ def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> d
 
 
 def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
-                product_vectors: np.ndarray | None) -> tuple[dict, object]:
-    """Write every artifact into `out`; returns (counts, the embedder used)."""
+                product_vectors: np.ndarray | None) -> tuple[dict, object, dict]:
+    """Write every artifact into `out`; returns (counts, the embedder used, the CF tuning report)."""
     (out / "tables").mkdir()
     for name in TABLE_FILES:
         shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
@@ -149,7 +148,6 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     data = Interactions.from_frame(purchases, item_ids=products["item_id"])
     cf = fit_cf(purchases, data, settings)
     cf["model"].save(out / "cf.npz")
-    (out / "cf_tuning.json").write_text(json.dumps(cf["report"], indent=2))
     steps.update()
 
     chunks = chunk_markdown(shop.kb)
@@ -164,4 +162,4 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
             "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),
             "cf_users": int(data.matrix.shape[0]), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}, embedder
+            "profiles": len(profiles)}, embedder, cf["report"]
