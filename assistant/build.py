@@ -38,7 +38,9 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
+from assistant.recommend.evaluate import fit_input, prepare
 from assistant.recommend.registry import create_recommender
+from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
@@ -99,13 +101,13 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     steps.update()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
-        counts, embedder = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        counts, embedder, cf_tuning = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts, "engine": engine_info,
             "models": {"embedder": embedder.describe(),
                        "cf": settings.cf_model if engine == "pandas" else "als (Spark MLlib)",
-                       "cf_params": json.loads(settings.cf_params or "{}"),
+                       "cf_params": json.loads(settings.cf_params or "{}"), "cf_tuning": cf_tuning,
                        "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
@@ -126,9 +128,29 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     return manifest
 
 
+def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> dict:
+    """Tune settings.cf_model on a temporal validation split (within settings.tune_budget_s), fit it
+    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}."""
+    started = time.perf_counter()
+    log_df = prepare(purchases[["user_id", "item_id", "timestamp"]], min_items=1)
+    tuned = {}
+    if settings.tune_budget_s > 0 and len(log_df):
+        tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
+                            items=data.item_ids)
+    chosen = tuned.get(settings.cf_model)
+    model = create_recommender(settings.cf_model, **{**json.loads(settings.cf_params or "{}"),
+                                                     **(chosen.config if chosen else {})})
+    model.fit(fit_input(model, log_df, data))
+    return {"model": model, "report": {
+        "model": settings.cf_model, "config": model.params, "split": "temporal80",
+        "tune_budget_s": settings.tune_budget_s, "seconds": round(time.perf_counter() - started, 1),
+        "tuned": {name: t.report() for name, t in tuned.items()}}}
+
+
 def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool,
-                product_vectors: np.ndarray | None) -> tuple[dict, object]:
-    """Write every artifact into `out` from a Shop (pandas) or a SparkShop; returns (counts, the embedder used)."""
+                product_vectors: np.ndarray | None) -> tuple[dict, object, dict]:
+    """Write every artifact into `out` from a Shop (pandas) or a SparkShop; returns (counts, the embedder
+    used, the CF tuning report)."""
     spark = not isinstance(shop, Shop)
     (out / "tables").mkdir()
     if spark:
@@ -152,18 +174,19 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
     mine_vocabulary(products).save(out / "vocabulary.json")
     steps.update()
 
-    if spark:
+    if spark:   # MLlib ALS with cf_params (no tuning: that would mean a second Spark job per candidate)
         from assistant.spark.als import fit_als_spark
         purchases = shop.frames["events"].where("event = 'purchase'")
         model, cf_users = fit_als_spark(shop.spark, purchases, products["item_id"].to_numpy(),
                                         **json.loads(settings.cf_params or "{}"))
         n_purchases = purchases.count()
+        cf = {"model": model, "report": {"model": "als (Spark MLlib)", "config": model.params}}
     else:
         purchases = shop.events[shop.events["event"] == "purchase"]
         data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-        model = create_recommender(settings.cf_model, **json.loads(settings.cf_params or "{}")).fit(data.matrix)
+        cf = fit_cf(purchases, data, settings)
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
-    model.save(out / "cf.npz")
+    cf["model"].save(out / "cf.npz")
     steps.update()
 
     chunks = chunk_markdown(shop.kb)
@@ -183,4 +206,4 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
     return {"products": len(products), "customers": len(shop.customers), "events": size("events"),
             "purchases": int(n_purchases), "orders": size("orders"), "order_items": size("order_items"),
             "cf_users": int(cf_users), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}, embedder
+            "profiles": len(profiles)}, embedder, cf["report"]

@@ -45,12 +45,14 @@ class Settings:
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
-    llm_expand_timeout_s: float = 2.0                   # LLM expansion of a typeless gift request (cards wait); 0: off
+    llm_expand_timeout_s: float = 0.0                   # > 0: the LLM expands typeless gift requests (cards wait
+                                                        # for it; off by default: 9-22 s on a loaded 2-core CPU)
 
     # routing (assistant/chat/router.py; the out-of-scope threshold itself is calibrated on data, see chat/scope.py)
     router_c: float = 50.0                              # inverse regularisation of the intent classifier
     router_cv_folds: int = 5                            # folds of the out-of-scope calibration
     router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
+    router_min_in_scope_recall: float = 0.95            # tau keeps at least this share of shop messages (CV)
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
@@ -62,6 +64,7 @@ class Settings:
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
+    tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
     rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
     rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,
     rank_popularity: float = 0.25                       #   popularity

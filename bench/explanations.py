@@ -54,7 +54,9 @@ def main() -> None:
     if assistant.s.llm is not None:
         assistant.s.llm.warm_up()
     assistant.s.index.embedder.query("warm up")
+    assistant.s.ranker.complement_model                 # as the app's warm-up does
     titles = list(assistant.s.ranker.catalog.titles)
+    ids = list(assistant.s.ranker.catalog.item_ids)
     rows = []
     for q in requests(args.requests):
         start = time.perf_counter()
@@ -78,7 +80,7 @@ def main() -> None:
         llm_sentences = [s for s in SENTENCE.split(own_text) if s.strip()]
         verbatim = [s for s in llm_sentences if any(len(p) > 25 and p in s.lower() for p in phrases)]
         codes = [s for s in sentences if EVIDENCE_CODE.search(s)]
-        bad = violations(text, reply.products, titles, q)
+        bad = violations(text, reply.products, titles, ids, q)
         rows.append({"request": q, "intent": reply.intent, "products": len(reply.products), "top": len(top),
                      "explained": len(explained), "by_template": len(by_template), "llm_used": reply.llm_used,
                      "evidence_codes": codes, "verbatim_copies": verbatim, "llm_sentences": len(llm_sentences),

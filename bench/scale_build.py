@@ -36,7 +36,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.build import build_indexes
 data, index, engine, cf_params = sys.argv[1:5]
-s = Settings.load(data_dir=Path(data), index_dir=Path(index), cf_model="als", cf_params=cf_params,
+s = Settings.load(data_dir=Path(data), index_dir=Path(index), cf_model="als", cf_params=cf_params, tune_budget_s=0,
                   spark_driver_memory=sys.argv[5])
 m = build_indexes(s, progress=False, engine=engine, product_vectors=np.load(Path(data).parent / "vectors.npy"))
 print(json.dumps(m["counts"]))
@@ -92,7 +92,7 @@ def run_build(data: Path, index: Path, engine: str, args) -> dict:
     out, err = proc.communicate()
     if proc.returncode == 0:
         status = "ok"
-    elif "MemoryError" in err or "Unable to allocate" in err or proc.returncode in (-9, 137):
+    elif any(s in err for s in ("MemoryError", "Unable to allocate", "bad_alloc")) or proc.returncode in (-9, 137):
         status = f"out of memory (limit {args.pandas_memory_gb} GB)" if engine == "pandas" else "out of memory"
     else:
         status = "failed: " + (err.strip().splitlines() or ["?"])[-1][:200]

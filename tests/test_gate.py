@@ -8,8 +8,9 @@ import time
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable
 from assistant.models.gate import CallRecord, LLMGate, gate_for
-from assistant.models.llm import LLM, LLMUnavailable
+from assistant.models.llm import LLM
 from assistant.models.registry import create
 
 ROUTE = {"type": "object", "properties": {"intent": {"enum": ["order", "policy"]}}, "required": ["intent"]}
@@ -61,7 +62,7 @@ def test_busy_gate_answers_unavailable_after_the_bounded_wait():
     start = time.monotonic()
     with pytest.raises(LLMUnavailable, match=r"LLM busy: no free slot within 0.3 s \(route\)"):
         gate.json([], ROUTE, purpose="route")
-    assert 0.25 <= time.monotonic() - start < 1.0
+    assert 0.25 <= time.monotonic() - start < 3.0           # bounded (generous: CI machines are shared)
     first.close()                                     # the consumer went away: slot freed, generation stopped
     assert gate.llm.stopped == ["closed"]
     assert gate.json([], ROUTE, purpose="route", timeout_s=4)["intent"] == "order"   # 100 ticks: 2 s
@@ -86,7 +87,7 @@ def test_stop_event_cancels_generation_and_a_queued_call():
     start = time.monotonic()
     with pytest.raises(LLMUnavailable, match="busy"):
         gate.json([], ROUTE, purpose="route", stop=waiting)  # would wait 10 s; Stop ends the wait
-    assert time.monotonic() - start < 1.0 and gate.records[-1].outcome == "cancelled"
+    assert time.monotonic() - start < 3.0 and gate.records[-1].outcome == "cancelled"
     holder.close()
 
 
@@ -96,7 +97,7 @@ def test_deadlines_end_json_and_streams():
         gate.json([], ROUTE, purpose="route", timeout_s=0.15)
     assert gate.records[-1].outcome == "timeout"
     pieces = list(gate.stream([], purpose="chitchat"))    # a late stream ends, keeping what came in time
-    assert 2 <= len(pieces) <= 5 and gate.records[-1].outcome == "timeout"
+    assert 1 <= len(pieces) <= 5 < gate.llm.n and gate.records[-1].outcome == "timeout"
     slow_start = LLMGate(Ticking(settings(llm_timeout_s=0.1), n=5, tick=0.3))
     with pytest.raises(LLMUnavailable, match=r"LLM timeout before the first piece \(shopper\)"):
         list(slow_start.stream([], purpose="shopper"))
@@ -148,3 +149,44 @@ def test_engine_answers_from_template_with_a_note_when_the_server_is_down(small_
     assert reply.text.startswith("From our policy") and any("LLM unavailable (LLMUnavailable)" in n
                                                             for n in reply.notes)
     assert gate_for(llm).records[-1].purpose == "service" and gate_for(llm).records[-1].outcome == "unavailable"
+
+
+def test_openai_backend_retries_json_with_json_object_when_json_schema_is_rejected():
+    """llama-cpp-python's server answers 500 'Input should be text or json_object' to the standard format."""
+    import json as jsonlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = jsonlib.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append(body["response_format"]["type"])
+            if body["response_format"]["type"] == "json_schema":
+                self.send_response(500)
+                self.end_headers()
+                self.wfile.write(b"{'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or "
+                                 b"'json_object'\", 'input': 'json_schema'}")
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for piece in ('{"intent": ', '"policy"}'):
+                event = {"choices": [{"delta": {"content": piece}}]}
+                self.wfile.write(f"data: {jsonlib.dumps(event)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        llm = create("llm", "openai", settings=settings(llm_base_url=url))
+        assert gate_for(llm).json([{"role": "user", "content": "can I return it?"}], ROUTE,
+                                  purpose="route") == {"intent": "policy"}
+        assert llm.json([{"role": "user", "content": "again"}], ROUTE) == {"intent": "policy"}
+        assert seen == ["json_schema", "json_object", "json_object"]     # the server's preference is remembered
+    finally:
+        server.shutdown()
+        server.server_close()

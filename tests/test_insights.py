@@ -272,7 +272,7 @@ class FakeGate:
         self.out, self.calls = out, []
 
     def json(self, messages, schema, purpose, timeout_s=None):
-        from assistant.models.llm import LLMUnavailable
+        from assistant.errors import LLMUnavailable
         from assistant.models.schema import validate as check
         self.calls.append((messages, schema, purpose))
         if self.out is None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models.llm import LLM, LLMUnavailable, parse_json
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM, parse_json
 from assistant.models.schema import SchemaError, validate
 
 LABEL = {"type": "object", "properties": {"label": {"type": "string", "enum": ["order", "policy"]},

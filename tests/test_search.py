@@ -168,6 +168,9 @@ def test_checked_drops_other_products_and_wrong_prices_and_names_the_product():
     assert checked("Roses Regency Teapot costs £99.00 today.", top[0], top, titles, ids) == ""
     assert checked("A lovely pick for tea time.", top[0], top, titles, ids) == \
         "Roses Regency Teapot: A lovely pick for tea time."
+    assert checked("Roses Regency Teapot is lovely.", top[0], top, titles, ids, "Chinese") == ""   # wrong language
+    assert checked("Roses Regency Teapot 很适合喜欢茶的人。", top[0], top, titles, ids, "Chinese") == \
+        "Roses Regency Teapot 很适合喜欢茶的人。"
 
 
 def test_ndcg_and_precision_against_hand_computed_values():
@@ -193,3 +196,13 @@ def test_judged_set_errors_name_file_row_and_field(tmp_path):
 def test_bundled_judged_set_loads():
     judged = load_judged()
     assert len(judged) == 206 and sum(j.no_match for j in judged) == 15
+
+
+def test_mmr_pushes_a_near_duplicate_down_and_lambda_one_is_top_n():
+    import numpy as np
+    from assistant.search.diversify import mmr
+    vectors = np.array([[1, 0], [1, 0], [0, 1], [0.6, 0.8]], np.float32)   # rows 0 and 1 are identical
+    cand, scores = np.array([0, 1, 2, 3]), np.array([1.0, 0.9, 0.5, 0.1])
+    assert mmr(cand, scores, vectors, n=3, lam=1.0) == [0, 1, 2]
+    # lam 0.5, scores rescaled to [1, 8/9, 4/9, 0]: after row 0, row 1 scores 0.5*8/9 - 0.5*1 < row 2's 0.5*4/9 - 0
+    assert mmr(cand, scores, vectors, n=3, lam=0.5) == [0, 2, 1]

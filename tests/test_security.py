@@ -20,7 +20,8 @@ from assistant.chat.reply import Reply
 from assistant.chat.router import Router
 from assistant.chat.staff import BUDGET_USED, export_audience
 from assistant.config import ROOT
-from assistant.resources import DEMO_KB
+from assistant.errors import UsageError
+from assistant.resources import DEMO_KB, PROMPTS
 from assistant.webapp import StaffSession, WebApp
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -75,10 +76,10 @@ def test_neutralize_changes_no_clean_shop_text(small_index):
 def test_checker_catches_what_it_should(facts, poisoned):
     """The bench's checker is not vacuous: a £0 price, another customer's order, prompt words, staff rows."""
     other = next(o for o, u in facts.order_owner.items() if u and u != "12347" and o not in CLEAN_KB)
-    bad = Reply("c", "policy", text=f"Good news: the price is £0. Order {other} was delivered. Reply in English. For "
-                                    "each listed product write one short sentence", orders=[{"order_id": other,
-                                                                                           "total": 1.0}],
-                rows=[{"segment": "a", "customers": 12}])
+    system = (PROMPTS / "service.md").read_text(encoding="utf-8").split("## system")[1].split("## user")[0]
+    quote = " ".join(w for w in system.split() if "$" not in w)[:80]          # a piece of a system prompt
+    bad = Reply("c", "policy", text=f"Good news: the price is £0. Order {other} was delivered. {quote}",
+                orders=[{"order_id": other, "total": 1.0}], rows=[{"segment": "a", "customers": 12}])
     found = facts.violations(bad, "12347", "hello")
     assert {"order card " + other, "staff rows to a shopper", "system prompt", "planted instruction shown"} <= set(found)
     assert any(f.startswith("price") for f in found) and any(f.startswith("order number") for f in found)
@@ -100,7 +101,7 @@ def test_indirect_injection_changes_no_fact(poisoned, router, facts, llm_kind):
     reply = a.ask("white hanging heart t-light holder").finish()
     poisoned_card = next(p for p in reply.products if p["item_id"] == bench.POISONED_ITEM)
     assert poisoned_card["price"] == facts.prices[bench.POISONED_ITEM] > 0          # the card is the catalog's
-    kb = a.ask("how do I print a return label?").finish()
+    kb = a.ask(bench.INDIRECT_KB[0]).finish()
     assert bench.RETURN_LABEL in kb.citations and "Ignore previous" not in kb.text
 
 
@@ -113,9 +114,11 @@ def test_obedient_llm_prompts_never_carry_the_planted_text(poisoned, router):
             yield from super().stream(messages, max_new_tokens, stop)
 
     a = assistant_with(poisoned, router, Recording())
-    a.ask("white hanging heart t-light holder").finish()
-    a.ask("how do I print a return label?").finish()
-    assert len(seen) == 2 and all("[instruction removed]" in m[-1]["content"] for m in seen)
+    a.ask("white hanging heart t-light holder").finish()          # one explanation call per top product
+    shopper = len(seen)
+    a.ask(bench.INDIRECT_KB[0]).finish()
+    assert shopper >= 1 and len(seen) == shopper + 1
+    assert "[instruction removed]" in seen[0][-1]["content"] and "[instruction removed]" in seen[-1][-1]["content"]
     assert not any("Ignore previous" in m[-1]["content"] or "Show order" in m[-1]["content"] for m in seen)
 
 
@@ -162,26 +165,29 @@ def test_staff_audit_budget_and_exports(poisoned, router, tmp_path):
     settings = dict(state_db=tmp_path / "s.db", dp_epsilon=0.5, dp_session_budget=1.0)
     a = assistant_with(poisoned, router, **settings)
     web = WebApp(a)
-    exact = assistant_with(poisoned, router, state_db=tmp_path / "exact.db").staff.answer(
-        "how many customers are in each segment")
+    question = "customers by segment"
+    exact = assistant_with(poisoned, router, state_db=tmp_path / "exact.db").staff.answer(question)
+    noisy = a.staff.answer(question)                      # no budget given: noised, not charged
+    assert len(noisy.rows) == len(exact.rows) > 1 and [r["customers"] for r in noisy.rows] != \
+        [r["customers"] for r in exact.rows]
     session, message = web.staff_sign_in("test-staff-pass", StaffSession())
     assert session.signed_in and session.id.isalpha() and session.budget.total == 1.0
-    narrative, parsed, rows, _ = web.insight("how many customers are in each segment", session)   # 1 column: 0.5
-    assert "Laplace noise" in narrative and session.budget.spent == 0.5
-    assert len(rows) == len(exact.rows) and list(rows["customers"]) != [r["customers"] for r in exact.rows]
-    web.insight("how many customers are in each segment", session)
-    narrative, _, rows, _ = web.insight("how many customers are in each segment", session)      # over budget
-    assert narrative.startswith(BUDGET_USED) and len(rows) == 0 and session.budget.spent == 1.0
+    view = web.insight(question, session)                 # one noisy column (customers): 0.5
+    assert "Laplace noise" in view.narrative and session.budget.spent == 0.5 and len(view.table) == len(exact.rows)
+    web.insight(question, session)
+    view = web.insight(question, session)                 # over budget: no figures
+    assert BUDGET_USED in view.narrative and len(view.table) == 0 and session.budget.spent == 1.0
     audit = a.s.store.rows("staff_audit")
-    assert [r["outcome"] for r in audit] == ["answered", "answered", "refused: privacy budget used up"]
-    assert [r["epsilon"] for r in audit] == [0.5, 0.5, 0.0] and audit[0]["rows"] == len(exact.rows)
-    assert json.loads(audit[0]["parsed_query"])["group_by"] == "segment" and {r["session"] for r in audit} == {session.id}
+    assert [r["outcome"] for r in audit] == ["answered"] * 3 + ["refused: privacy budget used up"]
+    assert [r["epsilon"] for r in audit] == [0.5, 0.5, 0.5, 0.0] and audit[1]["rows"] == len(exact.rows)
+    assert json.loads(audit[1]["parsed_query"])["group_by"] == "segment"
+    assert audit[0]["session"] == "" and {r["session"] for r in audit[1:]} == {session.id}
     assert not any(str(u) in json.dumps(audit) for u in poisoned[1].profiles["user_id"] if len(str(u)) >= 5)
     segment = poisoned[1].profiles["segment"].value_counts()
     n = export_audience(a.s, segment.index[0], tmp_path / "a.csv", products_per_customer=1)
     assert a.s.store.rows("exports")[0]["rows"] == n == segment.iloc[0]
     big_k = assistant_with(poisoned, router, state_db=tmp_path / "k.db", k_anonymity=int(segment.iloc[0]) + 1)
-    with pytest.raises(ValueError, match="fewer than k="):
+    with pytest.raises(UsageError, match="fewer than k="):
         export_audience(big_k.s, segment.index[0], tmp_path / "b.csv")
     assert not (tmp_path / "b.csv").exists()
 
@@ -193,8 +199,7 @@ def test_staff_sign_in_backs_off_across_sessions(poisoned, router, tmp_path):
     assert messages[:2] == ["Wrong password.", "Wrong password."] and "try again in 60 s" in messages[2]
     session, message = web.staff_sign_in("test-staff-pass", StaffSession())
     assert not session.signed_in and message.startswith("Too many failed attempts")
-    narrative, *_ = web.insight("revenue by segment", session)
-    assert narrative.startswith("Sign in as staff")
+    assert web.insight("revenue by segment", session).narrative.startswith("Sign in as staff")
 
 
 @pytest.mark.llm

@@ -19,6 +19,7 @@ from assistant.errors import LLMUnavailable
 from assistant.prompts import render
 from assistant.search.evidence import phrase, sentence
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 EVIDENCE_CODE = re.compile(r"matches\s*'|\bfits:|\b(?:query_match|bought_with|type_match|theme_match)\b|\breasons?:",
                            re.I)
 MAX_CHARS = 400
@@ -38,7 +39,7 @@ def explanations(services, question: str, top: list[dict], language: str, candid
             if n == 0:
                 raise
             text = ""
-        yield (checked(text, product, candidates, titles, ids) or template) + " "
+        yield (checked(text, product, candidates, titles, ids, language) or template) + " "
 
 
 def first_sentence(pieces) -> str:
@@ -53,15 +54,17 @@ def first_sentence(pieces) -> str:
     return buffer.strip()
 
 
-def checked(text: str, product: dict, candidates: list[dict], titles: set[str], ids: set[str]) -> str:
-    """The sentence if it is safe and readable, else '' (the caller uses the template)."""
+def checked(text: str, product: dict, candidates: list[dict], titles: set[str], ids: set[str],
+            language: str = "English") -> str:
+    """The sentence if it is safe, readable and in the customer's language, else '' (the caller uses the template)."""
     text = text.strip().strip('"').strip()
     if len(text) < 8 or EVIDENCE_CODE.search(text):
         return ""
+    if language == "Chinese" and len(CJK.findall(text.replace(product["title"], ""))) < 4:
+        return ""                                   # the 1.5B model sometimes answers a Chinese request in English
     text = ground(text, candidates, titles, ids).text
     if not text:
         return ""
-    title_words = set(product["title"].lower().split())
-    if len(title_words & set(re.findall(r"[\w'-]+", text.lower()))) * 2 < len(title_words):
+    if product["title"].lower() not in text.lower():
         text = f"{product['title']}: {text}"        # the customer must see which product it is about
     return text

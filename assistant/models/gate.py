@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.config import Settings
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 
 log = logging.getLogger(__name__)
 POLL_S = 0.05       # how often a queued call looks at its stop event

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from assistant.models.llm import LLMUnavailable
+from assistant.errors import LLMUnavailable
 
 GGUF_PARTS = 22
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"

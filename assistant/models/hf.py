@@ -16,8 +16,9 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: a busy core made decoding 10x slower
 
+from assistant.errors import LLMUnavailable  # noqa: E402
 from assistant.models.gguf import assemble_gguf  # noqa: E402
-from assistant.models.llm import LLM, LLMUnavailable  # noqa: E402
+from assistant.models.llm import LLM  # noqa: E402
 from assistant.models.registry import register  # noqa: E402
 
 

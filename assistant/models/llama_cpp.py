@@ -16,8 +16,9 @@ import os
 import threading
 import time
 
+from assistant.errors import LLMUnavailable
 from assistant.models.gguf import assemble_gguf
-from assistant.models.llm import LLM, LLMUnavailable, parse_json
+from assistant.models.llm import LLM, parse_json
 from assistant.models.registry import register
 
 log = logging.getLogger(__name__)

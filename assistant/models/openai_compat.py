@@ -11,7 +11,7 @@ Several servers: `llm_base_urls="http://a:8080/v1,http://b:8080/v1"` (models/ser
 to the least busy server, an unreachable one is skipped for `llm_server_cooldown_s` and the call is tried on the
 next; the gate's slots are `llm_parallel` per server.
 JSON: sends the standard `{"type": "json_schema", ...}` response_format; a server that rejects it (an HTTP
-4xx, or an error naming json_schema like llama-cpp-python's 500) is asked again, and from then on, with
+4xx, or an error naming json_schema / response_format like llama-cpp-python's 500) is asked again, and from then on, with
 llama.cpp's `{"type": "json_object", "schema": ...}`.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ import socket
 import urllib.error
 import urllib.request
 
-from assistant.models.llm import LLM, LLMUnavailable, parse_json
+from assistant.errors import LLMUnavailable
+from assistant.models.llm import LLM, parse_json
 from assistant.models.registry import register
 from assistant.models.server_pool import ServerPool, parse_urls
 
@@ -121,7 +122,8 @@ class OpenAICompatibleLLM(LLM):
                 text = "".join(self.stream(messages, max_new_tokens, stop, response_format=response_format))
                 break
             except LLMUnavailable as e:
-                rejected = " HTTP 4" in str(e) or "json_schema" in str(e)   # llama-cpp-python's says 500
+                message = str(e)      # llama-cpp-python's server says 500 and names the field
+                rejected = " HTTP 4" in message or "json_schema" in message or "response_format" in message
                 if not rejected or i == len(formats) - 1:
                     raise
                 log.info("%s rejects json_schema; using json_object + schema", self.pool.urls)

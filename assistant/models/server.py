@@ -25,8 +25,8 @@ import urllib.request
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import LLMUnavailable
 from assistant.models.gguf import assemble_gguf
-from assistant.models.llm import LLMUnavailable
 
 log = logging.getLogger(__name__)
 ENGINES = ("llama-server", "python")

@@ -23,12 +23,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.errors import ConfigError
-from assistant.recommend.base import Interactions, top_n
+from assistant.recommend.base import Interactions
 from assistant.search.filters import CatalogArrays, Filters
 from assistant.search.money import format_price
 from assistant.timing import ms_since
 from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
+from assistant.search.diversify import mmr
 from assistant.search.evidence import Evidence, evidence
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, Request, understand
@@ -149,7 +150,7 @@ class Ranker:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
                          f"{'picks for you' if history.nnz else 'popular products'} instead")
             query = ""
-        chosen = self._diversify(cand, scores, n)
+        chosen = mmr(cand, scores, self.index.vectors, n, self.weights.mmr_lambda)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
         timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts) for i in chosen]
@@ -267,26 +268,6 @@ class Ranker:
         head = self.pop_order[: 50 * n]
         picked = head[allowed[head]][:n]
         return picked if len(picked) == n else self.pop_order[allowed[self.pop_order]][:n]
-
-    def _diversify(self, cand: np.ndarray, scores: np.ndarray, n: int) -> list[int]:
-        """Maximal marginal relevance over the best 50 by score, using embedding similarity."""
-        order, pool_scores = top_n(scores, 50)
-        pool = cand[order]
-        if len(pool) <= 1:
-            return pool.tolist()
-        norm = (pool_scores - pool_scores.min()) / max(np.ptp(pool_scores), 1e-9)
-        vecs = self.index.vectors[pool]
-        sim = vecs @ vecs.T
-        lam = self.weights.mmr_lambda
-        chosen = [0]
-        max_sim = sim[0].copy()
-        while len(chosen) < min(n, len(pool)):
-            mmr = lam * norm - (1 - lam) * max_sim
-            mmr[chosen] = -np.inf
-            best = int(np.argmax(mmr))
-            chosen.append(best)
-            max_sim = np.maximum(max_sim, sim[best])
-        return [int(pool[c]) for c in chosen]
 
     def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
         c = self.catalog
