@@ -10,6 +10,7 @@ Needs Java 17 (`apt-get install openjdk-17-jre-headless`) and pyspark.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import shutil
 import tempfile
@@ -48,5 +49,7 @@ def spark_session(master: str = "local[2]", driver_memory: str = "4g", shuffle_p
              .config("spark.local.dir", tempfile.gettempdir())
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")
-    spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="spark-checkpoints-"))
+    checkpoints = tempfile.mkdtemp(prefix="spark-checkpoints-")   # ALS lineage; on a cluster: shared storage
+    atexit.register(shutil.rmtree, checkpoints, True)
+    spark.sparkContext.setCheckpointDir(checkpoints)
     return spark
