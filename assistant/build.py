@@ -34,7 +34,9 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
+from assistant.recommend.evaluate import fit_input, prepare
 from assistant.recommend.registry import create_recommender
+from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
 from assistant.retrieval.vector import build_vector_index
@@ -77,12 +79,13 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
-        counts, embedder = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        counts, embedder, cf_tuning = _build_into(tmp, shop, settings, steps, progress, product_vectors)
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts,
             "models": {"embedder": embedder.describe(),
-                       "cf": settings.cf_model, "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
+                       "cf": settings.cf_model, "cf_tuning": cf_tuning,
+                       "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
             "versions": {"python": platform.python_version(), **{p: package_version(p) for p in PACKAGES}},
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()},
         }
@@ -101,9 +104,27 @@ def build_indexes(settings: Settings, data_dir: Path | None = None, progress: bo
     return manifest
 
 
+def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> dict:
+    """Tune settings.cf_model on a temporal validation split (within settings.tune_budget_s), fit it
+    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}."""
+    started = time.perf_counter()
+    log_df = prepare(purchases[["user_id", "item_id", "timestamp"]], min_items=1)
+    tuned = {}
+    if settings.tune_budget_s > 0 and len(log_df):
+        tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
+                            items=data.item_ids)
+    chosen = tuned.get(settings.cf_model)
+    model = create_recommender(settings.cf_model, **(chosen.config if chosen else {}))
+    model.fit(fit_input(model, log_df, data))
+    return {"model": model, "report": {
+        "model": settings.cf_model, "config": model.params, "split": "temporal80",
+        "tune_budget_s": settings.tune_budget_s, "seconds": round(time.perf_counter() - started, 1),
+        "tuned": {name: t.report() for name, t in tuned.items()}}}
+
+
 def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress: bool,
-                product_vectors: np.ndarray | None) -> tuple[dict, object]:
-    """Write every artifact into `out`; returns (counts, the embedder used)."""
+                product_vectors: np.ndarray | None) -> tuple[dict, object, dict]:
+    """Write every artifact into `out`; returns (counts, the embedder used, the CF tuning report)."""
     (out / "tables").mkdir()
     for name in TABLE_FILES:
         shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
@@ -125,7 +146,8 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
 
     purchases = shop.events[shop.events["event"] == "purchase"]
     data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-    create_recommender(settings.cf_model).fit(data.matrix).save(out / "cf.npz")
+    cf = fit_cf(purchases, data, settings)
+    cf["model"].save(out / "cf.npz")
     steps.update()
 
     chunks = chunk_markdown(shop.kb)
@@ -140,4 +162,4 @@ def _build_into(out: Path, shop: Shop, settings: Settings, steps: tqdm, progress
     return {"products": len(products), "customers": len(shop.customers), "events": len(shop.events),
             "purchases": int(len(purchases)), "orders": len(shop.orders), "order_items": len(shop.order_items),
             "cf_users": int(data.matrix.shape[0]), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}, embedder
+            "profiles": len(profiles)}, embedder, cf["report"]

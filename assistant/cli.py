@@ -3,7 +3,7 @@
     python -m assistant import online-retail data/online-retail/online_retail.csv.gz data/demo-shop
     python -m assistant build [--data DIR]
     python -m assistant demo-data               # import the bundled Online Retail data if needed
-    python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--json]
+    python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--tune-budget-s S] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
@@ -18,6 +18,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
 from assistant.config import Settings
@@ -65,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
-    p.add_argument("--models", default="popularity,itemknn,als,ease,hybrid")
+    p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid")
+    p.add_argument("--tune-budget-s", type=float, default=None,
+                   help="recs: seconds for tuning on a validation split of the training part "
+                        "(default: setting tune_budget_s; 0: untuned defaults)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export-audience", help="segment audience (ids + recommended products) as CSV")
@@ -171,17 +175,27 @@ def cmd_eval(args, settings) -> int:
     from assistant.recommend.evaluate import compare, load_interactions, split
     df = load_interactions(args.interactions)
     train, test = split(df, args.split)
-    results = compare(train, test, args.models.split(","))
+    budget = settings.tune_budget_s if args.tune_budget_s is None else args.tune_budget_s
+    started, cpu = time.perf_counter(), time.process_time()
+    results = compare(train, test, args.models.split(","), how=args.split, tune_budget_s=budget)
     summary = {"split": args.split, "users": int(df["user_id"].nunique()), "items": int(df["item_id"].nunique()),
-               "interactions": len(df), "results": results}
+               "interactions": len(df), "tune_budget_s": budget,
+               "total_s": round(time.perf_counter() - started, 1),
+               "cpu_s": round(time.process_time() - cpu, 1), "results": results}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(f"{args.split}: {summary['users']} users, {summary['items']} items, {len(df)} interactions")
-        print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'train s':>9}{'score s':>9}")
+        print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'val NDCG':>9}"
+              f"{'tune s':>8}{'fit s':>8}{'ms/user':>8}")
         for r in results:
+            val = "-" if r.get("val_ndcg@10") is None else f"{r['val_ndcg@10']:.4f}"
             print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['hr@10']:>8.4f}"
-                  f"{r['coverage@20']:>8.3f}{r['train_s']:>9.2f}{r['score_s']:>9.2f}")
+                  f"{r['coverage@20']:>8.3f}{val:>9}{r['tune_s']:>8.1f}{r['fit_s']:>8.1f}{r['score_ms_per_user']:>8.3f}")
+        for r in results:
+            print(f"  {r['model']}: {json.dumps(r['config'])}")
+        print(f"tune + fit + evaluate: {summary['total_s']} s wall, {summary['cpu_s']} s CPU "
+              f"(tuning budget {budget} s)")
     return 0
 
 

@@ -50,11 +50,13 @@ class Settings:
     router_c: float = 50.0                              # inverse regularisation of the intent classifier
     router_cv_folds: int = 5                            # folds of the out-of-scope calibration
     router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
+    router_min_in_scope_recall: float = 0.95            # tau keeps at least this share of shop messages (CV)
 
     # retrieval and ranking
     exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
+    tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
     rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
     rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,
     rank_popularity: float = 0.25                       #   popularity

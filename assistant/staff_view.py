@@ -49,6 +49,9 @@ def staff_view(insight, fmt: Callable[[str, object], str], folder: Path) -> Staf
     if insight.clarification is not None:
         return StaffView(insight.clarification.question, {}, pd.DataFrame(), pd.DataFrame(columns=["group", "value"]),
                          choices=list(insight.clarification.choices))
+    if not insight.reading:             # a refusal (e.g. the session's privacy budget is used up): words only
+        notes = "".join(f"\n\n_{n}_" for n in insight.notes)
+        return StaffView(insight.narrative + notes, {}, pd.DataFrame(), pd.DataFrame(columns=["group", "value"]))
     q = insight.query
     cols = _columns(insight)
     label = {c: METRICS[c].label if c in METRICS else c.replace("_", " ") for c in cols}

@@ -9,6 +9,7 @@ import pytest
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("SHOP_TUNE_BUDGET_S", "0")     # builds in tests fit CF defaults; test_rec_tuning tunes
 
 from assistant.config import ROOT, Settings  # noqa: E402
 

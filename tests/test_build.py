@@ -21,6 +21,8 @@ def test_manifest_records_counts_models_and_hashes(small_index):
     assert set(m["files"]) >= {"products.faiss", "cf.npz", "profiles.parquet", "kb_vectors.npy",
                                "tables/orders.parquet"}
     assert len(m["data_hash"]) == 64 and m["as_of"] == "2010-12-04"
+    cf = m["models"]["cf_tuning"]                     # tests build with SHOP_TUNE_BUDGET_S=0: defaults, untuned
+    assert cf["model"] == "hybrid" and cf["tune_budget_s"] == 0 and cf["tuned"] == {} and cf["config"]["l2"] == 400.0
 
 
 def copy_settings(small_settings, small_shop, tmp_path) -> Settings:

@@ -119,7 +119,8 @@ def test_prompts_are_files_and_every_file_is_used():
     from assistant.resources import PROMPTS
     source = "".join(p.read_text(encoding="utf-8") for p in Path(PROMPTS).parents[1].rglob("*.py"))
     rendered = set(re.findall(r"""render\(\s*["'](\w+)["']""", source))
-    assert {p.stem for p in Path(PROMPTS).glob("*.md")} == rendered == {"route", "shopper", "service", "chitchat", "expand_request"}
+    assert {p.stem for p in Path(PROMPTS).glob("*.md")} == rendered        # no prompt file that code never uses
+    assert {"route", "shopper", "service", "chitchat", "expand_request"} <= rendered
     assert all(set(load(name)) == {"system", "user"} for name in rendered)
     messages = render("route", message="hello $name {x}")
     assert messages[0]["role"] == "system" and 'hello $name {x}' in messages[1]["content"]

@@ -41,11 +41,13 @@ def test_check_reports_file_row_and_column(small_shop, tmp_path, capsys):
 
 def test_eval_recs_json(small_shop, capsys):
     assert main(["eval", "recs", "--interactions", str(small_shop / "events.csv"), "--models",
-                 "popularity,ease,hybrid", "--json"]) == 0
+                 "popularity,ease,hybrid", "--tune-budget-s", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["split"] == "temporal80" and [r["model"] for r in report["results"]] == ["popularity", "ease", "hybrid"]
     for r in report["results"]:
-        assert {"recall@20", "ndcg@10", "hr@10", "coverage@20", "train_s", "score_s"} <= set(r)
+        assert {"recall@20", "ndcg@10", "hr@10", "coverage@20", "fit_s", "tune_s", "score_ms_per_user", "config"} <= set(r)
+    hybrid = report["results"][2]              # tuned on a validation split: weights chosen, parts' configs kept
+    assert hybrid["val_ndcg@10"] > 0 and hybrid["trials"] > 1 and "seq_weight" in hybrid["config"]
 
 
 def test_missing_indexes_is_a_clear_error(tmp_path, monkeypatch, capsys):

@@ -62,7 +62,7 @@ def test_busy_gate_answers_unavailable_after_the_bounded_wait():
     start = time.monotonic()
     with pytest.raises(LLMUnavailable, match=r"LLM busy: no free slot within 0.3 s \(route\)"):
         gate.json([], ROUTE, purpose="route")
-    assert 0.25 <= time.monotonic() - start < 1.0
+    assert 0.25 <= time.monotonic() - start < 3.0           # bounded (generous: CI machines are shared)
     first.close()                                     # the consumer went away: slot freed, generation stopped
     assert gate.llm.stopped == ["closed"]
     assert gate.json([], ROUTE, purpose="route", timeout_s=4)["intent"] == "order"   # 100 ticks: 2 s
@@ -87,7 +87,7 @@ def test_stop_event_cancels_generation_and_a_queued_call():
     start = time.monotonic()
     with pytest.raises(LLMUnavailable, match="busy"):
         gate.json([], ROUTE, purpose="route", stop=waiting)  # would wait 10 s; Stop ends the wait
-    assert time.monotonic() - start < 1.0 and gate.records[-1].outcome == "cancelled"
+    assert time.monotonic() - start < 3.0 and gate.records[-1].outcome == "cancelled"
     holder.close()
 
 
@@ -97,7 +97,7 @@ def test_deadlines_end_json_and_streams():
         gate.json([], ROUTE, purpose="route", timeout_s=0.15)
     assert gate.records[-1].outcome == "timeout"
     pieces = list(gate.stream([], purpose="chitchat"))    # a late stream ends, keeping what came in time
-    assert 2 <= len(pieces) <= 5 and gate.records[-1].outcome == "timeout"
+    assert 1 <= len(pieces) <= 5 < gate.llm.n and gate.records[-1].outcome == "timeout"
     slow_start = LLMGate(Ticking(settings(llm_timeout_s=0.1), n=5, tick=0.3))
     with pytest.raises(LLMUnavailable, match=r"LLM timeout before the first piece \(shopper\)"):
         list(slow_start.stream([], purpose="shopper"))

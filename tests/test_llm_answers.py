@@ -48,7 +48,7 @@ def test_llm_shopper_answer_names_only_candidates_with_catalog_prices(assistant,
     assert reply.timings_ms["first_llm_token_ms"] > 0
     assert not EVIDENCE_CODE.search(reply.text)                           # no "matches '...'" / "fits:"
     top = [p["title"].lower() for p in reply.products[:3]]
-    assert sum(t in reply.text.lower() for t in top) >= 2                               # the top three are explained by name
+    assert sum(t in reply.text.lower() for t in top) >= 2                 # the top three are explained by name
     if re.search(r"[\u4e00-\u9fff]", question):
         assert len(re.findall(r"[\u4e00-\u9fff]", reply.text)) >= 10    # a Chinese question gets Chinese
 

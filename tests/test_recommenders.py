@@ -23,15 +23,23 @@ def two_tribes(n_users: int = 60, seed: int = 0) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_users, 20))
 
 
+def in_random_order(matrix: sp.csr_matrix, seed: int = 0) -> sp.csr_matrix:
+    """The same purchases with distinct recency values in (0, 1]: a random order within each user."""
+    ordered = matrix.copy()
+    ordered.data = np.random.default_rng(seed).uniform(0.05, 1.0, len(ordered.data)).astype(np.float32)
+    return ordered
+
+
 class RecommenderContract:
     """Subclasses set `name` (and `params`); every model must pass all of these."""
     name = ""
     params: dict = {}
     learns_structure = True
+    ordered = False          # train and score on recency-valued histories (sequential models)
 
     @pytest.fixture
     def fitted(self):
-        matrix = two_tribes()
+        matrix = in_random_order(two_tribes()) if self.ordered else two_tribes()
         return create_recommender(self.name, **self.params).fit(matrix), matrix
 
     def test_scores_have_one_row_per_history(self, fitted):
@@ -105,9 +113,22 @@ class TestALS(RecommenderContract):
     params = {"factors": 2, "iterations": 15, "regularization": 0.1}
 
 
+class TestSequential(RecommenderContract):
+    name = "sequential"
+    params = {"dim": 16, "blocks": 1, "epochs": 60, "lr": 1e-2, "dropout": 0.1}
+    ordered = True
+
+
 class TestBlendedCF(RecommenderContract):
     name = "hybrid"
     params = {"l2": 5.0, "k": 10, "shrink": 1.0}
+
+
+class TestBlendedWithSequence(RecommenderContract):
+    name = "hybrid"
+    params = {"l2": 5.0, "k": 10, "shrink": 1.0, "seq_weight": 0.5, "pop_weight": 0.05,
+              "seq": TestSequential.params}
+    ordered = True
 
 
 def test_top_n_skips_infinite():

@@ -32,6 +32,8 @@ def test_balanced_accuracy_by_hand():
 def test_threshold_is_the_best_balanced_accuracy():
     # candidates .2 .35 .55 .8 .9+: balanced accuracy .667 .833 .583 .75 .5
     assert best_threshold(P_OOS, IS_OOS) == pytest.approx(0.35)
+    # keeping every in-scope row leaves .8 (.75) and .9+ (.5)
+    assert best_threshold(P_OOS, IS_OOS, min_in_scope_recall=1.0) == pytest.approx(0.8)
 
 
 def test_unsure_band_spans_the_mistakes():
@@ -88,9 +90,15 @@ def test_service_kinds_are_not_refused(router, text):
 
 @pytest.mark.parametrize("text", ["what's the exchange rate for the euro today", "is it going to rain in Leeds",
                                   "play the next song", "write a python function to sort a list",
-                                  "how do I cancel my Netflix subscription", "明天会下雨吗"])
+                                  "cancel my Spotify premium", "明天会下雨吗",
+                                  "where is my eBay parcel", "reset my Gmail password"])
 def test_off_topic_is_declined(router, text):
     assert router.route(text).intent == "out_of_scope"
+
+
+def test_other_companies_only_when_named(router):
+    assert router.route("reset my Gmail password").source == "rule"
+    assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts
 
 
 # ---------------------------------------------------------------- the LLM's vote

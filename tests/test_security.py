@@ -101,7 +101,7 @@ def test_indirect_injection_changes_no_fact(poisoned, router, facts, llm_kind):
     reply = a.ask("white hanging heart t-light holder").finish()
     poisoned_card = next(p for p in reply.products if p["item_id"] == bench.POISONED_ITEM)
     assert poisoned_card["price"] == facts.prices[bench.POISONED_ITEM] > 0          # the card is the catalog's
-    kb = a.ask("how do I print a return label?").finish()
+    kb = a.ask(bench.INDIRECT_KB[0]).finish()
     assert bench.RETURN_LABEL in kb.citations and "Ignore previous" not in kb.text
 
 
@@ -114,9 +114,11 @@ def test_obedient_llm_prompts_never_carry_the_planted_text(poisoned, router):
             yield from super().stream(messages, max_new_tokens, stop)
 
     a = assistant_with(poisoned, router, Recording())
-    a.ask("white hanging heart t-light holder").finish()
-    a.ask("how do I print a return label?").finish()
-    assert len(seen) == 2 and all("[instruction removed]" in m[-1]["content"] for m in seen)
+    a.ask("white hanging heart t-light holder").finish()          # one explanation call per top product
+    shopper = len(seen)
+    a.ask(bench.INDIRECT_KB[0]).finish()
+    assert shopper >= 1 and len(seen) == shopper + 1
+    assert "[instruction removed]" in seen[0][-1]["content"] and "[instruction removed]" in seen[-1][-1]["content"]
     assert not any("Ignore previous" in m[-1]["content"] or "Show order" in m[-1]["content"] for m in seen)
 
 

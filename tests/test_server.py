@@ -39,7 +39,8 @@ def test_real_server_streams_chat_and_answers_json_schema(tmp_path):
     try:
         url = f"http://127.0.0.1:{port}/v1"
         wait_ready(url, timeout_s=180, proc=proc)
-        llm = create("llm", "openai", settings=Settings.load(llm_base_url=url, llm_parallel=2, llm_timeout_s=60))
+        llm = create("llm", "openai", settings=Settings.load(llm_base_url=url, llm_parallel=2, llm_timeout_s=300,
+                                                             llm_queue_timeout_s=300))   # generous: shared CI cores
         gate = gate_for(llm)
         assert gate.slots == 2
         messages = [{"role": "system", "content": "You are a concise assistant. Answer in English."},
@@ -49,15 +50,15 @@ def test_real_server_streams_chat_and_answers_json_schema(tmp_path):
         answers = [None, None]
 
         def route(i, text):
-            answers[i] = gate.json(render("route", message=text), ROUTE_SCHEMA, purpose="route", timeout_s=60)
+            answers[i] = gate.json(render("route", message=text), ROUTE_SCHEMA, purpose="route", timeout_s=300)
         threads = [threading.Thread(target=route, args=(0, "where is my parcel? it was due on Monday")),
                    threading.Thread(target=route, args=(1, "can I return a mug I bought last week?"))]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        assert answers[0] == {"intent": "order"}                      # both at once: two slots
-        assert answers[1] in ({"intent": "policy"}, {"intent": "order"})
+        assert answers[0] == {"label": "order"}                       # both at once: two slots
+        assert answers[1] in ({"label": "policy"}, {"label": "order"})
         assert [r.outcome for r in gate.records] == ["ok", "ok", "ok"]
     finally:
         stop_server(proc)

@@ -8,7 +8,8 @@
 Fast path: a logistic regression over multilingual-e5-small embeddings (English and Chinese) of the
 utterances in `resources/utterances.csv` (embeddings cached per file hash). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
-(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule.
+(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule;
+a service-like question naming another company (resources/other_companies.txt) is declined by rule.
 
 LLM path (only when P(out_of_scope) falls in the calibrated unsure band, or the top probability is low):
 one constrained-JSON call through the LLM gate, with a closed label set that names the off-topic domains
@@ -39,7 +40,7 @@ from assistant.errors import DataError, LLMUnavailable
 from assistant.models.gate import gate_for
 from assistant.models.registry import create
 from assistant.prompts import render
-from assistant.resources import UTTERANCES
+from assistant.resources import OTHER_COMPANIES, UTTERANCES
 from assistant.timing import ms_since
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,14 @@ ROUTE_SCHEMA = {"type": "object",
                 "properties": {"label": {"type": "string", "enum": list(SHOP_LABELS + OFF_TOPIC_LABELS)}},
                 "required": ["label"], "additionalProperties": False}
 OOS = "out_of_scope"
+SERVICE = ("order", "policy", "handoff")
+
+
+def other_company_pattern(path: Path = OTHER_COMPANIES) -> re.Pattern:
+    """Whole-word, case-insensitive match of any name listed in `path` (# comments and blank lines skipped)."""
+    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(names, key=len, reverse=True)), re.I)
 
 
 @dataclass
@@ -81,6 +90,7 @@ class Router:
         self.settings = settings or Settings.load()
         self.llm = llm
         self.catalog = catalog
+        self.other_company = other_company_pattern()
         self.embedder = create("embedder", "e5")
         texts, labels = read_labelled(examples)
         key = _key(examples, self.settings)
@@ -109,7 +119,7 @@ class Router:
             return json.loads(cache.read_text())
         probs, classes = out_of_fold_probabilities(x, labels, s.router_c, s.router_cv_folds)
         p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
-        tau = best_threshold(p_oos, is_oos)
+        tau = best_threshold(p_oos, is_oos, s.router_min_in_scope_recall)
         low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
         declined = p_oos >= tau
         result = {"tau": round(tau, 4), "low": round(low, 4), "high": round(high, 4),
@@ -144,7 +154,9 @@ class Router:
         source, llm_label = "classifier", None
         cal = self.calibration
         unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
-        if unsure and use_llm and self.llm is not None:
+        if intent in SERVICE + (OOS,) and self.other_company.search(text):
+            intent, source = OOS, "rule"        # a service question about another company's order or account
+        elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"
             intent = self._combine(intent, p_oos, llm_label)
@@ -178,6 +190,7 @@ class Router:
 
 def _key(examples: Path, settings: Settings) -> str:
     """Cache key: the utterances and everything the calibration depends on."""
-    parts = [examples.read_bytes(), repr((settings.router_c, settings.router_cv_folds, settings.router_band_share,
-                                          sklearn.__version__)).encode()]
+    tunables = (settings.router_c, settings.router_cv_folds, settings.router_band_share,
+                settings.router_min_in_scope_recall, sklearn.__version__)
+    parts = [examples.read_bytes(), repr(tunables).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]

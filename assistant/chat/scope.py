@@ -2,11 +2,12 @@
 
     probs, classes = out_of_fold_probabilities(x, labels, c=50.0, folds=5)   # (n, k) never seen in training
     p_oos = probs[:, classes.index("out_of_scope")]
-    tau = best_threshold(p_oos, is_oos)              # decline when P(out_of_scope) >= tau
+    tau = best_threshold(p_oos, is_oos, 0.95)        # decline when P(out_of_scope) >= tau
     low, high = unsure_band(p_oos, is_oos, tau)      # the LLM is asked inside [low, high)
 
 The threshold maximises balanced accuracy (mean of in-scope recall and out-of-scope recall) of the
-out-of-fold probabilities, so it is picked by the training utterances, not by hand. The band spans the
+out-of-fold probabilities among the thresholds that keep a minimum in-scope recall (the service target),
+so it is picked by the training utterances, not by hand. The band spans the
 middle `share` of the cross-validated mistakes on each side of the threshold: where the classifier was
 wrong, it was usually unsure, and that is where a second opinion pays. Nothing here knows about the LLM.
 """
@@ -37,13 +38,16 @@ def balanced_accuracy(p_oos: np.ndarray, is_oos: np.ndarray, tau: float) -> floa
     return float((declined[is_oos].mean() + (~declined[~is_oos]).mean()) / 2)
 
 
-def best_threshold(p_oos: np.ndarray, is_oos: np.ndarray) -> float:
-    """The tau with the best balanced accuracy; ties resolve to the middle of the best run of candidates."""
+def best_threshold(p_oos: np.ndarray, is_oos: np.ndarray, min_in_scope_recall: float = 0.0) -> float:
+    """The tau with the best balanced accuracy among those that keep at least `min_in_scope_recall` of the
+    in-scope rows (refusing a customer is the worse mistake); ties resolve to the middle of the best run."""
     p_oos, is_oos = np.asarray(p_oos, float), np.asarray(is_oos, bool)
     if is_oos.all() or not is_oos.any():
         raise ValueError("calibration needs both out-of-scope and in-scope examples")
     values = np.unique(p_oos)
     candidates = np.concatenate([(values[:-1] + values[1:]) / 2, [values[-1] + 1e-9]])
+    kept = np.array([(p_oos[~is_oos] < t).mean() for t in candidates])
+    candidates = candidates[kept >= min(min_in_scope_recall, kept.max())]
     scores = np.array([balanced_accuracy(p_oos, is_oos, t) for t in candidates])
     best = np.flatnonzero(scores >= scores.max() - 1e-12)
     return float(candidates[best[len(best) // 2]])

@@ -182,8 +182,7 @@ def _convert(series: pd.Series, col: Column, file: str) -> pd.Series:
     if col.kind == "json":
         return as_text.where(~empty, col.default).map(lambda s, f=file, c=col: _json_object(s, f, c, as_text))
     if col.kind == "datetime":
-        values = pd.to_datetime(series.where(~empty, None), errors="coerce", format="ISO8601")
-        kind_name = "a date/time (ISO 8601, e.g. 2011-12-09 12:50:00)"
+        values, kind_name = parse_timestamps(series.where(~empty, None), as_text[~empty])
     else:
         values = pd.to_numeric(series.where(~empty, None), errors="coerce")
         kind_name = "a number" if col.kind == "float" else "a whole number"
@@ -206,6 +205,28 @@ def _convert(series: pd.Series, col: Column, file: str) -> pd.Series:
     if col.kind == "datetime" and getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     return values
+
+
+UNIX_MS_FROM = 1e11    # a Unix time above this is milliseconds (1e11 s would be the year 5138)
+
+
+def parse_timestamps(series: pd.Series, present: pd.Series) -> tuple[pd.Series, str]:
+    """The one timestamp parser: ISO 8601, Unix seconds or Unix milliseconds, detected per file.
+
+    A file whose first non-empty value is a number is Unix time (milliseconds when its largest number is
+    >= UNIX_MS_FROM, else seconds); any other file is ISO 8601. Unparseable values come back as NaT,
+    with the format's name for the caller's error message: (values, "a date/time (...)")."""
+    numbers = pd.to_numeric(present, errors="coerce")
+    if len(present) and pd.notna(numbers.iloc[0]):
+        unit = "ms" if numbers.abs().max() >= UNIX_MS_FROM else "s"
+        values = pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit=unit, errors="coerce")
+        return values, f"a Unix time in {'milliseconds' if unit == 'ms' else 'seconds'}, as in the file's first row"
+    try:
+        values = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    except ValueError:           # rows with and without a UTC offset: naive ones are read as UTC
+        values = pd.to_datetime(series, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
+    return values, ("a date/time (ISO 8601, e.g. 2011-12-09 12:50:00; or Unix seconds / milliseconds "
+                    "in every row)")
 
 
 def _json_object(text: str, file: str, col: Column, all_text: pd.Series) -> str:

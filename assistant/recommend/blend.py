@@ -1,11 +1,13 @@
-"""Our CF model: EASE and ItemKNN blended, scored on a recency-weighted purchase history.
+"""Our CF model: EASE, ItemKNN, the sequential model and popularity blended, on a recency-weighted history.
 
-    cf = create_recommender("hybrid").fit(matrix)
+    cf = create_recommender("hybrid", knn_weight=0.3, seq_weight=0.5, seq={"dim": 64}).fit(matrix)
     scores = cf.score(history)      # history values: 0.5 ** (age_days / 30), see evaluate.history_matrix
 
-Recent purchases say more about the next one than old ones (measured on the Online Retail demo,
-temporal 80/20 split: NDCG@10 0.0986 for EASE on binary history vs 0.1086 for this blend).
-Above EASE's item limit the blend uses ItemKNN alone.
+score = norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential) + pop_weight * popularity,
+each part min-max scaled per row. The weights and every part's config are chosen on a validation
+split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
+fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
+parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
 """
 from __future__ import annotations
 
@@ -22,41 +24,63 @@ class BlendedCF(Recommender):
     @property
     def state_fields(self) -> tuple[str, ...]:
         knn_only = getattr(self, "main", None) is not None and self.main is self.neighbours
-        return ("neighbours",) if knn_only else ("main", "neighbours")   # don't save ItemKNN twice
+        fields = ("neighbours", "counts") if knn_only else ("main", "neighbours", "counts")  # ItemKNN saved once
+        return fields + (("sequence",) if self.uses_order else ())
 
     def after_load(self) -> None:
         if getattr(self, "main", None) is None:
             self.main = self.neighbours
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
-                 half_life_days: float = 30.0, **params):
-        super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, half_life_days=half_life_days,
-                         **params)
+                 seq_weight: float = 0.0, pop_weight: float = 0.0, half_life_days: float = 30.0,
+                 seq: dict | None = None, **params):
+        super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, seq_weight=seq_weight,
+                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}), **params)
 
     @property
     def history_half_life_days(self) -> float:
         return self.params["half_life_days"]
 
+    @property
+    def uses_order(self) -> bool:
+        """With a sequential part the model is fitted on recency-valued purchases (evaluate.fit_input)."""
+        return self.params["seq_weight"] > 0
+
     def fit(self, matrix: sp.csr_matrix) -> "BlendedCF":
         p = self.params
-        self.neighbours = create_recommender("itemknn", k=p["k"], shrink=p["shrink"]).fit(matrix)
-        self.main = (create_recommender("ease", l2=p["l2"]).fit(matrix)
+        binary = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+        binary.data[:] = 1.0
+        self.neighbours = create_recommender("itemknn", k=p["k"], shrink=p["shrink"]).fit(binary)
+        self.main = (create_recommender("ease", l2=p["l2"]).fit(binary)
                      if matrix.shape[1] <= EASE.max_items else self.neighbours)
+        self.counts = np.asarray(binary.sum(axis=0)).ravel().astype(np.float32)
+        if self.uses_order:
+            self.sequence = create_recommender("sequential", **p["seq"]).fit(matrix)
         return self
 
     def score(self, history: sp.csr_matrix) -> np.ndarray:
-        main = normalise_rows(self.main.score(history))
-        if self.main is self.neighbours:
-            return main
-        return main + self.params["knn_weight"] * normalise_rows(self.neighbours.score(history))
+        p = self.params
+        scores = normalise_rows(self.main.score(history))
+        if self.main is not self.neighbours and p["knn_weight"]:
+            scores += p["knn_weight"] * normalise_rows(self.neighbours.score(history))
+        if self.uses_order:
+            scores += p["seq_weight"] * normalise_rows(self.sequence.score(history))
+        if p["pop_weight"]:
+            scores += p["pop_weight"] * (self.counts / max(float(self.counts.max()), 1.0))[None, :]
+        return scores
+
+    @property
+    def knn_only(self) -> bool:
+        """Large catalogs without a sequential or popularity part: the sparse ItemKNN path serves."""
+        return self.main is self.neighbours and not self.uses_order and not self.params["pop_weight"]
 
     def top_scores(self, history, k, allowed):
-        if self.main is self.neighbours:      # large catalogs: the sparse ItemKNN path
+        if self.knn_only:
             return self.neighbours.top_scores(history, k, allowed)
         return super().top_scores(history, k, allowed)
 
     def score_items(self, history, items):
-        if self.main is self.neighbours:
+        if self.knn_only:
             return self.neighbours.score_items(history, items)
         return super().score_items(history, items)
 

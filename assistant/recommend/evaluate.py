@@ -2,10 +2,11 @@
 
     df = load_interactions(Path("events.csv"))               # user_id, item_id, timestamp
     train, test = split(df, "temporal80")
-    report = compare(train, test, ["popularity", "itemknn", "als", "ease", "hybrid"])
+    report = compare(train, test, ["popularity", "ease", "sequential", "hybrid"], how="temporal80",
+                     tune_budget_s=240)                      # tuned on a validation split of train only
 
-Every model ranks all items for every test user, with the user's training items removed.
-Recall@k = hits in the top k / number of held-out items; NDCG@k with binary relevance (recommend/metrics.py).
+Every model ranks all items for every test user, with the user's training items removed; the
+metrics are recommend/metrics.py's pure functions over the resulting hit matrix (binary relevance).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import scipy.sparse as sp
 from assistant.data.contracts import Column, Table, find_table_file, read_table
 from assistant.errors import UsageError
 from assistant.recommend.base import Interactions
-from assistant.recommend.metrics import coverage, hit_rate_at_k, ndcg_at_k, recall_at_k
+from assistant.recommend.metrics import coverage, hit_matrix, hit_rate_at_k, ndcg_at_k, recall_at_k
 from assistant.recommend.registry import create_recommender
 
 INTERACTIONS = Table("interactions", (
@@ -72,45 +73,76 @@ def history_matrix(train: pd.DataFrame, data: Interactions, half_life_days: floa
     return Interactions.from_frame(weighted, item_ids=data.item_ids, weight="w").matrix
 
 
-def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFrame,
-             batch: int = 256) -> dict:
-    """Recall@20, NDCG@10, HR@10 and catalog coverage@20 of `model` over the test users."""
+def ranked(scores: np.ndarray, seen: sp.csr_matrix, k: int = 20) -> np.ndarray:
+    """(rows, k) best-first item indexes of dense `scores`, items in `seen` (same rows) excluded."""
+    scores = np.array(scores, dtype=np.float32)
+    scores[seen.nonzero()] = -np.inf
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, 1), 1, kind="stable"), 1)
+
+
+def ranking_metrics(top: np.ndarray, truth: list[set], n_items: int) -> dict:
+    """Recall@20, NDCG@10, HR@10 (means over users) and coverage@20 of ranked lists `top`."""
+    hits = hit_matrix(top, truth)
+    n_relevant = np.array([len(t) for t in truth])
+    return {"recall@20": float(recall_at_k(hits, n_relevant, 20).mean()),
+            "ndcg@10": float(ndcg_at_k(hits, n_relevant, 10).mean()),
+            "hr@10": float(hit_rate_at_k(hits, 10).mean()),
+            "coverage@20": coverage(top[:, :20], n_items)}
+
+
+def held_out_rows(data: Interactions, test: pd.DataFrame) -> tuple[np.ndarray, list[set]]:
+    """Matrix rows of the test users (-1: a user with no training row) and, per row, the set of held-out
+    item indexes."""
     test_sets = test.groupby("user_id")["item_id"].agg(set)
     item_pos = {item: i for i, item in enumerate(data.item_ids)}
-    rows = np.array([data.user_index(u) for u in test_sets.index])
-    truth = [{item_pos[i] for i in items if i in item_pos} for items in test_sets.values]
-    recall, ndcg, hr, shown = [], [], [], []
+    rows = np.array([-1 if (r := data.user_index(u)) is None else r for u in test_sets.index], dtype=np.int64)
+    return rows, [{item_pos[i] for i in items if i in item_pos} for items in test_sets.values]
+
+
+def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFrame,
+             batch: int = 256) -> dict:
+    """Recall@20, NDCG@10, HR@10, coverage@20 of `model` over the test users, and scoring ms per user."""
+    rows, truth = held_out_rows(data, test)
+    if (rows < 0).any():
+        raise ValueError(f"{int((rows < 0).sum())} test users have no training purchases: split() keeps one")
+    tops = []
     start = time.perf_counter()
     for b in range(0, len(rows), batch):
         chunk = rows[b:b + batch]
-        scores = model.score(history[chunk]).astype(np.float32)
-        seen = data.matrix[chunk]
-        scores[seen.nonzero()] = -np.inf
-        top = np.argpartition(-scores, 20, axis=1)[:, :20]
-        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, 1), 1, kind="stable"), 1)
-        shown.append(top)
-        relevant = truth[b:b + batch]
-        hits = np.array([[i in rel for i in ranked] for ranked, rel in zip(top, relevant)], bool)
-        n_relevant = np.array([len(rel) for rel in relevant])
-        recall.append(recall_at_k(hits, n_relevant, 20))
-        ndcg.append(ndcg_at_k(hits, n_relevant, 10))
-        hr.append(hit_rate_at_k(hits, 10))
-    return {"recall@20": float(np.concatenate(recall).mean()), "ndcg@10": float(np.concatenate(ndcg).mean()),
-            "hr@10": float(np.concatenate(hr).mean()),
-            "coverage@20": coverage(np.concatenate(shown), len(data.item_ids)),
-            "score_s": round(time.perf_counter() - start, 3), "users": len(rows)}
+        tops.append(ranked(model.score(history[chunk]), data.matrix[chunk]))
+    score_s = time.perf_counter() - start
+    top = np.concatenate(tops) if tops else np.zeros((0, 20), np.int64)
+    return {**ranking_metrics(top, truth, len(data.item_ids)), "score_s": round(score_s, 3),
+            "score_ms_per_user": round(1000 * score_s / max(len(rows), 1), 4), "users": len(rows)}
 
 
-def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, params: dict | None = None) -> list[dict]:
-    """Fit and evaluate each model on the same split; one result dict per model."""
+def fit_input(model, train: pd.DataFrame, data: Interactions) -> sp.csr_matrix:
+    """What `model` is fitted on: binary purchases, or recency-valued ones for models that read order."""
+    if getattr(model, "uses_order", False):
+        return history_matrix(train, data, model.history_half_life_days)
+    return data.matrix
+
+
+def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, params: dict | None = None,
+            how: str = "temporal80", tune_budget_s: float = 0.0) -> list[dict]:
+    """Tune (on a validation split of `train` only), fit on `train` and evaluate each model on `test`.
+
+    `params` fixes a model's config (no tuning); `tune_budget_s` 0 uses the defaults untuned."""
+    from assistant.recommend.tuning import tune_models     # tuning.py builds on this module
     items = sorted(set(train["item_id"]) | set(test["item_id"]))
+    tuned = tune_models([m for m in models if m not in (params or {})], train, how, tune_budget_s, items)
     data = Interactions.from_frame(train, item_ids=items)
     results = []
     for name in models:
-        model = create_recommender(name, **(params or {}).get(name, {}))
+        t = tuned.get(name)
+        config = (params or {}).get(name, t.config if t else {})
+        model = create_recommender(name, **config)
         start = time.perf_counter()
-        model.fit(data.matrix)
+        model.fit(fit_input(model, train, data))
         fit_s = time.perf_counter() - start
         history = history_matrix(train, data, getattr(model, "history_half_life_days", None))
-        results.append({"model": name, **evaluate(model, data, history, test), "train_s": round(fit_s, 3)})
+        results.append({"model": name, **evaluate(model, data, history, test), "fit_s": round(fit_s, 3),
+                        "config": model.params, **(t.report() if t else {"tune_s": 0.0})})
     return results

@@ -1,5 +1,6 @@
 """Ranking metrics as pure functions over a hit matrix (RecBole's shape), pinned by hand-computed tests.
 
+    hits = hit_matrix(top, truth)        # top: (users, k) ranked item indexes; truth: one set per user
     hits = np.array([[1, 0, 1, 0], [0, 0, 0, 1]], bool)   # hits[u, r]: user u's item at rank r is relevant
     n_relevant = np.array([2, 3])                         # held-out items per user
     recall_at_k(hits, n_relevant, 3)    # [1.0, 0.0]
@@ -12,6 +13,12 @@ Per-user values; the caller averages. A user with no relevant items counts as on
 from __future__ import annotations
 
 import numpy as np
+
+
+def hit_matrix(top: np.ndarray, truth: list[set]) -> np.ndarray:
+    """(users, k) bool: is top[u, r] among user u's relevant items truth[u]?"""
+    top = np.asarray(top)
+    return np.array([[int(i) in relevant for i in row] for row, relevant in zip(top, truth)], bool).reshape(top.shape)
 
 
 def recall_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:

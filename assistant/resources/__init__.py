@@ -17,6 +17,7 @@ ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out route
 ROUTER_DEV = RESOURCES / "router_dev.csv"          # text,label,kind,lang: blind dev set (router_dev.md), never trained on
 STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse (regression)
 STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
+OTHER_COMPANIES = RESOURCES / "other_companies.txt"  # names of other companies' services the router declines
 KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one question pair per demo KB section
 ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words
 DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
