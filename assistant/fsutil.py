@@ -4,15 +4,20 @@
         (tmp / "products.csv").write_text(...)
 
     publish_build(Path("indexes"), Path("indexes/builds/2026...")) # atomically repoint indexes/current
+    for n, row in csv_rows(Path("eval.csv"), ("request_id", "text")): ...   # rows numbered from 1 after the header
 """
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from assistant.errors import DataError
 
 
 @contextlib.contextmanager
@@ -58,3 +63,13 @@ def file_sha256(path: Path, digest=None) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest() if own else ""
+
+
+def csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """(row number from 1 after the header, row) of a UTF-8 CSV; a missing column raises DataError naming the file."""
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(Path(path).name, f"missing column(s) {missing}")
+        yield from enumerate(reader, 1)

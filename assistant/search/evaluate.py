@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.fsutil import csv_rows
 from assistant.resources import SEARCH_JUDGMENTS as JUDGMENTS
 from assistant.resources import SEARCH_REQUESTS as REQUESTS
 
@@ -58,14 +59,14 @@ def precision_at_k(ranked: list[str], grades: dict[str, int], k: int, min_grade:
 def load_judged(requests_csv: Path = REQUESTS, judgments_csv: Path = JUDGMENTS) -> list[JudgedRequest]:
     """Requests with their graded judgments; bad rows raise ValueError naming the file, row and field."""
     requests: dict[str, JudgedRequest] = {}
-    for n, row in _rows(requests_csv, ("request_id", "text", "lang", "kind")):
+    for n, row in csv_rows(requests_csv, ("request_id", "text", "lang", "kind")):
         rid = row["request_id"].strip()
         if not rid or not row["text"].strip():
             raise ValueError(f"{requests_csv.name} row {n}, column '{'text' if rid else 'request_id'}': empty")
         if rid in requests:
             raise ValueError(f"{requests_csv.name} row {n}, column 'request_id': duplicate {rid!r}")
         requests[rid] = JudgedRequest(rid, row["text"].strip(), row["lang"].strip(), row["kind"].strip())
-    for n, row in _rows(judgments_csv, ("request_id", "item_id", "grade")):
+    for n, row in csv_rows(judgments_csv, ("request_id", "item_id", "grade")):
         rid = row["request_id"].strip()
         if rid not in requests:
             raise ValueError(f"{judgments_csv.name} row {n}, column 'request_id': unknown request {rid!r}")
@@ -113,11 +114,3 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
 def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
-
-def _rows(path: Path, columns: tuple[str, ...]):
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path.name}: missing column(s) {missing}")
-        yield from enumerate(reader, 1)

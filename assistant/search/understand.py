@@ -16,11 +16,11 @@ What it cannot place is kept in `unknown`, so the caller can say "we don't have 
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.fsutil import csv_rows
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
@@ -205,12 +205,7 @@ def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> str:
 
 def _rows(path: Path, columns: tuple[str, ...]):
     """Rows of a resource CSV; a missing column or empty required cell names the file and row."""
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path.name}: missing column(s) {missing}")
-        for n, row in enumerate(reader, 1):
-            if not (row[columns[0]] or "").strip():
-                raise ValueError(f"{path.name} row {n}, column '{columns[0]}': empty")
-            yield row
+    for n, row in csv_rows(path, columns):
+        if not (row[columns[0]] or "").strip():
+            raise ValueError(f"{path.name} row {n}, column '{columns[0]}': empty")
+        yield row
