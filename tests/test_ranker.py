@@ -5,6 +5,8 @@ import pytest
 
 from assistant.search.filters import Filters
 from assistant.search.ranker import Ranker
+from assistant.search.recall import content_neighbours, recall
+from assistant.search.score import score
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +106,10 @@ def test_new_items_reach_buyers_through_content_neighbours(ranker, small_index):
     allowed[history.indices] = False
     new_items = ranker.buyers == 0
     assert new_items.any()
-    neighbours = ranker._content_neighbours(history, allowed & new_items, n=5)
+    neighbours = content_neighbours(ranker.index, history, allowed & new_items, n=5)
     assert len(neighbours) == 5 and new_items[neighbours].all()
-    cand, scores, parts = ranker._score("", None, history, allowed & new_items, "hybrid")
+    pool = recall(ranker, "", None, history, allowed & new_items, "hybrid")
+    cand = pool.ids
+    scores, parts = score(ranker, pool, None, history)
     assert set(neighbours) <= set(cand.tolist())                 # unbought products are in the pool
     assert all(parts["affinity"][i] > 0 for i in neighbours)     # scored by similarity to what the user bought

@@ -1,4 +1,4 @@
-"""The hybrid ranker: recall candidates from several sources, score, diversify, explain.
+"""The hybrid ranker: recall candidates (recall.py), score them (score.py), diversify (diversify.py), explain.
 
     ranker = Ranker(ShopIndex.open())
     result = ranker.recommend("red heart decoration", user_id="12347", filters=Filters(max_price=5), n=5)
@@ -31,13 +31,14 @@ from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
 from assistant.search.diversify import mmr
 from assistant.search.evidence import Evidence, evidence
+from assistant.search.recall import recall
 from assistant.search.relevance import Relevance
+from assistant.search.score import score
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import stem
 
 STRATEGIES = ("hybrid", "content", "popularity")
 MAX_QUERY_CHARS = 1000
-WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-0.7 on the demo catalog
 
 
 @dataclass
@@ -106,7 +107,7 @@ class Ranker:
         self._segments(buyers)
         self.lexicon = Lexicon.load()
         self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category)
-        self._ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
+        self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:
         return understand(query, self.index.vocabulary, self.lexicon)
@@ -144,7 +145,9 @@ class Ranker:
             timings["embed_ms"] = ms_since(t0, 2)
         t1 = time.perf_counter()
         history = self._history(user_id, session_items)
-        cand, scores, parts = self._score(query, query_vector, history, allowed, strategy, request)
+        pool = recall(self, query, query_vector, history, allowed, strategy, request)
+        cand = pool.ids
+        scores, parts = score(self, pool, query_vector, history, request)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
@@ -202,73 +205,6 @@ class Ranker:
             row = (row + session).tocsr()
         return row
 
-    def _score(self, query, qvec, history, allowed, strategy, request: Request | None = None):
-        """Scores for a candidate pool (popular + dense + keyword + CF recall); returns (ids, scores, parts)."""
-        w, k = self.weights, self.weights.candidates
-        pools = [self._popular(allowed, 50)]
-        dense: dict[int, float] = {}
-        lexical = np.zeros(0)
-        weak_query = no_match = False
-        if query and strategy != "popularity":
-            request = request or self.understand(query)
-            sims, ids = self.index.vector_index.search(qvec, k, allowed)
-            keep = ids[0] >= 0
-            dense = dict(zip(ids[0][keep].tolist(), np.maximum(sims[0][keep], 0).tolist()))
-            lexical = self.relevance.lexical(request)
-            for tok in tokenize(query):                     # a product code names its product outright
-                if tok in self._ids_lower:
-                    lexical[self._ids_lower[tok]] = 1.0
-            lex_ids = np.flatnonzero((lexical > 0) & allowed)
-            lex_ids = lex_ids[np.argsort(-lexical[lex_ids], kind="stable")[:k]]
-            best_dense = max(dense.values(), default=0.0)
-            # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
-            weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
-            no_match = weak_query or self.relevance.no_match(request, lexical[allowed], best_dense)
-            if not weak_query:
-                pools += [np.fromiter(dense, np.int64, len(dense)), lex_ids]
-        use_cf = bool(history.nnz) and strategy == "hybrid"
-        if use_cf:
-            cf_top, cf_vals = self.index.cf.top_scores(history, k, allowed)
-            pools.append(cf_top)
-            cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0
-            pools.append(self._content_neighbours(history, allowed))   # cold-start items reach buyers here
-        cand = np.unique(np.concatenate(pools))
-        cand = cand[allowed[cand] & ~np.isin(cand, history.indices)]
-        parts = {"relevance": {}, "cf": {}, "affinity": {}, "weak_query": weak_query, "no_match": no_match,
-                 "request": request}
-        boost = w.popularity * self.popularity[cand]
-        if use_cf:
-            cf = np.clip(self.index.cf.score_items(history, cand) / cf_max, 0, 1)
-            recent = _recent_items(history)
-            affinity = np.clip((self.index.vectors[cand] @ self.index.vectors[recent].T).max(axis=1), 0, 1)
-            boost = boost + w.cf * cf + w.affinity * affinity
-            parts["cf"] = dict(zip(cand.tolist(), cf.tolist()))
-            parts["affinity"] = dict(zip(cand.tolist(), affinity.tolist()))
-        if dense and not weak_query:
-            missing = [i for i in cand.tolist() if i not in dense]
-            if missing:   # keyword-only and CF hits get their dense score too
-                dense.update(zip(missing, np.maximum(self.index.vectors[missing] @ qvec, 0).tolist()))
-            cosine = np.array([dense[i] for i in cand.tolist()])
-            relevance = self.relevance.blend(request, lexical[cand], cosine, cand)
-            parts["relevance"] = dict(zip(cand.tolist(), relevance.tolist()))
-            scores = (relevance / max(relevance.max(), 1e-9)) ** 2 * (1 + boost)
-        else:
-            scores = boost
-        return cand, scores, parts
-
-    def _content_neighbours(self, history: sp.csr_matrix, allowed: np.ndarray, n: int = 50) -> np.ndarray:
-        """Products closest in meaning to the customer's recent purchases, whether or not anyone bought them."""
-        profile = self.index.vectors[_recent_items(history)].mean(axis=0)
-        profile /= max(float(np.linalg.norm(profile)), 1e-9)
-        _, ids = self.index.vector_index.search(profile, n, allowed)
-        return ids[0][ids[0] >= 0]
-
-    def _popular(self, allowed: np.ndarray, n: int) -> np.ndarray:
-        """The n most popular allowed products (looks at the head of the popularity order first)."""
-        head = self.pop_order[: 50 * n]
-        picked = head[allowed[head]][:n]
-        return picked if len(picked) == n else self.pop_order[allowed[self.pop_order]][:n]
-
     def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
         c = self.catalog
         item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
@@ -320,9 +256,4 @@ class Ranker:
         if not out and parts["relevance"].get(i, 0) > 0.3:
             out.append(evidence("meaning_match"))
         return out
-
-
-def _recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:
-    """The n most recent (highest recency weight) items of a history row."""
-    return history.indices[np.argsort(-history.data)[:n]]
 

@@ -1,0 +1,87 @@
+"""Recall: the candidate pool for one request, gathered from several sources before anything is scored.
+
+    pool = recall(ranker, "red heart decoration", query_vector, history, allowed, "hybrid", request)
+    pool.ids            # catalog rows to score (allowed, not already bought)
+    pool.dense          # {row: query cosine} of the FAISS hits
+    pool.lexical        # (n_items,) word coverage of each title (empty without a query)
+    pool.weak_query     # nothing shares a word with the query and nothing is close in meaning
+    pool.no_match       # nothing relevant enough: what is shown are alternatives
+
+Sources: the most popular allowed products (always), FAISS neighbours of the query, titles that cover the
+request's words (a product code names its product outright), the CF model's top products for the customer's
+history, and the content neighbours of their recent purchases (so a product nobody bought yet reaches buyers).
+`ranker` is the Ranker whose catalog state (popularity order, indexes, relevance, CF model) is read; nothing
+is written to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from assistant.retrieval.lexical import tokenize
+
+WEAK_QUERY_SIMILARITY = 0.35   # MiniLM cosine; real shopping queries reach 0.4-0.7 on the demo catalog
+
+
+@dataclass
+class Pool:
+    ids: np.ndarray
+    dense: dict[int, float] = field(default_factory=dict)
+    lexical: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    weak_query: bool = False
+    no_match: bool = False
+    cf_max: float | None = None          # the best CF score of the history (None: CF not used)
+
+
+def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray, strategy: str,
+           request=None) -> Pool:
+    """The candidate pool (popular + dense + keyword + CF + content neighbours) for one request."""
+    k = ranker.weights.candidates
+    pools = [popular(ranker.pop_order, allowed, 50)]
+    pool = Pool(np.zeros(0, np.int64))
+    if query and strategy != "popularity":
+        sims, ids = ranker.index.vector_index.search(qvec, k, allowed)
+        keep = ids[0] >= 0
+        pool.dense = dict(zip(ids[0][keep].tolist(), np.maximum(sims[0][keep], 0).tolist()))
+        pool.lexical = ranker.relevance.lexical(request)
+        for tok in tokenize(query):                     # a product code names its product outright
+            if tok in ranker.ids_lower:
+                pool.lexical[ranker.ids_lower[tok]] = 1.0
+        lex_ids = np.flatnonzero((pool.lexical > 0) & allowed)
+        lex_ids = lex_ids[np.argsort(-pool.lexical[lex_ids], kind="stable")[:k]]
+        best_dense = max(pool.dense.values(), default=0.0)
+        # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
+        pool.weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
+        pool.no_match = pool.weak_query or ranker.relevance.no_match(request, pool.lexical[allowed], best_dense)
+        if not pool.weak_query:
+            pools += [np.fromiter(pool.dense, np.int64, len(pool.dense)), lex_ids]
+    if history.nnz and strategy == "hybrid":
+        cf_top, cf_vals = ranker.index.cf.top_scores(history, k, allowed)
+        pools.append(cf_top)
+        pool.cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0
+        pools.append(content_neighbours(ranker.index, history, allowed))   # cold-start items reach buyers here
+    cand = np.unique(np.concatenate(pools))
+    pool.ids = cand[allowed[cand] & ~np.isin(cand, history.indices)]
+    return pool
+
+
+def popular(pop_order: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:
+    """The n most popular allowed products (looks at the head of the popularity order first)."""
+    head = pop_order[: 50 * n]
+    picked = head[allowed[head]][:n]
+    return picked if len(picked) == n else pop_order[allowed[pop_order]][:n]
+
+
+def content_neighbours(index, history: sp.csr_matrix, allowed: np.ndarray, n: int = 50) -> np.ndarray:
+    """Products closest in meaning to the customer's recent purchases, whether or not anyone bought them."""
+    profile = index.vectors[recent_items(history)].mean(axis=0)
+    profile /= max(float(np.linalg.norm(profile)), 1e-9)
+    _, ids = index.vector_index.search(profile, n, allowed)
+    return ids[0][ids[0] >= 0]
+
+
+def recent_items(history: sp.csr_matrix, n: int = 20) -> np.ndarray:
+    """The n most recent (highest recency weight) items of a history row."""
+    return history.indices[np.argsort(-history.data)[:n]]
