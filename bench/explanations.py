@@ -26,12 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.chat.engine import Assistant  # noqa: E402
 from assistant.chat.explain import EVIDENCE_CODE  # noqa: E402
 from assistant.chat.guard import SENTENCE  # noqa: E402
-from assistant.config import Settings  # noqa: E402
 from assistant.search.evidence import phrase, sentence  # noqa: E402
-from bench.grounding import questions, violations  # noqa: E402
+from bench.grounding import questions, violations, warm_assistant  # noqa: E402
 
 OWN = ["a gift for a tea lover under £10", "christmas decorations for the tree", "something for a gardener",
        "what goes well with the white hanging heart t-light holder?", "a birthday present for my sister",
@@ -49,10 +47,7 @@ def main() -> None:
     ap.add_argument("--no-llm", action="store_true")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "explanations.json")
     args = ap.parse_args()
-    settings = Settings.load()
-    assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
-    if assistant.s.llm is not None:
-        assistant.s.llm.warm_up()
+    assistant = warm_assistant(args.no_llm)
     assistant.s.index.embedder.query("warm up")
     assistant.s.ranker.complement_model                 # as the app's warm-up does
     titles = list(assistant.s.ranker.catalog.titles)
@@ -104,7 +99,7 @@ def main() -> None:
         "wrong_prices": sum(len(r["wrong_prices"]) for r in rows),
         "cards_ms_p50": _pct(facts, 50), "cards_ms_p95": _pct(facts, 95),
         "first_sentence_ms_p50": _pct(firsts, 50), "first_sentence_ms_p95": _pct(firsts, 95),
-        "llm": "off" if args.no_llm else settings.llm_backend, "load_average_1m": round(os.getloadavg()[0], 2),
+        "llm": "off" if args.no_llm else assistant.s.settings.llm_backend, "load_average_1m": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(summary, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -43,16 +43,21 @@ def violations(text: str, products: list[dict], titles: list[str], ids: list[str
     return problems(text, Allowed.of(products, titles, ids, limits_text=question))
 
 
+def warm_assistant(no_llm: bool) -> Assistant:
+    """The assistant with its LLM (unless `no_llm`) loaded and warmed, so no first call pays the load."""
+    assistant = Assistant.from_settings(Settings.load(), llm=None if no_llm else "auto")
+    if assistant.s.llm is not None:
+        assistant.s.llm.warm_up()
+    return assistant
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--questions", type=int, default=50)
     ap.add_argument("--no-llm", action="store_true")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "grounding.json")
     args = ap.parse_args()
-    settings = Settings.load()
-    assistant = Assistant.from_settings(settings, llm=None if args.no_llm else "auto")
-    if assistant.s.llm is not None:
-        assistant.s.llm.warm_up()
+    assistant = warm_assistant(args.no_llm)
     raw_texts: list[str] = []
     original = assistant.s.llm_stream
 
