@@ -126,6 +126,9 @@ def test_llm_label_never_beats_a_confident_detector(router):
     assert router._combine("policy", (cal["low"] + cal["tau"]) / 2, "weather") == "out_of_scope"
     assert router._combine("policy", cal["low"] / 2, "weather") == "policy"                     # detector sure
     assert router._combine("policy", cal["low"], None) == "policy"                               # LLM unavailable
+    # the LLM settles in/out of scope; a confident classifier keeps its shop intent ("红色的包": a bag, not a parcel)
+    assert router._combine("product_search", (cal["low"] + cal["tau"]) / 2, "order", confident=True) == "product_search"
+    assert router._combine("product_search", (cal["low"] + cal["tau"]) / 2, "order", confident=False) == "order"
 
 
 def test_unsure_message_asks_the_llm_through_the_gate(router):

@@ -159,7 +159,7 @@ class Router:
         elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"
-            intent = self._combine(intent, p_oos, llm_label)
+            intent = self._combine(intent, p_oos, llm_label, confident=confidence >= self.settings.router_threshold)
         if intent == "refine" and not has_products:
             intent = "product_search"          # nothing to refine yet: treat as a new search
         if intent in ("policy", "product_search") and ORDER_ID_PATTERN.search(text) and re.search(
@@ -167,13 +167,16 @@ class Router:
             intent, source = "order", "rule"    # a specific order number means the customer's own order
         return Route(intent, round(confidence, 4), source, ms_since(start, 2), round(p_oos, 4), llm_label)
 
-    def _combine(self, intent: str, p_oos: float, llm_label: str | None) -> str:
-        """The LLM's label weighed against the out-of-scope detector (see the module docstring)."""
+    def _combine(self, intent: str, p_oos: float, llm_label: str | None, confident: bool = False) -> str:
+        """The LLM's label weighed against the out-of-scope detector (see the module docstring). A shop label
+        from the LLM settles "in scope"; which shop intent stays the classifier's when it was confident."""
         if llm_label is None:
             return intent
         if llm_label in OFF_TOPIC_LABELS:
             return OOS if p_oos >= self.calibration["low"] else intent
-        return llm_label if p_oos < self.calibration["high"] else OOS
+        if p_oos >= self.calibration["high"]:
+            return OOS
+        return intent if confident and intent != OOS else llm_label
 
     def _ask_llm(self, text: str) -> str | None:
         gate = gate_for(self.llm, self.settings)    # every LLM call goes through the LLM's one gate
