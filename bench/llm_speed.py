@@ -5,10 +5,10 @@
     python bench/llm_speed.py --parallel-chats 4 --base-url http://127.0.0.1:8080/v1   # a running server
 
 Each backend runs in its own child process (so its peak RSS is its own). The prompt is a shopper prompt
-(prompts/shopper.md: system + 3 products) asking for 120 new tokens, greedy. "cold" is the first call
-after loading; "cached prefix" is a second call whose prompt shares the static system part but has a
-different question and products (what llama.cpp's prompt cache can reuse); "repeat" sends that prompt
-again. Decode tokens/s is measured on a long list answer (120 tokens), counted with the backend's own
+(prompts/shopper.md: one product of an answer, as chat/explain.py sends it), up to 120 new tokens, greedy.
+"cold" is the first call after loading; "cached prefix" is a second call whose prompt shares the system part
+(same question) but explains another product (what llama.cpp's prompt cache can reuse); "repeat" sends that
+prompt again. Decode tokens/s is measured on a long list answer (120 tokens), counted with the backend's own
 tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
 server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
 Figures go to bench/out/llm_speed.json.
@@ -33,11 +33,12 @@ from assistant.config import Settings  # noqa: E402
 from assistant.prompts import render  # noqa: E402
 
 NEW_TOKENS = 120
-ASKS = [("a gift for a tea lover under £10", "1. WHITE TEA CUP AND SAUCER: a tea cup; popular with gift buyers\n"
-         "2. ROSES REGENCY TEACUP AND SAUCER: bought with teapots\n3. SET OF 3 CAKE TINS PANTRY DESIGN: "
-         "often bought together with tea sets"),
-        ("something red for the kitchen", "1. RED RETROSPOT OVEN GLOVE: red; kitchen\n2. RED RETROSPOT "
-         "TEA TOWELS: red; kitchen textiles\n3. RED KITCHEN SCALES: red; bought by home bakers")]
+# (question, product title, reasons): the per-product explanation call of chat/explain.py. The first two share the
+# question, as the products of one answer do, so the second call reuses the cached system prefix.
+ASKS = [("a gift for a tea lover under £10", "White Tea Cup and Saucer",
+         "it is the tea cup you asked for; it is within your budget of £10.00; bought by 212 customers"),
+        ("a gift for a tea lover under £10", "Roses Regency Teacup and Saucer",
+         "it has the tea look you asked for; bought in the same order as a teapot by 48 customers")]
 
 
 LONG = [{"role": "system", "content": "You are a helpful assistant."},        # decode speed: a long answer
@@ -45,8 +46,9 @@ LONG = [{"role": "system", "content": "You are a helpful assistant."},        # 
 
 
 def messages(i: int) -> list[dict]:
-    question, products = ASKS[i % len(ASKS)]
-    return render("shopper", shop="The Demo Gift Shop", language="English", question=question, products=products)
+    question, title, reasons = ASKS[i % len(ASKS)]
+    return render("shopper", shop="The Demo Gift Shop", language="English", question=question, title=title,
+                  reasons=reasons)
 
 
 def rss_mb() -> float:
