@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 from assistant.config import Settings
-from assistant.errors import LLMUnavailable  # noqa: F401  (defined in errors.py; backends import it from here too)
+from assistant.errors import LLMUnavailable
 from assistant.models.schema import SchemaError, validate
 
 
