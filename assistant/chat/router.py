@@ -9,7 +9,8 @@ Fast path: a logistic regression over multilingual-e5-small embeddings (English 
 utterances in `resources/utterances.csv` (embeddings cached per file hash). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
 (chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule;
-a service-like question naming another company (resources/other_companies.txt) is declined by rule.
+a service-like question naming another company (resources/other_companies.txt) is declined by rule
+(e-mail addresses are masked first: "my email is jo@gmail.com" names no company).
 
 LLM path (only when P(out_of_scope) falls in the calibrated unsure band, or the top probability is low):
 one constrained-JSON call through the LLM gate, with a closed label set that names the off-topic domains
@@ -39,6 +40,7 @@ from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
 from assistant.models.gate import gate_for
 from assistant.models.registry import create
+from assistant.privacy import EMAIL
 from assistant.prompts import render
 from assistant.resources import OTHER_COMPANIES, UTTERANCES
 from assistant.timing import ms_since
@@ -154,7 +156,7 @@ class Router:
         source, llm_label = "classifier", None
         cal = self.calibration
         unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
-        if intent in SERVICE + (OOS,) and self.other_company.search(text):
+        if intent in SERVICE + (OOS,) and self.other_company.search(EMAIL.sub(" ", text)):
             intent, source = OOS, "rule"        # a service question about another company's order or account
         elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)

@@ -8,6 +8,8 @@
 A message of at most `MAX_WORDS` words (or `MAX_ZH_CHARS` Chinese characters) whose every content word
 is a word of a product title or category (plural "s"/"es" folded) is a product search, whatever the
 classifier thinks: an embedding sees too little in two words. Questions ("how", "吗"...) never match.
+In Chinese, what is left after the shopping terms may be a short modifier (红色, 大) but no word of an
+order's life (收到, 碎, 退...): "收到的杯子是碎的" (the mug came broken) is a complaint, not a search.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ MAX_ZH_CHARS = 6
 FILLER = frozenset("a an some any the please pls few couple of pair set for new nice i want need".split())
 QUESTION = re.compile(r"(?i)\b(how|what|why|when|where|who|which|can|do|does|is|are|my)\b|[?？]|吗|怎么|什么|多少|哪|谁|为什么|我的")
 ZH_FILLER = re.compile(r"[一个些只的买想要请给我]")
+MAX_ZH_MODIFIER = 3                      # characters left around the shopping terms ("红色", "大号")
+ZH_SERVICE = re.compile(r"[收到寄送裹单碎坏破丢退换款钱付错漏少没]")
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
@@ -49,7 +53,13 @@ class CatalogTerms:
             core = ZH_FILLER.sub("", re.sub(r"\s+", "", text))
             if not 0 < len(core) <= MAX_ZH_CHARS or re.search(r"[a-z0-9]", core):
                 return False
-            return core in ZH_TERMS or any(len(term) >= 2 and term in core for term in ZH_TERMS)
+            if core in ZH_TERMS:
+                return True
+            terms = [t for t in sorted(ZH_TERMS, key=len, reverse=True) if len(t) >= 2 and t in core]
+            if not terms:
+                return False
+            rest = re.sub("|".join(map(re.escape, terms)), "", core)
+            return len(rest) <= MAX_ZH_MODIFIER and not ZH_SERVICE.search(rest)
         words = WORD.findall(text)
         if not words or len(words) > MAX_WORDS or len(re.sub(r"[\s\w'-]", "", text)) > 1:
             return False
