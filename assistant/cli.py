@@ -6,7 +6,7 @@
     python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--tune-budget-s S] [--json]
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
-    python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
+    python -m assistant eval router [--set dev|test] [--data FILE.csv] [--llm]  # per-kind accuracy, OOS P/R, latency
     python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
     python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
+    p.add_argument("--set", choices=["dev", "test"], default="dev",
+                   help="router: the shipped blind set, router_dev.csv (default) or the held-out router_test.csv")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -208,8 +210,8 @@ def _eval_router(args, settings) -> int:
     from assistant.chat.route_eval import read_eval_set, summarise
     from assistant.chat.router import Router
     from assistant.chat.short_request import CatalogTerms
-    from assistant.resources import ROUTER_DEV
-    path = args.data or ROUTER_DEV
+    from assistant.resources import ROUTER_DEV, ROUTER_TEST
+    path = args.data or {"dev": ROUTER_DEV, "test": ROUTER_TEST}[args.set]
     rows = read_eval_set(path)
     try:
         products = ShopIndex.open(settings).products

@@ -12,7 +12,7 @@ from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
 from assistant.chat.short_request import CatalogTerms
 from assistant.errors import LLMUnavailable
 from assistant.models.llm import LLM
-from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, UTTERANCES
+from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, ROUTER_TEST, UTTERANCES
 from assistant.retrieval.kb import KnowledgeBase, chunk_markdown, passage, to_english
 
 TITLES = ["WHITE HANGING HEART T-LIGHT HOLDER", "RED RETROSPOT CAKE STAND", "VINTAGE PHOTO FRAME",
@@ -172,12 +172,13 @@ def test_summarise_by_hand():
     assert r["latency_ms"]["llm"] == {"n": 1, "p50": 1000.0, "p95": 1000.0}
 
 
-def test_dev_set_is_blind_and_never_trained_on():
-    dev = read_eval_set(ROUTER_DEV)
-    assert len(dev) >= 600 and sum(r["lang"] == "zh" for r in dev) >= 100
-    assert {r["label"] for r in dev} == {"service", "product", "off_topic"}
+@pytest.mark.parametrize("path,n,zh", [(ROUTER_DEV, 600, 100), (ROUTER_TEST, 360, 120)])
+def test_blind_sets_are_never_trained_on(path, n, zh):
+    rows = read_eval_set(path)
+    assert len(rows) >= n and sum(r["lang"] == "zh" for r in rows) >= zh
+    assert {r["label"] for r in rows} == {"service", "product", "off_topic"}
     train = {row["text"].strip().lower() for row in csv.DictReader(open(UTTERANCES, encoding="utf-8"))}
-    assert not train & {r["text"].strip().lower() for r in dev}
+    assert not train & {r["text"].strip().lower() for r in rows}
 
 
 def test_eval_set_errors_name_row_and_field(tmp_path):

@@ -6,7 +6,8 @@
     router.calibration                                     # {'tau': 0.41, 'low': 0.18, 'high': 0.63, ...}
 
 Fast path: a logistic regression over multilingual-e5-small embeddings (English and Chinese) of the
-utterances in `resources/utterances.csv` (embeddings cached per file hash). The message is declined
+utterances in `resources/utterances.csv`, beside their character n-grams (chat/route_features.py; the
+embeddings, the fitted model and its calibration are cached per file hash and tunables). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
 (chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule;
 a service-like question naming another company (resources/other_companies.txt) is declined by rule
@@ -24,6 +25,7 @@ import csv
 import hashlib
 import json
 import logging
+import pickle
 import re
 import time
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from assistant.chat.orders import ORDER_ID_PATTERN
+from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
 from assistant.chat.short_request import CatalogTerms
 from assistant.config import Settings
@@ -97,9 +100,9 @@ class Router:
         texts, labels = read_labelled(examples)
         key = _key(examples, self.settings)
         x = self._embed_cached(texts, key)
-        self.model = LogisticRegression(C=self.settings.router_c, max_iter=3000).fit(x, labels)
+        self.features, self.model = self._fit_cached(texts, x, labels, key)
         self.classes = [str(c) for c in self.model.classes_]
-        self.calibration = self._calibrate_cached(x, labels, key)
+        self.calibration = self._calibrate_cached(texts, x, labels, key)
 
     # ------------------------------------------------------------------ training
     def _embed_cached(self, texts: list[str], key: str) -> np.ndarray:
@@ -113,13 +116,34 @@ class Router:
         tmp.replace(cache)
         return x
 
-    def _calibrate_cached(self, x: np.ndarray, labels: list[str], key: str) -> dict:
+    def _fit_cached(self, texts: list[str], x: np.ndarray, labels: list[str],
+                    key: str) -> tuple[RouteFeatures, LogisticRegression]:
+        """Features and classifier fitted on every utterance; pickled in our own cache dir (a few CPU seconds)."""
+        cache = self.settings.cache_dir / f"router-model-{key}.pkl"
+        if cache.exists():
+            with open(cache, "rb") as f:
+                return pickle.load(f)
+        features = RouteFeatures(self.settings.router_char_weight).fit(texts)
+        model = LogisticRegression(C=self.settings.router_c, max_iter=3000).fit(features.transform(texts, x), labels)
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump((features, model), f)
+        tmp.replace(cache)
+        return features, model
+
+    def _calibrate_cached(self, texts: list[str], x: np.ndarray, labels: list[str], key: str) -> dict:
         """tau, low, high from out-of-fold probabilities (chat/scope.py), cached with the embeddings."""
         s = self.settings
         cache = s.cache_dir / f"router-calibration-{key}.json"
         if cache.exists():
             return json.loads(cache.read_text())
-        probs, classes = out_of_fold_probabilities(x, labels, s.router_c, s.router_cv_folds)
+
+        def per_fold(train: np.ndarray, test: np.ndarray):     # n-grams learnt from the training fold only
+            features = RouteFeatures(s.router_char_weight).fit([texts[i] for i in train])
+            return (features.transform([texts[i] for i in train], x[train]),
+                    features.transform([texts[i] for i in test], x[test]))
+
+        probs, classes = out_of_fold_probabilities(x, labels, s.router_c, s.router_cv_folds, featurize=per_fold)
         p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
         tau = best_threshold(p_oos, is_oos, s.router_min_in_scope_recall)
         low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
@@ -133,7 +157,9 @@ class Router:
 
     # ------------------------------------------------------------------ routing
     def probabilities(self, text: str) -> dict[str, float]:
-        probs = self.model.predict_proba(self.embedder.query(text[:500])[None])[0]
+        text = text[:500]
+        row = self.features.transform([text], self.embedder.query(text)[None])
+        probs = self.model.predict_proba(row)[0]
         return dict(zip(self.classes, probs.tolist()))
 
     def classify(self, text: str) -> tuple[str, float, float]:
@@ -196,6 +222,6 @@ class Router:
 def _key(examples: Path, settings: Settings) -> str:
     """Cache key: the utterances and everything the calibration depends on."""
     tunables = (settings.router_c, settings.router_cv_folds, settings.router_band_share,
-                settings.router_min_in_scope_recall, sklearn.__version__)
+                settings.router_min_in_scope_recall, settings.router_char_weight, sklearn.__version__, 2)
     parts = [examples.read_bytes(), repr(tunables).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]

@@ -1,6 +1,8 @@
 """Calibrate the out-of-scope decision on data: cross-validated probabilities, a threshold and an unsure band.
 
     probs, classes = out_of_fold_probabilities(x, labels, c=50.0, folds=5)   # (n, k) never seen in training
+    # or features learnt on each training fold only: featurize(train_idx, test_idx) -> (train rows, test rows)
+    probs, classes = out_of_fold_probabilities(x, labels, 50.0, 5, featurize=per_fold_features)
     p_oos = probs[:, classes.index("out_of_scope")]
     tau = best_threshold(p_oos, is_oos, 0.95)        # decline when P(out_of_scope) >= tau
     low, high = unsure_band(p_oos, is_oos, tau)      # the LLM is asked inside [low, high)
@@ -13,22 +15,27 @@ wrong, it was usually unsure, and that is where a second opinion pays. Nothing h
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 
-def out_of_fold_probabilities(x: np.ndarray, labels: list[str], c: float, folds: int = 5,
-                              seed: int = 0) -> tuple[np.ndarray, list[str]]:
-    """Class probabilities of every row from a model that did not see it (stratified k-fold)."""
+def out_of_fold_probabilities(x: np.ndarray, labels: list[str], c: float, folds: int = 5, seed: int = 0,
+                              featurize: Callable | None = None) -> tuple[np.ndarray, list[str]]:
+    """Class probabilities of every row from a model that did not see it (stratified k-fold).
+    `featurize(train_idx, test_idx) -> (train_rows, test_rows)` builds features fitted on the fold's
+    training rows only; without it the rows of `x` are used as they are."""
     y = np.asarray(labels)
     classes = sorted(set(labels))
     folds = min(folds, min(int((y == k).sum()) for k in classes))
     probs = np.zeros((len(y), len(classes)))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
-        model = LogisticRegression(C=c, max_iter=3000).fit(x[train], y[train])
+        a, b = featurize(train, test) if featurize is not None else (x[train], x[test])
+        model = LogisticRegression(C=c, max_iter=3000).fit(a, y[train])
         cols = [classes.index(k) for k in model.classes_]
-        probs[np.ix_(test, cols)] = model.predict_proba(x[test])
+        probs[np.ix_(test, cols)] = model.predict_proba(b)
     return probs, classes
 
 

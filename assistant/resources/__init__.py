@@ -1,6 +1,7 @@
 """Files the package ships (package data): prompt templates, labelled utterances, eval sets, the demo KB.
 
-    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, ROUTER_DEV, STAFF_QUESTIONS, STAFF_EVAL, DEMO_KB
+    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, ROUTER_DEV, ROUTER_TEST, DEMO_KB
+    from assistant.resources import STAFF_QUESTIONS, STAFF_EVAL
     (PROMPTS / "shopper.md").read_text(encoding="utf-8")
 
 They live inside the package so a plain (non-editable) `pip install .` carries them; pyproject.toml's
@@ -15,6 +16,7 @@ PROMPTS = RESOURCES / "prompts"                    # <task>.md templates, see as
 UTTERANCES = RESOURCES / "utterances.csv"          # text,intent: what the router's classifier learns from
 ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out router evaluation, never trained on
 ROUTER_DEV = RESOURCES / "router_dev.csv"          # text,label,kind,lang: blind dev set (router_dev.md), never trained on
+ROUTER_TEST = RESOURCES / "router_test.csv"        # same columns: a second blind set, held out (router_test.md)
 STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse (regression)
 STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
 OTHER_COMPANIES = RESOURCES / "other_companies.txt"  # names of other companies' services the router declines
