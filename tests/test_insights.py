@@ -271,10 +271,10 @@ class FakeGate:
     def __init__(self, out):
         self.out, self.calls = out, []
 
-    def json(self, messages, schema, purpose, timeout_s=None):
+    def json(self, messages, schema, purpose, timeout_s=None, max_new_tokens=None):
         from assistant.errors import LLMUnavailable
         from assistant.models.schema import validate as check
-        self.calls.append((messages, schema, purpose))
+        self.calls.append((messages, schema, purpose, max_new_tokens))
         if self.out is None:
             raise LLMUnavailable("busy")
         check(self.out, schema)
@@ -284,13 +284,14 @@ class FakeGate:
 def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
     from assistant.segments.llm_parse import LLMQueryFiller
     insights = staff.insights
-    out = {"metric": "revenue", "group_by": "country", "country": None, "segment": None, "category": None,
-           "period": "last quarter", "limit": 5, "order": "desc"}
+    out = {"metric": "revenue", "group_by": "country", "period": "last quarter", "top": 5}   # fields left out
     gate = FakeGate(out)
     insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of)
     try:
         insight = insights.answer("how are our markets doing, by takings, recently")
-        assert gate.calls and gate.calls[0][2] == "staff" and "Question:" in gate.calls[0][0][-1]["content"]
+        messages, schema, purpose, max_tokens = gate.calls[0]
+        assert purpose == "staff" and messages[-1]["content"] == "how are our markets doing, by takings, recently"
+        assert schema["required"] == ["metric"] and max_tokens and max_tokens <= 64      # a short answer
         assert insight.facts == [] and insight.clarification is not None
         assert "top 5 revenue by country last quarter" in insight.clarification.choices
         picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
@@ -314,3 +315,16 @@ def test_cli_eval_insights_reports_exact_clarified_wrong(demo_settings, monkeypa
     (tmp_path / "bad.jsonl").write_text('{"id": "t2", "question": "x", "expect": "answer"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="bad.jsonl: line 1: expect=answer needs"):
         main(["eval", "insights", "--data", str(tmp_path / "bad.jsonl")])
+
+
+def test_llm_schema_fill_reads_top_and_bottom_and_leaves_nothing_null(staff):
+    from assistant.segments.llm_parse import schema, to_query
+    as_of = staff.s.index.as_of
+    s = schema(staff.insights.vocabulary)
+    assert all(None not in p.get("enum", []) for p in s["properties"].values())    # left out, never null
+    low = to_query({"metric": "orders", "group_by": "category", "bottom": 3}, as_of)
+    assert (low.group_by, low.limit, low.order) == ("category", 3, "asc")
+    high = to_query({"metric": "revenue", "group_by": "country", "top": 5, "country": "France"}, as_of)
+    assert (high.limit, high.order, high.filters) == (5, "desc", {})      # a filter on the grouped key is dropped
+    assert to_query({"metric": "units", "top": 2}, as_of).limit is None       # no breakdown: no ranking
+    assert to_query({"metric": "unknown"}, as_of) is None
