@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.segments import lexicon as L
-from assistant.segments.periods import find_periods, previous_window
+from assistant.segments.periods import ambiguous_period, find_periods, previous_window
 from assistant.segments.present import condition_words
 from assistant.segments.semantic import METRICS, Condition, Query
 
@@ -127,6 +127,10 @@ class QuestionParser:
         products, product_clarify = self._exact_products(t)
         change = bool(t.first(L.PREVIOUS_REF))
         periods = self._periods(t)
+        vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
+        if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
+            t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
+            clarify = Clarification(vague[1], [question_with(question, vague[0].strip(), c) for c in vague[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
         top_pct = self._top_percent(t)
         share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS)) if top_pct is None else False
