@@ -161,7 +161,7 @@ def _rules(as_of: pd.Timestamp):
         (r"\b(?:last|previous|past|prior) year\b|去年", lambda m: Period(f"{year - 1}-01-01", f"{year}-01-01", f"{year - 1}")),
         (r"\b(?:this|current) year\b|\byear to date\b|\bytd\b|今年", lambda m: Period(f"{year}-01-01", f"{year + 1}-01-01", f"{year}")),
         (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
-        (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)", last_n_cn),
+        (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)(?:以内|之内|内)?", last_n_cn),
         (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
         (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),

@@ -6,7 +6,8 @@
     report["exact"], report["clarified"], report["wrong"], report["by_lang"], report["items"]
 
 Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows: [[label, value...], ...]}.
-- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order;
+- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order
+  (a question that names no N gets the default top N: then the expected rows must be the answer's first rows);
 - clarified: the assistant asked a clarifying question or said what it can answer instead (no numbers);
 - wrong: any number given for a clarify/unsupported item, or numbers that differ from the expected ones.
 """
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from assistant.resources import STAFF_EVAL, STAFF_QUESTIONS, STAFF_TEST
+from assistant.segments.nlq import DEFAULT_TOP_NOTE
 
 SETS = {"dev": STAFF_EVAL, "test": STAFF_TEST}   # dev: used while developing; test: held out (staff_test.md)
 
@@ -62,11 +64,16 @@ def same_number(got, expected) -> bool:
     return abs(got - expected) <= 0.5 * 10 ** -max(decimals, 2) + 1e-9
 
 
-def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False) -> bool:
-    """Do the answer's (label, value) facts give the expected value / rows?"""
+def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False,
+            default_top: bool = False) -> bool:
+    """Do the answer's (label, value) facts give the expected value / rows? `default_top`: the question named no N
+    and the answer lists its default top N, so the expected rows must be its first rows (a writer who assumed
+    top 5 and an answer with the top 10 agree when the first five agree)."""
     if "value" in item:
         return len(facts) == 1 and same_number(facts[0][1], item["value"])
     rows = item["rows"]
+    if default_top and not unordered and len(rows) < len(facts):
+        facts = facts[:len(rows)]
     if len(facts) != len(rows):
         return False
     if unordered:       # "France vs Germany": a comparison has no order of its own
@@ -89,7 +96,8 @@ def score(insight, item: dict) -> str:
     labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
     q = insight.query
     unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
-    return "exact" if matches(insight.facts, item, labelled, unordered) else "wrong"
+    default_top = any(n.startswith(DEFAULT_TOP_NOTE) for n in insight.notes)
+    return "exact" if matches(insight.facts, item, labelled, unordered, default_top) else "wrong"
 
 
 def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
