@@ -61,12 +61,14 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
     (r"(?<!即将)沉睡", "Do you mean the segment 'about to sleep' or 'hibernating'?", ("即将沉睡", "休眠")),
-    (r"\b(?:christmas|xmas)(?= (?:sales|revenue|takings|orders|units)\b)|圣诞(?=(?:销售额|收入|营收|销量))",
+    (r"\b(?:christmas|xmas)(?= (?:sales|revenue|takings|orders|units)\b)",
      "Do you mean the Christmas category (its products, any time of year), or all sales in a season such as "
      "December?", ("christmas category",)),
-    (r"\beaster(?= (?:sales|revenue|takings|orders|units)\b)|复活节(?=(?:销售额|收入|营收|销量))",
+    (r"圣诞(?=(?:销售额|收入|营收|销量))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
+    (r"\beaster(?= (?:sales|revenue|takings|orders|units)\b)",
      "Do you mean the Easter category (its products, any time of year), or all sales around Easter?",
      ("easter category",)),
+    (r"复活节(?=(?:销售额|收入|营收|销量))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]

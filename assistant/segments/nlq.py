@@ -130,7 +130,8 @@ class QuestionParser:
         t = _Text(text)
         clarify = None
         products, product_clarify = self._exact_products(t)
-        change = bool(t.first(L.PREVIOUS_REF))
+        previous_ref = t.first(L.PREVIOUS_REF)
+        change = bool(previous_ref)
         periods = self._periods(t)
         vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
         if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
@@ -239,6 +240,14 @@ class QuestionParser:
             clarify = Clarification("Customers who bought it in the same period (what I can answer), or customers "
                                     "who ever bought it?", [canonical(query)])
             query = None
+        if query is not None and query.change and query.compare and previous_ref and clarify is None:
+            days = _days_named(previous_ref.group(0))
+            prev = query.compare[1]
+            length = (pd.Timestamp(prev.end) - pd.Timestamp(prev.start)).days
+            if days and days != length:     # 'last month vs the previous 30 days': the windows differ; ask
+                clarify = Clarification(f"The period before is {length} days long, not {days}. Compare with the "
+                                        "period of the same length just before?", [canonical(query)])
+                query = None
         if query is not None and defaulted and query.limit and query.limit > 1:
             notes.append(f"{DEFAULT_TOP_NOTE} {query.limit}")
         return Parse(query if not clarify else None, unexplained, clarify, notes)
@@ -592,6 +601,20 @@ class QuestionParser:
         return Query(metric, group_by, filters, bought, condition if metric in ("customer_share",
                                                                                "matching_customers") else None,
                      time, compare, change, top_pct, limit, order, also), None
+
+
+def _days_named(text: str) -> int | None:
+    """Days in 'the previous 30 days' / 'the prior 2 weeks' / '前30天' (None when no number is named)."""
+    m = re.search(r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + r"|seven|thirty|sixty|ninety|fourteen|"
+                  r"twelve)\s*(weeks?|周|months?)?", text)
+    if not m:
+        return None
+    words = {"seven": 7, "thirty": 30, "sixty": 60, "ninety": 90, "fourteen": 14, "twelve": 12}
+    n = int(m.group(1)) if m.group(1).isdigit() else L.NUMBER_WORDS.get(m.group(1)) or words.get(m.group(1))
+    unit = m.group(2) or ""
+    if unit.startswith("month"):
+        return None                 # months are calendar months: compared as months by previous_window
+    return n * 7 if unit.startswith("week") or unit == "周" else n
 
 
 def _covers(words: str, title: str) -> bool:
