@@ -328,3 +328,58 @@ def test_llm_schema_fill_reads_top_and_bottom_and_leaves_nothing_null(staff):
     assert (high.limit, high.order, high.filters) == (5, "desc", {})      # a filter on the grouped key is dropped
     assert to_query({"metric": "units", "top": 2}, as_of).limit is None       # no breakdown: no ranking
     assert to_query({"metric": "unknown"}, as_of) is None
+
+
+def test_second_blind_set_scores(staff):
+    """resources/staff_test.jsonl, a second set written blind from the layer's documentation. Its held-out score
+    (before any fix for it: exact 52 of 109, wrong 4) is in staff_test.md; its failures were then read to find
+    categories of question, so this is a regression pin at the figures reached, not a held-out estimate."""
+    from assistant.segments.staff_eval import eval_set
+    report = evaluate_insights(staff.insights, eval_set("test"))
+    assert report["n"] == 146
+    assert report["wrong"] == 0, [i for i in report["items"] if i["verdict"] == "wrong"]
+    assert report["exact_of_answerable"] >= 0.95
+    by = report["by_lang"]
+    assert by["zh"]["exact_of_answerable"] >= by["en"]["exact_of_answerable"] - 0.05
+
+
+@pytest.mark.parametrize("question,sql", [
+    ("revenue between march and may 2011",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+     "WHERE order_date >= '2011-03-01' AND order_date < '2011-06-01'"),
+    ("revenue since march 2011",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE order_date >= '2011-03-01'"),
+    ("orders in the first half of 2011",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= '2011-01-01' "
+     "AND order_date < '2011-07-01'"),
+    ("2011年3月到5月的订单数",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= '2011-03-01' "
+     "AND order_date < '2011-06-01'"),
+])
+def test_date_ranges_equal_hand_written_sql(staff, db, question, sql):
+    insight = staff.answer(question)
+    assert insight.clarification is None, insight.narrative
+    assert insight.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "revenue in the last 3 months",          # rolling 90 days or three calendar months?
+    "orders last week",                      # 7 days or a calendar week?
+    "orders last month vs the previous 30 days",   # windows of different length
+    "how many loyalists do we have",         # loyal or potential loyalists
+    "christmas sales in 2011",               # the category or the season
+    "average spend per customer",            # per order or per customer
+    "what did customers who bought candles spend last month",   # bought in that month, or ever?
+    "沉睡客户有多少",                         # about to sleep or hibernating
+])
+def test_questions_with_two_readings_ask(staff, question):
+    insight = staff.answer(question)
+    assert insight.clarification is not None and insight.facts == [], insight.reading
+    for choice in insight.clarification.choices:      # each choice reads exactly: no second question
+        assert staff.answer(choice).clarification is None, choice
+
+
+def test_swapped_letters_are_corrected_for_the_layers_words_only(staff):
+    fixed = staff.answer("net sales lsat month")
+    assert fixed.clarification is None and "read 'lsat' as 'last'" in fixed.notes
+    assert staff.answer("churn rate in Frnace").clarification is not None      # a country is asked, not guessed

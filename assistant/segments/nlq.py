@@ -136,7 +136,7 @@ class QuestionParser:
         vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
         if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
             t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
-            clarify = Clarification(vague[1], [question_with(question, vague[0].strip(), c) for c in vague[2]])
+            clarify = Clarification(vague[1], [question_with(text, vague[0].strip(), c) for c in vague[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
         list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
         same_period = bool(t.first(L.SAME_PERIOD))
