@@ -383,3 +383,27 @@ def test_swapped_letters_are_corrected_for_the_layers_words_only(staff):
     fixed = staff.answer("net sales lsat month")
     assert fixed.clarification is None and "read 'lsat' as 'last'" in fixed.notes
     assert staff.answer("churn rate in Frnace").clarification is not None      # a country is asked, not guessed
+
+
+@pytest.mark.llm
+def test_real_llm_fills_a_short_valid_query_that_is_only_offered(staff, demo_services):
+    """llama.cpp fills the layer's schema for a question the rules cannot explain: the JSON is short (only the
+    fields needed, within MAX_TOKENS), it validates, and the answer is still a question with choices."""
+    from assistant.models.gate import gate_for
+    from assistant.models.registry import create
+    from assistant.segments.llm_parse import MAX_TOKENS, LLMQueryFiller
+    settings = demo_services.settings
+    gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+    gate.warm_up()
+    insights = staff.insights
+    insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of, timeout_s=60)
+    try:
+        proposal = insights.llm_parser("what did we take in France last quarter, roughly")
+        assert proposal is not None and proposal.metric in ("revenue", "gross_sales")
+        assert proposal.filters.get("country") == ["France"] and proposal.time.label == "last quarter"
+        insight = insights.answer("how are our markets doing, by takings, recently")
+        assert insight.facts == [] and insight.clarification is not None      # offered, never answered
+        assert all(r.outcome == "ok" for r in gate.records if r.purpose == "staff")
+        assert MAX_TOKENS <= 64
+    finally:
+        insights.llm_parser = None
