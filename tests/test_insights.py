@@ -371,6 +371,7 @@ def test_date_ranges_equal_hand_written_sql(staff, db, question, sql):
     "average spend per customer",            # per order or per customer
     "what did customers who bought candles spend last month",   # bought in that month, or ever?
     "沉睡客户有多少",                         # about to sleep or hibernating
+    "how much did we spend last month",      # the shop's costs: not in the layer ('customers spend' is revenue)
 ])
 def test_questions_with_two_readings_ask(staff, question):
     insight = staff.answer(question)

@@ -49,7 +49,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("new_customers", r"\bnew (?:customers|buyers|clients|shoppers)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
                       r"\bacquired\b|\bacquire\b|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
     ("revenue", r"\bnet (?:revenue|sales)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bmoney\b|\bearn(?:ed|ings)?\b|\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
+                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
