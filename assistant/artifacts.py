@@ -34,8 +34,10 @@ class ShopIndex:
         self.as_of = pd.Timestamp(manifest["as_of"])
         self.products = pd.read_parquet(folder / "tables" / "products.parquet")
         self.item_row = pd.Series(np.arange(len(self.products)), index=self.products["item_id"])
-        self.vectors = np.load(folder / "product_vectors.npy")
         self.vector_index = VectorIndex.load(folder / "products.faiss")
+        # with a quantised index the float vectors stay on disk, memory-mapped: the ranker reads its candidates' rows
+        quantised = self.vector_index.params.get("codec", "flat") != "flat"
+        self.vectors = np.load(folder / "product_vectors.npy", mmap_mode="r" if quantised else None)
         self.lexical = BM25Index.load(folder / "products_bm25.npz")
         self.cf = load_recommender(folder / "cf.npz")
         self.profiles = pd.read_parquet(folder / "profiles.parquet")

@@ -101,7 +101,9 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     steps.update()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
+        opened_s = round(time.perf_counter() - started, 1)
         counts, embedder, cf_tuning = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        step_seconds = {"open": opened_s, **counts.pop("step_seconds")}
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts, "engine": engine_info,
@@ -115,6 +117,7 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
         manifest["content_hash"] = hashlib.sha256(json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()
         manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest["build_seconds"] = round(time.perf_counter() - started, 1)
+        manifest["step_seconds"] = step_seconds
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         final = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{digest[:12]}"
         tmp.rename(final)
@@ -147,18 +150,32 @@ def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> d
         "tuned": {name: t.report() for name, t in tuned.items()}}}
 
 
+class _StepTimer:
+    """Wall seconds of each build step (manifest step_seconds: where a big build spends its time)."""
+
+    def __init__(self, steps: tqdm):
+        self.steps, self.seconds, self._last = steps, {}, time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._last, 1)
+        self._last = now
+        self.steps.update()
+
+
 def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool,
                 product_vectors: np.ndarray | None) -> tuple[dict, object, dict]:
     """Write every artifact into `out` from a Shop (pandas) or a SparkShop; returns (counts, the embedder
     used, the CF tuning report)."""
     spark = not isinstance(shop, Shop)
+    timer = _StepTimer(steps)
     (out / "tables").mkdir()
     if spark:
         shop.write_tables(out / "tables")
     else:
         for name in TABLE_FILES:
             shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
-    steps.update()
+    timer.done("tables")
 
     embedder = create("embedder", settings.embedder)
     products = shop.products
@@ -167,12 +184,13 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         raise ValueError(f"product_vectors has {len(product_vectors)} rows for {len(products)} products")
     vectors = embedder.passages(texts, progress=progress) if product_vectors is None else product_vectors
     np.save(out / "product_vectors.npy", vectors)
-    build_vector_index(vectors, settings.exact_index_max_items).save(out / "products.faiss")
-    steps.update()
+    build_vector_index(vectors, settings.exact_index_max_items,
+                       settings.vector_index_codec).save(out / "products.faiss")
+    timer.done("product_index")
 
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
     mine_vocabulary(products).save(out / "vocabulary.json")
-    steps.update()
+    timer.done("lexical")
 
     if spark:   # MLlib ALS with cf_params (no tuning: that would mean a second Spark job per candidate)
         from assistant.spark.als import fit_als_spark
@@ -187,12 +205,12 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         cf = fit_cf(purchases, data, settings)
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
     cf["model"].save(out / "cf.npz")
-    steps.update()
+    timer.done("cf")
 
     chunks = chunk_markdown(shop.kb)
     chunks.to_parquet(out / "kb_chunks.parquet", index=False)
     np.save(out / "kb_vectors.npy", embedder.passages([passage(r) for _, r in chunks.iterrows()]))
-    steps.update()
+    timer.done("kb")
 
     if spark:
         from assistant.spark.segments import build_segments_spark
@@ -201,9 +219,9 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         profiles, report = build_segments(shop, shop_as_of(shop))
     profiles.to_parquet(out / "profiles.parquet", index=False)
     (out / "segments.json").write_text(json.dumps(report, indent=2))
-    steps.update()
+    timer.done("segments")
     size = shop.count if spark else (lambda name: len(shop.table(name)))
     return {"products": len(products), "customers": len(shop.customers), "events": size("events"),
             "purchases": int(n_purchases), "orders": size("orders"), "order_items": size("order_items"),
             "cf_users": int(cf_users), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}, embedder, cf["report"]
+            "profiles": len(profiles), "step_seconds": timer.seconds}, embedder, cf["report"]

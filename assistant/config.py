@@ -55,7 +55,8 @@ class Settings:
     router_min_in_scope_recall: float = 0.95            # tau keeps at least this share of shop messages (CV)
 
     # retrieval and ranking
-    exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
+    exact_index_max_items: int = 50_000                 # above this FAISS uses IVF (recall-tuned nprobe)
+    vector_index_codec: str = "flat"                    # IVF lists: flat (float32), sq8 (1 byte/dim), pq (dim/8 bytes)
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
     cf_params: str = ""                                 # JSON object of its parameters, e.g. {"factors": 32}

@@ -1,6 +1,6 @@
 """Ranking latency, index build time and memory at 10k / 100k / 1M products (synthetic shops).
 
-    python bench/latency.py --sizes 10000,100000,1000000 [--requests 300]
+    python bench/latency.py --sizes 10000,100000,1000000 [--requests 300] [--codecs flat,sq8,pq]
 
 For each size: generate a shop (bench/synth.py), build indexes (vectors given, so no catalog embedding),
 then time `Ranker.recommend` with the query already embedded (retrieval + CF + ranking + evidence) over a
@@ -9,6 +9,17 @@ timed in the same run on the same queries, is a brute-force numpy scan of all pr
 top-20, no filters, no CF): the ratio says what the whole ranker costs relative to the simplest search.
 Query embedding (MiniLM, one query) is reported separately, and each request is also timed with its query
 embedded afresh (`ranker_with_query_embedding`, the figure a live request sees).
+
+Vector index codecs (`--codecs`, sizes above Settings.exact_index_max_items): for each IVF codec an index is
+built over the same product vectors and put in the ranker; reported are its nprobe, its RAM (`memory_mb`),
+recall@10 against exact search on 100 real embedded queries (`recall_at_10_queries`: the 15 above plus 85
+"<adjective> <noun> gift" phrases from the synthetic vocabulary) and on 200 catalog vectors (the build's own
+tuning figure), the FAISS search p95 and the ranker p95 with the query embedding.
+
+Product vectors are synthetic (bench/synth.py): the ~1,800 distinct title stems ("red mug") embedded with
+MiniLM, each product its stem's vector plus Gaussian noise (sigma 0.03 per dimension, cosine ~0.86 to its stem),
+so a 1M catalog is ~1,800 tight clusters of near-duplicates, as a catalog of variants is - harder for IVF than
+uniform noise, where top-10 lists are nearly random.
 """
 from __future__ import annotations
 
@@ -25,12 +36,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import synthetic_shop  # noqa: E402
+from synth import ADJECTIVES, NOUNS, synthetic_shop  # noqa: E402
 
 from assistant.artifacts import ShopIndex  # noqa: E402
 from assistant.build import build_indexes  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.data.shop import save_shop  # noqa: E402
+from assistant.retrieval.vector import IVFIndex, VectorIndex  # noqa: E402
 from assistant.search.filters import Filters  # noqa: E402
 from assistant.search.ranker import Ranker  # noqa: E402
 
@@ -43,26 +55,18 @@ def percentiles(ms: list[float]) -> dict:
     return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2)}
 
 
-def bench_size(n: int, requests: int, workdir: Path) -> dict:
-    shop, vectors = synthetic_shop(products=n, events=max(2 * n, 100_000), users=max(n // 5, 2_000))
-    data = workdir / f"shop-{n}"
-    save_shop(shop, data, fmt="parquet")
-    settings = Settings.load(data_dir=data, index_dir=workdir / f"indexes-{n}")
-    start = time.perf_counter()
-    manifest = build_indexes(settings, progress=False, product_vectors=vectors)
-    build_s = time.perf_counter() - start
-    del shop, vectors
-    index = ShopIndex.open(settings)
-    ranker = Ranker(index)
-    embedder = index.embedder
-    embed_ms = []
-    qvecs = []
-    for q in QUERIES:
-        t = time.perf_counter()
-        qvecs.append(embedder.query(q))
-        embed_ms.append((time.perf_counter() - t) * 1000)
-    users = list(ranker.history.user_ids[:: max(1, len(ranker.history.user_ids) // 50)])
+def recall_queries(n: int = 100, seed: int = 0) -> list[str]:
+    """QUERIES plus "<adjective> <noun> gift" phrases from the synthetic shop's words, n in all."""
+    rng = np.random.default_rng(seed)
+    nouns = [w for words in NOUNS.values() for w in words]
+    return QUERIES + [f"{rng.choice(ADJECTIVES)} {rng.choice(nouns)} gift" for _ in range(n - len(QUERIES))]
+
+
+def time_ranker(ranker, embedder, users, requests: int) -> tuple[list, list, list]:
+    """(ranker ms, ranker + query embedding ms, brute-force scan ms) over the request mix."""
     rng = np.random.default_rng(0)
+    index = ranker.index
+    qvecs = [embedder.query(q) for q in QUERIES]
     ranker_ms, total_ms, baseline_ms = [], [], []
     for r in range(requests):
         qi = r % len(QUERIES)
@@ -85,6 +89,61 @@ def bench_size(n: int, requests: int, workdir: Path) -> dict:
         scores = index.vectors @ qvecs[qi]
         np.argpartition(-scores, 20)[:20]
         baseline_ms.append((time.perf_counter() - t) * 1000)
+    return ranker_ms, total_ms, baseline_ms
+
+
+def bench_codecs(index, ranker, users, codecs: list[str], requests: int) -> dict:
+    """Each IVF codec over the same vectors: recall against exact search, memory, search and ranker p95."""
+    embedder = index.embedder
+    qv = np.stack([embedder.query(q) for q in recall_queries()]).astype(np.float32)
+    vectors = np.ascontiguousarray(index.vectors, dtype=np.float32)
+    exact = np.argpartition(-(qv @ vectors.T), 10, axis=1)[:, :10]      # the exact top-10 (as sets)
+    out = {}
+    index.vector_index = None     # one index in memory at a time: the build's is read back from disk after
+    for codec in codecs:
+        t = time.perf_counter()
+        ivf = IVFIndex.build(vectors, codec=codec)
+        build_s = time.perf_counter() - t
+        _, got = ivf.search(qv, 10)
+        recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, exact)])
+        search_ms = []
+        for q in qv:
+            t = time.perf_counter()
+            ivf.search(q, 20)
+            search_ms.append((time.perf_counter() - t) * 1000)
+        index.vector_index = ivf
+        _, total_ms, _ = time_ranker(ranker, embedder, users, requests)
+        out[codec] = {**ivf.params, "build_s": round(build_s, 1), "recall_at_10_queries": round(float(recall), 4),
+                      "search": percentiles(search_ms), "ranker_with_query_embedding": percentiles(total_ms[10:])}
+        print(f"    {codec:<5} nprobe {ivf.params['nprobe']:>4} | recall@10 queries {recall:.3f}, catalog vectors "
+              f"{ivf.params['recall_at_10']:.3f} | {ivf.params['memory_mb']:>7} MB | search p95 "
+              f"{out[codec]['search']['p95_ms']} ms | ranker+embedding p95 "
+              f"{out[codec]['ranker_with_query_embedding']['p95_ms']} ms | built in {build_s:.0f} s", flush=True)
+        del ivf
+    index.vector_index = VectorIndex.load(index.folder / "products.faiss")
+    return out
+
+
+def bench_size(n: int, requests: int, workdir: Path, codecs: list[str]) -> dict:
+    shop, vectors = synthetic_shop(products=n, events=max(2 * n, 100_000), users=max(n // 5, 2_000))
+    data = workdir / f"shop-{n}"
+    save_shop(shop, data, fmt="parquet")
+    settings = Settings.load(data_dir=data, index_dir=workdir / f"indexes-{n}")
+    start = time.perf_counter()
+    manifest = build_indexes(settings, progress=False, product_vectors=vectors)
+    build_s = time.perf_counter() - start
+    del shop, vectors
+    index = ShopIndex.open(settings)
+    ranker = Ranker(index)
+    embedder = index.embedder
+    embed_ms = []
+    qvecs = []
+    for q in QUERIES:
+        t = time.perf_counter()
+        qvecs.append(embedder.query(q))
+        embed_ms.append((time.perf_counter() - t) * 1000)
+    users = list(ranker.history.user_ids[:: max(1, len(ranker.history.user_ids) // 50)])
+    ranker_ms, total_ms, baseline_ms = time_ranker(ranker, embedder, users, requests)
     rank = percentiles(ranker_ms[10:])
     base = percentiles(baseline_ms[10:])
     return {"products": n, "events": manifest["counts"]["events"], "vector_index": manifest["models"]["vector_index"],
@@ -94,19 +153,22 @@ def bench_size(n: int, requests: int, workdir: Path) -> dict:
             "query_embedding": percentiles(embed_ms[1:]),
             "index_mb": round(sum(p.stat().st_size for p in (workdir / f"indexes-{n}" / "current").rglob("*")
                                   if p.is_file()) / 2**20, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "codecs": bench_codecs(index, ranker, users, codecs, requests)
+            if codecs and n > settings.exact_index_max_items else {}}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--codecs", default="", help="IVF codecs to compare, e.g. flat,sq8,pq (above the exact size)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "latency.json")
     args = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in [int(s) for s in args.sizes.split(",")]:
-            r = bench_size(n, args.requests, Path(tmp))
+            r = bench_size(n, args.requests, Path(tmp), [c for c in args.codecs.split(",") if c])
             results.append(r)
             print(f"{n:>9,} products | build {r['build_s']:>7.1f} s | ranker p50 {r['ranker']['p50_ms']:>6.2f} ms "
                   f"p95 {r['ranker']['p95_ms']:>6.2f} ms | with query embedding p95 "
