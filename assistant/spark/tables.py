@@ -50,6 +50,9 @@ class SparkShop:
         folder = str(folder).rstrip("/")
         if not is_remote(folder) and not Path(folder).is_dir():
             raise DataError(folder, "shop folder not found (run `python -m assistant import` first?)")
+        # the big tables are persisted once typed; Spark would serve an earlier open's cache for the same
+        # files even after they changed, so every open starts from the files
+        spark.catalog.clearCache()
         small = {name: _read_small(spark, folder, name) for name in SMALL_TABLES}
         frames = {name: _read_big(spark, folder, name, staging) for name in BIG_TABLES}
         shop = cls(spark, folder, small["products"], small["customers"], frames, *_kb_and_meta(spark, folder))
