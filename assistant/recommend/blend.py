@@ -3,8 +3,10 @@
     cf = create_recommender("hybrid", knn_weight=0.3, seq_weight=0.5, seq={"dim": 64}).fit(matrix)
     scores = cf.score(history)      # history values: 0.5 ** (age_days / 30), see evaluate.history_matrix
 
-score = norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential) + pop_weight * popularity,
-each part min-max scaled per row. The weights and every part's config are chosen on a validation
+score = main_weight * norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential)
+        + pop_weight * popularity,
+each part min-max scaled per row. main_weight is 1 or 0: 0 lets validation choose a blend without EASE, or a
+single part alone (ItemKNN or the sequential model) where that beats every blend with EASE. The weights and every part's config are chosen on a validation
 split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
 fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
@@ -33,9 +35,10 @@ class BlendedCF(Recommender):
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
                  seq_weight: float = 0.0, pop_weight: float = 0.0, half_life_days: float = 30.0,
-                 seq: dict | None = None, **params):
+                 seq: dict | None = None, main_weight: float = 1.0, **params):
         super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, seq_weight=seq_weight,
-                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}), **params)
+                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}),
+                         main_weight=main_weight, **params)
 
     @property
     def history_half_life_days(self) -> float:
@@ -60,7 +63,9 @@ class BlendedCF(Recommender):
 
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         p = self.params
-        scores = normalise_rows(self.main.score(history))
+        scores = np.zeros(history.shape, np.float32)
+        if p["main_weight"]:
+            scores += p["main_weight"] * normalise_rows(self.main.score(history))
         if self.main is not self.neighbours and p["knn_weight"]:
             scores += p["knn_weight"] * normalise_rows(self.neighbours.score(history))
         if self.uses_order:
@@ -72,7 +77,8 @@ class BlendedCF(Recommender):
     @property
     def knn_only(self) -> bool:
         """Large catalogs without a sequential or popularity part: the sparse ItemKNN path serves."""
-        return self.main is self.neighbours and not self.uses_order and not self.params["pop_weight"]
+        return (self.main is self.neighbours and self.params["main_weight"] == 1.0
+                and not self.uses_order and not self.params["pop_weight"])
 
     def top_scores(self, history, k, allowed):
         if self.knn_only:

@@ -45,8 +45,10 @@ SPACE: dict[str, list[dict]] = {
                    {"dim": 64, "blocks": 2, "max_len": 50, "lr": 3e-3, "epochs": 30}],
 }
 EPOCH_CHECKS = (5, 10, 15, 20, 25, 30, 40)
-BLEND_GRID = {"knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0), "seq_weight": (0.0, 0.3, 0.6, 1.0, 2.0, 4.0),
-              "pop_weight": (0.0, 0.05, 0.15)}
+BLEND_GRID = {"main_weight": (1.0, 0.0), "knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0),
+              "seq_weight": (0.0, 0.3, 0.6, 1.0, 2.0, 4.0), "pop_weight": (0.0, 0.05, 0.15)}
+# main_weight 0: blends without EASE, and ItemKNN or the sequential model alone - so where one part beats every
+# blend with EASE on validation, the hybrid falls back to it instead of losing to it
 HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hybrid's parts score
 SHARE = {"popularity": 0.0, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
 PARTS = ("ease", "itemknn", "sequential")       # what the hybrid blends (tuned first when it is asked for)
@@ -185,14 +187,15 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float) -> Tu
         s_main = normalise_rows(val.scores(parts[main].model, half_life))
         s_knn = normalise_rows(val.scores(parts["itemknn"].model, half_life))
         s_seq = normalise_rows(val.scores(parts["sequential"].model, half_life))
-        for kw, sw, pw in itertools.product(*BLEND_GRID.values()):
-            if large and kw:
+        for mw, kw, sw, pw in itertools.product(*BLEND_GRID.values()):
+            if (large and kw) or not (mw or kw or sw):      # large: ItemKNN is the main part; nothing to rank by
                 continue
-            score = val.ndcg(s_main + kw * s_knn + sw * s_seq + pw * pop)
+            score = val.ndcg(mw * s_main + kw * s_knn + sw * s_seq + pw * pop)
             best.trials += 1
             if best.val_ndcg is None or score > best.val_ndcg:
                 best.val_ndcg = score
-                best.config = {"knn_weight": kw, "seq_weight": sw, "pop_weight": pw, "half_life_days": half_life}
+                best.config = {"main_weight": mw, "knn_weight": kw, "seq_weight": sw, "pop_weight": pw,
+                               "half_life_days": half_life}
     ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
     best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
                    **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
