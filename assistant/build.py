@@ -61,6 +61,12 @@ def product_text(row: dict) -> str:
     return f"{row['title']}. Category: {row['category']}.{brand} {row['description']} {extra}".strip()
 
 
+def tuning_queries(products: pd.DataFrame, n: int = 200, seed: int = 0) -> list[str]:
+    """Shopper-like queries for tuning the IVF index: the first three words of sampled titles, lower case."""
+    titles = products["title"].sample(min(n, len(products)), random_state=seed)
+    return [" ".join(str(t).split()[:3]).lower() for t in titles]
+
+
 def shop_as_of(shop) -> pd.Timestamp:
     """The shop's "today": shop.toml `as_of`, else the day after the newest event or order."""
     if "as_of" in shop.meta:
@@ -184,8 +190,9 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         raise ValueError(f"product_vectors has {len(product_vectors)} rows for {len(products)} products")
     vectors = embedder.passages(texts, progress=progress) if product_vectors is None else product_vectors
     np.save(out / "product_vectors.npy", vectors)
-    build_vector_index(vectors, settings.exact_index_max_items,
-                       settings.vector_index_codec).save(out / "products.faiss")
+    build_vector_index(vectors, settings.exact_index_max_items, settings.vector_index_codec,
+                       queries=lambda: np.stack([embedder.query(q) for q in tuning_queries(products)])
+                       ).save(out / "products.faiss")
     timer.done("product_index")
 
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")

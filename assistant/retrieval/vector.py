@@ -103,7 +103,9 @@ class IVFIndex(VectorIndex):
 
     @classmethod
     def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0,
-              codec: str = "flat") -> "IVFIndex":
+              codec: str = "flat", queries: np.ndarray | None = None) -> "IVFIndex":
+        """`queries`: embedded shopper queries to tune nprobe on beside catalog vectors (a catalog vector finds
+        its own cluster easily; a short query lands between clusters and needs more lists probed)."""
         if codec not in IVF_CODECS:
             raise ValueError(f"unknown vector index codec {codec!r}; use one of {IVF_CODECS}")
         n, dim = vectors.shape
@@ -116,21 +118,27 @@ class IVFIndex(VectorIndex):
         index.add(vectors)
         index.make_direct_map()  # lets filtered searches reconstruct allowed rows
         self = cls(index, {"nlist": nlist, "codec": codec})
-        self.params.update(self.tune(vectors, target_recall, rng))
+        self.params.update(self.tune(vectors, target_recall, rng, queries=queries))
         self.params["memory_mb"] = round((n * (index.code_size + 16) + nlist * dim * 4) / 2**20, 1)
         return self
 
-    def tune(self, vectors, target_recall, rng, k: int = 10, n_queries: int = 200) -> dict:
-        """Smallest nprobe whose recall@k against exact search reaches `target_recall`."""
-        queries = vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]
+    def tune(self, vectors, target_recall, rng, k: int = 10, n_queries: int = 200, queries=None) -> dict:
+        """Smallest nprobe whose recall@k against exact search reaches `target_recall` on sampled catalog
+        vectors and, if given, on `queries` (recall_at_10 is the lower of the two)."""
+        sets = {"catalog": vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]}
+        if queries is not None and len(queries):
+            sets["queries"] = np.ascontiguousarray(queries, dtype=np.float32)
         exact = faiss.IndexFlatIP(vectors.shape[1])
         exact.add(vectors)
-        _, truth = exact.search(queries, k)
-        nprobe, recall, best = 1, 0.0, (1, -1.0)
+        truth = {name: exact.search(q, k)[1] for name, q in sets.items()}
+        del exact
+        nprobe, recall, best, each = 1, 0.0, (1, -1.0), {}
         while nprobe <= self.index.nlist:
             self.params["nprobe"] = nprobe
-            _, got = self.index.search(queries, k, params=self._search_params(None))
-            recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(got, truth)])
+            each = {name: float(np.mean([len(set(a) & set(b)) / k for a, b in zip(
+                self.index.search(q, k, params=self._search_params(None))[1], truth[name])]))
+                for name, q in sets.items()}
+            recall = min(each.values())
             if recall >= target_recall:
                 break
             if recall < best[1] + 0.005:      # the codes, not the lists, limit recall now (pq): keep the cheaper
@@ -138,7 +146,8 @@ class IVFIndex(VectorIndex):
                 break
             best = (nprobe, recall)
             nprobe *= 2
-        return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4)}
+        return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4),
+                "tuned_on": sorted(sets)}
 
     def _search_params(self, selector):
         nprobe = self.params.get("nprobe", 16)
@@ -161,11 +170,13 @@ def _codes(codec: str, dim: int, n_train: int) -> str:
 INDEX_TYPES: dict[str, type[VectorIndex]] = {"flat": FlatIndex, "ivf": IVFIndex}   # saved "backend" -> class
 
 
-def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000, codec: str = "flat") -> VectorIndex:
-    """Exact search for small catalogs, IVF (recall-tuned, lists in `codec`) above `exact_max_items`."""
+def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000, codec: str = "flat",
+                       queries=None) -> VectorIndex:
+    """Exact search for small catalogs, IVF (recall-tuned, lists in `codec`) above `exact_max_items`;
+    `queries`: a callable giving embedded shopper queries to tune on (called only when IVF is built)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if codec not in IVF_CODECS:
         raise ValueError(f"unknown vector index codec {codec!r}; use one of {IVF_CODECS}")
     if len(vectors) <= exact_max_items:
         return FlatIndex.build(vectors)
-    return IVFIndex.build(vectors, codec=codec)
+    return IVFIndex.build(vectors, codec=codec, queries=queries() if queries is not None else None)
