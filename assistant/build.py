@@ -62,9 +62,14 @@ def product_text(row: dict) -> str:
 
 
 def tuning_queries(products: pd.DataFrame, n: int = 200, seed: int = 0) -> list[str]:
-    """Shopper-like queries for tuning the IVF index: the first three words of sampled titles, lower case."""
-    titles = products["title"].sample(min(n, len(products)), random_state=seed)
-    return [" ".join(str(t).split()[:3]).lower() for t in titles]
+    """Queries to tune the IVF index's nprobe on: three words from three sampled titles ("blue apron jumbo").
+    A query that matches no product exactly lands between clusters, the hard case for IVF (a title's own
+    words find their cluster at nprobe 1 and would promise a recall that real queries do not get)."""
+    rng = np.random.default_rng(seed)
+    words = [str(t).lower().split() or [""] for t in products["title"]]
+    picks = rng.integers(0, len(words), (n, 3)) if len(words) else np.zeros((0, 3), int)
+    return [" ".join(words[a][0] if i != 1 else words[a][min(1, len(words[a]) - 1)]
+                     for i, a in enumerate(row)).strip() for row in picks]
 
 
 def shop_as_of(shop) -> pd.Timestamp:

@@ -24,11 +24,14 @@ uniform noise, where top-10 lists are nearly random.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import ADJECTIVES, NOUNS, synthetic_shop  # noqa: E402
 
 from assistant.artifacts import ShopIndex  # noqa: E402
-from assistant.build import build_indexes  # noqa: E402
+from assistant.build import build_indexes, tuning_queries  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.data.shop import save_shop  # noqa: E402
 from assistant.retrieval.vector import IVFIndex, VectorIndex  # noqa: E402
@@ -92,43 +95,66 @@ def time_ranker(ranker, embedder, users, requests: int) -> tuple[list, list, lis
     return ranker_ms, total_ms, baseline_ms
 
 
-def bench_codecs(index, ranker, users, codecs: list[str], requests: int) -> dict:
+def bench_codecs(index, ranker, users, codecs: list[str], requests: int, lock: Path | None) -> dict:
     """Each IVF codec over the same vectors: recall against exact search, memory, search and ranker p95."""
     embedder = index.embedder
     qv = np.stack([embedder.query(q) for q in recall_queries()]).astype(np.float32)
     vectors = np.ascontiguousarray(index.vectors, dtype=np.float32)
     exact = np.argpartition(-(qv @ vectors.T), 10, axis=1)[:, :10]      # the exact top-10 (as sets)
-    out = {}
+    out, centroids = {}, index.vector_index.centroids()    # every codec uses the build's cells (one k-means)
+    tuning = np.stack([embedder.query(q) for q in tuning_queries(index.products)])
     index.vector_index = None     # one index in memory at a time: the build's is read back from disk after
     for codec in codecs:
         t = time.perf_counter()
-        ivf = IVFIndex.build(vectors, codec=codec)
+        ivf = IVFIndex.build(vectors, codec=codec, queries=tuning, centroids=centroids)
         build_s = time.perf_counter() - t
         _, got = ivf.search(qv, 10)
         recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, exact)])
         search_ms = []
-        for q in qv:
-            t = time.perf_counter()
-            ivf.search(q, 20)
-            search_ms.append((time.perf_counter() - t) * 1000)
         index.vector_index = ivf
-        _, total_ms, _ = time_ranker(ranker, embedder, users, requests)
+        with bench_lock(lock):
+            for q in qv:
+                t = time.perf_counter()
+                ivf.search(q, 20)
+                search_ms.append((time.perf_counter() - t) * 1000)
+            cpu = time.process_time()
+            _, total_ms, _ = time_ranker(ranker, embedder, users, requests)
+            cpu_ms = (time.process_time() - cpu) * 1000 / requests
+            load = [round(x, 1) for x in os.getloadavg()]
         out[codec] = {**ivf.params, "build_s": round(build_s, 1), "recall_at_10_queries": round(float(recall), 4),
-                      "search": percentiles(search_ms), "ranker_with_query_embedding": percentiles(total_ms[10:])}
+                      "search": percentiles(search_ms), "ranker_with_query_embedding": percentiles(total_ms[10:]),
+                      "cpu_ms_per_request": round(cpu_ms, 2), "load_avg": load}
         print(f"    {codec:<5} nprobe {ivf.params['nprobe']:>4} | recall@10 queries {recall:.3f}, catalog vectors "
               f"{ivf.params['recall_at_10']:.3f} | {ivf.params['memory_mb']:>7} MB | search p95 "
               f"{out[codec]['search']['p95_ms']} ms | ranker+embedding p95 "
-              f"{out[codec]['ranker_with_query_embedding']['p95_ms']} ms | built in {build_s:.0f} s", flush=True)
+              f"{out[codec]['ranker_with_query_embedding']['p95_ms']} ms (CPU {cpu_ms:.1f} ms/request) | load {load} | "
+              f"built in {build_s:.0f} s", flush=True)
         del ivf
     index.vector_index = VectorIndex.load(index.folder / "products.faiss")
     return out
 
 
-def bench_size(n: int, requests: int, workdir: Path, codecs: list[str]) -> dict:
+@contextmanager
+def bench_lock(path: Path | None):
+    """Hold an exclusive flock on `path` (shared with other timed runs) while timing; nothing if None."""
+    if path is None:
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def bench_size(n: int, requests: int, workdir: Path, codecs: list[str], lock: Path | None = None) -> dict:
     shop, vectors = synthetic_shop(products=n, events=max(2 * n, 100_000), users=max(n // 5, 2_000))
     data = workdir / f"shop-{n}"
     save_shop(shop, data, fmt="parquet")
-    settings = Settings.load(data_dir=data, index_dir=workdir / f"indexes-{n}")
+    # CF untuned (tune_budget_s 0): this measures search and ranking, and tuning at 1M items would score
+    # dense (validation users x catalog) matrices
+    settings = Settings.load(data_dir=data, index_dir=workdir / f"indexes-{n}", tune_budget_s=0)
     start = time.perf_counter()
     manifest = build_indexes(settings, progress=False, product_vectors=vectors)
     build_s = time.perf_counter() - start
@@ -143,18 +169,22 @@ def bench_size(n: int, requests: int, workdir: Path, codecs: list[str]) -> dict:
         qvecs.append(embedder.query(q))
         embed_ms.append((time.perf_counter() - t) * 1000)
     users = list(ranker.history.user_ids[:: max(1, len(ranker.history.user_ids) // 50)])
-    ranker_ms, total_ms, baseline_ms = time_ranker(ranker, embedder, users, requests)
+    with bench_lock(lock):
+        cpu = time.process_time()
+        ranker_ms, total_ms, baseline_ms = time_ranker(ranker, embedder, users, requests)
+        cpu_ms = (time.process_time() - cpu) * 1000 / requests       # embedding + ranker + scan, mean CPU
+        load = [round(x, 1) for x in os.getloadavg()]
     rank = percentiles(ranker_ms[10:])
     base = percentiles(baseline_ms[10:])
     return {"products": n, "events": manifest["counts"]["events"], "vector_index": manifest["models"]["vector_index"],
             "build_s": round(build_s, 1), "ranker": rank, "ranker_with_query_embedding": percentiles(total_ms[10:]),
             "baseline_bruteforce": base,
             "ratio_p95_ranker_vs_bruteforce": round(rank["p95_ms"] / max(base["p95_ms"], 1e-6), 2),
-            "query_embedding": percentiles(embed_ms[1:]),
+            "query_embedding": percentiles(embed_ms[1:]), "cpu_ms_per_request": round(cpu_ms, 2), "load_avg": load,
             "index_mb": round(sum(p.stat().st_size for p in (workdir / f"indexes-{n}" / "current").rglob("*")
                                   if p.is_file()) / 2**20, 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "codecs": bench_codecs(index, ranker, users, codecs, requests)
+            "codecs": bench_codecs(index, ranker, users, codecs, requests, lock)
             if codecs and n > settings.exact_index_max_items else {}}
 
 
@@ -163,19 +193,22 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--codecs", default="", help="IVF codecs to compare, e.g. flat,sq8,pq (above the exact size)")
+    ap.add_argument("--lock", type=Path, default=None,
+                    help="flock this file around the timed parts only (builds run outside it), e.g. /work/bench.lock")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "latency.json")
     args = ap.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in [int(s) for s in args.sizes.split(",")]:
-            r = bench_size(n, args.requests, Path(tmp), [c for c in args.codecs.split(",") if c])
+            r = bench_size(n, args.requests, Path(tmp), [c for c in args.codecs.split(",") if c], args.lock)
             results.append(r)
             print(f"{n:>9,} products | build {r['build_s']:>7.1f} s | ranker p50 {r['ranker']['p50_ms']:>6.2f} ms "
                   f"p95 {r['ranker']['p95_ms']:>6.2f} ms | with query embedding p95 "
                   f"{r['ranker_with_query_embedding']['p95_ms']:>6.2f} ms | brute-force scan p95 {r['baseline_bruteforce']['p95_ms']:>6.2f} ms"
                   f" (ratio {r['ratio_p95_ranker_vs_bruteforce']}) | embed p50 {r['query_embedding']['p50_ms']:.1f} ms"
                   f" | {r['vector_index']['backend']} recall@10 {r['vector_index']['recall_at_10']}"
-                  f" | index {r['index_mb']} MB | peak RSS {r['peak_rss_mb']} MB", flush=True)
+                  f" | index {r['index_mb']} MB | peak RSS {r['peak_rss_mb']} MB | CPU {r['cpu_ms_per_request']} ms/request"
+                  f" | load {r['load_avg']}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
 

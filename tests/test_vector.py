@@ -74,3 +74,13 @@ def test_quantised_codecs_hold_less_memory_and_say_so():
     assert 0 < mb["pq"]["recall_at_10"] <= 1 and mb["pq"]["nprobe"] <= mb["pq"]["nlist"]
     with pytest.raises(ValueError, match="unknown vector index codec 'hnsw'"):
         build_vector_index(vectors, exact_max_items=1000, codec="hnsw")
+
+
+def test_a_second_codec_reuses_the_first_indexs_cells():
+    vectors = _clustered(20_000, 32)
+    flat = build_vector_index(vectors, exact_max_items=1000)
+    from assistant.retrieval.vector import IVFIndex
+    sq8 = IVFIndex.build(vectors, codec="sq8", centroids=flat.centroids())
+    assert sq8.params["nlist"] == flat.params["nlist"]
+    np.testing.assert_allclose(sq8.centroids(), flat.centroids())        # no second k-means
+    assert sq8.params["recall_at_10"] >= 0.95

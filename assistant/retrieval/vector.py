@@ -103,16 +103,21 @@ class IVFIndex(VectorIndex):
 
     @classmethod
     def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0,
-              codec: str = "flat", queries: np.ndarray | None = None) -> "IVFIndex":
+              codec: str = "flat", queries: np.ndarray | None = None,
+              centroids: np.ndarray | None = None) -> "IVFIndex":
         """`queries`: embedded shopper queries to tune nprobe on beside catalog vectors (a catalog vector finds
-        its own cluster easily; a short query lands between clusters and needs more lists probed)."""
+        its own cluster easily; a short query lands between clusters and needs more lists probed).
+        `centroids`: another IVF index's cells (`.centroids()`), reused instead of training k-means again."""
         if codec not in IVF_CODECS:
             raise ValueError(f"unknown vector index codec {codec!r}; use one of {IVF_CODECS}")
         n, dim = vectors.shape
-        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39))
+        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39)) if centroids is None else len(centroids)
         rng = np.random.default_rng(seed)
         train = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
-        index = faiss.index_factory(dim, f"IVF{nlist},{_codes(codec, dim, len(train))}", faiss.METRIC_INNER_PRODUCT)
+        quantizer = faiss.IndexFlatIP(dim)
+        if centroids is not None:
+            quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))   # trained: IVF skips k-means
+        index = _ivf(quantizer, dim, nlist, codec, len(train))
         index.cp.seed = seed
         index.train(train)
         index.add(vectors)
@@ -149,6 +154,10 @@ class IVFIndex(VectorIndex):
         return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4),
                 "tuned_on": sorted(sets)}
 
+    def centroids(self) -> np.ndarray:
+        """(nlist, dim) the cells' centres."""
+        return self.index.quantizer.reconstruct_n(0, self.index.nlist)
+
     def _search_params(self, selector):
         nprobe = self.params.get("nprobe", 16)
         if selector is None:
@@ -156,15 +165,16 @@ class IVFIndex(VectorIndex):
         return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
 
 
-def _codes(codec: str, dim: int, n_train: int) -> str:
-    """The faiss factory string of an IVF list codec."""
+def _ivf(quantizer, dim: int, nlist: int, codec: str, n_train: int) -> faiss.IndexIVF:
+    """An untrained IVF index with lists in `codec` (the python wrapper keeps `quantizer` alive)."""
+    ip = faiss.METRIC_INNER_PRODUCT
     if codec == "flat":
-        return "Flat"
+        return faiss.IndexIVFFlat(quantizer, dim, nlist, ip)
     if codec == "sq8":
-        return "SQ8"
+        return faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, ip)
     m = next(m for m in (dim // 8, dim // 4, dim // 2, dim) if m and dim % m == 0)   # sub-vectors of 8 dims
     bits = int(np.clip(np.log2(max(n_train, 1) / 39), 1, 8))        # 39 training points per centroid
-    return f"PQ{m}x{bits}"
+    return faiss.IndexIVFPQ(quantizer, dim, nlist, m, bits, ip)
 
 
 INDEX_TYPES: dict[str, type[VectorIndex]] = {"flat": FlatIndex, "ivf": IVFIndex}   # saved "backend" -> class
