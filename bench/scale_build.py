@@ -101,8 +101,10 @@ def run_build(data: Path, index: Path, engine: str, args) -> dict:
         status = "ok"
     elif any(s in err for s in ("MemoryError", "Unable to allocate", "bad_alloc")) or proc.returncode in (-9, 137):
         status = f"out of memory (limit {args.pandas_memory_gb} GB)" if engine == "pandas" else "out of memory"
-    else:
+    else:      # e.g. pyarrow's "ArrowException: Unknown error: Wrapping ..." when an allocation fails at the cap
         status = "failed: " + (err.strip().splitlines() or ["?"])[-1][:200]
+        if engine == "pandas":
+            status += f" (under the {args.pandas_memory_gb} GB address-space cap)"
     steps = json.loads(out.strip().splitlines()[-1])["step_seconds"] if proc.returncode == 0 else None
     return {"status": status, "seconds": round(seconds, 1), "cpu_s": round(sum(cpu.values()), 1),
             "peak_gb": round(peak / 2**30, 2), "step_seconds": steps, "load_avg": [round(x, 1) for x in os.getloadavg()]}
