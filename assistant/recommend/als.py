@@ -35,30 +35,20 @@ class ALS(Recommender):
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
         return self
 
-    def user_factors(self, history: sp.csr_matrix, max_floats: int = 2 ** 24) -> np.ndarray:
-        """Least-squares user vectors with confidence 1 + alpha for the history items, solved for many rows
-        at once: A_r = Y'Y + alpha x Y_r'Y_r + reg x I, b_r = (1 + alpha) x sum of Y_r (each chunk of rows: its
-        items' factors zero-padded to (rows, longest history, f), under `max_floats` floats; one batched
-        matmul and one batched solve). Rows with no history get zero factors."""
+    def user_factors(self, history: sp.csr_matrix) -> np.ndarray:
+        """Least-squares user vectors with confidence 1 + alpha for the history items."""
         y = self.item_factors
-        reg, alpha = self.params["regularization"], self.params["alpha"]
-        f = y.shape[1]
-        base = y.T @ y + reg * np.eye(f, dtype=np.float32)                       # (f, f)
-        history = sp.csr_matrix(history)
-        out = np.zeros((history.shape[0], f), np.float32)
-        counts = np.diff(history.indptr)
-        rows = max(1, max_floats // max(1, int(counts.max(initial=1)) * f))       # rows per chunk
-        for start in range(0, history.shape[0], rows):
-            chunk = history[start:start + rows]
-            n, width = chunk.shape[0], int(np.diff(chunk.indptr).max(initial=0))
-            if width == 0:
+        reg = self.params["regularization"]
+        alpha = self.params["alpha"]
+        yty = y.T @ y
+        out = np.zeros((history.shape[0], y.shape[1]), np.float32)
+        for r in range(history.shape[0]):
+            idx = history.indices[history.indptr[r]:history.indptr[r + 1]]
+            if len(idx) == 0:
                 continue
-            padded = np.zeros((n, width, f), np.float32)                          # each row's items, 0-padded
-            slot = np.arange(chunk.nnz) - np.repeat(chunk.indptr[:-1], np.diff(chunk.indptr))
-            padded[np.repeat(np.arange(n), np.diff(chunk.indptr)), slot] = y[chunk.indices]
-            a = base[None] + alpha * np.matmul(padded.transpose(0, 2, 1), padded)   # (n, f, f)
-            b = (1 + alpha) * padded.sum(axis=1)
-            out[start:start + n] = np.linalg.solve(a, b[..., None])[..., 0]
+            yi = y[idx]
+            a = yty + alpha * yi.T @ yi + reg * np.eye(y.shape[1], dtype=np.float32)
+            out[r] = np.linalg.solve(a, (1 + alpha) * yi.sum(axis=0))
         return out
 
     def score(self, history: sp.csr_matrix) -> np.ndarray:
