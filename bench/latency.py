@@ -65,12 +65,13 @@ def recall_queries(n: int = 100, seed: int = 0) -> list[str]:
     return QUERIES + [f"{rng.choice(ADJECTIVES)} {rng.choice(nouns)} gift" for _ in range(n - len(QUERIES))]
 
 
-def time_ranker(ranker, embedder, users, requests: int) -> tuple[list, list, list]:
-    """(ranker ms, ranker + query embedding ms, brute-force scan ms) over the request mix."""
+def time_ranker(ranker, embedder, users, requests: int) -> tuple[list, list, list, float]:
+    """(ranker ms, ranker + query embedding ms, brute-force scan ms, mean CPU ms of embedding + ranker)
+    over the request mix."""
     rng = np.random.default_rng(0)
     index = ranker.index
     qvecs = [embedder.query(q) for q in QUERIES]
-    ranker_ms, total_ms, baseline_ms = [], [], []
+    ranker_ms, total_ms, baseline_ms, cpu_s = [], [], [], 0.0
     for r in range(requests):
         qi = r % len(QUERIES)
         kind = r % 4
@@ -81,18 +82,19 @@ def time_ranker(ranker, embedder, users, requests: int) -> tuple[list, list, lis
             kwargs = {"user_id": users[r % len(users)], "n": 10}
         elif kind == 3:
             kwargs["user_id"] = users[r % len(users)]
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         if "query" in kwargs:                     # the query embedded again, as a live request would
             kwargs["query_vector"] = embedder.query(kwargs["query"])
         t_ranker = time.perf_counter()
         ranker.recommend(**kwargs)
         ranker_ms.append((time.perf_counter() - t_ranker) * 1000)
         total_ms.append((time.perf_counter() - t) * 1000)
+        cpu_s += time.process_time() - cpu
         t = time.perf_counter()
         scores = index.vectors @ qvecs[qi]
         np.argpartition(-scores, 20)[:20]
         baseline_ms.append((time.perf_counter() - t) * 1000)
-    return ranker_ms, total_ms, baseline_ms
+    return ranker_ms, total_ms, baseline_ms, 1000 * cpu_s / max(requests, 1)
 
 
 def bench_codecs(index, ranker, users, codecs: list[str], requests: int, lock: Path | None) -> dict:
@@ -117,9 +119,7 @@ def bench_codecs(index, ranker, users, codecs: list[str], requests: int, lock: P
                 t = time.perf_counter()
                 ivf.search(q, 20)
                 search_ms.append((time.perf_counter() - t) * 1000)
-            cpu = time.process_time()
-            _, total_ms, _ = time_ranker(ranker, embedder, users, requests)
-            cpu_ms = (time.process_time() - cpu) * 1000 / requests
+            _, total_ms, _, cpu_ms = time_ranker(ranker, embedder, users, requests)
             load = [round(x, 1) for x in os.getloadavg()]
         out[codec] = {**ivf.params, "build_s": round(build_s, 1), "recall_at_10_queries": round(float(recall), 4),
                       "search": percentiles(search_ms), "ranker_with_query_embedding": percentiles(total_ms[10:]),
@@ -170,9 +170,7 @@ def bench_size(n: int, requests: int, workdir: Path, codecs: list[str], lock: Pa
         embed_ms.append((time.perf_counter() - t) * 1000)
     users = list(ranker.history.user_ids[:: max(1, len(ranker.history.user_ids) // 50)])
     with bench_lock(lock):
-        cpu = time.process_time()
-        ranker_ms, total_ms, baseline_ms = time_ranker(ranker, embedder, users, requests)
-        cpu_ms = (time.process_time() - cpu) * 1000 / requests       # embedding + ranker + scan, mean CPU
+        ranker_ms, total_ms, baseline_ms, cpu_ms = time_ranker(ranker, embedder, users, requests)
         load = [round(x, 1) for x in os.getloadavg()]
     rank = percentiles(ranker_ms[10:])
     base = percentiles(baseline_ms[10:])
