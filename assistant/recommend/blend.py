@@ -4,7 +4,13 @@
     scores = cf.score(history)      # history values: 0.5 ** (age_days / 30), see evaluate.history_matrix
 
 score = norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential) + pop_weight * popularity,
-each part min-max scaled per row. The weights and every part's config are chosen on a validation
+each part min-max scaled per row.
+
+Cold start, both ways: an item nobody bought in the training data (CF has no column for it) is scored
+cold_weight x its content similarity (cosine of its product vector to the recency-weighted mean of the
+history's vectors), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
+build and `eval recs` pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by
+popularity alone. The weights and every part's config are chosen on a validation
 split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
 fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
@@ -25,6 +31,7 @@ class BlendedCF(Recommender):
     def state_fields(self) -> tuple[str, ...]:
         knn_only = getattr(self, "main", None) is not None and self.main is self.neighbours
         fields = ("neighbours", "counts") if knn_only else ("main", "neighbours", "counts")  # ItemKNN saved once
+        fields += ("item_vectors",) if getattr(self, "item_vectors", None) is not None else ()
         return fields + (("sequence",) if self.uses_order else ())
 
     def after_load(self) -> None:
@@ -33,9 +40,11 @@ class BlendedCF(Recommender):
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
                  seq_weight: float = 0.0, pop_weight: float = 0.0, half_life_days: float = 30.0,
-                 seq: dict | None = None, **params):
+                 seq: dict | None = None, cold_weight: float = 1.0, **params):
         super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, seq_weight=seq_weight,
-                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}), **params)
+                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}),
+                         cold_weight=cold_weight, **params)
+        self.item_vectors: np.ndarray | None = None     # (n_items, dim) unit rows, optional: see the docstring
 
     @property
     def history_half_life_days(self) -> float:
@@ -65,14 +74,29 @@ class BlendedCF(Recommender):
             scores += p["knn_weight"] * normalise_rows(self.neighbours.score(history))
         if self.uses_order:
             scores += p["seq_weight"] * normalise_rows(self.sequence.score(history))
+        popularity = (self.counts / max(float(self.counts.max()), 1.0))[None, :]
         if p["pop_weight"]:
-            scores += p["pop_weight"] * (self.counts / max(float(self.counts.max()), 1.0))[None, :]
+            scores += p["pop_weight"] * popularity
+        return self.cold_start(history, scores, popularity)
+
+    def cold_start(self, history: sp.csr_matrix, scores: np.ndarray, popularity: np.ndarray) -> np.ndarray:
+        """Never-bought items get cold_weight x content similarity; empty histories get popularity."""
+        vectors = getattr(self, "item_vectors", None)
+        unseen = self.counts == 0
+        if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
+            profile = np.asarray(history @ vectors, np.float32)                 # recency-weighted sum
+            profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
+            scores[:, unseen] = self.params["cold_weight"] * np.clip(profile @ vectors[unseen].T, 0, None)
+        empty = np.diff(history.indptr) == 0
+        if empty.any():
+            scores[empty] = popularity
         return scores
 
     @property
     def knn_only(self) -> bool:
-        """Large catalogs without a sequential or popularity part: the sparse ItemKNN path serves."""
-        return self.main is self.neighbours and not self.uses_order and not self.params["pop_weight"]
+        """Large catalogs without a sequential, popularity or content part: the sparse ItemKNN path serves."""
+        return (self.main is self.neighbours and not self.uses_order and not self.params["pop_weight"]
+                and getattr(self, "item_vectors", None) is None)
 
     def top_scores(self, history, k, allowed):
         if self.knn_only:
