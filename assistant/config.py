@@ -64,6 +64,14 @@ class Settings:
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
+    debias_strength: float = 0.3                        # "debiased" strategy: xQuAD strength (recommend/debias.py);
+                                                        #   `eval recs` prints the value tuned on validation
+    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 the debiasing may give up
+    eval_holdout_days: float = 42.0                     # cold-start splits and the A/B simulator: the last weeks
+    ab_alpha: float = 0.05                              # A/B test (experiments/): two-sided significance level
+    ab_power: float = 0.9                               #   chance to find a true lift of ab_target_lift
+    ab_target_lift: float = 0.2                         #   relative lift of the conversion rate worth finding
+    ab_min_per_arm: int = 100                           #   fewer conversations in an arm: "not enough data yet"
     tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
     rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
     rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,

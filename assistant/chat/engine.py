@@ -83,6 +83,11 @@ class Services:
         return self.gate.stream(messages, purpose=purpose, stop=stop)
 
 
+def arm_of(conversation_id: str, arms: list[str]) -> str:
+    """The A/B arm of a conversation: a stable hash of its id over `arms` (the simulator uses it too)."""
+    return arms[int(hashlib.sha256(conversation_id.encode()).hexdigest(), 16) % len(arms)]
+
+
 def _raising(error: Exception):
     raise error
     yield  # pragma: no cover  (makes this a generator)
@@ -116,8 +121,7 @@ class Assistant:
 
     def strategy_for(self, conversation_id: str) -> str:
         """A/B arm of a conversation: stable hash of its id over the configured strategies."""
-        digest = int(hashlib.sha256(conversation_id.encode()).hexdigest(), 16)
-        return self.strategies[digest % len(self.strategies)]
+        return arm_of(conversation_id, self.strategies)
 
     def ask(self, message: str, user_id: str | None = None, role: str = "shopper",
             conversation_id: str | None = None) -> Reply:
@@ -139,7 +143,8 @@ class Assistant:
         self.s.store.save_memory(conv, memory)
 
         def done(r: Reply) -> None:
-            r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
+            r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy,
+                                                    cards=len(r.products), llm=r.llm_used)
         llm = (answer.sentences() if answer.sentences is not None else
                self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None)
         reply = Reply.from_answer(answer, conv, role, llm=llm, started=start, on_done=done)
