@@ -203,7 +203,8 @@ def cmd_eval(args, settings) -> int:
     vectors = None if args.no_content else _product_vectors(settings)
     started, cpu = time.perf_counter(), time.process_time()
     results = compare(train, test, args.models.split(","), how=args.split, tune_budget_s=budget,
-                      item_vectors=vectors, max_ndcg_loss=settings.debias_max_ndcg_loss)
+                      item_vectors=vectors, max_ndcg_loss=settings.debias_max_ndcg_loss,
+                      cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
     summary = {"split": args.split, "users": int(df["user_id"].nunique()), "items": int(df["item_id"].nunique()),
                "interactions": len(df), "tune_budget_s": budget, "content_vectors": vectors is not None,
                "results": results}

@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.experiments.report import ArmCounts, Plan, ab_report, compare_arms, format_report
 from assistant.experiments.simulate import experiments
 from assistant.experiments.stats import mde, power, ratio_interval, sample_size, two_proportion_z, wilson
-from assistant.recommend.debias import short_head, tail_share, xquad
+from assistant.recommend.debias import ips, short_head, tail_share, xquad
 from assistant.recommend.evaluate import cold_splits
 from assistant.recommend.registry import create_recommender
 
@@ -178,11 +178,21 @@ def test_debiased_model_widens_exposure():
         scores = np.array(model.score(matrix), dtype=np.float64)
         scores[matrix.nonzero()] = -np.inf
         return np.argsort(-scores, axis=1)[:, :5]
-    base = shown(create_recommender("hybrid", l2=10.0, k=20))
-    debiased = shown(create_recommender("debiased", l2=10.0, k=20, strength=0.6))
     from assistant.recommend.metrics import exposure, gini
-    assert gini(exposure(debiased, 40)) < gini(exposure(base, 40))
-    assert len(np.unique(debiased)) >= len(np.unique(base))
+    base = shown(create_recommender("hybrid", l2=10.0, k=20))
+    for method, strength in (("ips", 0.5), ("xquad", 0.6)):
+        debiased = shown(create_recommender("debiased", l2=10.0, k=20, strength=strength, method=method))
+        assert gini(exposure(debiased, 40)) < gini(exposure(base, 40)), method
+        assert len(np.unique(debiased)) >= len(np.unique(base)), method
+    with pytest.raises(ValueError, match="debiasing method"):
+        create_recommender("debiased", method="magic")
+
+
+def test_ips_divides_by_the_popularity_propensity():
+    scores = np.array([[1.0, 0.5, -np.inf]])
+    # (3 + 1) ** 0.5 = 2, (0 + 1) ** 0.5 = 1: 1.0 / 2, 0.5 / 1; a masked item stays masked
+    assert ips(scores, np.array([3, 0, 8]), 0.5).tolist() == [[0.5, 0.5, -np.inf]]
+    assert ips(scores, np.array([3, 0, 8]), 0.0).tolist() == scores.tolist()
 
 
 def test_cold_splits_by_hand():

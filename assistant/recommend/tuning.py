@@ -13,8 +13,10 @@ The sequential model's epochs are read off one training run (validated at EPOCH_
 time, its training stops at the next epoch (after at least EPOCH_CHECKS[0]).
 The hybrid reuses its parts' tuned configs and searches its blend weights (BLEND_GRID) and the
 history half-life on the parts' validation scores: no refit per weight, then (given product vectors) the
-weight of the content score of never-bought items (COLD_WEIGHTS). The debiased model keeps the tuned
-hybrid and takes the largest xQuAD strength (DEBIAS_STRENGTHS) whose validation coverage@20 is best among
+weight of the content score of never-bought items: the largest of COLD_WEIGHTS whose validation NDCG@10
+stays within `cold_max_ndcg_loss` (Setting) of the best blend's (new products are worth showing; a
+weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before). The debiased model keeps the tuned
+hybrid and takes the debiasing strength (DEBIAS_STRENGTHS) whose validation coverage@20 is best among
 those within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of strength 0's NDCG@10.
 budget_s 0: defaults, untuned.
 Leaves out: Bayesian search, early stopping on anything but the epoch checkpoints.
@@ -55,7 +57,8 @@ HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hyb
 SHARE = {"popularity": 0.0, "debiased": 0.2, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
 PARTS = ("ease", "itemknn", "sequential")       # what the hybrid blends (tuned first when it is asked for)
 COLD_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)       # hybrid: content score of never-bought items
-DEBIAS_STRENGTHS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+DEBIAS_STRENGTHS = {"ips": (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2),
+                    "xquad": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)}
 
 
 @dataclass
@@ -113,7 +116,8 @@ class Validation:
 
 
 def tune_models(names, train: pd.DataFrame, how: str, budget_s: float, items=None,
-                item_vectors: np.ndarray | None = None, max_ndcg_loss: float = 0.03) -> dict[str, Tuned]:
+                item_vectors: np.ndarray | None = None, max_ndcg_loss: float = 0.03,
+                cold_max_ndcg_loss: float = 0.01) -> dict[str, Tuned]:
     """Tuned configs for `names` (the hybrid's parts are tuned too when it or the debiased model is asked for).
     `item_vectors`: (len(items), dim) unit product vectors for the hybrid's content score of new items."""
     if budget_s <= 0:
@@ -133,7 +137,7 @@ def tune_models(names, train: pd.DataFrame, how: str, budget_s: float, items=Non
         left = budget_s - (time.perf_counter() - start)
         share = left * shares[name] / max(sum(shares[n] for n in order[i:]), 1e-9)
         if name == "hybrid":
-            tuned[name] = tune_hybrid(val, tuned, share)
+            tuned[name] = tune_hybrid(val, tuned, share, cold_max_ndcg_loss)
         elif name == "debiased":
             tuned[name] = tune_debiased(val, tuned["hybrid"], max_ndcg_loss)
         elif name == "sequential":
@@ -161,10 +165,10 @@ def tune_grid(name: str, val: Validation, candidates: list[dict], budget_s: floa
     return best
 
 
-def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float) -> Tuned:
-    """The hybrid's config plus the xQuAD strength with the best validation coverage@20 among those whose
-    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (re-ranking its validation scores; no refit)."""
-    from assistant.recommend.debias import short_head, tail_share, xquad
+def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: str = "ips") -> Tuned:
+    """The hybrid's config plus the debiasing strength with the best validation coverage@20 among those whose
+    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (on the hybrid's validation scores; no refit)."""
+    from assistant.recommend.debias import ips, short_head, tail_share, xquad
     from assistant.recommend.metrics import coverage
     start = time.perf_counter()
     counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
@@ -172,142 +176,16 @@ def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float) -> Tuned
     scores = np.array(hybrid.scores, dtype=np.float64)
     scores[val.seen.nonzero()] = -np.inf
     p_tail = tail_share(val.seen, head, default=0.8)
-    best, floor = Tuned("debiased", {}), None
-    for strength in DEBIAS_STRENGTHS:
-        top = xquad(scores, head, p_tail, strength)
-        metrics = ranking_metrics(top, val.truth, scores.shape[1])
-        floor = metrics["ndcg@10"] * (1 - max_ndcg_loss) if floor is None else floor
+    best, floor, chosen = Tuned("debiased", {}), None, {}
+    for strength in DEBIAS_STRENGTHS[method]:
+        top = (ranked(ips(scores, counts, strength), val.seen) if method == "ips" else
+               xquad(scores, head, p_tail, strength))
+        ndcg, cov = ranking_metrics(top, val.truth, scores.shape[1])["ndcg@10"], coverage(top[:, :20], scores.shape[1])
+        floor = ndcg * (1 - max_ndcg_loss) if floor is None else floor
         best.trials += 1
-        if metrics["ndcg@10"] >= floor and (best.val_ndcg is None or
-                                            coverage(top, scores.shape[1]) > best.config["coverage"]):
-            best.val_ndcg = metrics["ndcg@10"]
-            best.config = {"strength": strength, "coverage": coverage(top, scores.shape[1])}
-    log.info("debiased: strength %s, validation coverage@20 %.3f", best.config["strength"], best.config["coverage"])
-    best.config = {**hybrid.config, "strength": best.config["strength"]}
-    best.tune_s = time.perf_counter() - start
-    return best
-
-
-def tune_sequential(val: Validation, budget_s: float) -> Tuned:
-    """Each size trains once for its most epochs; the epoch count is the best validated checkpoint."""
-    start = time.perf_counter()
-    best = Tuned("sequential", {})
-    for trial, config in enumerate(SPACE["sequential"]):
-        if trial and time.perf_counter() - start > budget_s:
-            break
-        model = create_recommender("sequential", **config)
-        snapshot: dict = {}
-
-        def check(epoch: int, model=model, snapshot=snapshot) -> bool:
-            out_of_time = time.perf_counter() - start > budget_s and epoch >= EPOCH_CHECKS[0]
-            if epoch in EPOCH_CHECKS or epoch == config["epochs"] or out_of_time:
-                score = val.ndcg(val.scores(model))
-                if not snapshot or score > snapshot["score"]:
-                    snapshot.update(score=score, epoch=epoch, weights=model.weights.copy())
-            return out_of_time                  # stop: the best checkpoint so far stands
-        model.fit(val.history(model.history_half_life_days), on_epoch=check)
-        best.trials += 1
-        if best.val_ndcg is None or snapshot["score"] > best.val_ndcg:
-            model.restore(snapshot["weights"], snapshot["epoch"])
-            best.config, best.val_ndcg, best.model = dict(model.params), snapshot["score"], model
-    best.tune_s = time.perf_counter() - start
-    return best
-
-
-def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float) -> Tuned:
-    """The hybrid's config plus the xQuAD strength with the best validation coverage@20 among those whose
-    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (re-ranking its validation scores; no refit)."""
-    from assistant.recommend.debias import short_head, tail_share, xquad
-    from assistant.recommend.metrics import coverage
-    start = time.perf_counter()
-    counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
-    head = short_head(counts)
-    scores = np.array(hybrid.scores, dtype=np.float64)
-    scores[val.seen.nonzero()] = -np.inf
-    p_tail = tail_share(val.seen, head, default=0.8)
-    best, floor = Tuned("debiased", {}), None
-    for strength in DEBIAS_STRENGTHS:
-        top = xquad(scores, head, p_tail, strength)
-        metrics = ranking_metrics(top, val.truth, scores.shape[1])
-        floor = metrics["ndcg@10"] * (1 - max_ndcg_loss) if floor is None else floor
-        best.trials += 1
-        if metrics["ndcg@10"] >= floor and (best.val_ndcg is None or
-                                            coverage(top, scores.shape[1]) > best.config["coverage"]):
-            best.val_ndcg = metrics["ndcg@10"]
-            best.config = {"strength": strength, "coverage": coverage(top, scores.shape[1])}
-    log.info("debiased: strength %s, validation coverage@20 %.3f", best.config["strength"], best.config["coverage"])
-    best.config = {**hybrid.config, "strength": best.config["strength"]}
-    best.tune_s = time.perf_counter() - start
-    return best
-
-
-def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float) -> Tuned:
-    """Blend weights and history half-life on the parts' validation scores; parts keep their tuned configs."""
-    start = time.perf_counter()
-    large = val.data.matrix.shape[1] > EASE.max_items
-    counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
-    pop = (counts / max(counts.max(), 1.0))[None, :].astype(np.float32)
-    best = Tuned("hybrid", {})
-    for half_life in HALF_LIVES:
-        if best.trials and time.perf_counter() - start > budget_s:
-            break
-        main = "itemknn" if large else "ease"
-        s_main = normalise_rows(val.scores(parts[main].model, half_life))
-        s_knn = normalise_rows(val.scores(parts["itemknn"].model, half_life))
-        s_seq = normalise_rows(val.scores(parts["sequential"].model, half_life))
-        for kw, sw, pw in itertools.product(*BLEND_GRID.values()):
-            if large and kw:
-                continue
-            blend = s_main + kw * s_knn + sw * s_seq + pw * pop
-            score = val.ndcg(blend)
-            best.trials += 1
-            if best.val_ndcg is None or score > best.val_ndcg:
-                best.val_ndcg, best.scores = score, blend
-                best.config = {"knn_weight": kw, "seq_weight": sw, "pop_weight": pw, "half_life_days": half_life}
-    best.config["cold_weight"] = 0.0
-    if val.item_vectors is not None and (counts == 0).any():
-        unseen = counts == 0
-        history = val.history(best.config["half_life_days"])[val.rows]
-        profile = np.asarray(history @ val.item_vectors, np.float32)
-        profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
-        content = np.clip(profile @ val.item_vectors[unseen].T, 0, None)
-        base = best.scores
-        for cw in COLD_WEIGHTS[1:]:
-            trial = base.copy()
-            trial[:, unseen] = cw * content
-            score = val.ndcg(trial)
-            best.trials += 1
-            if score > best.val_ndcg:
-                best.val_ndcg, best.scores, best.config["cold_weight"] = score, trial, cw
-    ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
-    best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
-                   **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
-    best.tune_s = time.perf_counter() - start
-    return best
-
-
-def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float) -> Tuned:
-    """The hybrid's config plus the xQuAD strength with the best validation coverage@20 among those whose
-    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (re-ranking its validation scores; no refit)."""
-    from assistant.recommend.debias import short_head, tail_share, xquad
-    from assistant.recommend.metrics import coverage
-    start = time.perf_counter()
-    counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
-    head = short_head(counts)
-    scores = np.array(hybrid.scores, dtype=np.float64)
-    scores[val.seen.nonzero()] = -np.inf
-    p_tail = tail_share(val.seen, head, default=0.8)
-    best, floor = Tuned("debiased", {}), None
-    for strength in DEBIAS_STRENGTHS:
-        top = xquad(scores, head, p_tail, strength)
-        metrics = ranking_metrics(top, val.truth, scores.shape[1])
-        floor = metrics["ndcg@10"] * (1 - max_ndcg_loss) if floor is None else floor
-        best.trials += 1
-        if metrics["ndcg@10"] >= floor and (best.val_ndcg is None or
-                                            coverage(top, scores.shape[1]) > best.config["coverage"]):
-            best.val_ndcg = metrics["ndcg@10"]
-            best.config = {"strength": strength, "coverage": coverage(top, scores.shape[1])}
-    log.info("debiased: strength %s, validation coverage@20 %.3f", best.config["strength"], best.config["coverage"])
-    best.config = {**hybrid.config, "strength": best.config["strength"]}
+        if ndcg >= floor and (not chosen or cov > chosen["coverage"]):
+            best.val_ndcg, chosen = ndcg, {"strength": strength, "coverage": cov}
+    log.info("debiased (%s): strength %s, validation coverage@20 %.3f", method, chosen["strength"], chosen["coverage"])
+    best.config = {**hybrid.config, "method": method, "strength": chosen["strength"]}
     best.tune_s = time.perf_counter() - start
     return best
