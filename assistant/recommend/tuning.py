@@ -165,6 +165,77 @@ def tune_grid(name: str, val: Validation, candidates: list[dict], budget_s: floa
     return best
 
 
+def tune_sequential(val: Validation, budget_s: float) -> Tuned:
+    """Each size trains once for its most epochs; the epoch count is the best validated checkpoint."""
+    start = time.perf_counter()
+    best = Tuned("sequential", {})
+    for trial, config in enumerate(SPACE["sequential"]):
+        if trial and time.perf_counter() - start > budget_s:
+            break
+        model = create_recommender("sequential", **config)
+        snapshot: dict = {}
+
+        def check(epoch: int, model=model, snapshot=snapshot) -> bool:
+            out_of_time = time.perf_counter() - start > budget_s and epoch >= EPOCH_CHECKS[0]
+            if epoch in EPOCH_CHECKS or epoch == config["epochs"] or out_of_time:
+                score = val.ndcg(val.scores(model))
+                if not snapshot or score > snapshot["score"]:
+                    snapshot.update(score=score, epoch=epoch, weights=model.weights.copy())
+            return out_of_time                  # stop: the best checkpoint so far stands
+        model.fit(val.history(model.history_half_life_days), on_epoch=check)
+        best.trials += 1
+        if best.val_ndcg is None or snapshot["score"] > best.val_ndcg:
+            model.restore(snapshot["weights"], snapshot["epoch"])
+            best.config, best.val_ndcg, best.model = dict(model.params), snapshot["score"], model
+    best.tune_s = time.perf_counter() - start
+    return best
+
+
+def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_max_ndcg_loss: float = 0.01) -> Tuned:
+    """Blend weights and history half-life on the parts' validation scores; parts keep their tuned configs."""
+    start = time.perf_counter()
+    large = val.data.matrix.shape[1] > EASE.max_items
+    counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
+    pop = (counts / max(counts.max(), 1.0))[None, :].astype(np.float32)
+    best = Tuned("hybrid", {})
+    for half_life in HALF_LIVES:
+        if best.trials and time.perf_counter() - start > budget_s:
+            break
+        main = "itemknn" if large else "ease"
+        s_main = normalise_rows(val.scores(parts[main].model, half_life))
+        s_knn = normalise_rows(val.scores(parts["itemknn"].model, half_life))
+        s_seq = normalise_rows(val.scores(parts["sequential"].model, half_life))
+        for kw, sw, pw in itertools.product(*BLEND_GRID.values()):
+            if large and kw:
+                continue
+            blend = s_main + kw * s_knn + sw * s_seq + pw * pop
+            score = val.ndcg(blend)
+            best.trials += 1
+            if best.val_ndcg is None or score > best.val_ndcg:
+                best.val_ndcg, best.scores = score, blend
+                best.config = {"knn_weight": kw, "seq_weight": sw, "pop_weight": pw, "half_life_days": half_life}
+    best.config["cold_weight"] = 0.0
+    if val.item_vectors is not None and (counts == 0).any():
+        unseen = counts == 0
+        history = val.history(best.config["half_life_days"])[val.rows]
+        profile = np.asarray(history @ val.item_vectors, np.float32)
+        profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
+        content = np.clip(profile @ val.item_vectors[unseen].T, 0, None)
+        base, floor = best.scores, best.val_ndcg * (1 - cold_max_ndcg_loss)
+        for cw in COLD_WEIGHTS[1:]:
+            trial = base.copy()
+            trial[:, unseen] = cw * content
+            score = val.ndcg(trial)
+            best.trials += 1
+            if score >= floor:
+                best.val_ndcg, best.scores, best.config["cold_weight"] = score, trial, cw
+    ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
+    best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
+                   **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
+    best.tune_s = time.perf_counter() - start
+    return best
+
+
 def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: str = "ips") -> Tuned:
     """The hybrid's config plus the debiasing strength with the best validation coverage@20 among those whose
     NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (on the hybrid's validation scores; no refit)."""
