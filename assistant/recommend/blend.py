@@ -8,7 +8,7 @@ each part min-max scaled per row.
 
 Cold start, both ways: an item nobody bought in the training data (CF has no column for it) is scored
 cold_weight x its content similarity (cosine of its product vector to the recency-weighted mean of the
-history's vectors), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
+history's vectors) x the row's best CF score (so cold_weight 1 and a perfect match tie with the best pick), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
 build and `eval recs` pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by
 popularity alone. The weights and every part's config are chosen on a validation
 split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
@@ -23,6 +23,11 @@ import scipy.sparse as sp
 from assistant.recommend.base import Recommender, normalise_rows
 from assistant.recommend.ease import EASE
 from assistant.recommend.registry import create_recommender, register_recommender
+
+
+def cold_scores(profile: np.ndarray, vectors: np.ndarray, best, weight: float) -> np.ndarray:
+    """(rows, cold items) weight x cosine(profile, item) (negatives 0) x the row's best score `best`."""
+    return weight * np.clip(profile @ vectors.T, 0, None) * best
 
 
 @register_recommender("hybrid")
@@ -86,7 +91,8 @@ class BlendedCF(Recommender):
         if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
             profile = np.asarray(history @ vectors, np.float32)                 # recency-weighted sum
             profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
-            scores[:, unseen] = self.params["cold_weight"] * np.clip(profile @ vectors[unseen].T, 0, None)
+            best = scores[:, ~unseen].max(axis=1, keepdims=True) if (~unseen).any() else 1.0
+            scores[:, unseen] = cold_scores(profile, vectors[unseen], best, self.params["cold_weight"])
         empty = np.diff(history.indptr) == 0
         if empty.any():
             scores[empty] = popularity

@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, normalise_rows
+from assistant.recommend.blend import cold_scores
 from assistant.recommend.ease import EASE
 from assistant.recommend.evaluate import fit_input, held_out_rows, history_matrix, ranked, ranking_metrics, split
 from assistant.recommend.registry import create_recommender
@@ -56,7 +57,7 @@ BLEND_GRID = {"knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0), "seq_weight": (0.0, 0.3,
 HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hybrid's parts score
 SHARE = {"popularity": 0.0, "debiased": 0.2, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
 PARTS = ("ease", "itemknn", "sequential")       # what the hybrid blends (tuned first when it is asked for)
-COLD_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)       # hybrid: content score of never-bought items
+COLD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)      # hybrid: content score of never-bought items (x the best score)
 DEBIAS_STRENGTHS = {"ips": (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2),
                     "xquad": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)}
 
@@ -220,11 +221,11 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_
         history = val.history(best.config["half_life_days"])[val.rows]
         profile = np.asarray(history @ val.item_vectors, np.float32)
         profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
-        content = np.clip(profile @ val.item_vectors[unseen].T, 0, None)
         base, floor = best.scores, best.val_ndcg * (1 - cold_max_ndcg_loss)
+        top = base[:, ~unseen].max(axis=1, keepdims=True)
         for cw in COLD_WEIGHTS[1:]:
             trial = base.copy()
-            trial[:, unseen] = cw * content
+            trial[:, unseen] = cold_scores(profile, val.item_vectors[unseen], top, cw)
             score = val.ndcg(trial)
             best.trials += 1
             if score >= floor:
