@@ -189,10 +189,12 @@ def test_debiased_model_widens_exposure():
 
 
 def test_ips_divides_by_the_popularity_propensity():
-    scores = np.array([[1.0, 0.5, -np.inf]])
-    # (3 + 1) ** 0.5 = 2, (0 + 1) ** 0.5 = 1: 1.0 / 2, 0.5 / 1; a masked item stays masked
-    assert ips(scores, np.array([3, 0, 8]), 0.5).tolist() == [[0.5, 0.5, -np.inf]]
-    assert ips(scores, np.array([3, 0, 8]), 0.0).tolist() == scores.tolist()
+    scores = np.array([[1.0, 0.5, -np.inf, 0.3]])
+    counts = np.array([3, 0, 8, 15])
+    # (3 + 1) ** 0.5 = 2, (15 + 1) ** 0.5 = 4: 1.0 / 2, 0.3 / 4; a masked item stays masked; item 1, never
+    # bought, is scaled like the row's best bought item (1.0 -> 0.5): 0.5 * 0.5
+    assert ips(scores, counts, 0.5).tolist() == [[0.5, 0.25, -np.inf, 0.075]]
+    assert ips(scores, counts, 0.0).tolist() == scores.tolist()
 
 
 def test_cold_splits_by_hand():

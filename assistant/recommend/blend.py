@@ -7,8 +7,8 @@ score = norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential) 
 each part min-max scaled per row.
 
 Cold start, both ways: an item nobody bought in the training data (CF has no column for it) is scored
-cold_weight x its content similarity (cosine of its product vector to the recency-weighted mean of the
-history's vectors) x the row's best CF score (so cold_weight 1 and a perfect match tie with the best pick), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
+cold_weight x its content match (the best cosine of its product vector to one of the history's 20 most
+recent items) x the row's best CF score (so cold_weight 1 and a perfect match tie with the best pick), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
 build and `eval recs` pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by
 popularity alone. The weights and every part's config are chosen on a validation
 split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
@@ -25,9 +25,26 @@ from assistant.recommend.ease import EASE
 from assistant.recommend.registry import create_recommender, register_recommender
 
 
-def cold_scores(profile: np.ndarray, vectors: np.ndarray, best, weight: float) -> np.ndarray:
-    """(rows, cold items) weight x cosine(profile, item) (negatives 0) x the row's best score `best`."""
-    return weight * np.clip(profile @ vectors.T, 0, None) * best
+RECENT = 20      # a never-bought item is compared with the history's RECENT most recent items
+
+
+def content_match(history: sp.csr_matrix, vectors: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """(rows, len(items)) the best cosine (negatives 0) of each item to one of the row's RECENT most recent
+    (highest-valued) history items: a new colour of a product they bought scores near 1."""
+    out = np.zeros((history.shape[0], len(items)), np.float32)
+    target = vectors[items]
+    for r in range(history.shape[0]):
+        row = history.indices[history.indptr[r]:history.indptr[r + 1]]
+        if len(row):
+            values = history.data[history.indptr[r]:history.indptr[r + 1]]
+            recent = row[np.argsort(-values, kind="stable")[:RECENT]]
+            out[r] = np.clip((vectors[recent] @ target.T).max(axis=0), 0, None)
+    return out
+
+
+def cold_scores(match: np.ndarray, best, weight: float) -> np.ndarray:
+    """(rows, cold items) weight x content match x the row's best score `best`."""
+    return weight * match * best
 
 
 @register_recommender("hybrid")
@@ -89,10 +106,9 @@ class BlendedCF(Recommender):
         vectors = getattr(self, "item_vectors", None)
         unseen = self.counts == 0
         if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
-            profile = np.asarray(history @ vectors, np.float32)                 # recency-weighted sum
-            profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
+            match = content_match(sp.csr_matrix(history), vectors, np.flatnonzero(unseen))
             best = scores[:, ~unseen].max(axis=1, keepdims=True) if (~unseen).any() else 1.0
-            scores[:, unseen] = cold_scores(profile, vectors[unseen], best, self.params["cold_weight"])
+            scores[:, unseen] = cold_scores(match, best, self.params["cold_weight"])
         empty = np.diff(history.indptr) == 0
         if empty.any():
             scores[empty] = popularity

@@ -40,8 +40,20 @@ LIST_SIZE = 20          # positions re-ranked (the rest keep the base order)
 
 
 def ips(scores: np.ndarray, counts: np.ndarray, strength: float) -> np.ndarray:
-    """Non-negative `scores` (rows x items; -inf stays -inf) divided by the propensity (counts + 1) ** strength."""
-    return np.asarray(scores, np.float64) / (np.asarray(counts, np.float64) + 1.0) ** strength
+    """Non-negative `scores` (rows x items; -inf stays -inf) divided by the propensity (counts + 1) ** strength.
+    Items nobody bought have no propensity to estimate (and the hybrid scores them relative to the row's best
+    item, recommend/blend.py): they are scaled as that best item is, so they keep their place relative to it."""
+    scores = np.asarray(scores, np.float64)
+    counts = np.asarray(counts, np.float64)
+    out = scores / (counts + 1.0) ** strength
+    cold = counts == 0
+    if cold.any() and (~cold).any():
+        warm_before = np.where(np.isfinite(scores[:, ~cold]), scores[:, ~cold], -np.inf).max(axis=1)
+        warm_after = np.where(np.isfinite(out[:, ~cold]), out[:, ~cold], -np.inf).max(axis=1)
+        ok = np.isfinite(warm_before) & (warm_before > 0)
+        ratio = np.where(ok, warm_after / np.where(ok, warm_before, 1.0), 1.0)
+        out[:, cold] = scores[:, cold] * ratio[:, None]
+    return out
 
 
 def short_head(counts: np.ndarray, share: float = HEAD_SHARE) -> np.ndarray:

@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, normalise_rows
-from assistant.recommend.blend import cold_scores
+from assistant.recommend.blend import cold_scores, content_match
 from assistant.recommend.ease import EASE
 from assistant.recommend.evaluate import fit_input, held_out_rows, history_matrix, ranked, ranking_metrics, split
 from assistant.recommend.registry import create_recommender
@@ -219,13 +219,12 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_
     if val.item_vectors is not None and (counts == 0).any():
         unseen = counts == 0
         history = val.history(best.config["half_life_days"])[val.rows]
-        profile = np.asarray(history @ val.item_vectors, np.float32)
-        profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-9)
+        match = content_match(history, val.item_vectors, np.flatnonzero(unseen))
         base, floor = best.scores, best.val_ndcg * (1 - cold_max_ndcg_loss)
         top = base[:, ~unseen].max(axis=1, keepdims=True)
         for cw in COLD_WEIGHTS[1:]:
             trial = base.copy()
-            trial[:, unseen] = cold_scores(profile, val.item_vectors[unseen], top, cw)
+            trial[:, unseen] = cold_scores(match, top, cw)
             score = val.ndcg(trial)
             best.trials += 1
             if score >= floor:
