@@ -58,8 +58,11 @@ def test_verdicts():
     plan = Plan(alpha=0.05, power=0.9, target_lift=0.2, min_per_arm=100)
     few = compare_arms(ArmCounts("a", 50, 5), ArmCounts("b", 50, 20), plan)
     assert few["verdict"] == "not enough data yet" and few["winner"] is None       # 50 < min_per_arm
-    clear = compare_arms(ArmCounts("a", 4000, 400), ArmCounts("b", 4000, 520), plan)
+    clear = compare_arms(ArmCounts("a", 6000, 600), ArmCounts("b", 6000, 780), plan)     # planned: 5,142
     assert clear["winner"] == "b" and clear["p_value"] < 0.001
+    early = compare_arms(ArmCounts("a", 300, 57), ArmCounts("b", 300, 81), plan)        # p = 0.02, underpowered
+    assert early["winner"] is None and early["p_value"] < 0.05
+    assert early["verdict"].startswith("not enough data yet (b leads")
     # 10% vs 10.4%: not significant, and far below the 3,838 per arm that find a 20% lift
     small = compare_arms(ArmCounts("a", 1000, 100), ArmCounts("b", 1000, 104), plan)
     assert small["winner"] is None and small["verdict"] == "not enough data yet"
@@ -122,9 +125,10 @@ def test_store_adds_the_new_columns_to_an_old_database(tmp_path):
 def test_analysis_finds_a_planted_lift_and_keeps_its_false_positive_rate():
     rng = np.random.default_rng(1)
     q = rng.choice([0.02, 0.1, 0.4], size=5000, p=[0.6, 0.3, 0.1])         # customers' conversion chances
-    lifted = np.minimum(q * 1.25, 1)
+    lifted = np.minimum(q * 1.15, 1)                       # a 15% lift: below the 20% the plan is sized for
     plan = Plan(alpha=0.05, power=0.9, target_lift=0.2, min_per_arm=100)
     n = sample_size(q.mean(), lifted.mean(), plan.alpha, plan.power)
+    assert n > sample_size(q.mean(), q.mean() * 1.2) * 1.3   # so the verdict is read past the planned size
     found = (experiments(q, lifted, n, 600, plan, rng) == 2).mean()
     false_pos = (experiments(q, q, n, 1500, plan, rng) > 0).mean()
     assert found >= 0.86                                   # power 0.9 planned; 600 runs: +-2.4 points (2 sd)

@@ -11,11 +11,11 @@ least one add-to-cart; the conversation is the randomised unit, so the pooled tw
 thumbs-up per answer and the share of answers with LLM text (delta-method intervals: clustered by
 conversation). Verdict, per arm against the control (the first arm of Settings.ab_strategies that has data):
 - fewer than `ab_min_per_arm` conversations in an arm, or fewer than 10 conversions in all: not enough data;
-- p < alpha (Bonferroni-divided over the comparisons when there are more than two arms): the better arm wins;
-- otherwise, below the sample size that finds a `ab_target_lift` relative lift with `ab_power`: not enough
-  data yet (with that size); at or above it: no difference found, any true one is likely below the MDE.
-Decide once, at the planned size: looking every day and stopping at the first p < alpha finds winners that
-are not there far more often than alpha.
+- below the planned size (the sample size that finds a `ab_target_lift` relative lift over the control's
+  rate with `ab_power`): not enough data yet, even when p < alpha already (the leader is named, no winner):
+  underpowered wins overstate the lift and, looked at daily, are false far more often than alpha;
+- at or above it: p < alpha (Bonferroni-divided over the comparisons when there are more than two arms)
+  names the better arm; otherwise no difference found, any true one is likely below the MDE.
 """
 from __future__ import annotations
 
@@ -62,13 +62,16 @@ def compare_arms(control: ArmCounts, other: ArmCounts, plan: Plan, comparisons: 
         target = min(baseline * (1 + plan.target_lift), 0.999999)
         out["needed_per_arm"] = sample_size(baseline, target, alpha, plan.power)
         out["mde"] = round(mde(baseline, n, alpha, plan.power), 6) if n else None
+    leader = other.arm if rate_b > rate_a else control.arm
     if n < plan.min_per_arm or control.converted + other.converted < MIN_CONVERSIONS:
         out["verdict"] = "not enough data yet"
-    elif p < alpha:
-        out["winner"] = other.arm if rate_b > rate_a else control.arm
-        out["verdict"] = f"{out['winner']} converts better (p = {p:.4f})"
     elif out["needed_per_arm"] is None or n < out["needed_per_arm"]:
-        out["verdict"] = "not enough data yet"
+        out["verdict"] = "not enough data yet" + (
+            f" ({leader} leads, p = {p:.4f}, but the plan is {out['needed_per_arm']} conversations per arm)"
+            if p < alpha and out["needed_per_arm"] else "")
+    elif p < alpha:
+        out["winner"] = leader
+        out["verdict"] = f"{leader} converts better (p = {p:.4f})"
     else:
         out["verdict"] = "no difference found: a true difference, if any, is likely below the MDE"
     return out

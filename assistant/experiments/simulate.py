@@ -11,7 +11,8 @@ is added to the cart with probability BASE_P, or HIT_P when the customer bought 
 times (1 + lift) in the second arm (the planted lift). So each arm's true conversion rate (share of
 conversations with an add-to-cart) is known exactly: the mean over customers of 1 - prod(1 - p_card).
 
-Checks, at the sample size `stats.sample_size` gives for the true rates (what `eval ab` would ask for):
+Checks, at the sample size `stats.sample_size` gives for the true rates (and at least the size `eval ab`
+plans for a `ab_target_lift` lift over the control's true rate, before which it names no winner):
 - power: over `runs` A/B experiments, how often report.compare_arms names the second arm the winner;
 - false positives: over `runs` A/A experiments (the first arm against itself, no lift), how often it names
   any winner; it should be near alpha;
@@ -131,7 +132,8 @@ def simulate(data_dir: Path, settings, arms: tuple[str, ...] = ("hybrid", "debia
     q_a = conversion_rates(probs[arms[0]])
     q_b = conversion_rates(np.minimum(probs[arms[1]] * (1 + lift), 1.0))
     true_a, true_b = float(q_a.mean()), float(q_b.mean())
-    n = sample_size(true_a, true_b, plan.alpha, plan.power)
+    planned = sample_size(true_a, min(true_a * (1 + plan.target_lift), 0.999999), plan.alpha, plan.power)
+    n = max(sample_size(true_a, true_b, plan.alpha, plan.power), planned)     # past the plan, and enough
     ab = experiments(q_a, q_b, n, runs, plan, rng)
     aa = experiments(q_a, q_a, n, runs, plan, rng)
     found, false_pos = int((ab == (2 if true_b > true_a else 1)).sum()), int((aa > 0).sum())
@@ -148,6 +150,7 @@ def simulate(data_dir: Path, settings, arms: tuple[str, ...] = ("hybrid", "debia
             "holdout_days": settings.eval_holdout_days, "click_model": {"cards": CARDS, "base_p": BASE_P,
                                                                      "hit_p": HIT_P, "lift": lift},
             "true_conversion": [round(true_a, 5), round(true_b, 5)], "plan": plan.__dict__, "n_per_arm": n,
+            "planned_per_arm": planned,
             "runs": runs, "power": found / runs, "power_ci": wilson(found, runs),
             "false_positive_rate": false_pos / runs, "false_positive_ci": wilson(false_pos, runs),
             "stored_runs": stored, "seconds": round(time.perf_counter() - started, 1)}
