@@ -17,7 +17,7 @@ from assistant.experiments.simulate import experiments
 from assistant.experiments.stats import mde, power, ratio_interval, sample_size, two_proportion_z, wilson
 from assistant.recommend.debias import ips, short_head, tail_share, xquad
 from assistant.recommend.evaluate import cold_splits
-from assistant.recommend.registry import create_recommender
+from assistant.recommend.registry import create_recommender, load_recommender
 
 
 # ------------------------------------------------------------------ statistics, by hand
@@ -213,7 +213,7 @@ def test_cold_splits_by_hand():
     assert sorted(zip(new_customers["user_id"], new_customers["item_id"])) == [("u2", "i2"), ("u3", "i9")]
 
 
-def test_hybrid_reaches_never_bought_items_by_content_and_new_customers_by_popularity():
+def test_hybrid_reaches_never_bought_items_by_content_and_new_customers_by_popularity(tmp_path):
     matrix = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0], [1, 0, 0, 0]], np.float32))
     vectors = np.eye(4, dtype=np.float32)
     vectors[3] = vectors[2]                                    # item 3 (never bought) looks like item 2
@@ -224,5 +224,10 @@ def test_hybrid_reaches_never_bought_items_by_content_and_new_customers_by_popul
     assert items[0] == 3
     empty = model.score(sp.csr_matrix((1, 4), dtype=np.float32))[0]
     assert np.argsort(-empty, kind="stable").tolist()[:3] == [0, 1, 2]        # bought by 3, 2, 2 customers
+    path = tmp_path / "cf.npz"
+    model.save(path)
+    again = load_recommender(path)                                              # the vectors are kept
+    history = sp.csr_matrix(np.array([[0, 0, 1, 0]], np.float32))
+    assert np.allclose(again.score(history), model.score(history))
     without = create_recommender("hybrid", l2=1.0, k=3).fit(matrix)             # no vectors: CF cannot
     assert 3 not in without.recommend(sp.csr_matrix(np.array([[0, 0, 1, 0]], np.float32)), n=1)[0]

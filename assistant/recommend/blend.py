@@ -8,9 +8,9 @@ each part min-max scaled per row.
 
 Cold start, both ways: an item nobody bought in the training data (CF has no column for it) is scored
 cold_weight x its content match (the best cosine of its product vector to one of the history's 20 most
-recent items) x the row's best CF score (so cold_weight 1 and a perfect match tie with the best pick), when the model was given product vectors (`cf.item_vectors = vectors` before fit; the
-build and `eval recs` pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by
-popularity alone. The weights and every part's config are chosen on a validation
+recent items) x the row's best CF score (cold_weight 1 and a perfect match tie with the best pick), when
+the model was given product vectors (`cf.item_vectors = vectors` before fit; the build and `eval recs`
+pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by popularity alone. The weights and every part's config are chosen on a validation
 split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
 fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
@@ -53,7 +53,7 @@ class BlendedCF(Recommender):
     def state_fields(self) -> tuple[str, ...]:
         knn_only = getattr(self, "main", None) is not None and self.main is self.neighbours
         fields = ("neighbours", "counts") if knn_only else ("main", "neighbours", "counts")  # ItemKNN saved once
-        fields += ("item_vectors",) if getattr(self, "item_vectors", None) is not None else ()
+        fields += ("item_vectors",)                      # optional: saved only when set
         return fields + (("sequence",) if self.uses_order else ())
 
     def after_load(self) -> None:
@@ -102,11 +102,12 @@ class BlendedCF(Recommender):
         return self.cold_start(history, scores, popularity)
 
     def cold_start(self, history: sp.csr_matrix, scores: np.ndarray, popularity: np.ndarray) -> np.ndarray:
-        """Never-bought items get cold_weight x content similarity; empty histories get popularity."""
+        """Never-bought items get cold_weight x content match x the best score; empty histories get popularity."""
+        history = sp.csr_matrix(history)
         vectors = getattr(self, "item_vectors", None)
         unseen = self.counts == 0
         if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
-            match = content_match(sp.csr_matrix(history), vectors, np.flatnonzero(unseen))
+            match = content_match(history, vectors, np.flatnonzero(unseen))
             best = scores[:, ~unseen].max(axis=1, keepdims=True) if (~unseen).any() else 1.0
             scores[:, unseen] = cold_scores(match, best, self.params["cold_weight"])
         empty = np.diff(history.indptr) == 0
