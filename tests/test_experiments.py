@@ -3,6 +3,7 @@ analysis checked on simulated traffic, the debiased re-ranker and the cold-start
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 
 import numpy as np
@@ -231,3 +232,14 @@ def test_hybrid_reaches_never_bought_items_by_content_and_new_customers_by_popul
     assert np.allclose(again.score(history), model.score(history))
     without = create_recommender("hybrid", l2=1.0, k=3).fit(matrix)             # no vectors: CF cannot
     assert 3 not in without.recommend(sp.csr_matrix(np.array([[0, 0, 1, 0]], np.float32)), n=1)[0]
+
+
+def test_eval_ab_command(tmp_path, capsys):
+    from assistant.cli import main
+    store = Store(tmp_path / "ab.db")
+    for i in range(4):
+        conv = store.conversation(None, None, "shopper")
+        store.add_message(conv, "assistant", "x", "product_search", ("hybrid", "debiased")[i % 2], cards=2)
+    assert main(["eval", "ab", "--db", str(tmp_path / "ab.db"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [a["conversations"] for a in report["arms"]] == [2, 2] and report["verdict"] == "not enough data yet"
