@@ -10,9 +10,9 @@ Cold start, both ways: an item nobody bought in the training data (CF has no col
 cold_weight x its content match (the best cosine of its product vector to one of the history's 20 most
 recent items) x the row's best CF score (cold_weight 1 and a perfect match tie with the best pick), when
 the model was given product vectors (`cf.item_vectors = vectors` before fit; the build and `eval recs`
-pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by popularity alone. The weights and every part's config are chosen on a validation
-split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
-fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
+pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by popularity alone.
+The weights and every part's config are chosen on a validation split by recommend/tuning.py; a zero
+weight leaves the part out (seq_weight 0: no sequential model, fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
 """
 from __future__ import annotations

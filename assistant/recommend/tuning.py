@@ -15,9 +15,9 @@ The hybrid reuses its parts' tuned configs and searches its blend weights (BLEND
 history half-life on the parts' validation scores: no refit per weight, then (given product vectors) the
 weight of the content score of never-bought items: the largest of COLD_WEIGHTS whose validation NDCG@10
 stays within `cold_max_ndcg_loss` (Setting) of the best blend's (new products are worth showing; a
-weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before). The debiased model keeps the tuned
-hybrid and takes the debiasing strength (DEBIAS_STRENGTHS) whose validation coverage@20 is best among
-those within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of strength 0's NDCG@10.
+weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before).
+The debiased model keeps the tuned hybrid and takes the debiasing strength (DEBIAS_STRENGTHS) whose
+validation coverage@20 is best among those within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of strength 0's NDCG@10.
 budget_s 0: defaults, untuned.
 Leaves out: Bayesian search, early stopping on anything but the epoch checkpoints.
 """
