@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
-    p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid")
+    p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid,debiased")
     p.add_argument("--tune-budget-s", type=float, default=None,
                    help="recs: seconds for tuning on a validation split of the training part "
                         "(default: setting tune_budget_s; 0: untuned defaults)")
