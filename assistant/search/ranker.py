@@ -199,7 +199,7 @@ class Ranker:
     def _debiased(self, cand: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """The pool's scores divided by the popularity propensity (recommend/debias.py's ips, strength
         Settings.debias_strength): what few people bought moves up."""
-        return ips(scores, self.buyers[cand], self.index.settings.debias_strength)
+        return ips(scores[None, :], self.buyers[cand], self.index.settings.debias_strength)[0]
 
     def _history(self, user_id, session_items) -> sp.csr_matrix:
         row = sp.csr_matrix((1, self.catalog.size), dtype=np.float32)
