@@ -173,8 +173,7 @@ def test_llama_cpp_prompt_states_survive_other_prompts():
     shopper = render("shopper", shop="The Demo Gift Shop", language="English", question="a gift for a tea lover",
                      title="White Tea Cup and Saucer", reasons="it is the tea cup you asked for")
     cached = create("llm", "llama_cpp")
-    plain = create("llm", "llama_cpp", settings=Settings.load(llm_prompt_cache_mb=0, llm_context=4095))
-    model = cached._model()
+    plain = create("llm", "llama_cpp", settings=Settings.load(llm_prompt_cache_mb=0))   # a second model
     texts = {}
     for name, llm in (("cached", cached), ("plain", plain)):
         loads = llm._model().state_loads
@@ -182,4 +181,3 @@ def test_llama_cpp_prompt_states_survive_other_prompts():
         texts[name + "_loads"] = llm._model().state_loads - loads
     assert texts["cached"] == texts["plain"]
     assert texts["cached_loads"] >= 1 and texts["plain_loads"] == 0
-    assert model.n_tokens > 600

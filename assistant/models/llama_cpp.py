@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 @register("llm", "llama_cpp")
 class LlamaCppLLM(LLM):
     _lock = threading.Lock()          # loading and generating: one at a time per process
-    _loaded: dict = {}                # (path, n_ctx, n_threads) -> PrefixCachedLlama
+    _loaded: dict = {}                # (cache dir, n_ctx, n_threads, n_batch, cache MB) -> PrefixCachedLlama
 
     def _key(self) -> tuple:
-        return (str(self.settings.cache_dir), self.settings.llm_context, self.threads())
+        s = self.settings
+        return str(s.cache_dir), s.llm_context, self.threads(), s.llm_batch, s.llm_prompt_cache_mb
 
     def threads(self) -> int:
         return self.settings.llm_threads or os.cpu_count() or 1
