@@ -87,6 +87,7 @@ class LlamaCppLLM(LLM):
             chunks = model.create_chat_completion(
                 messages=messages, max_tokens=max_new_tokens or self.settings.llm_max_new_tokens,
                 temperature=0.0, stream=True, response_format=response_format)
+            finished = False
             try:
                 for chunk in chunks:
                     if stop is not None and stop.is_set():
@@ -94,6 +95,7 @@ class LlamaCppLLM(LLM):
                     piece = chunk["choices"][0]["delta"].get("content")
                     if piece:
                         yield piece
+                finished = True                 # llama-cpp-python saved the state itself
             except RuntimeError as e:           # llama_decode returned non-zero
                 if model.abort_flag.fired:      # our stop: the gate reports it as timeout / cancelled
                     return
@@ -102,6 +104,8 @@ class LlamaCppLLM(LLM):
                 raise LLMUnavailable(f"llama.cpp: {e}") from e
             finally:
                 chunks.close()
+                if not finished and not model.abort_flag.fired:
+                    model.keep_state()          # closed early (first sentence read, Stop): keep what was read
 
     def json(self, messages, schema, max_new_tokens=None, stop=None):
         text = "".join(self.stream(messages, max_new_tokens or self.settings.llm_max_new_tokens, stop,

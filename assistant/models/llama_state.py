@@ -50,6 +50,12 @@ class PrefixCachedLlama(Llama):
                           n_tokens=self.n_tokens, llama_state=bytes(memoryview(buf)[:n]), llama_state_size=n,
                           seed=self._seed)
 
+    def keep_state(self) -> None:
+        """Save the state of what is evaluated now into the cache (llama-cpp-python saves only completions that
+        ran to the end; a stream closed after its first sentence would otherwise leave nothing behind)."""
+        if self.cache is not None and self.n_tokens > 0:
+            self.cache[self.input_ids[:self.n_tokens].tolist()] = self.save_state()
+
     def load_state(self, state: LlamaState) -> None:
         data = (ctypes.c_uint8 * state.llama_state_size).from_buffer_copy(state.llama_state)
         if llama_cpp.llama_state_set_data(self._ctx.ctx, data, state.llama_state_size) != state.llama_state_size:
