@@ -12,8 +12,8 @@ prompt again. Decode tokens/s is measured on a long list answer (120 tokens), co
 tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. "MB/token" is the
 weight bytes one decode step reads and "GB/s" that times tokens/s: on a CPU, decoding one chat streams all
 weights from memory for every token, so two engines at the same memory bandwidth decode in the ratio of
-their weight bytes (Q4_K_M ~1.0 GB vs bf16 ~3.1 GB for this model). `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
-server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
+their weight bytes (Q4_K_M ~1.0 GB vs bf16 ~3.1 GB for this model). `--parallel-chats N` sends N streamed
+chats at once to an OpenAI-compatible server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
 Figures go to bench/out/llm_speed.json.
 """
 from __future__ import annotations

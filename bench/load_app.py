@@ -98,7 +98,8 @@ def main() -> None:
         r = run_mode(mode, args)
         report[mode] = r
         print(f"{mode:>9}: {r['answered']}/{r['requests']} answered, {r['llm_answers']} with LLM text "
-              f"({r['llm_share']:.0%}; {r['llm_share_of_asked'] or 0:.0%} of the {r['llm_asked']} that asked it), p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, first LLM sentence p50 "
+              f"({r['llm_share']:.0%}; {r['llm_share_of_asked'] or 0:.0%} of the {r['llm_asked']} that asked it), "
+              f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, first LLM sentence p50 "
               f"{r['first_llm_sentence_p50_ms']} ms p95 {r['first_llm_sentence_p95_ms']} ms, wall {r['wall_s']} s",
               flush=True)
     (HERE / "out").mkdir(exist_ok=True)
