@@ -173,7 +173,9 @@ def test_llama_cpp_prompt_states_survive_other_prompts():
     route = [render("route", message=m) for m in ("do you sell owl ornaments", "can I pay by invoice")]
     shopper = render("shopper", shop="The Demo Gift Shop", language="English", question="a gift for a tea lover",
                      title="White Tea Cup and Saucer", reasons="it is the tea cup you asked for")
+    from llama_cpp.llama_cache import LlamaRAMCache
     cached = create("llm", "llama_cpp")
+    cached._model().set_cache(LlamaRAMCache(128 << 20))      # empty: other tests' states would count as loads
     plain = create("llm", "llama_cpp", settings=Settings.load(llm_prompt_cache_mb=0))   # a second model
     texts = {}
     for name, llm in (("cached", cached), ("plain", plain)):
