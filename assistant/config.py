@@ -40,8 +40,11 @@ class Settings:
     llm_max_new_tokens: int = 160
     llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
     llm_context: int = 4096                             # llama.cpp context tokens per sequence
+    llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
+    llm_prompt_cache_mb: int = 96                       # llama.cpp: states of recent prompts kept (0: last only)
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
+    llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)

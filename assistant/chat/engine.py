@@ -76,11 +76,12 @@ class Services:
     def llm_ready(self) -> bool:
         return self.gate is not None and self.gate.ready()
 
-    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None):
-        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
+    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None, wait_s: float | None = None):
+        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy
+        (`wait_s`: the most this call may queue for a slot; None: llm_queue_timeout_s)."""
         if not self.llm_ready():
             return _raising(LLMUnavailable("LLM not loaded yet"))
-        return self.gate.stream(messages, purpose=purpose, stop=stop)
+        return self.gate.stream(messages, purpose=purpose, stop=stop, wait_s=wait_s)
 
 
 def arm_of(conversation_id: str, arms: list[str]) -> str:
