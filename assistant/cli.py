@@ -332,6 +332,10 @@ def _eval_search(args, settings) -> int:
     print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
                                                           for s in report["systems"]) for kind in kinds)
           + "  (ranker/bm25/embeddings)")
+    for name, m in report["systems"].items():
+        share = m["relevant_share"]
+        print(f"{name}: share of the top 5 relevant, grade>=1 {share['>=1']:.1%}, grade>=2 {share['>=2']:.1%}; by kind: "
+              + "; ".join(f"{kind} {v['>=1']:.0%}/{v['>=2']:.0%}" for kind, v in m["relevant_share_by_kind"].items()))
     return 0
 
 

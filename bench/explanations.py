@@ -58,7 +58,7 @@ def main() -> None:
         reply = assistant.ask(q)
         first, pieces = None, []
         for piece in reply.stream():
-            if reply.products and piece.strip() and piece.strip() != (reply._lead or "").strip() and first is None:
+            if reply.products and piece.strip() and piece.strip() != reply.lead.strip() and first is None:
                 first = (time.perf_counter() - start) * 1000
             pieces.append(piece)
         text = reply.text
@@ -69,7 +69,7 @@ def main() -> None:
         explained = [p for p in top if p["title"].lower() in text.lower()]
         by_template = [p for p in top if templates[p["item_id"]] in text]
         phrases = {phrase(e, lang).lower() for p in top for e in p["evidence"]}
-        own_text = text.replace(reply._lead or "", "")
+        own_text = text.replace(reply.lead, "")
         for t in templates.values():
             own_text = own_text.replace(t, "")
         llm_sentences = [s for s in SENTENCE.split(own_text) if s.strip()]

@@ -10,7 +10,7 @@ import pytest
 from assistant.chat.explain import checked, explanations
 from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
-from assistant.search.evaluate import load_judged, ndcg_at_k, precision_at_k
+from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, Request, understand
@@ -180,6 +180,19 @@ def test_ndcg_and_precision_against_hand_computed_values():
     assert ndcg_at_k(ranked, grades, 5) == pytest.approx(8.5 / 13.347180, abs=1e-6)
     assert precision_at_k(ranked, grades, 5) == 0.4
     assert ndcg_at_k(ranked, {}, 5) == 0.0
+
+
+def test_relevant_share_pooled_per_kind_against_hand_computed_values():
+    judged = [JudgedRequest("g1", "gift a", "en", "gift", {"a": 3, "b": 1, "c": 0}),
+              JudgedRequest("g2", "gift b", "en", "gift", {"d": 2}),
+              JudgedRequest("t1", "theme", "en", "theme", {"a": 1, "e": 2}),
+              JudgedRequest("n1", "no match", "en", "no_match", {"a": 0})]
+    shown = {"gift a": ["a", "b", "c", "x", "y"], "gift b": ["d"], "theme": ["e", "a", "z"], "no match": ["a"]}
+    report = evaluate(judged, {"s": lambda text: (shown[text], False)}, k=5)["systems"]["s"]
+    # gift: >=1 slots a,b + d = 3 of 10, >=2 a + d = 2 of 10; theme: e,a = 2 of 5, e = 1 of 5; the no-match request
+    # is not counted; overall >=1 5/15, >=2 3/15
+    assert report["relevant_share_by_kind"] == {"gift": {">=1": 0.3, ">=2": 0.2}, "theme": {">=1": 0.4, ">=2": 0.2}}
+    assert report["relevant_share"] == {">=1": round(5 / 15, 4), ">=2": 0.2}
 
 
 def test_judged_set_errors_name_file_row_and_field(tmp_path):
