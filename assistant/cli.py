@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
-    p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path)")
+    p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path); "
+                                                      "search: add 'ranker+llm', the LLM's type expansion on")
+    p.add_argument("--expand-timeout-s", type=float, default=None,
+                   help="search --llm: deadline of one expansion call (default: llm_expand_timeout_s, else 5)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -316,7 +319,27 @@ def _eval_search(args, settings) -> int:
         _, rows = index.vector_index.search(index.embedder.query(text), 5, filters(text))
         return [ids[r] for r in rows[0] if r >= 0], False
 
-    report = evaluate(judged, {"ranker": ours, "bm25": bm25, "embeddings": embeddings}, k=5)
+    systems = {"ranker": ours, "bm25": bm25, "embeddings": embeddings}
+    gate = None
+    if args.llm:                    # the ranker again, with the LLM's constrained-JSON type expansion
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        from assistant.search.expand import expand_types, needs_expansion
+        gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        gate.warm_up()
+        timeout = args.expand_timeout_s or settings.llm_expand_timeout_s or 5.0
+
+        def ours_llm(text):
+            c = parse_constraints(text, ranker.catalog.categories)
+            request = ranker.understand(text)
+            if needs_expansion(request):
+                request.expanded_types = expand_types(request, index.vocabulary, gate.json, timeout)
+            result = ranker.recommend(text, filters=c.filters, n=5, strategy="content", request=request)
+            return [r.item_id for r in result.items], result.no_match
+        systems["ranker+llm"] = ours_llm
+    report = evaluate(judged, systems, k=5)
+    if gate is not None:
+        report["expand_calls"] = gate.stats().get("expand", {})
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
@@ -336,6 +359,8 @@ def _eval_search(args, settings) -> int:
         share = m["relevant_share"]
         print(f"{name}: share of the top 5 relevant, grade>=1 {share['>=1']:.1%}, grade>=2 {share['>=2']:.1%}; by kind: "
               + "; ".join(f"{kind} {v['>=1']:.0%}/{v['>=2']:.0%}" for kind, v in m["relevant_share_by_kind"].items()))
+    if gate is not None:
+        print(f"LLM expansion calls (gate record, ms): {report['expand_calls']}")
     return 0
 
 
