@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,6 +80,18 @@ def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
                                 + ["Candles & Lights"] * 3 + ["Cards", "Garden"])
     kitchen = with_categories.lexical(Request("", themes=["kitchen"]))
     assert kitchen.tolist() == [0.5] * 4 + [0.0, 0.5] + [0.0] * 5        # a category word counts half
+
+
+def test_gift_wrapping_counts_half_for_a_gift_request_naming_no_type(vocab, lexicon):
+    rel = Relevance(TITLES, vocab)
+    assert rel.wrapping.nonzero()[0].tolist() == [4, 9]          # the two birthday cards; no other title is wrapping
+    rows = np.arange(len(TITLES))
+    lexical, cosine = np.full(len(TITLES), 0.5), np.full(len(TITLES), 0.5)
+    plain = 0.6 * 0.5 + 0.4 * (0.5 - 0.15) / (0.70 - 0.15)
+    gift = rel.blend(understand("a birthday present for a robot fan", vocab, lexicon), lexical, cosine, rows)
+    assert gift[4] == pytest.approx(plain / 2) and gift[0] == pytest.approx(plain)
+    cards = rel.blend(understand("birthday card", vocab, lexicon), lexical, cosine, rows)   # no gift: as is
+    assert cards[4] == pytest.approx(plain)
 
 
 def test_no_match_when_the_catalog_lacks_what_was_asked(vocab, lexicon):
