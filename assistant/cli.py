@@ -357,8 +357,10 @@ def _eval_search(args, settings) -> int:
           + "  (ranker/bm25/embeddings)")
     for name, m in report["systems"].items():
         share = m["relevant_share"]
-        print(f"{name}: share of the top 5 relevant, grade>=1 {share['>=1']:.1%}, grade>=2 {share['>=2']:.1%}; by kind: "
-              + "; ".join(f"{kind} {v['>=1']:.0%}/{v['>=2']:.0%}" for kind, v in m["relevant_share_by_kind"].items()))
+        print(f"{name}: relevant in the top 5 (grade>=1 / >=2), of 5 slots {share['>=1']:.1%} / {share['>=2']:.1%}, "
+              f"of products shown {share['>=1 shown']:.1%} / {share['>=2 shown']:.1%}; by kind (of shown): "
+              + "; ".join(f"{kind} {v['>=1 shown']:.0%}/{v['>=2 shown']:.0%}"
+                          for kind, v in m["relevant_share_by_kind"].items()))
     if gate is not None:
         print(f"LLM expansion calls (gate record, ms): {report['expand_calls']}")
     return 0

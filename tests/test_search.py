@@ -203,9 +203,12 @@ def test_relevant_share_pooled_per_kind_against_hand_computed_values():
     shown = {"gift a": ["a", "b", "c", "x", "y"], "gift b": ["d"], "theme": ["e", "a", "z"], "no match": ["a"]}
     report = evaluate(judged, {"s": lambda text: (shown[text], False)}, k=5)["systems"]["s"]
     # gift: >=1 slots a,b + d = 3 of 10, >=2 a + d = 2 of 10; theme: e,a = 2 of 5, e = 1 of 5; the no-match request
-    # is not counted; overall >=1 5/15, >=2 3/15
-    assert report["relevant_share_by_kind"] == {"gift": {">=1": 0.3, ">=2": 0.2}, "theme": {">=1": 0.4, ">=2": 0.2}}
-    assert report["relevant_share"] == {">=1": round(5 / 15, 4), ">=2": 0.2}
+    # is not counted; overall >=1 5/15, >=2 3/15. Over products shown: gift 6 shown, theme 3, all 9
+    assert report["relevant_share_by_kind"] == {
+        "gift": {">=1": 0.3, ">=1 shown": 0.5, ">=2": 0.2, ">=2 shown": round(2 / 6, 4)},
+        "theme": {">=1": 0.4, ">=1 shown": round(2 / 3, 4), ">=2": 0.2, ">=2 shown": round(1 / 3, 4)}}
+    assert report["relevant_share"] == {">=1": round(5 / 15, 4), ">=1 shown": round(5 / 9, 4), ">=2": 0.2,
+                                        ">=2 shown": round(3 / 9, 4)}
 
 
 def test_judged_set_errors_name_file_row_and_field(tmp_path):

@@ -95,7 +95,8 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
             ranked, said_no = system(j.text)
             row[name] = {"ranked": ranked[:k], "said_no_match": said_no,
                          "ndcg": ndcg_at_k(ranked, j.grades, k), "precision": precision_at_k(ranked, j.grades, k),
-                         "relevant": {g: sum(j.grades.get(i, 0) >= g for i in ranked[:k]) for g in SHARE_GRADES}}
+                         "relevant": {g: sum(j.grades.get(i, 0) >= g for i in ranked[:k]) for g in SHARE_GRADES},
+                         "shown": len(ranked[:k])}
         rows.append(row)
     for name in systems:
         scored = [r for r in rows if not r["no_match_request"]]
@@ -109,20 +110,26 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
             "ndcg_by_kind": {kind: _mean(v) for kind, v in sorted(by_kind.items())},
             "honest_no_match": _mean([float(r[name]["said_no_match"]) for r in none]) if none else None,
             "false_no_match": _mean([float(r[name]["said_no_match"]) for r in scored]),
-            "relevant_share": relevant_share([r[name]["relevant"] for r in scored], k),
-            "relevant_share_by_kind": {kind: relevant_share([r[name]["relevant"] for r in scored if r["kind"] == kind], k)
+            "relevant_share": relevant_share([r[name] for r in scored], k),
+            "relevant_share_by_kind": {kind: relevant_share([r[name] for r in scored if r["kind"] == kind], k)
                                        for kind in sorted(by_kind)},
         }
     report["per_request"] = rows
     return report
 
 
-def relevant_share(counts: list[dict[int, int]], k: int) -> dict[str, float]:
-    """Pooled share of top-k slots holding a product of grade >= g, per g: {'>=1': 0.8, '>=2': 0.7}.
-    `counts` holds, per request, {g: relevant products in its top k}; a request showing fewer than k products
-    still counts k slots (an empty slot is not a relevant product)."""
-    slots = k * len(counts)
-    return {f">={g}": round(sum(c[g] for c in counts) / slots, 4) if slots else 0.0 for g in SHARE_GRADES}
+def relevant_share(rows: list[dict], k: int) -> dict[str, float]:
+    """Pooled share of relevant products in the top k, per grade bar g: '>=g' over k slots per request (a request
+    showing fewer than k products counts its empty slots as not relevant) and '>=g shown' over the products
+    actually shown (a ranker that shows 2 right products instead of 5 half-wrong ones is not punished).
+    `rows` hold, per request, 'relevant' ({g: products of grade >= g in its top k}) and 'shown' (products shown)."""
+    slots, shown = k * len(rows), sum(r["shown"] for r in rows)
+    out = {}
+    for g in SHARE_GRADES:
+        hits = sum(r["relevant"][g] for r in rows)
+        out[f">={g}"] = round(hits / slots, 4) if slots else 0.0
+        out[f">={g} shown"] = round(hits / shown, 4) if shown else 0.0
+    return out
 
 
 def _mean(values: list[float]) -> float:
