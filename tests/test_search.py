@@ -45,6 +45,14 @@ def test_types_are_words_that_end_titles(vocab):
     assert vocab.themes_in("red cake stands") == ["red"]
 
 
+def test_overlapping_type_phrases_keep_the_one_named_last():
+    from assistant.search.vocabulary import Vocabulary
+    v = Vocabulary(types={"glass candle": 2, "candle holder": 3, "candle": 5, "holder": 4})
+    assert v.types_in("glass candle holder") == ["candle holder"]          # a candle holder of glass
+    assert v.types_in("glass candle") == ["glass candle"]
+    assert v.types_in("candle holder and glass candle") == ["candle holder", "glass candle"]
+
+
 def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon):
     r = understand("a gift for a tea lover under 10 pounds", vocab, lexicon)
     assert (r.types, r.themes, r.gift, r.unknown) == ([], ["tea"], True, [])
