@@ -66,6 +66,26 @@ def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon)
     assert (r.occasion, r.recipient, r.gift, r.themes, r.hints) == ("birthday", "daughter", True, ["birthday"], [])
 
 
+def test_llm_expansion_offers_catalog_types_with_a_static_system_part_and_validates_the_answer(vocab, lexicon):
+    from assistant.search import expand
+    calls = []
+
+    def ask_json(messages, schema, **kwargs):
+        calls.append((messages, schema["properties"]["product_types"]["items"]["enum"]))
+        return {"product_types": ["cake stand", "unicorn", "cake stand", "holder"]}
+    expand._CACHE.clear()
+    cake = understand("a gift for a cake lover", vocab, lexicon)
+    heart = understand("a present for someone who loves hearts", vocab, lexicon)
+    assert expand.needs_expansion(cake) and expand.needs_expansion(heart)
+    assert expand.expand_types(cake, vocab, ask_json, timeout_s=1.0) == ["cake stand", "holder"]   # unicorn: not a type
+    expand.expand_types(heart, vocab, ask_json, timeout_s=1.0)
+    (cake_msgs, cake_enum), (heart_msgs, heart_enum) = calls
+    assert cake_msgs[0] == heart_msgs[0]                         # the system part (with the common types) is shared
+    assert set(cake_enum) <= set(vocab.types) and "cake stand" in cake_enum and "t-light holder" in heart_enum
+    expand.expand_types(cake, vocab, ask_json, timeout_s=1.0)
+    assert len(calls) == 2                                       # the same subject again: answered from the cache
+
+
 def test_lexicon_files_are_checked(tmp_path):
     bad = tmp_path / "zh.csv"
     bad.write_text("zh,en\n,cup\n", encoding="utf-8")
