@@ -7,7 +7,7 @@
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router [--data FILE.csv] [--llm]  # per-kind accuracy, out-of-scope P/R, confusion, latency
-    python -m assistant eval insights [--data FILE.jsonl|FILE.csv]  # staff answers: exact/clarified/wrong
+    python -m assistant eval insights [--set dev|test] [--data FILE.jsonl|FILE.csv] [--llm]  # staff: exact/clarified/wrong
     python -m assistant eval search [--requests CSV --judgments CSV] [--json]   # NDCG@5, P@5, honest no-match
     python -m assistant export-audience --segment "at risk" --out at-risk.csv
     python -m assistant serve-llm [--port 8080] [--parallel 4] [--engine llama-server|python]
@@ -67,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path); "
+                                                      "insights: the LLM reads questions the rules cannot explain; "
                                                       "search: add 'ranker+llm', the LLM's type expansion on")
     p.add_argument("--expand-timeout-s", type=float, default=None,
                    help="search --llm: deadline of one expansion call (default: llm_expand_timeout_s, else 5)")
+    p.add_argument("--set", default="dev", choices=["dev", "test"],
+                   help="insights: dev = staff_eval.jsonl (used in development), test = staff_test.jsonl (held out)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
@@ -262,11 +265,18 @@ def _eval_insights(args, settings) -> int:
     from assistant.artifacts import ShopIndex
     from assistant.search.money import format_price
     from assistant.segments.insights import Insights
-    from assistant.segments.staff_eval import STAFF_EVAL, evaluate_insights, parse_accuracy
+    from assistant.segments.staff_eval import eval_set, evaluate_insights, parse_accuracy
     index = ShopIndex.open(settings)
     insights = Insights(index.folder, index.as_of, settings.k_anonymity,
                         functools.partial(format_price, currency=index.currency, grouped=True))
-    path = args.data or STAFF_EVAL
+    if args.llm:
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        from assistant.segments.llm_parse import LLMQueryFiller
+        gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        gate.warm_up()
+        insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, index.as_of, settings.staff_llm_timeout_s)
+    path = args.data or eval_set(args.set)
     if str(path).endswith(".csv"):
         report = parse_accuracy(insights.parser, path)
         if args.json:
@@ -282,7 +292,9 @@ def _eval_insights(args, settings) -> int:
         return 0
     print(f"staff insights on {report['n']} questions ({path.name}): exact {report['exact']}, "
           f"clarified {report['clarified']}, wrong {report['wrong']}; exact among answerable "
-          f"{report['exact_of_answerable']:.1%}; p95 {report['p95_ms']} ms")
+          f"{report['exact_of_answerable']:.1%}; right reading among the choices of {report['choice_right']} of "
+          f"{report['clarified_answerable']} clarified answerable; LLM {'on' if args.llm else 'off'}; "
+          f"p50 {report['p50_ms']} / p95 {report['p95_ms']} ms")
     for key in ("by_lang", "by_expect", "by_typo"):
         for value, r in report[key].items():
             print(f"  {key[3:]}={value}: n={r['count']} exact={r['exact']} clarified={r['clarified']} wrong={r['wrong']}"

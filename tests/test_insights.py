@@ -271,10 +271,10 @@ class FakeGate:
     def __init__(self, out):
         self.out, self.calls = out, []
 
-    def json(self, messages, schema, purpose, timeout_s=None):
+    def json(self, messages, schema, purpose, timeout_s=None, max_new_tokens=None):
         from assistant.errors import LLMUnavailable
         from assistant.models.schema import validate as check
-        self.calls.append((messages, schema, purpose))
+        self.calls.append((messages, schema, purpose, max_new_tokens))
         if self.out is None:
             raise LLMUnavailable("busy")
         check(self.out, schema)
@@ -284,13 +284,14 @@ class FakeGate:
 def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
     from assistant.segments.llm_parse import LLMQueryFiller
     insights = staff.insights
-    out = {"metric": "revenue", "group_by": "country", "country": None, "segment": None, "category": None,
-           "period": "last quarter", "limit": 5, "order": "desc"}
+    out = {"metric": "revenue", "group_by": "country", "period": "last quarter", "top": 5}   # fields left out
     gate = FakeGate(out)
     insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of)
     try:
         insight = insights.answer("how are our markets doing, by takings, recently")
-        assert gate.calls and gate.calls[0][2] == "staff" and "Question:" in gate.calls[0][0][-1]["content"]
+        messages, schema, purpose, max_tokens = gate.calls[0]
+        assert purpose == "staff" and messages[-1]["content"] == "how are our markets doing, by takings, recently"
+        assert schema["required"] == ["metric"] and max_tokens and max_tokens <= 64      # a short answer
         assert insight.facts == [] and insight.clarification is not None
         assert "top 5 revenue by country last quarter" in insight.clarification.choices
         picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
@@ -314,3 +315,96 @@ def test_cli_eval_insights_reports_exact_clarified_wrong(demo_settings, monkeypa
     (tmp_path / "bad.jsonl").write_text('{"id": "t2", "question": "x", "expect": "answer"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="bad.jsonl: line 1: expect=answer needs"):
         main(["eval", "insights", "--data", str(tmp_path / "bad.jsonl")])
+
+
+def test_llm_schema_fill_reads_top_and_bottom_and_leaves_nothing_null(staff):
+    from assistant.segments.llm_parse import schema, to_query
+    as_of = staff.s.index.as_of
+    s = schema(staff.insights.vocabulary)
+    assert all(None not in p.get("enum", []) for p in s["properties"].values())    # left out, never null
+    low = to_query({"metric": "orders", "group_by": "category", "bottom": 3}, as_of)
+    assert (low.group_by, low.limit, low.order) == ("category", 3, "asc")
+    high = to_query({"metric": "revenue", "group_by": "country", "top": 5, "country": "France"}, as_of)
+    assert (high.limit, high.order, high.filters) == (5, "desc", {})      # a filter on the grouped key is dropped
+    assert to_query({"metric": "units", "top": 2}, as_of).limit is None       # no breakdown: no ranking
+    assert to_query({"metric": "unknown"}, as_of) is None
+
+
+def test_second_blind_set_scores(staff):
+    """resources/staff_test.jsonl, a second set written blind from the layer's documentation. Its held-out score
+    (before any fix for it: exact 52 of 109, wrong 4) is in staff_test.md; its failures were then read to find
+    categories of question, so this is a regression pin at the figures reached, not a held-out estimate."""
+    from assistant.segments.staff_eval import eval_set
+    report = evaluate_insights(staff.insights, eval_set("test"))
+    assert report["n"] == 146
+    assert report["wrong"] == 0, [i for i in report["items"] if i["verdict"] == "wrong"]
+    assert report["exact_of_answerable"] >= 0.95
+    by = report["by_lang"]
+    assert by["zh"]["exact_of_answerable"] >= by["en"]["exact_of_answerable"] - 0.05
+
+
+@pytest.mark.parametrize("question,sql", [
+    ("revenue between march and may 2011",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+     "WHERE order_date >= '2011-03-01' AND order_date < '2011-06-01'"),
+    ("revenue since march 2011",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE order_date >= '2011-03-01'"),
+    ("orders in the first half of 2011",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= '2011-01-01' "
+     "AND order_date < '2011-07-01'"),
+    ("2011年3月到5月的订单数",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= '2011-03-01' "
+     "AND order_date < '2011-06-01'"),
+])
+def test_date_ranges_equal_hand_written_sql(staff, db, question, sql):
+    insight = staff.answer(question)
+    assert insight.clarification is None, insight.narrative
+    assert insight.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "revenue in the last 3 months",          # rolling 90 days or three calendar months?
+    "orders last week",                      # 7 days or a calendar week?
+    "orders last month vs the previous 30 days",   # windows of different length
+    "how many loyalists do we have",         # loyal or potential loyalists
+    "christmas sales in 2011",               # the category or the season
+    "average spend per customer",            # per order or per customer
+    "what did customers who bought candles spend last month",   # bought in that month, or ever?
+    "沉睡客户有多少",                         # about to sleep or hibernating
+    "how much did we spend last month",      # the shop's costs: not in the layer ('customers spend' is revenue)
+])
+def test_questions_with_two_readings_ask(staff, question):
+    insight = staff.answer(question)
+    assert insight.clarification is not None and insight.facts == [], insight.reading
+    for choice in insight.clarification.choices:      # each choice reads exactly: no second question
+        assert staff.answer(choice).clarification is None, choice
+
+
+def test_swapped_letters_are_corrected_for_the_layers_words_only(staff):
+    fixed = staff.answer("net sales lsat month")
+    assert fixed.clarification is None and "read 'lsat' as 'last'" in fixed.notes
+    assert staff.answer("churn rate in Frnace").clarification is not None      # a country is asked, not guessed
+
+
+@pytest.mark.llm
+def test_real_llm_fills_a_short_valid_query_that_is_only_offered(staff, demo_services):
+    """llama.cpp fills the layer's schema for a question the rules cannot explain: the JSON is short (only the
+    fields needed, within MAX_TOKENS), it validates, and the answer is still a question with choices."""
+    from assistant.models.gate import gate_for
+    from assistant.models.registry import create
+    from assistant.segments.llm_parse import MAX_TOKENS, LLMQueryFiller
+    settings = demo_services.settings
+    gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+    gate.warm_up()
+    insights = staff.insights
+    insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, staff.s.index.as_of, timeout_s=60)
+    try:
+        proposal = insights.llm_parser("what did we take in France last quarter, roughly")
+        assert proposal is not None and proposal.metric in ("revenue", "gross_sales")
+        assert proposal.filters.get("country") == ["France"] and proposal.time.label == "last quarter"
+        insight = insights.answer("how are our markets doing, by takings, recently")
+        assert insight.facts == [] and insight.clarification is not None      # offered, never answered
+        assert all(r.outcome == "ok" for r in gate.records if r.purpose == "staff")
+        assert MAX_TOKENS <= 64
+    finally:
+        insights.llm_parser = None

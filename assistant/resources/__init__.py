@@ -1,6 +1,6 @@
 """Files the package ships (package data): prompt templates, labelled utterances, eval sets, the demo KB.
 
-    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, ROUTER_DEV, STAFF_QUESTIONS, STAFF_EVAL, DEMO_KB
+    from assistant.resources import PROMPTS, UTTERANCES, ROUTER_EVAL, ROUTER_DEV, STAFF_QUESTIONS, STAFF_EVAL, STAFF_TEST, DEMO_KB
     (PROMPTS / "shopper.md").read_text(encoding="utf-8")
 
 They live inside the package so a plain (non-editable) `pip install .` carries them; pyproject.toml's
@@ -17,6 +17,7 @@ ROUTER_EVAL = RESOURCES / "router_eval.csv"        # text,intent: held-out route
 ROUTER_DEV = RESOURCES / "router_dev.csv"          # text,label,kind,lang: blind dev set (router_dev.md), never trained on
 STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with their expected parse (regression)
 STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
+STAFF_TEST = RESOURCES / "staff_test.jsonl"        # a second blind set, held out (staff_test.md says how it was used)
 OTHER_COMPANIES = RESOURCES / "other_companies.txt"  # names of other companies' services the router declines
 KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one question pair per demo KB section
 ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words

@@ -11,49 +11,69 @@ against the shop's data.
 from __future__ import annotations
 
 METRIC_PHRASES = [   # (metric, regex) in priority order
+    ("revenue", r"\bnet of (?:returns|refunds)\b|\b(?:after|minus|less) (?:any )?(?:returns|refunds)\b|"
+                r"扣(?:掉|除)退货(?:后)?|净销售额|净营收|净额"),
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
     ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
-                    r"\bbefore (?:returns|refunds)\b|毛销售额|总销售额（未扣退货）|毛收入"),
+                    r"\bbefore (?:any )?(?:returns|refunds)\b|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
                             r"made (?:a )?returns?)(?: (?:something|anything|an? (?:item|product|order)|items|products|"
                             r"goods|orders|stuff|at least one (?:item|product|order|thing)|one or more (?:items|products)))?\b|"
                             r"\breturned (?:something|anything|items|an item|goods|at least one (?:item|product|order|thing))\b|"
-                            r"\bmade (?:a )?returns?\b|\bcustomers with (?:a )?returns?\b|退过货的客户|退货的客户|退过货|有退货"),
-    ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)\b|"
+                            r"\bmade (?:a )?returns?\b|\bcustomers with (?:a )?returns?\b|"
+                            r"\bsen[dt]s? (?:something |anything |items? |goods |stuff |products? )?back\b|"
+                            r"\b(?:customers|people|buyers|clients) returning (?:stuff|something|anything|items|goods|"
+                            r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
+    ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|\breturns\b|退货金额|退货额|退款金额"),
-    ("aov", r"\baverage order (?:value|size|amount)\b|\baov\b|\baverage basket(?: value| size)?\b|"
+    ("aov", r"\baverage order (?:value|size|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value| size)?\b|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?客户(?:下)?(?:多少|几)(?:个|笔)?订单|购买频率|购买频次|人均订单数?"),
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?"),
     ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?churn (?:risk|probability|likelihood)\b|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
-    ("churn_rate", r"\bchurn(?:ed)? rate\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
+    ("churn_rate", r"\bchurn(?:ed)? rate\b|\bno (?:purchases?|orders?) (?:in|for) (?:the (?:last|past) )?(?:90|ninety)\+? days\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
-                               r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|(?:平均)?高价值概率|高价值可能性"),
+                               r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
+                               r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
+                               r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
-                       r"\bvalue per customer\b|(?:平均)?客户(?:终身)?价值"),
+                       r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
+                       r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值"),
     ("new_customers", r"\bnew (?:customers|buyers|clients|shoppers)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
-                      r"\bacquired\b|\bacquire\b|新客户|新客"),
+                      r"\bacquired\b|\bacquire\b|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
     ("revenue", r"\bnet (?:revenue|sales)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bmoney\b|\bearn(?:ed|ings)?\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
-    ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单"),
+                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
+    ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
+               r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
-              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)(?:多少|几)件|多少件"),
+              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)件货?|多少件货?"),
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
+    (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
+     ("loyal customers", "potential loyalists")),
+    (r"(?<!即将)沉睡", "Do you mean the segment 'about to sleep' or 'hibernating'?", ("即将沉睡", "休眠")),
+    (r"\b(?:christmas|xmas)(?= (?:sales|revenue|takings|orders|units)\b)",
+     "Do you mean the Christmas category (its products, any time of year), or all sales in a season such as "
+     "December?", ("christmas category",)),
+    (r"圣诞(?=(?:销售额|收入|营收|销量))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
+    (r"\beaster(?= (?:sales|revenue|takings|orders|units)\b)",
+     "Do you mean the Easter category (its products, any time of year), or all sales around Easter?",
+     ("easter category",)),
+    (r"复活节(?=(?:销售额|收入|营收|销量))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
 BEST_SELLING = r"\bbest(?:-| )?sell(?:ing|ers?)\b|\btop(?:-| )sell(?:ing|ers?)\b|\bsold (?:the )?most\b|" \
-               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销"
+               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买"
 DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
     "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bnations?\b|国家|市场|各国|每国",
     "segment": r"\b(?:rfm |customer )?segments?\b|客户分群|客户细分|客户群体|客户群|分群|客群|细分群体|细分|群体",
@@ -73,6 +93,7 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:exactly|only|just) (?:one|1|a single) (?:order|purchase)\b|\b(?:a single|one) order only\b|"
      r"\bone(?:-| )(?:time|off) (?:customers|buyers|shoppers)\b|\b(?:ordered|bought|purchased) (?:only )?once\b|"
+     r"\bonly (?:ever )?(?:placed|made|had|ordered) (?:one|1|a single)(?: order| purchase)?\b|"
      r"\bonly (?:ordered|bought|purchased) once\b|只下过一次单|只买过一次|只购买过一次|只有一个订单|只下了一单",
      ("orders", "=", 1)),
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
@@ -94,14 +115,14 @@ COUNTRY_ALIASES = {
     "捷克": "Czech Republic", "海峡群岛": "Channel Islands",
 }
 SEGMENT_ALIASES = {
-    "champion": "champions", "loyalists": "loyal", "loyal customers": "loyal", "potential loyalist": "potential loyalists",
+    "champion": "champions", "loyal customers": "loyal", "potential loyalist": "potential loyalists",
     "needs attention": "need attention", "need-attention": "need attention", "about-to-sleep": "about to sleep",
     "can't lose": "cannot lose", "cant lose": "cannot lose", "can not lose": "cannot lose",
     "can't lose them": "cannot lose", "at-risk": "at risk", "dormant": "hibernating",
     "new segment": "new", "segment new": "new", "'new' segment": "new", '"new" segment': "new",
     "冠军": "champions", "忠诚": "loyal", "潜在忠诚": "potential loyalists", "有潜力": "promising", "有希望": "promising",
     "需要关注": "need attention", "需关注": "need attention", "即将沉睡": "about to sleep", "不能失去": "cannot lose",
-    "不能流失": "cannot lose", "有风险": "at risk", "风险": "at risk", "休眠": "hibernating", "沉睡": "hibernating",
+    "不能流失": "cannot lose", "有风险": "at risk", "风险": "at risk", "休眠": "hibernating",
     "新客户分群": "new", "新客群": "new",
 }
 CATEGORY_ALIASES = {
@@ -121,26 +142,26 @@ CATEGORY_ALIASES = {
 }
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?:\w+\s+)?(?:customers|buyers|shoppers|clients)\b|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction) (?:of (?:our |all |the )?(?:\w+ )?customers )?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
+                     r"fraction|%) (?:of (?:our |all |the )?(?:\w+ )?customers )?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
 CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:d)?\b|\bdecrease(?:d)?\b|\bdrop(?:ped)?\b|" \
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
-         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少"
+         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少|上涨|下跌|涨|跌"
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety) (?:days|weeks) before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from|with|to) (?:the )?(?:previous|prior|preceding) " \
-               r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety) (?:days|weeks|months)\b|" \
+               r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety)(?: (?:days|weeks|months))?\b|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
                r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:month|quarter|period|year) before\b|" \
-               r"与上期相比|比上期|相比上期|上期"
+               r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
 VERSUS = r"\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
-ALL_TIME = r"\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\bof all time\b|历史上|总共|一共|累计|迄今"
-SELL_VERBS = r"\b(?:sell|sold|sells|selling)\b|卖了|卖出|售出|卖"
-BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买"
-BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered)\b|" \
+ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\bof all time\b|历史上|总共|一共|累计|迄今"
+SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
+BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
+BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
 FILLER = set("""
 a an the of in on at for to from with by per and or is are was were be been being do does did done have has
@@ -152,12 +173,33 @@ our store shop business during over than when where into out ones one them they 
 buyers placed place having been time far level levels based located living live lives fall falls belong
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
+pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
+predicted estimated
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
 """.split())
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
-                    "怎么样", "如何", "变化", "相比", "卖了", "卖出")
+                    "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
+                    "排序")
+FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
+    r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
+    r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
+    r"\b(?:in|within) the same (?:year|month|quarter)\b")
+K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
+                     r"enough (?:customers|buyers|shoppers|people|data)\b"     # the layer always hides small groups
+ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
+    "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
+            r"\bin descending order\b|从高到低|由高到低|降序",
+    "asc": r"\b(?:smallest|lowest|least|worst) first\b|\bfrom (?:lowest|low|least) to (?:highest|high|most)\b|"
+           r"\bin ascending order\b|从低到高|由低到高|升序"}
+AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
+AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|平均消费",
+     "Average spend per order (average order value) or per customer (customer value)?",
+     ("average order value", "customer value")),
+]
+SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")
 LOGIC_WORDS = set("""
 only just up between before after since until till not no never without except excluding apart both either neither
@@ -170,7 +212,7 @@ risk probability likelihood high lifetime acquired first time segment segments c
 category categories product products month months monthly cluster clusters quarter year week weeks days
 previous last this current change growth increase decrease compared versus between share percentage proportion
 percent fraction portion total number count best selling seller sellers popular biggest largest highest lowest
-smallest least most bottom worst leading higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
-item items unit times product thing things stuff goods purchased bought ordered placed spent spend
+smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
+item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 january february march april june july august september october november december
 """.split())

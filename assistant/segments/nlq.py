@@ -21,18 +21,20 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.segments import lexicon as L
-from assistant.segments.periods import find_periods, previous_window
-from assistant.segments.present import condition_words
+from assistant.segments.periods import ambiguous_period, find_periods, previous_window
+from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
+AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_probability"}
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
-                    r"多少(?:个|位|名)?(?:客户|顾客)|客户数|人数"
+                    r"多少(?:个|位|名)?(?:客户|顾客|人)|客户数|人数"
 
 
 @dataclass
@@ -93,6 +95,8 @@ def normalize(question: str) -> str:
     text = unicodedata.normalize("NFKC", question).lower()
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
+    text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
+
     return " ".join(text.split())
 
 
@@ -116,6 +120,7 @@ class QuestionParser:
         # not exact is asked about ("Did you mean Germany?"), never corrected silently
         closed = {w for n, (key, _) in self.names.items() if key in ("segment", "category") for w in n.split()}
         self.typo_targets = sorted(L.KNOWN_WORDS | {w for w in closed if len(w) >= 4})
+        self.typo_set = set(self.typo_targets)
         self.known_words |= L.KNOWN_WORDS
 
     # ------------------------------------------------------------ entry point
@@ -125,9 +130,26 @@ class QuestionParser:
         t = _Text(text)
         clarify = None
         products, product_clarify = self._exact_products(t)
-        change = bool(t.first(L.PREVIOUS_REF))
+        previous_ref = t.first(L.PREVIOUS_REF)
+        change = bool(previous_ref)
         periods = self._periods(t)
+        vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
+        if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
+            t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
+            clarify = Clarification(vague[1], [question_with(text, vague[0].strip(), c) for c in vague[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
+        list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
+        same_period = bool(t.first(L.SAME_PERIOD))
+        order_only = None
+        for direction, pattern in L.ORDER_ONLY.items():
+            if t.first(pattern):
+                order_only = direction
+        list(self._take_all(t, L.FILLER_PHRASES))      # 'at least once' before 'least' reads as a ranking
+        long_names = self._names(t, min_words=3)          # 'frequent big-spending customers' before metric words
+        for pattern, ask, choices in L.AMBIGUOUS_EARLY:
+            m = t.first(pattern)
+            if m and not clarify:
+                clarify = Clarification(ask, [question_with(text, m.group(0), c) for c in choices])
         top_pct = self._top_percent(t)
         share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS)) if top_pct is None else False
         if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
@@ -143,13 +165,16 @@ class QuestionParser:
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
                                   r"clusters|months|items|skus)\b")     # a count of groups: not in the layer
-        per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )\b(?:per|each|every|by|individual|single) "
+        per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
+                               r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
         metrics = self._metrics(t)
+        if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
+            list(self._take_all(t, L.AVERAGE_WORDS))
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
             m = t.first(pattern)
             if m and not clarify:
-                clarify = Clarification(ask, [question_with(question, m.group(0), c) for c in choices])
+                clarify = Clarification(ask, [question_with(text, m.group(0), c) for c in choices])
         sold = bool(list(self._take_all(t, L.SELL_VERBS)))
         if not metrics and sold and re.search(r"\bhow many\b|多少件", text):
             metrics = ["units"]
@@ -162,9 +187,15 @@ class QuestionParser:
         limit, order = self._ranking(t)
         if ranked_number is not None:
             limit = ranked_number
+        if order_only and limit is None:
+            order = order_only
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
-        entities = self._names(t)
+        entities = sorted(long_names + self._names(t))
+        entities = [e for _, e in entities]
+        self._category_suffix(t)
+        if not metrics and self._how_many_of_a_segment(text, entities):
+            metrics = ["customers"]         # 'how many champions bought something': a count of customers
         t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
         self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS)])
         runs = t.leftover_runs()
@@ -195,12 +226,30 @@ class QuestionParser:
             unexplained.append(how_many_groups.group(0))
         if per_customer and not ({"frequency", "customer_value"} & set(metrics)):
             unexplained.append(per_customer.group(0))
+        defaulted = not limit and ranked_number is None
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
                                         bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
                                         bool(re.search(L.BUY_VERBS, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
+        if query is not None and query.bought and (query.time or query.compare) and not same_period \
+                and clarify is None and not unexplained:
+            # 'what did customers who bought X spend this year': bought in that period, or ever? The layer can
+            # only answer the first; say so and offer it
+            clarify = Clarification("Customers who bought it in the same period (what I can answer), or customers "
+                                    "who ever bought it?", [canonical(query)])
+            query = None
+        if query is not None and query.change and query.compare and previous_ref and clarify is None:
+            days = _days_named(previous_ref.group(0))
+            prev = query.compare[1]
+            length = (pd.Timestamp(prev.end) - pd.Timestamp(prev.start)).days
+            if days and days != length:     # 'last month vs the previous 30 days': the windows differ; ask
+                clarify = Clarification(f"The period before is {length} days long, not {days}. Compare with the "
+                                        "period of the same length just before?", [canonical(query)])
+                query = None
+        if query is not None and defaulted and query.limit and query.limit > 1:
+            notes.append(f"{DEFAULT_TOP_NOTE} {query.limit}")
         return Parse(query if not clarify else None, unexplained, clarify, notes)
 
     # ------------------------------------------------------------ explainers
@@ -209,15 +258,29 @@ class QuestionParser:
         out = []
         for word in text.split(" "):
             plain = word.strip(".'-\"")
-            if plain.isascii() and plain.isalpha() and len(plain) >= 4 and plain not in self.known_words:
+            if plain.isascii() and plain.isalpha() and len(plain) >= 3 and plain not in self.known_words:
+                if len(plain) == 3:         # 'tpo': only two letters swapped, never a guess by similarity
+                    close = self._transposed(plain)
+                    if len(close) == 1:
+                        notes.append(f"read '{plain}' as '{close[0]}'")
+                        word = word.replace(plain, close[0])
+                    out.append(word)
+                    continue
                 close = difflib.get_close_matches(plain, self.typo_targets, n=2, cutoff=0.85)
                 if len(close) == 2 and (close[0].startswith(close[1]) or close[1].startswith(close[0])):
                     close = close[:1]       # 'custmers': customers / customer, one word
+                if not close:
+                    close = self._transposed(plain)
                 if len(close) == 1:
                     notes.append(f"read '{plain}' as '{close[0]}'")
                     word = word.replace(plain, close[0])
             out.append(word)
         return " ".join(out)
+
+    def _transposed(self, word: str) -> list[str]:
+        """Layer words that `word` spells with two neighbouring letters swapped ('lsat' -> 'last')."""
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
+        return sorted(swaps & self.typo_set)
 
     def _close_names(self, words: str) -> list[tuple[str, str]]:
         """Countries, segments, clusters or categories whose name resembles `words` (asked about, never assumed)."""
@@ -274,7 +337,8 @@ class QuestionParser:
         m = t.first(L.TOP_PERCENT)
         if not m:
             return None
-        list(self._take_all(t, r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution)\b|"
+        list(self._take_all(t, r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution|slice|chunk|"
+                                  r"part)\b|\bwhat %|%(?= of (?:our |total |the )?(?:net )?(?:revenue|sales))|"
                                   r"占比|比例|份额|贡献"))
         return float(next(g for g in m.groups() if g))
 
@@ -359,11 +423,11 @@ class QuestionParser:
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
-    def _names(self, t: _Text) -> list[tuple[str, str]]:
-        """(filter key, value) named, in the order the question names them."""
+    def _names(self, t: _Text, min_words: int = 1) -> list[tuple[int, tuple[str, str]]]:
+        """(position, (filter key, value)) of the names in the question with at least `min_words` words."""
         found: dict[tuple[str, str], int] = {}
         for name in sorted(self.names, key=len, reverse=True):
-            if name not in t.text:
+            if name not in t.text or len(name.split()) < min_words:
                 continue
             if name.isascii():
                 pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
@@ -372,7 +436,17 @@ class QuestionParser:
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
                 found.setdefault(self.names[name], m.start())
-        return sorted(found, key=found.get)
+        return sorted((pos, key) for key, pos in found.items())
+
+    def _category_suffix(self, t: _Text) -> None:
+        """'厨房餐具类', '圣诞品类': the category word after a Chinese category name."""
+        for m in list(t.find(r"(?<=[\u4e00-\u9fff])(?:品类|类别|类)")):
+            if m.start() > 0 and t.taken[m.start() - 1]:
+                t.take(m.start(), m.end())
+
+    def _how_many_of_a_segment(self, text: str, entities: list[tuple[str, str]]) -> bool:
+        names = [re.escape(n) for n, (key, _) in self.names.items() if key in ("segment", "cluster") and n.isascii()]
+        return bool(names and re.search(rf"\bhow many (?:of (?:our |the )?)?(?:{'|'.join(names)})\b", text))
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
@@ -527,6 +601,20 @@ class QuestionParser:
         return Query(metric, group_by, filters, bought, condition if metric in ("customer_share",
                                                                                "matching_customers") else None,
                      time, compare, change, top_pct, limit, order, also), None
+
+
+def _days_named(text: str) -> int | None:
+    """Days in 'the previous 30 days' / 'the prior 2 weeks' / '前30天' (None when no number is named)."""
+    m = re.search(r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + r"|seven|thirty|sixty|ninety|fourteen|"
+                  r"twelve)\s*(weeks?|周|months?)?", text)
+    if not m:
+        return None
+    words = {"seven": 7, "thirty": 30, "sixty": 60, "ninety": 90, "fourteen": 14, "twelve": 12}
+    n = int(m.group(1)) if m.group(1).isdigit() else L.NUMBER_WORDS.get(m.group(1)) or words.get(m.group(1))
+    unit = m.group(2) or ""
+    if unit.startswith("month"):
+        return None                 # months are calendar months: compared as months by previous_window
+    return n * 7 if unit.startswith("week") or unit == "周" else n
 
 
 def _covers(words: str, title: str) -> bool:

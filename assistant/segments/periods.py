@@ -6,7 +6,9 @@
 
 Definitions (README, "Staff insights"): last/this month, last/this quarter (calendar), this/last year, a year
 (2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
-before as_of), Q1..Q4 [year]. Each match reports its character span so the parser knows which words it explained.
+before as_of), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
+May 2011", "from March to May 2011": first day of the first to the end of the last) and "since March 2011" /
+"since 2011" (up to as_of). Each match reports its character span so the parser knows which words it explained.
 """
 from __future__ import annotations
 
@@ -90,8 +92,68 @@ def _rules(as_of: pd.Timestamp):
         y = int(next(g for g in m.groups() if g))
         return Period(f"{y}-01-01", f"{y + 1}-01-01", str(y))
 
+    def month_of(name: str, year_text: str | None, before: int | None = None) -> tuple[int, int]:
+        month = MONTHS[name] if name in MONTHS else (int(name) if name.isdigit() else CN_DIGITS[name])
+        if year_text:
+            return int(year_text), month
+        if before is not None:          # 'march to may 2011': the first month takes the second's year
+            return (before, month)
+        return _latest_month(month, today), month
+
+    def month_range(m):  # 'between march and may 2011', 'from oct 2010 to feb 2011', '2011年3月到5月'
+        y2, m2 = month_of(m.group("m2"), m.group("y2"))
+        y1, m1 = month_of(m.group("m1"), m.group("y1"), y2 if MONTHS.get(m.group("m1"), 0) <= m2 or
+                          not m.group("m1").isalpha() else y2 - 1)
+        if not m.group("y1") and (y1, m1) > (y2, m2):
+            y1 -= 1
+        start, end = pd.Timestamp(year=y1, month=m1, day=1), pd.Timestamp(year=y2, month=m2, day=1)
+        if start > end:
+            return None
+        return Period(_day(start), _day(end + pd.DateOffset(months=1)),
+                      f"{start.strftime('%B %Y')} to {end.strftime('%B %Y')}")
+
+    def month_range_cn(m):
+        y2, m2 = month_of(m.group("m2"), m.group("y2") or m.group("y1"))
+        y1, m1 = month_of(m.group("m1"), m.group("y1"), y2 if not m.group("y1") else None)
+        start, end = pd.Timestamp(year=y1, month=m1, day=1), pd.Timestamp(year=y2, month=m2, day=1)
+        if start > end:
+            return None
+        return Period(_day(start), _day(end + pd.DateOffset(months=1)),
+                      f"{start.strftime('%B %Y')} to {end.strftime('%B %Y')}")
+
+    def since(m):        # 'since march 2011', 'since 2011', '2011年3月以来': up to the shop's today
+        if m.group("sy") and not m.group("sm"):
+            start = pd.Timestamp(year=int(m.group("sy")), month=1, day=1)
+        else:
+            y, month = month_of(m.group("sm"), m.group("sy"))
+            start = pd.Timestamp(year=y, month=month, day=1)
+        if start >= today:
+            return None
+        label = str(start.year) if m.group("sy") and not m.group("sm") else start.strftime("%B %Y")
+        return Period(_day(start), _day(today), f"since {label}")
+
+    def half(m):         # 'h1 2011', 'first half of 2011', '2011年上半年'
+        first = bool(m.group("h1"))
+        y = int(m.group("hy")) if m.group("hy") else (year if first or today.month > 6 else year - 1)
+        start = pd.Timestamp(year=y, month=1 if first else 7, day=1)
+        return Period(_day(start), _day(start + pd.DateOffset(months=6)), f"H{1 if first else 2} {y}")
+
+    mon = rf"(?:{_MONTH_RE})\.?"
+    cn_mon = r"(?:\d{1,2}|十一|十二|[一二三四五六七八九十])"
     last_quarter = Period(_day(q1 - pd.DateOffset(months=3)), _day(q1), "last quarter")
     return [
+        (rf"\b(?:between|from) (?P<m1>{_MONTH_RE})\.?(?: (?P<y1>\d{{4}}))? (?:and|to|until|till|through|thru|-) "
+         rf"(?P<m2>{_MONTH_RE})\.?(?:,? (?P<y2>\d{{4}}))?\b|\b(?P<m1b>{_MONTH_RE})\.? ?- ?(?P<m2b>{_MONTH_RE})\.? (?P<y2b>\d{{4}})\b",
+         lambda m: month_range(_Groups(m, {"m1": "m1b", "m2": "m2b", "y2": "y2b"}))),
+        (rf"(?:(?P<y1>\d{{4}})\s*年\s*)?(?P<m1>{cn_mon})\s*月(?:份)?\s*(?:到|至|-|~)\s*(?:(?P<y2>\d{{4}})\s*年\s*)?"
+         rf"(?P<m2>{cn_mon})\s*月(?:份)?(?:底|末)?", month_range_cn),
+        (rf"\bsince (?:(?P<sm>{_MONTH_RE})\.?(?:,? (?P<sy>\d{{4}}))?|(?P<sy2>\d{{4}}))\b",
+         lambda m: since(_Groups(m, {"sy": "sy2"}))),
+        (rf"(?:(?P<sy>\d{{4}})\s*年\s*)?(?:(?P<sm>{cn_mon})\s*月(?:份)?)?\s*(?:以来|至今|起)", 
+         lambda m: since(m) if (m.group("sy") or m.group("sm")) else None),
+        (r"\b(?:(?P<h1>h1|(?:the )?first half)|h2|(?:the )?second half)(?:\s*(?:of\s+)?(?P<hy>\d{4}))?\b|"
+         r"(?:(?P<hy2>\d{4})\s*年\s*)?(?:(?P<h1b>上半年)|下半年)",
+         lambda m: half(_Groups(m, {"h1": "h1b", "hy": "hy2"}))),
         (r"\b(?:last|previous|past|prior) quarter\b|上(?:一)?(?:个)?季度", lambda m: last_quarter),
         (r"\b(?:this|current) quarter\b|\bquarter to date\b|本季度|这个季度|这季度", lambda m: Period(_day(q1), _day(today), "this quarter")),
         (r"\b(?:last|previous|past|prior) month\b|上(?:一)?(?:个)?月", lambda m: Period(_day(month1 - pd.DateOffset(months=1)), _day(month1), "last month")),
@@ -99,13 +161,58 @@ def _rules(as_of: pd.Timestamp):
         (r"\b(?:last|previous|past|prior) year\b|去年", lambda m: Period(f"{year - 1}-01-01", f"{year}-01-01", f"{year - 1}")),
         (r"\b(?:this|current) year\b|\byear to date\b|\bytd\b|今年", lambda m: Period(f"{year}-01-01", f"{year + 1}-01-01", f"{year}")),
         (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
-        (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)", last_n_cn),
+        (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)(?:以内|之内|内)?", last_n_cn),
         (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
         (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),
         (rf"(\b(?:in|during|for|of|since) )?\b({_MONTH_RE})\.?(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b", named),
         (r"(?:\bin |\bduring |\bfor |\bof )?\b(20\d\d)\b|(20\d\d)\s*年(?:度)?", a_year),
     ]
+
+
+class _Groups:
+    """A match whose named groups fall back to alternative groups (one rule, several spellings)."""
+
+    def __init__(self, m: re.Match, fallback: dict[str, str]):
+        self.m, self.fallback = m, fallback
+
+    def group(self, name):
+        value = self.m.group(name)
+        if value is None and name in self.fallback:
+            value = self.m.group(self.fallback[name])
+        return value
+
+
+AMBIGUOUS = r"\b(?:in |over |during )?(?:the )?(?:last|past|previous|prior) (?:(\d+|" + "|".join(NUMBER_WORDS) + \
+    r") months|week)\b|(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)个月|上(?:个)?(?:周|星期)"
+
+
+def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str]] | None:
+    """'last 3 months' (rolling days or whole calendar months?) or 'last week' (7 days or the calendar week?):
+    (the words, the question to ask, replacement phrases each read exactly), or None."""
+    m = re.search(AMBIGUOUS, text)
+    if not m:
+        return None
+    today = pd.Timestamp(as_of).normalize()
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))       # choices in the question's language
+    n_text = m.group(1) or m.group(2)
+    if not n_text:
+        return (m.group(0), "Do you mean the last 7 days, or a calendar week (which I can't select)?",
+                ["最近7天" if zh else "in the last 7 days"])
+    n = int(n_text) if n_text.isdigit() else NUMBER_WORDS.get(n_text) or CN_DIGITS.get(n_text, 0)
+    if not 0 < n <= 36:
+        return None
+    month1 = today.replace(day=1)
+    first, last = month1 - pd.DateOffset(months=n), month1 - pd.DateOffset(months=1)
+    days = 365 * n // 12 if n % 12 == 0 else 30 * n
+    if zh:
+        whole = f"{first.year}年{first.month}月到{last.year}年{last.month}月"
+        recent = f"最近{days}天"
+    else:
+        whole = f"from {first.strftime('%B %Y')} to {last.strftime('%B %Y')}"
+        recent = f"in the last {days} days"
+    return (m.group(0), f"The last {n} month(s) as the last {days} days up to today, or as the {n} whole calendar "
+            f"month(s) before this one ({first.strftime('%B %Y')} to {last.strftime('%B %Y')})?", [recent, whole])
 
 
 def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], Period]]:

@@ -115,6 +115,7 @@ def canonical(q: Query) -> str:
             text += f' for "{v}"' if key == "product" else f" in {v}"
     for key, value in q.bought.items():
         text += f' for customers who bought "{value}"' if key == "product" else f" for customers who bought {value}"
+        text += " in the same period" if q.time or q.compare else ""
     if q.change and q.compare:
         text += f" {q.compare[0].label} change vs the previous period"
     elif q.compare:

@@ -1,11 +1,13 @@
 """Score staff insights on a question set written blind, with answers from hand-written SQL: exact / clarified / wrong.
 
     report = evaluate_insights(insights)           # default: resources/staff_eval.jsonl (shipped with the package)
+    report = evaluate_insights(insights, eval_set("test"))   # the held-out set, resources/staff_test.jsonl
     parse_accuracy(insights.parser)                # resources/staff_questions.csv: expected parse per question
     report["exact"], report["clarified"], report["wrong"], report["by_lang"], report["items"]
 
 Each line: {id, question, lang, expect: answer|clarify|unsupported, value | rows: [[label, value...], ...]}.
-- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order;
+- exact: expect=answer and every expected number (and group label, for breakdowns) matches the answer, in order
+  (a question that names no N gets the default top N: then the expected rows must be the answer's first rows);
 - clarified: the assistant asked a clarifying question or said what it can answer instead (no numbers);
 - wrong: any number given for a clarify/unsupported item, or numbers that differ from the expected ones.
 """
@@ -17,7 +19,18 @@ import math
 import time
 from pathlib import Path
 
-from assistant.resources import STAFF_EVAL, STAFF_QUESTIONS
+from assistant.resources import STAFF_EVAL, STAFF_QUESTIONS, STAFF_TEST
+from assistant.segments.nlq import DEFAULT_TOP_NOTE
+
+SETS = {"dev": STAFF_EVAL, "test": STAFF_TEST}   # dev: used while developing; test: held out (staff_test.md)
+
+
+def eval_set(name: str | Path) -> Path:
+    """'dev' | 'test' | a path -> the set's path (a missing file raises FileNotFoundError naming it)."""
+    path = SETS.get(str(name), Path(name))
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"staff eval set {name!r}: no file {path} (sets: {', '.join(SETS)}, or a path)")
+    return Path(path)
 
 
 def load_items(path: Path = STAFF_EVAL) -> list[dict]:
@@ -51,11 +64,16 @@ def same_number(got, expected) -> bool:
     return abs(got - expected) <= 0.5 * 10 ** -max(decimals, 2) + 1e-9
 
 
-def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False) -> bool:
-    """Do the answer's (label, value) facts give the expected value / rows?"""
+def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, unordered: bool = False,
+            default_top: bool = False) -> bool:
+    """Do the answer's (label, value) facts give the expected value / rows? `default_top`: the question named no N
+    and the answer lists its default top N, so the expected rows must be its first rows (a writer who assumed
+    top 5 and an answer with the top 10 agree when the first five agree)."""
     if "value" in item:
         return len(facts) == 1 and same_number(facts[0][1], item["value"])
     rows = item["rows"]
+    if default_top and not unordered and len(rows) < len(facts):
+        facts = facts[:len(rows)]
     if len(facts) != len(rows):
         return False
     if unordered:       # "France vs Germany": a comparison has no order of its own
@@ -78,10 +96,13 @@ def score(insight, item: dict) -> str:
     labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
     q = insight.query
     unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
-    return "exact" if matches(insight.facts, item, labelled, unordered) else "wrong"
+    default_top = any(n.startswith(DEFAULT_TOP_NOTE) for n in insight.notes)
+    return "exact" if matches(insight.facts, item, labelled, unordered, default_top) else "wrong"
 
 
 def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
+    """Score every item; for an answerable item that got a clarifying question, also whether one of its choices
+    (each a question the rules read exactly) gives the expected answer ("choice_right")."""
     items = load_items(path)
     results, latencies = [], {"rules": [], "llm": []}
     for item in items:
@@ -91,15 +112,23 @@ def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
         latencies["llm" if "llm" in insight.timings_ms else "rules"].append(ms)
         verdict = score(insight, item)
         typo = "typo" in (item.get("notes", "") + item.get("why", "")).lower()     # the writer's own tag
+        choice_right = None
+        if verdict == "clarified" and item["expect"] == "answer":
+            choice_right = any(score(handler.answer(c), item) == "exact" for c in insight.clarification.choices)
         results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"], "typo": typo,
                         "verdict": verdict, "question": item["question"], "reading": insight.reading,
-                        "answer": insight.narrative, "facts": insight.facts[:6], "ms": round(ms, 1)})
+                        "answer": insight.narrative, "facts": insight.facts[:6], "ms": round(ms, 1),
+                        "choices": list(insight.clarification.choices) if insight.clarification else [],
+                        "choice_right": choice_right, "llm": "llm" in insight.timings_ms})
     report = {"n": len(results), **_shares(results), "by_lang": {}, "by_expect": {}, "by_typo": {}, "items": results}
     for key in ("lang", "expect", "typo"):
         for value in sorted({r[key] for r in results}):
             report[f"by_{key}"][value] = _shares([r for r in results if r[key] == value])
     report["by_typo"] = {("typo" if k else "no typo"): v for k, v in report["by_typo"].items()}
-    report["p95_ms"] = {k: round(_p95(v), 1) for k, v in latencies.items() if v}
+    report["clarified_answerable"] = sum(r["choice_right"] is not None for r in results)
+    report["choice_right"] = sum(bool(r["choice_right"]) for r in results)
+    report["p50_ms"] = {k: round(_pct(v, 0.5), 1) for k, v in latencies.items() if v}
+    report["p95_ms"] = {k: round(_pct(v, 0.95), 1) for k, v in latencies.items() if v}
     return report
 
 
@@ -112,9 +141,9 @@ def _shares(results: list[dict]) -> dict:
             "wrong_share": round(counts["wrong"] / n, 4)}
 
 
-def _p95(values: list[float]) -> float:
+def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def parse_accuracy(parser, path: Path = STAFF_QUESTIONS) -> dict:
