@@ -84,6 +84,16 @@ class ShopIndex:
         return pd.read_parquet(self.folder / "tables" / f"{name}.parquet")
 
 
+def product_vectors(settings: Settings) -> dict | None:
+    """{item_id: unit product vector} of the current build, None when there is none (read without the full
+    check: offline evaluation and the A/B simulator only use them as content features)."""
+    folder = settings.index_dir / "current"
+    if not (folder / "product_vectors.npy").is_file():
+        return None
+    ids = pd.read_parquet(folder / "tables" / "products.parquet", columns=["item_id"])["item_id"].astype(str)
+    return dict(zip(ids, np.load(folder / "product_vectors.npy")))
+
+
 def verify_build(settings: Settings, check_data: bool = True) -> tuple[Path, dict]:
     """(folder, manifest) of indexes/current after checking every file's sha256 against manifest.json
     and, with `check_data`, that the shop folder still hashes to the manifest's data hash."""

@@ -38,8 +38,8 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
-from assistant.recommend.evaluate import fit_input, prepare
-from assistant.recommend.registry import create_recommender
+from assistant.recommend.ease import EASE
+from assistant.recommend.evaluate import fit_input, new_model, prepare
 from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
@@ -128,18 +128,24 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     return manifest
 
 
-def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> dict:
+def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings,
+           item_vectors: np.ndarray | None = None) -> dict:
     """Tune settings.cf_model on a temporal validation split (within settings.tune_budget_s), fit it
-    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}."""
+    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}.
+    `item_vectors` (product vectors in data.item_ids order) let the hybrid score never-bought products by
+    content; passed only up to EASE's item limit (above it the sparse ItemKNN path serves, without them)."""
     started = time.perf_counter()
     log_df = prepare(purchases[["user_id", "item_id", "timestamp"]], min_items=1)
+    if item_vectors is not None and len(data.item_ids) > EASE.max_items:
+        item_vectors = None
     tuned = {}
     if settings.tune_budget_s > 0 and len(log_df):
         tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
-                            items=data.item_ids)
+                            items=data.item_ids, item_vectors=item_vectors,
+                            cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
     chosen = tuned.get(settings.cf_model)
-    model = create_recommender(settings.cf_model, **{**json.loads(settings.cf_params or "{}"),
-                                                     **(chosen.config if chosen else {})})
+    model = new_model(settings.cf_model, {**json.loads(settings.cf_params or "{}"),
+                                          **(chosen.config if chosen else {})}, item_vectors)
     model.fit(fit_input(model, log_df, data))
     return {"model": model, "report": {
         "model": settings.cf_model, "config": model.params, "split": "temporal80",
@@ -184,7 +190,7 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
     else:
         purchases = shop.events[shop.events["event"] == "purchase"]
         data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-        cf = fit_cf(purchases, data, settings)
+        cf = fit_cf(purchases, data, settings, np.asarray(vectors, np.float32))
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
     cf["model"].save(out / "cf.npz")
     steps.update()

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from assistant.chat.explain import checked, explanations
+from assistant.config import Settings
 from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
 from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
@@ -169,13 +170,15 @@ def test_evidence_phrases_are_sentences_in_both_languages():
 
 class FakeServices:
     shop_name = "Test Shop"
+    settings = Settings.load(llm_later_products_wait_s=0.0)
 
     def __init__(self, answers):
         self.answers = list(answers)
-        self.prompts = []
+        self.prompts, self.waits = [], []
 
-    def llm_stream(self, messages, purpose="answer"):
+    def llm_stream(self, messages, purpose="answer", wait_s=None):
         self.prompts.append(messages)
+        self.waits.append(wait_s)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -198,6 +201,7 @@ def test_explanations_keep_good_sentences_and_replace_bad_ones_with_the_template
                    "Tea Party Birthday Card has the tea look you asked for. ",
                    "Small Plant Pot has the tea look you asked for. "]
     assert "Reasons: it has the tea look you asked for" in services.prompts[0][1]["content"]
+    assert services.waits == [None, 0.0, 0.0]      # the first product may queue; later ones only take a free slot
     with pytest.raises(LLMUnavailable):                    # LLM down from the start: the Reply's template answers
         list(explanations(FakeServices([LLMUnavailable("off")]), "tea", top, "English", top, titles, ids))
 
