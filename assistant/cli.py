@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path); "
-                                                      "insights: the LLM reads questions the rules cannot explain")
+                                                      "insights: the LLM reads questions the rules cannot explain; "
+                                                      "search: add 'ranker+llm', the LLM's type expansion on")
+    p.add_argument("--expand-timeout-s", type=float, default=None,
+                   help="search --llm: deadline of one expansion call (default: llm_expand_timeout_s, else 5)")
     p.add_argument("--set", default="dev", choices=["dev", "test"],
                    help="insights: dev = staff_eval.jsonl (used in development), test = staff_test.jsonl (held out)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
@@ -392,7 +395,27 @@ def _eval_search(args, settings) -> int:
         _, rows = index.vector_index.search(index.embedder.query(text), 5, filters(text))
         return [ids[r] for r in rows[0] if r >= 0], False
 
-    report = evaluate(judged, {"ranker": ours, "bm25": bm25, "embeddings": embeddings}, k=5)
+    systems = {"ranker": ours, "bm25": bm25, "embeddings": embeddings}
+    gate = None
+    if args.llm:                    # the ranker again, with the LLM's constrained-JSON type expansion
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        from assistant.search.expand import expand_types, needs_expansion
+        gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        gate.warm_up()
+        timeout = args.expand_timeout_s or settings.llm_expand_timeout_s or 5.0
+
+        def ours_llm(text):
+            c = parse_constraints(text, ranker.catalog.categories)
+            request = ranker.understand(text)
+            if needs_expansion(request):
+                request.expanded_types = expand_types(request, index.vocabulary, gate.json, timeout)
+            result = ranker.recommend(text, filters=c.filters, n=5, strategy="content", request=request)
+            return [r.item_id for r in result.items], result.no_match
+        systems["ranker+llm"] = ours_llm
+    report = evaluate(judged, systems, k=5)
+    if gate is not None:
+        report["expand_calls"] = gate.stats().get("expand", {})
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
@@ -408,6 +431,14 @@ def _eval_search(args, settings) -> int:
     print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
                                                           for s in report["systems"]) for kind in kinds)
           + "  (ranker/bm25/embeddings)")
+    for name, m in report["systems"].items():
+        share = m["relevant_share"]
+        print(f"{name}: relevant in the top 5 (grade>=1 / >=2), of 5 slots {share['>=1']:.1%} / {share['>=2']:.1%}, "
+              f"of products shown {share['>=1 shown']:.1%} / {share['>=2 shown']:.1%}; by kind (of shown): "
+              + "; ".join(f"{kind} {v['>=1 shown']:.0%}/{v['>=2 shown']:.0%}"
+                          for kind, v in m["relevant_share_by_kind"].items()))
+    if gate is not None:
+        print(f"LLM expansion calls (gate record, ms): {report['expand_calls']}")
     return 0
 
 
