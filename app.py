@@ -124,6 +124,13 @@ def build_ui(web: WebApp) -> gr.Blocks:
                 overview_plot = gr.BarPlot(x="group", y="value", title="customers by segment", sort=None,
                                            elem_id="overview_plot")
                 overview_table = gr.Dataframe(label="Segments", interactive=False, elem_id="overview")
+                gr.Markdown("### A/B experiment (`SHOP_AB_STRATEGIES`)")
+                ab_note = gr.Markdown(elem_id="ab_note")
+                ab_plot = gr.BarPlot(x="group", y="value", title="conversion per arm (%)", sort=None,
+                                     elem_id="ab_plot")
+                ab_table = gr.Dataframe(label="Arms (95% intervals)", interactive=False, elem_id="ab_table")
+                ab_refresh = gr.Button("Refresh experiment", size="sm", elem_id="ab_refresh")
+                ab_refresh.click(web.experiment, [session], [ab_note, ab_table, ab_plot], api_name=False)
 
                 def show(text, sess):
                     view = web.insight(text, sess)
@@ -137,7 +144,8 @@ def build_ui(web: WebApp) -> gr.Blocks:
 
                 outputs = [narrative, parsed, table, bar, line, download, *choices]
                 sign_in.click(web.staff_sign_in, [password, session], [session, signed], api_name=False).then(
-                    web.dashboard, [session], [overview_note, overview_table, overview_plot], api_name=False)
+                    web.dashboard, [session], [overview_note, overview_table, overview_plot], api_name=False).then(
+                    web.experiment, [session], [ab_note, ab_table, ab_plot], api_name=False)
                 ask.click(show, [question, session], outputs, api_name=False)
                 question.submit(show, [question, session], outputs, api_name=False)
                 for button in choices:      # a clarifying choice is asked as the new question

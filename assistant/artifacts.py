@@ -34,8 +34,10 @@ class ShopIndex:
         self.as_of = pd.Timestamp(manifest["as_of"])
         self.products = pd.read_parquet(folder / "tables" / "products.parquet")
         self.item_row = pd.Series(np.arange(len(self.products)), index=self.products["item_id"])
-        self.vectors = np.load(folder / "product_vectors.npy")
         self.vector_index = VectorIndex.load(folder / "products.faiss")
+        # with a quantised index the float vectors stay on disk, memory-mapped: the ranker reads its candidates' rows
+        quantised = self.vector_index.params.get("codec", "flat") != "flat"
+        self.vectors = np.load(folder / "product_vectors.npy", mmap_mode="r" if quantised else None)
         self.lexical = BM25Index.load(folder / "products_bm25.npz")
         self.cf = load_recommender(folder / "cf.npz")
         self.profiles = pd.read_parquet(folder / "profiles.parquet")
@@ -82,6 +84,16 @@ class ShopIndex:
     def table(self, name: str) -> pd.DataFrame:
         """A validated shop table as built (orders, order_items, events, customers, products)."""
         return pd.read_parquet(self.folder / "tables" / f"{name}.parquet")
+
+
+def product_vectors(settings: Settings) -> dict | None:
+    """{item_id: unit product vector} of the current build, None when there is none (read without the full
+    check: offline evaluation and the A/B simulator only use them as content features)."""
+    folder = settings.index_dir / "current"
+    if not (folder / "product_vectors.npy").is_file():
+        return None
+    ids = pd.read_parquet(folder / "tables" / "products.parquet", columns=["item_id"])["item_id"].astype(str)
+    return dict(zip(ids, np.load(folder / "product_vectors.npy")))
 
 
 def verify_build(settings: Settings, check_data: bool = True) -> tuple[Path, dict]:

@@ -38,8 +38,8 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
-from assistant.recommend.evaluate import fit_input, prepare
-from assistant.recommend.registry import create_recommender
+from assistant.recommend.ease import EASE
+from assistant.recommend.evaluate import fit_input, new_model, prepare
 from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
@@ -59,6 +59,17 @@ def product_text(row: dict) -> str:
     extra = " ".join(f"{k.replace('_', ' ')}: {v}." for k, v in attrs.items())
     brand = f" Brand: {row['brand']}." if row["brand"] else ""
     return f"{row['title']}. Category: {row['category']}.{brand} {row['description']} {extra}".strip()
+
+
+def tuning_queries(products: pd.DataFrame, n: int = 200, seed: int = 0) -> list[str]:
+    """Queries to tune the IVF index's nprobe on: three words from three sampled titles ("blue apron jumbo").
+    A query that matches no product exactly lands between clusters, the hard case for IVF (a title's own
+    words find their cluster at nprobe 1 and would promise a recall that real queries do not get)."""
+    rng = np.random.default_rng(seed)
+    words = [str(t).lower().split() or [""] for t in products["title"]]
+    picks = rng.integers(0, len(words), (n, 3)) if len(words) else np.zeros((0, 3), int)
+    return [" ".join(words[a][0] if i != 1 else words[a][min(1, len(words[a]) - 1)]
+                     for i, a in enumerate(row)).strip() for row in picks]
 
 
 def shop_as_of(shop) -> pd.Timestamp:
@@ -101,7 +112,9 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     steps.update()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=builds))
     try:
+        opened_s = round(time.perf_counter() - started, 1)
         counts, embedder, cf_tuning = _build_into(tmp, shop, settings, steps, progress, product_vectors)
+        step_seconds = {"open": opened_s, **counts.pop("step_seconds")}
         manifest = {
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts, "engine": engine_info,
@@ -115,6 +128,7 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
         manifest["content_hash"] = hashlib.sha256(json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()
         manifest["built_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         manifest["build_seconds"] = round(time.perf_counter() - started, 1)
+        manifest["step_seconds"] = step_seconds
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         final = builds / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{digest[:12]}"
         tmp.rename(final)
@@ -128,18 +142,24 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
     return manifest
 
 
-def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> dict:
+def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings,
+           item_vectors: np.ndarray | None = None) -> dict:
     """Tune settings.cf_model on a temporal validation split (within settings.tune_budget_s), fit it
-    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}."""
+    on every purchase: {"model": fitted, "report": chosen config, validation scores, seconds}.
+    `item_vectors` (product vectors in data.item_ids order) let the hybrid score never-bought products by
+    content; passed only up to EASE's item limit (above it the sparse ItemKNN path serves, without them)."""
     started = time.perf_counter()
     log_df = prepare(purchases[["user_id", "item_id", "timestamp"]], min_items=1)
+    if item_vectors is not None and len(data.item_ids) > EASE.max_items:
+        item_vectors = None
     tuned = {}
     if settings.tune_budget_s > 0 and len(log_df):
         tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
-                            items=data.item_ids)
+                            items=data.item_ids, item_vectors=item_vectors,
+                            cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
     chosen = tuned.get(settings.cf_model)
-    model = create_recommender(settings.cf_model, **{**json.loads(settings.cf_params or "{}"),
-                                                     **(chosen.config if chosen else {})})
+    model = new_model(settings.cf_model, {**json.loads(settings.cf_params or "{}"),
+                                          **(chosen.config if chosen else {})}, item_vectors)
     model.fit(fit_input(model, log_df, data))
     return {"model": model, "report": {
         "model": settings.cf_model, "config": model.params, "split": "temporal80",
@@ -147,18 +167,32 @@ def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings) -> d
         "tuned": {name: t.report() for name, t in tuned.items()}}}
 
 
+class _StepTimer:
+    """Wall seconds of each build step (manifest step_seconds: where a big build spends its time)."""
+
+    def __init__(self, steps: tqdm):
+        self.steps, self.seconds, self._last = steps, {}, time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._last, 1)
+        self._last = now
+        self.steps.update()
+
+
 def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool,
                 product_vectors: np.ndarray | None) -> tuple[dict, object, dict]:
     """Write every artifact into `out` from a Shop (pandas) or a SparkShop; returns (counts, the embedder
     used, the CF tuning report)."""
     spark = not isinstance(shop, Shop)
+    timer = _StepTimer(steps)
     (out / "tables").mkdir()
     if spark:
         shop.write_tables(out / "tables")
     else:
         for name in TABLE_FILES:
             shop.table(name).to_parquet(out / "tables" / f"{name}.parquet", index=False)
-    steps.update()
+    timer.done("tables")
 
     embedder = create("embedder", settings.embedder)
     products = shop.products
@@ -167,12 +201,14 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         raise ValueError(f"product_vectors has {len(product_vectors)} rows for {len(products)} products")
     vectors = embedder.passages(texts, progress=progress) if product_vectors is None else product_vectors
     np.save(out / "product_vectors.npy", vectors)
-    build_vector_index(vectors, settings.exact_index_max_items).save(out / "products.faiss")
-    steps.update()
+    build_vector_index(vectors, settings.exact_index_max_items, settings.vector_index_codec,
+                       queries=lambda: np.stack([embedder.query(q) for q in tuning_queries(products)])
+                       ).save(out / "products.faiss")
+    timer.done("product_index")
 
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
     mine_vocabulary(products).save(out / "vocabulary.json")
-    steps.update()
+    timer.done("lexical")
 
     if spark:   # MLlib ALS with cf_params (no tuning: that would mean a second Spark job per candidate)
         from assistant.spark.als import fit_als_spark
@@ -184,15 +220,15 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
     else:
         purchases = shop.events[shop.events["event"] == "purchase"]
         data = Interactions.from_frame(purchases, item_ids=products["item_id"])
-        cf = fit_cf(purchases, data, settings)
+        cf = fit_cf(purchases, data, settings, np.asarray(vectors, np.float32))
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
     cf["model"].save(out / "cf.npz")
-    steps.update()
+    timer.done("cf")
 
     chunks = chunk_markdown(shop.kb)
     chunks.to_parquet(out / "kb_chunks.parquet", index=False)
     np.save(out / "kb_vectors.npy", embedder.passages([passage(r) for _, r in chunks.iterrows()]))
-    steps.update()
+    timer.done("kb")
 
     if spark:
         from assistant.spark.segments import build_segments_spark
@@ -201,9 +237,9 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         profiles, report = build_segments(shop, shop_as_of(shop))
     profiles.to_parquet(out / "profiles.parquet", index=False)
     (out / "segments.json").write_text(json.dumps(report, indent=2))
-    steps.update()
+    timer.done("segments")
     size = shop.count if spark else (lambda name: len(shop.table(name)))
     return {"products": len(products), "customers": len(shop.customers), "events": size("events"),
             "purchases": int(n_purchases), "orders": size("orders"), "order_items": size("order_items"),
             "cf_users": int(cf_users), "kb_documents": len(shop.kb), "kb_chunks": len(chunks),
-            "profiles": len(profiles)}, embedder, cf["report"]
+            "profiles": len(profiles), "step_seconds": timer.seconds}, embedder, cf["report"]

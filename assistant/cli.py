@@ -3,7 +3,9 @@
     python -m assistant import online-retail data/online-retail/online_retail.csv.gz data/demo-shop
     python -m assistant build [--data DIR]
     python -m assistant demo-data               # import the bundled Online Retail data if needed
-    python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--tune-budget-s S] [--json]
+    python -m assistant eval recs --interactions FILE [--split temporal80|loo] [--tune-budget-s S] [--no-cold] [--json]
+    python -m assistant eval ab [--db var/assistant.db] [--json]   # A/B report per arm from the stored log
+    python -m assistant simulate-ab [--arms hybrid,debiased] [--lift 0.2] [--runs 2000]  # checks the A/B analysis
     python -m assistant check FILE_OR_DIR       # validate a shop folder or one table file
     python -m assistant ask [--user ID] [--role shopper|staff] [--conversation ID] [--no-llm] "message" [--json]
     python -m assistant eval router [--set dev|test] [--data FILE.csv] [--llm]  # per-kind accuracy, OOS P/R, latency
@@ -60,24 +62,43 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("eval", help="offline evaluation")
-    p.add_argument("what", choices=["recs", "router", "insights", "search"])
+    p.add_argument("what", choices=["recs", "router", "insights", "search", "ab"])
     p.add_argument("--interactions", type=Path, help="recs: CSV/Parquet with user_id,item_id,timestamp "
                                                      "(or a shop folder: its events)")
     p.add_argument("--data", type=Path, help="default: the shipped set (router: CSV text,label[,kind,lang] like the blind "
                                              "dev set router_dev.csv; insights: JSONL like staff_eval.jsonl, "
                                              "or a CSV like staff_questions.csv for parse accuracy)")
     p.add_argument("--llm", action="store_true", help="router: let the LLM decide unsure messages (LLM path); "
-                                                      "insights: the LLM reads questions the rules cannot explain")
+                                                      "insights: the LLM reads questions the rules cannot explain; "
+                                                      "search: add 'ranker+llm', the LLM's type expansion on")
+    p.add_argument("--expand-timeout-s", type=float, default=None,
+                   help="search --llm: deadline of one expansion call (default: llm_expand_timeout_s, else 5)")
     p.add_argument("--set", default="dev", choices=["dev", "test"],
                    help="router: dev = router_dev.csv, test = router_test.csv (held out); "
                         "insights: dev = staff_eval.jsonl (used in development), test = staff_test.jsonl (held out)")
     p.add_argument("--requests", type=Path, help="search: request_id,text,lang,kind CSV (default: the bundled set)")
     p.add_argument("--judgments", type=Path, help="search: request_id,item_id,grade CSV")
     p.add_argument("--split", choices=["temporal80", "loo"], default="temporal80")
-    p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid")
+    p.add_argument("--models", default="popularity,itemknn,als,ease,sequential,hybrid,debiased")
     p.add_argument("--tune-budget-s", type=float, default=None,
                    help="recs: seconds for tuning on a validation split of the training part "
                         "(default: setting tune_budget_s; 0: untuned defaults)")
+    p.add_argument("--no-cold", action="store_true", help="recs: skip the new-items / new-customers splits")
+    p.add_argument("--holdout-days", type=float, default=None,
+                   help="recs: cold-start cutoff, days before the last purchase (default: eval_holdout_days)")
+    p.add_argument("--no-content", action="store_true",
+                   help="recs: no product vectors for the hybrid's new items (default: indexes/current's)")
+    p.add_argument("--db", type=Path, default=None, help="ab: the app's SQLite log (default: settings.state_db)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("simulate-ab", help="check the A/B analysis on simulated customers from held-out purchases")
+    p.add_argument("--arms", default="hybrid,debiased", help="two recommenders (the first is the control)")
+    p.add_argument("--lift", type=float, default=None, help="planted relative lift of the second arm's "
+                                                            "add-to-cart probability (default: ab_target_lift)")
+    p.add_argument("--runs", type=int, default=2000, help="A/B and A/A runs of the analysis on simulated counts")
+    p.add_argument("--db-runs", type=int, default=2, help="of which written through the real store and read back")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", type=Path, default=None, help="shop folder (default: settings.data_dir)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export-audience", help="segment audience (ids + recommended products) as CSV")
@@ -178,32 +199,78 @@ def cmd_eval(args, settings) -> int:
         return _eval_insights(args, settings)
     if args.what == "search":
         return _eval_search(args, settings)
+    if args.what == "ab":
+        return _eval_ab(args, settings)
     if args.interactions is None:
         raise SystemExit("eval recs needs --interactions FILE")
-    from assistant.recommend.evaluate import compare, load_interactions, split
+    from assistant.recommend.evaluate import compare, compare_cold, load_interactions, split
     df = load_interactions(args.interactions)
     train, test = split(df, args.split)
     budget = settings.tune_budget_s if args.tune_budget_s is None else args.tune_budget_s
+    vectors = None if args.no_content else _product_vectors(settings)
     started, cpu = time.perf_counter(), time.process_time()
-    results = compare(train, test, args.models.split(","), how=args.split, tune_budget_s=budget)
+    results = compare(train, test, args.models.split(","), how=args.split, tune_budget_s=budget,
+                      item_vectors=vectors, max_ndcg_loss=settings.debias_max_ndcg_loss,
+                      cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
     summary = {"split": args.split, "users": int(df["user_id"].nunique()), "items": int(df["item_id"].nunique()),
-               "interactions": len(df), "tune_budget_s": budget,
-               "total_s": round(time.perf_counter() - started, 1),
-               "cpu_s": round(time.process_time() - cpu, 1), "results": results}
+               "interactions": len(df), "tune_budget_s": budget, "content_vectors": vectors is not None,
+               "results": results}
+    if not args.no_cold:
+        holdout = settings.eval_holdout_days if args.holdout_days is None else args.holdout_days
+        summary["cold_start"] = compare_cold(load_interactions(args.interactions, min_items=1), results,
+                                             holdout, vectors)
+    summary.update(total_s=round(time.perf_counter() - started, 1), cpu_s=round(time.process_time() - cpu, 1))
     if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"{args.split}: {summary['users']} users, {summary['items']} items, {len(df)} interactions")
-        print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'val NDCG':>9}"
-              f"{'tune s':>8}{'fit s':>8}{'ms/user':>8}")
-        for r in results:
-            val = "-" if r.get("val_ndcg@10") is None else f"{r['val_ndcg@10']:.4f}"
-            print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['hr@10']:>8.4f}"
-                  f"{r['coverage@20']:>8.3f}{val:>9}{r['tune_s']:>8.1f}{r['fit_s']:>8.1f}{r['score_ms_per_user']:>8.3f}")
-        for r in results:
-            print(f"  {r['model']}: {json.dumps(r['config'])}")
-        print(f"tune + fit + evaluate: {summary['total_s']} s wall, {summary['cpu_s']} s CPU "
-              f"(tuning budget {budget} s)")
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    print(f"{args.split}: {summary['users']} users, {summary['items']} items, {len(df)} interactions"
+          f"{'' if vectors is not None else ' (no product vectors: the hybrid cannot score never-bought items)'}")
+    print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'Gini@20':>8}{'AvgPop':>8}"
+          f"{'Novelty':>8}{'val NDCG':>9}{'tune s':>8}{'fit s':>8}{'ms/user':>8}")
+    for r in results:
+        val = "-" if r.get("val_ndcg@10") is None else f"{r['val_ndcg@10']:.4f}"
+        print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['hr@10']:>8.4f}"
+              f"{r['coverage@20']:>8.3f}{r['gini@20']:>8.3f}{r['avg_popularity@20']:>8.1f}{r['novelty@20']:>8.2f}"
+              f"{val:>9}{r['tune_s']:>8.1f}{r['fit_s']:>8.1f}{r['score_ms_per_user']:>8.3f}")
+    for r in results:
+        print(f"  {r['model']}: {json.dumps(r['config'])}")
+    cold = summary.get("cold_start")
+    if cold:
+        print(f"cold start (cutoff {cold['cutoff_days']:g} days before the last purchase; models refitted on "
+              f"{cold['train_interactions']} earlier interactions, same configs):")
+        print(f"{'model':<12}{'new items R@20':>15}{'NDCG@10':>9}{'users':>7}   "
+              f"{'new customers R@20':>19}{'NDCG@10':>9}{'users':>7}")
+        for a, b in zip(cold["new_items"], cold["new_customers"]):
+            print(f"{a['model']:<12}{a['recall@20']:>15.4f}{a['ndcg@10']:>9.4f}{a['users']:>7}   "
+                  f"{b['recall@20']:>19.4f}{b['ndcg@10']:>9.4f}{b['users']:>7}")
+    print(f"tune + fit + evaluate: {summary['total_s']} s wall, {summary['cpu_s']} s CPU "
+          f"(tuning budget {budget} s)")
+    return 0
+
+
+def _product_vectors(settings) -> dict | None:
+    """The current build's product vectors (the hybrid's content for never-bought items), or None."""
+    from assistant.artifacts import product_vectors
+    vectors = product_vectors(settings)
+    if vectors is None:
+        logging.getLogger(__name__).warning("no build in %s: evaluating without product vectors", settings.index_dir)
+    return vectors
+
+
+def _eval_ab(args, settings) -> int:
+    from assistant.chat.store import Store
+    from assistant.experiments.report import ab_report, format_report
+    report = ab_report(Store(args.db or settings.state_db), settings)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def cmd_simulate_ab(args, settings) -> int:
+    from assistant.experiments.simulate import format_simulation, simulate
+    result = simulate(args.data or settings.data_dir, settings, arms=tuple(args.arms.split(",")),
+                      lift=settings.ab_target_lift if args.lift is None else args.lift, runs=args.runs,
+                      db_runs=args.db_runs, seed=args.seed)
+    print(json.dumps(result, indent=2) if args.json else format_simulation(result))
     return 0
 
 
@@ -329,7 +396,27 @@ def _eval_search(args, settings) -> int:
         _, rows = index.vector_index.search(index.embedder.query(text), 5, filters(text))
         return [ids[r] for r in rows[0] if r >= 0], False
 
-    report = evaluate(judged, {"ranker": ours, "bm25": bm25, "embeddings": embeddings}, k=5)
+    systems = {"ranker": ours, "bm25": bm25, "embeddings": embeddings}
+    gate = None
+    if args.llm:                    # the ranker again, with the LLM's constrained-JSON type expansion
+        from assistant.models.gate import gate_for
+        from assistant.models.registry import create
+        from assistant.search.expand import expand_types, needs_expansion
+        gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+        gate.warm_up()
+        timeout = args.expand_timeout_s or settings.llm_expand_timeout_s or 5.0
+
+        def ours_llm(text):
+            c = parse_constraints(text, ranker.catalog.categories)
+            request = ranker.understand(text)
+            if needs_expansion(request):
+                request.expanded_types = expand_types(request, index.vocabulary, gate.json, timeout)
+            result = ranker.recommend(text, filters=c.filters, n=5, strategy="content", request=request)
+            return [r.item_id for r in result.items], result.no_match
+        systems["ranker+llm"] = ours_llm
+    report = evaluate(judged, systems, k=5)
+    if gate is not None:
+        report["expand_calls"] = gate.stats().get("expand", {})
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
@@ -345,6 +432,14 @@ def _eval_search(args, settings) -> int:
     print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
                                                           for s in report["systems"]) for kind in kinds)
           + "  (ranker/bm25/embeddings)")
+    for name, m in report["systems"].items():
+        share = m["relevant_share"]
+        print(f"{name}: relevant in the top 5 (grade>=1 / >=2), of 5 slots {share['>=1']:.1%} / {share['>=2']:.1%}, "
+              f"of products shown {share['>=1 shown']:.1%} / {share['>=2 shown']:.1%}; by kind (of shown): "
+              + "; ".join(f"{kind} {v['>=1 shown']:.0%}/{v['>=2 shown']:.0%}"
+                          for kind, v in m["relevant_share_by_kind"].items()))
+    if gate is not None:
+        print(f"LLM expansion calls (gate record, ms): {report['expand_calls']}")
     return 0
 
 
@@ -383,5 +478,5 @@ def cmd_serve_llm(args, settings) -> int:
 
 
 COMMANDS = {"import": cmd_import, "demo-data": cmd_demo_data, "build": cmd_build, "check": cmd_check,
-            "eval": cmd_eval, "ask": cmd_ask,
+            "eval": cmd_eval, "ask": cmd_ask, "simulate-ab": cmd_simulate_ab,
             "export-audience": cmd_export_audience, "serve-llm": cmd_serve_llm}

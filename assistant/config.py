@@ -40,8 +40,11 @@ class Settings:
     llm_max_new_tokens: int = 160
     llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
     llm_context: int = 4096                             # llama.cpp context tokens per sequence
+    llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
+    llm_prompt_cache_mb: int = 96                       # llama.cpp: states of recent prompts kept (0: last only)
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
+    llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most
     llm_route_timeout_s: float = 5.0                    # router's LLM fallback: queue + generation, then "unsure"
     llama_server_bin: Path = Path("")                   # `serve-llm`: llama.cpp's llama-server ("" = .venv/bin, PATH)
     llm_gate_records: int = 1000                        # calls kept in the gate's record (wait/generation ms)
@@ -56,7 +59,8 @@ class Settings:
     router_char_weight: float = 0.5                     # character n-grams beside the embedding (0: embedding only)
 
     # retrieval and ranking
-    exact_index_max_items: int = 50_000                 # above this FAISS uses HNSW
+    exact_index_max_items: int = 50_000                 # above this FAISS uses IVF (recall-tuned nprobe)
+    vector_index_codec: str = "flat"                    # IVF lists: flat (float32), sq8 (1 byte/dim), pq (dim/8 bytes)
     ab_strategies: str = "hybrid"                       # e.g. "hybrid,content": conversations split by hash
     cf_model: str = "hybrid"                            # the CF model built into indexes/ (see recommend/)
     cf_params: str = ""                                 # JSON object of its parameters, e.g. {"factors": 32}
@@ -65,6 +69,17 @@ class Settings:
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
+    debias_strength: float = 0.1                        # "debiased" strategy: score / (buyers + 1) ** strength
+                                                        #   (recommend/debias.py);
+                                                        #   `eval recs` prints the value tuned on validation
+    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 the debiasing may give up
+    cold_max_ndcg_loss: float = 0.01                    # tuning: validation NDCG@10 the hybrid may give up to show
+                                                        #   never-bought products by content (recommend/blend.py)
+    eval_holdout_days: float = 42.0                     # cold-start splits and the A/B simulator: the last weeks
+    ab_alpha: float = 0.05                              # A/B test (experiments/): two-sided significance level
+    ab_power: float = 0.9                               #   chance to find a true lift of ab_target_lift
+    ab_target_lift: float = 0.2                         #   relative lift of the conversion rate worth finding
+    ab_min_per_arm: int = 100                           #   fewer conversations in an arm: "not enough data yet"
     tune_budget_s: float = 60.0                         # CF tuning on a validation split (build, eval recs); 0: defaults
     rank_cf: float = 0.6                                # ranker boosts (search/ranker.py RankWeights): CF score,
     rank_affinity: float = 0.2                          #   content affinity to the customer's purchases,

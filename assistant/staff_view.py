@@ -7,6 +7,8 @@
     view.csv_path       # the raw numbers as CSV (None for a clarifying question)
     view.choices        # a clarifying question's choices (each a full question), shown as buttons
 
+    note, table, plot = experiment_view(ab_report(store, settings))   # the A/B report: verdict, arms, bars
+
 No Gradio here (testable alone); app.py maps a StaffView onto its components.
 """
 from __future__ import annotations
@@ -96,3 +98,24 @@ def write_csv(insight, cols: list[str], folder: Path) -> str:
         for r in insight.rows:
             writer.writerow(["" if r.get(c) is None else r.get(c) for c in cols])
     return str(path)
+
+
+def experiment_view(report: dict) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The A/B report (experiments/report.py) as markdown, a table (one row per arm, rates with 95% intervals)
+    and a plot frame (group = arm, value = conversion %)."""
+    def pct(m: dict) -> str:
+        return "-" if m["rate"] is None else f"{m['rate']:.2%} ({m['low']:.2%}-{m['high']:.2%})"
+    rows = [{"arm": a["arm"], "conversations": f"{a['conversations']:,}", "product cards": f"{a['cards']:,}",
+             "conversion": pct(a["conversion"]), "add-to-cart per card": pct(a["add_to_cart_per_card"]),
+             "thumbs-up per answer": pct(a["thumbs_up_per_answer"]), "LLM text per answer": pct(a["llm_share"])}
+            for a in report["arms"]]
+    plot = pd.DataFrame([(a["arm"], 100 * (a["conversion"]["rate"] or 0.0)) for a in report["arms"]],
+                        columns=["group", "value"])
+    lines = [f"**Verdict:** {report['verdict']}"]
+    for t in report["tests"]:
+        mde = "-" if t["mde"] is None else f"{t['mde']:.2%}"
+        need = "-" if t["needed_per_arm"] is None else f"{t['needed_per_arm']:,}"
+        lines.append(f"{t['arm']} vs {t['control']}: {t['difference']:+.2%} conversion, p = {t['p_value']:.4f} "
+                     f"(pooled two-proportion z-test); smallest lift this size detects: {mde}; "
+                     f"{need} conversations per arm find a {report['plan']['target_lift']:.0%} lift")
+    return "\n\n".join(lines), pd.DataFrame(rows), plot

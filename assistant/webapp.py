@@ -27,7 +27,7 @@ from assistant.chat.store import new_id
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.privacy import PrivacyBudget
 from assistant.search.money import format_price
-from assistant.staff_view import StaffView, staff_view
+from assistant.staff_view import StaffView, experiment_view, staff_view
 
 log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"
@@ -194,6 +194,14 @@ class WebApp:
         note = "".join(f" _{n}._" for n in size.notes)
         return f"Customers, net revenue (all time) and churn risk per RFM segment.{note}", pd.DataFrame(
             list(by.values())), plot
+
+
+    def experiment(self, session: StaffSession) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+        """The A/B report of the stored conversations (markdown, table, plot frame); staff only."""
+        if not session.signed_in:
+            return "Sign in as staff to see the A/B experiment.", pd.DataFrame(), pd.DataFrame(columns=["group", "value"])
+        from assistant.experiments.report import ab_report
+        return experiment_view(ab_report(self.assistant.s.store, self.assistant.s.settings))
 
 
 def _message(text: str) -> StaffView:

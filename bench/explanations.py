@@ -50,15 +50,24 @@ def main() -> None:
     assistant = warm_assistant(args.no_llm)
     assistant.s.index.embedder.query("warm up")
     assistant.s.ranker.complement_model                 # as the app's warm-up does
+    assistant.ask("mugs").finish()                      # warm: the router's models, the shopper prompt's prefix
     titles = list(assistant.s.ranker.catalog.titles)
     ids = list(assistant.s.ranker.catalog.item_ids)
+    prompt_chars: list[int] = []                        # length of each shopper prompt (system + user)
+    original = assistant.s.llm_stream
+
+    def measured(messages, **kwargs):
+        if kwargs.get("purpose") == "shopper":
+            prompt_chars.append(sum(len(m["content"]) for m in messages))
+        return original(messages, **kwargs)
+    assistant.s.llm_stream = measured
     rows = []
     for q in requests(args.requests):
         start = time.perf_counter()
         reply = assistant.ask(q)
         first, pieces = None, []
         for piece in reply.stream():
-            if reply.products and piece.strip() and piece.strip() != (reply._lead or "").strip() and first is None:
+            if reply.products and piece.strip() and piece.strip() != reply.lead.strip() and first is None:
                 first = (time.perf_counter() - start) * 1000
             pieces.append(piece)
         text = reply.text
@@ -69,7 +78,7 @@ def main() -> None:
         explained = [p for p in top if p["title"].lower() in text.lower()]
         by_template = [p for p in top if templates[p["item_id"]] in text]
         phrases = {phrase(e, lang).lower() for p in top for e in p["evidence"]}
-        own_text = text.replace(reply._lead or "", "")
+        own_text = text.replace(reply.lead, "")
         for t in templates.values():
             own_text = own_text.replace(t, "")
         llm_sentences = [s for s in SENTENCE.split(own_text) if s.strip()]
@@ -100,6 +109,9 @@ def main() -> None:
         "cards_ms_p50": _pct(facts, 50), "cards_ms_p95": _pct(facts, 95),
         "first_sentence_ms_p50": _pct(firsts, 50), "first_sentence_ms_p95": _pct(firsts, 95),
         "llm": "off" if args.no_llm else assistant.s.settings.llm_backend, "load_average_1m": round(os.getloadavg()[0], 2),
+        "prompt_chars_p50": _pct(prompt_chars, 50), "cpu_s": round(time.process_time(), 1),
+        # where the time goes: per purpose, the gate's wait, first-piece and generation ms (p50/p95)
+        "gate": assistant.s.gate.stats() if assistant.s.gate is not None else {},
     }
     print(json.dumps(summary, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,11 @@ Each backend runs in its own child process (so its peak RSS is its own). The pro
 "cold" is the first call after loading; "cached prefix" is a second call whose prompt shares the system part
 (same question) but explains another product (what llama.cpp's prompt cache can reuse); "repeat" sends that
 prompt again. Decode tokens/s is measured on a long list answer (120 tokens), counted with the backend's own
-tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. `--parallel-chats N` sends N streamed chats at once to an OpenAI-compatible
-server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
+tokenizer; "LLM RSS" is the peak RSS minus the RSS after importing every backend module. "MB/token" is the
+weight bytes one decode step reads and "GB/s" that times tokens/s: on a CPU, decoding one chat streams all
+weights from memory for every token, so two engines at the same memory bandwidth decode in the ratio of
+their weight bytes (Q4_K_M ~1.0 GB vs bf16 ~3.1 GB for this model). `--parallel-chats N` sends N streamed
+chats at once to an OpenAI-compatible server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
 Figures go to bench/out/llm_speed.json.
 """
 from __future__ import annotations
@@ -91,12 +94,35 @@ def one_backend(name: str) -> dict:
     again = timed_stream(llm, messages(1))
     long = timed_stream(llm, LONG)
     tokens = count_tokens(llm, name, long["text"])
+    decode = (tokens - 1) / long["decode_window_s"]
+    peak = rss_mb()
+    weights = weight_bytes_per_token(llm, name, settings)    # after the RSS: reading the GGUF maps ~0.5 GB more
     return {"backend": name, "prep_s": round(prep, 1), "load_s": round(load, 2),
             "first_token_cold_s": cold["first_token_s"], "first_token_cached_prefix_s": warm["first_token_s"],
             "first_token_repeat_s": again["first_token_s"],
-            "decode_tok_s": round((tokens - 1) / long["decode_window_s"], 1), "tokens": tokens,
-            "peak_rss_mb": round(rss_mb()), "llm_rss_mb": round(rss_mb() - baseline),
+            "decode_tok_s": round(decode, 1), "tokens": tokens,
+            "weights_read_per_token_mb": round(weights / 1e6) if weights else None,
+            "weights_gb_s": round(decode * weights / 1e9, 1) if weights else None,
+            "peak_rss_mb": round(peak), "llm_rss_mb": round(peak - baseline),
             "sample": warm["text"][:160]}
+
+
+def weight_bytes_per_token(llm, name: str, settings) -> int | None:
+    """Bytes of weights one decode step reads: every matrix once, the token embedding only one row (so not
+    counted), the output projection in full (also when it is tied to the embedding)."""
+    if name == "llama_cpp":
+        import gguf
+        from assistant.models.gguf import assemble_gguf
+        tensors = {t.name: int(t.n_bytes) for t in gguf.GGUFReader(str(assemble_gguf(settings.cache_dir))).tensors}
+        read = sum(tensors.values()) - tensors["token_embd.weight"]
+        return read if "output.weight" in tensors else read + tensors["token_embd.weight"]
+    if name == "transformers":
+        model = llm._model()[0]
+        emb, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
+        size = {id(p): p.numel() * p.element_size() for p in model.parameters()}     # tied weights once
+        read = sum(size.values()) - size[id(emb)]
+        return read + size[id(emb)] if head is emb else read
+    return None
 
 
 def count_tokens(llm, name: str, text: str) -> int:
@@ -152,10 +178,12 @@ def main() -> None:
     if reference:
         for r in rows:
             r["decode_x_transformers"] = round(r["decode_tok_s"] / reference["decode_tok_s"], 1)
-    print(f"{'backend':14}{'load s':>8}{'1st cold':>9}{'1st cached':>11}{'decode t/s':>11}{'x tf':>6}{'LLM RSS MB':>11}")
+    print(f"{'backend':14}{'load s':>8}{'1st cold':>9}{'1st cached':>11}{'decode t/s':>11}{'x tf':>6}{'LLM RSS MB':>11}"
+          f"{'MB/token':>9}{'GB/s':>6}")
     for r in rows:
         print(f"{r['backend']:14}{r['load_s']:>8}{r['first_token_cold_s']:>9}{r['first_token_cached_prefix_s']:>11}"
-              f"{r['decode_tok_s']:>11}{r.get('decode_x_transformers', ''):>6}{r['llm_rss_mb']:>11}")
+              f"{r['decode_tok_s']:>11}{r.get('decode_x_transformers', ''):>6}{r['llm_rss_mb']:>11}"
+              f"{r['weights_read_per_token_mb'] or '':>9}{r['weights_gb_s'] or '':>6}")
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "llm_speed.json").write_text(json.dumps(rows, indent=2))
 

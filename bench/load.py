@@ -5,7 +5,9 @@
 
 Each simulated customer holds one conversation: a product question, two follow-ups, a service question
 and an order question, and sends thumbs feedback on every answer. Bounded in count and time; the URL
-must be on this machine.
+must be on this machine. `llm_share` counts answers with LLM text among all answers; `llm_share_of_asked`
+among the answers whose handler asked the LLM (LLM text, or the note that it was unavailable): a product's
+detail card and the sign-in request for "where is my order?" are answered from code by design.
 """
 from __future__ import annotations
 
@@ -41,8 +43,11 @@ def run_load(url: str, users: int = 20, messages: int = 5, customers: list[str] 
             latency = (time.perf_counter() - start) * 1000
             conversation = reply["conversation_id"]
             fb = client.predict(conversation, reply["message_id"], "up" if m % 2 else "down", "", api_name="/feedback")
-            results.append({"user": u, "ms": latency, "answered": bool(reply["text"]), "intent": reply["intent"],
+            results.append({"user": u, "message": SCRIPT[m % len(SCRIPT)], "ms": latency,
+                            "answered": bool(reply["text"]), "intent": reply["intent"],
                             "conversation": conversation, "feedback_id": fb["id"], "llm": reply["llm_used"],
+                            "llm_asked": reply["llm_used"] or any(n.startswith("LLM unavailable")
+                                                                  for n in reply.get("notes", [])),
                             "first_llm_sentence_ms": reply["timings_ms"].get("first_llm_sentence_ms")})
         return results
 
@@ -52,11 +57,17 @@ def run_load(url: str, users: int = 20, messages: int = 5, customers: list[str] 
     wall = time.perf_counter() - started
     ms = [r["ms"] for r in results]
     first = [r["first_llm_sentence_ms"] for r in results if r["first_llm_sentence_ms"] is not None]
+    asked = sum(r["llm_asked"] for r in results)
     return {"users": users, "messages_per_user": messages, "requests": len(results),
             "answered": sum(r["answered"] for r in results), "llm_answers": sum(r["llm"] for r in results),
             "p50_ms": round(float(np.percentile(ms, 50)), 1) if ms else None,
             "p95_ms": round(float(np.percentile(ms, 95)), 1) if ms else None,
             "llm_share": round(sum(r["llm"] for r in results) / len(results), 3) if results else None,
+            "llm_asked": asked,
+            "llm_share_of_asked": round(sum(r["llm"] for r in results) / asked, 3) if asked else None,
+            "by_message": {m: {"answers": sum(r["message"] == m for r in results),
+                               "llm": sum(r["llm"] for r in results if r["message"] == m)}
+                           for m in SCRIPT[:messages]},
             "first_llm_sentence_p50_ms": round(float(np.percentile(first, 50)), 1) if first else None,
             "first_llm_sentence_p95_ms": round(float(np.percentile(first, 95)), 1) if first else None,
             "wall_s": round(wall, 1), "results": results}

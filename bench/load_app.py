@@ -73,7 +73,7 @@ def run_mode(mode: str, args) -> dict:
     try:
         proc, url = start_app(env, llm=mode != "templates")
         try:
-            report = run_load(url, args.users, args.messages, timeout_s=1800)
+            report = run_load(url, args.users, args.messages, timeout_s=args.timeout_s)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -92,13 +92,16 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=5)
     ap.add_argument("--parallel", type=int, default=4, help="server mode: slots")
     ap.add_argument("--engine", default="llama-server", choices=["llama-server", "python"])
+    ap.add_argument("--timeout-s", type=float, default=1800,
+                    help="per mode: no new message is sent after this (the report counts the requests made)")
     args = ap.parse_args()
     report = {}
     for mode in (["templates"] if args.no_llm else args.modes.split(",")):
         r = run_mode(mode, args)
         report[mode] = r
         print(f"{mode:>9}: {r['answered']}/{r['requests']} answered, {r['llm_answers']} with LLM text "
-              f"({r['llm_share']:.0%}), p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, first LLM sentence p50 "
+              f"({r['llm_share']:.0%}; {r['llm_share_of_asked'] or 0:.0%} of the {r['llm_asked']} that asked it), "
+              f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, first LLM sentence p50 "
               f"{r['first_llm_sentence_p50_ms']} ms p95 {r['first_llm_sentence_p95_ms']} ms, wall {r['wall_s']} s",
               flush=True)
     (HERE / "out").mkdir(exist_ok=True)

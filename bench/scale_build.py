@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,7 +40,7 @@ data, index, engine, cf_params = sys.argv[1:5]
 s = Settings.load(data_dir=Path(data), index_dir=Path(index), cf_model="als", cf_params=cf_params, tune_budget_s=0,
                   spark_driver_memory=sys.argv[5])
 m = build_indexes(s, progress=False, engine=engine, product_vectors=np.load(Path(data).parent / "vectors.npy"))
-print(json.dumps(m["counts"]))
+print(json.dumps({"counts": m["counts"], "step_seconds": m["step_seconds"]}))
 """
 
 
@@ -69,16 +70,21 @@ def run_build(data: Path, index: Path, engine: str, args) -> dict:
             cap = int(args.pandas_memory_gb * 2**30)
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     cmd = [sys.executable, "-c", BUILD, str(data), str(index), engine, args.cf_params, args.spark_memory]
-    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    logs = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")   # files, not pipes: a chatty JVM
+    proc = subprocess.Popen(cmd, stdout=logs[0], stderr=logs[1], text=True, env=env,   # cannot block on a full pipe
                             preexec_fn=limit)
     peak = 0
+    cpu = {}      # pid -> latest user + system seconds (monotonic per process; summed over the tree at the end)
     parent = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
-            rss = parent.memory_info().rss + sum(c.memory_info().rss for c in parent.children(recursive=True))
-            peak = max(peak, rss)
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+            for p in tree:
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
         except psutil.Error:
             pass
         if time.perf_counter() - start > args.timeout_s:
@@ -86,17 +92,22 @@ def run_build(data: Path, index: Path, engine: str, args) -> dict:
                 c.kill()
             proc.kill()
             proc.wait()
-            return {"status": f"timeout after {args.timeout_s} s", "seconds": None, "peak_gb": round(peak / 2**30, 2)}
+            return {"status": f"timeout after {args.timeout_s} s", "seconds": None, "peak_gb": round(peak / 2**30, 2),
+                    "cpu_s": round(sum(cpu.values()), 1)}
         time.sleep(0.5)
     seconds = time.perf_counter() - start
-    out, err = proc.communicate()
+    out, err = (f.seek(0) or f.read() for f in logs)
     if proc.returncode == 0:
         status = "ok"
     elif any(s in err for s in ("MemoryError", "Unable to allocate", "bad_alloc")) or proc.returncode in (-9, 137):
         status = f"out of memory (limit {args.pandas_memory_gb} GB)" if engine == "pandas" else "out of memory"
-    else:
+    else:      # e.g. pyarrow's "ArrowException: Unknown error: Wrapping ..." when an allocation fails at the cap
         status = "failed: " + (err.strip().splitlines() or ["?"])[-1][:200]
-    return {"status": status, "seconds": round(seconds, 1), "peak_gb": round(peak / 2**30, 2)}
+        if engine == "pandas":
+            status += f" (under the {args.pandas_memory_gb} GB address-space cap)"
+    steps = json.loads(out.strip().splitlines()[-1])["step_seconds"] if proc.returncode == 0 else None
+    return {"status": status, "seconds": round(seconds, 1), "cpu_s": round(sum(cpu.values()), 1),
+            "peak_gb": round(peak / 2**30, 2), "step_seconds": steps, "load_avg": [round(x, 1) for x in os.getloadavg()]}
 
 
 def main() -> None:
@@ -108,7 +119,7 @@ def main() -> None:
     ap.add_argument("--cf-params", default='{"factors": 32, "iterations": 10}')
     ap.add_argument("--timeout-s", type=float, default=1800)
     ap.add_argument("--pandas-memory-gb", type=float, default=16)
-    ap.add_argument("--spark-memory", default="6g", help="spark.driver.memory (local mode: all of Spark)")
+    ap.add_argument("--spark-memory", default="8g", help="spark.driver.memory (local mode: all of Spark)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "scale_build.json")
     args = ap.parse_args()
     results = []
@@ -125,7 +136,8 @@ def main() -> None:
                                                                    args)}
                 results.append(r)
                 print(f"{size:>11,} events | {engine:<6} | {r['status']:<28} | "
-                      f"{r['seconds'] if r['seconds'] is not None else '-':>8} s | peak {r['peak_gb']:>6} GB",
+                      f"{r['seconds'] if r['seconds'] is not None else '-':>8} s | CPU {r['cpu_s']:>7} s | "
+                      f"peak {r['peak_gb']:>6} GB | load {r.get('load_avg')} | steps {r.get('step_seconds')}",
                       flush=True)
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(results, indent=2))

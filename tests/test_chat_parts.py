@@ -72,6 +72,25 @@ def test_parse_constraints(text, expected):
     assert c.filters.in_stock is True
 
 
+def test_a_one_word_category_is_a_filter_only_when_asked_for_as_a_category():
+    cats = CATEGORIES + ["Christmas"]
+    assert parse_constraints("christmas crackers", cats).filters.categories == []     # crackers, wherever filed
+    assert parse_constraints("anything from the christmas section", cats).filters.categories == ["Christmas"]
+    assert parse_constraints("the christmas range", cats).filters.categories == ["Christmas"]
+    assert parse_constraints("toys & kids under £5", cats).filters.categories == ["Toys & Kids"]
+
+
+def test_chinese_terms_have_one_home_and_match_longest_first(tmp_path):
+    from assistant.chat.constraints import ZH_TERMS
+    from assistant.search.understand import Lexicon, load_zh_terms
+    assert ZH_TERMS == load_zh_terms() == Lexicon.load().zh               # resources/zh_terms.csv, read once
+    assert parse_constraints("蛋糕架").query == "cake stand"               # not cake + egg (蛋糕, 蛋)
+    bad = tmp_path / "zh.csv"
+    bad.write_text("zh,en\n杯子,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"zh.csv: Chinese term '杯子', column 'en': empty"):
+        load_zh_terms(bad)
+
+
 def test_chinese_request_becomes_english_search_terms():
     c = parse_constraints("我想买一个红色的杯子作为生日礼物")
     assert {"red", "mug", "gift", "birthday"} <= set(c.query.split())

@@ -203,3 +203,8 @@ def test_ab_strategy_is_stable_per_conversation(services, router):
     assert arms == {"hybrid", "content"} and a.strategy_for("x") == a.strategy_for("x")
     reply = a.ask("candle").finish()
     assert reply.strategy == a.strategy_for(reply.conversation_id)
+    a.strategies = ["hybrid", "debiased"]                   # what `eval ab` reads back: arm, cards, LLM text
+    reply = a.ask("a red candle holder").finish()
+    row = [r for r in services.store.arm_log() if r["conversation_id"] == reply.conversation_id][0]
+    assert row["arm"] == reply.strategy in ("hybrid", "debiased") and reply.products
+    assert (row["answers"], row["cards"], row["llm_answers"]) == (1, len(reply.products), int(reply.llm_used))

@@ -70,6 +70,18 @@ def test_busy_gate_answers_unavailable_after_the_bounded_wait():
     assert outcomes == [("route", "busy"), ("shopper", "cancelled"), ("route", "ok")]
 
 
+def test_wait_s_caps_the_queueing_of_one_call():
+    gate = LLMGate(Ticking(settings(llm_queue_timeout_s=10), n=100))
+    holder = gate.stream([], purpose="shopper")
+    next(holder)
+    start = time.monotonic()
+    with pytest.raises(LLMUnavailable, match=r"no free slot within 0.0 s \(shopper\)"):
+        next(gate.stream([], purpose="shopper", wait_s=0))      # would wait 10 s without wait_s
+    assert time.monotonic() - start < 1.0 and gate.records[-1].outcome == "busy"
+    holder.close()
+    assert next(gate.stream([], purpose="shopper", wait_s=0)) == "w0 "   # a free slot is taken at once
+
+
 def test_stop_event_cancels_generation_and_a_queued_call():
     gate = LLMGate(Ticking(settings(llm_queue_timeout_s=10), n=100))
     stop = threading.Event()

@@ -19,6 +19,7 @@ FLOORS = [   # lowest first; a name is a subpackage or a top-level module of `as
     {"spark"},                                  # the Spark build path (assistant/spark/), used by build
     {"artifacts", "build"},
     {"chat"},
+    {"experiments"},                            # A/B report and simulator: read the chat store, fit recommenders
     {"cli", "webapp", "staff_view", "__main__"},
 ]
 FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}

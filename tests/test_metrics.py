@@ -7,7 +7,8 @@ import pytest
 
 from assistant.recommend.base import Interactions
 from assistant.recommend.evaluate import evaluate
-from assistant.recommend.metrics import coverage, hit_rate_at_k, ndcg_at_k, recall_at_k
+from assistant.recommend.metrics import (average_popularity, coverage, exposure, gini, hit_rate_at_k, ndcg_at_k,
+                                         novelty, recall_at_k)
 
 # user A: relevant items at ranks 1 and 3 of 4, two relevant; user B: one hit at rank 4, three relevant
 HITS = np.array([[1, 0, 1, 0], [0, 0, 0, 1]], bool)
@@ -30,6 +31,18 @@ def test_ndcg_by_hand():
     assert ndcg_at_k(np.array([[1, 1]], bool), np.array([2]), 2) == pytest.approx([1.0])   # perfect ranking
 
 
+def test_popularity_bias_metrics_by_hand():
+    top, popularity = [[0, 1], [0, 2]], np.array([3, 1, 0])
+    assert average_popularity(top, popularity).tolist() == [2.0, 1.5]             # (3+1)/2, (3+0)/2
+    assert exposure(top, 4).tolist() == [2, 1, 1, 0]
+    # sorted [0, 1, 1, 2], weights 2i - n - 1 = -3, -1, 1, 3: (0 - 1 + 1 + 6) / (4 * 4) = 0.375
+    assert gini([2, 1, 1, 0]) == pytest.approx(0.375)
+    assert gini([5, 5, 5]) == 0.0 and gini([0, 0, 0]) == 0.0
+    assert gini([0, 0, 0, 4]) == pytest.approx(0.75)                               # (3 * 4) / (4 * 4)
+    # p = (buyers + 1) / (users + 1) = 4/4, 2/4, 1/4 -> -log2 p = 0, 1, 2
+    assert novelty(top, popularity, n_users=3).tolist() == [0.5, 1.0]
+
+
 class _ByIndex:
     """Scores item i as -i for every user: the ranking is i00, i01, i02, ... minus what the user owns."""
 
@@ -49,4 +62,11 @@ def test_evaluate_on_a_scripted_ranking():
     assert r["ndcg@10"] == pytest.approx((1 / 1.6309298 + 0.5) / 2, abs=1e-6)
     assert r["hr@10"] == 1.0
     assert r["coverage@20"] == pytest.approx(21 / 25)                                # i00..i20 shown
+    # training buyers: i00 1, i01 1, the rest 0; each list holds one of them and 19 unbought items
+    assert r["avg_popularity@20"] == pytest.approx(1 / 20)
+    # exposure: i00 1, i01 1, i02..i20 2 each, i21..i24 0 (total 40); sorted, weights 2i - 26:
+    # (-16 - 14) * 1 + 2 * sum_{i=7..25} (2i - 26) = -30 + 228 = 198 -> 198 / (25 * 40)
+    assert r["gini@20"] == pytest.approx(0.198)
+    # p = 2/3 (bought once, 2 users) or 1/3: (0.5849625 + 19 * 1.5849625) / 20
+    assert r["novelty@20"] == pytest.approx((0.5849625 + 19 * 1.5849625) / 20, abs=1e-6)
     assert r["users"] == 2

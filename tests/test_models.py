@@ -130,3 +130,65 @@ def test_prompt_system_parts_are_a_stable_prefix():
         system = load(path.stem)["system"]
         allowed = per_deployment | per_answer.get(path.stem, set())
         assert set(system.get_identifiers()) <= allowed, path.name
+
+
+LONG_PROMPT = [{"role": "system", "content": "You are helpful."},
+               {"role": "user", "content": " ".join(f"word{i}" for i in range(700)) + " Summarise."}]  # ~2,700 tokens
+
+
+@pytest.mark.llm
+def test_llama_cpp_stop_cuts_prompt_processing():
+    """A ~2,700-token prompt takes 5-20 s to read on 2 cores; Stop after 0.5 s must end it within ~1 s, through
+    the backend and through the gate's deadline, and leave the model usable."""
+    import time
+
+    from assistant.chat.router import ROUTE_SCHEMA
+    from assistant.models.gate import gate_for
+    from assistant.prompts import render
+    llm = create("llm", "llama_cpp")
+    llm.warm_up()
+    model = llm._model()
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    start = time.monotonic()
+    assert list(llm.stream(LONG_PROMPT, 20, stop)) == []
+    assert time.monotonic() - start < 1.5
+    assert model.abort_flag.fired and model.n_tokens < 2000          # stopped inside prompt processing
+    gate = gate_for(llm)
+    with pytest.raises(LLMUnavailable, match="stopped"):
+        gate.json(LONG_PROMPT, ROUTE_SCHEMA, purpose="test", timeout_s=0.5)
+    record = gate.records[-1]
+    assert record.outcome == "timeout" and record.generation_ms < 1500
+    assert llm.json(render("route", message="where is my parcel? it was due on Monday"), ROUTE_SCHEMA) == \
+        {"label": "order"}
+
+
+@pytest.mark.llm
+def test_llama_cpp_prompt_states_survive_other_prompts():
+    """Route, shopper (closed after a few pieces, as explanations are), route, shopper: the second route and
+    shopper calls start from saved states (no re-reading of their system prompts) and say exactly what a model
+    without saved states says."""
+    from assistant.prompts import render
+    route = [render("route", message=m) for m in ("do you sell owl ornaments", "can I pay by invoice")]
+    shopper = render("shopper", shop="The Demo Gift Shop", language="English", question="a gift for a tea lover",
+                     title="White Tea Cup and Saucer", reasons="it is the tea cup you asked for")
+    from llama_cpp.llama_cache import LlamaRAMCache
+    cached = create("llm", "llama_cpp")
+    cached._model().set_cache(LlamaRAMCache(128 << 20))      # empty: other tests' states would count as loads
+    plain = create("llm", "llama_cpp", settings=Settings.load(llm_prompt_cache_mb=0))   # a second model
+    texts = {}
+    for name, llm in (("cached", cached), ("plain", plain)):
+        loads = llm._model().state_loads
+        texts[name] = [llm.complete(route[0], 12), first_pieces(llm, shopper), llm.complete(route[1], 12),
+                       llm.complete(shopper, 30)]
+        texts[name + "_loads"] = llm._model().state_loads - loads
+    assert texts["cached"] == texts["plain"]
+    assert texts["cached_loads"] == 2 and texts["plain_loads"] == 0
+
+
+def first_pieces(llm, messages, n=5) -> str:
+    pieces = llm.stream(messages, 30)
+    text = "".join(next(pieces) for _ in range(n))
+    pieces.close()
+    return text

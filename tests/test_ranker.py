@@ -88,6 +88,14 @@ def test_diversity_avoids_near_duplicates(ranker, small_index):
 def test_strategies_and_bad_strategy(ranker):
     assert ranker.recommend("mug", strategy="popularity", n=3).strategy == "popularity"
     assert ranker.recommend("mug", strategy="content", n=3).items
+    user = a_buyer(ranker)
+    debiased = ranker.recommend("", user_id=user, strategy="debiased", n=5)
+    hybrid = ranker.recommend("", user_id=user, strategy="hybrid", n=5)
+    assert debiased.strategy == "debiased" and len(debiased.items) == 5
+
+    def buyers(result):
+        return sum(ranker.buyers[ranker.index.item_row[x.item_id]] for x in result.items)
+    assert buyers(debiased) <= buyers(hybrid)          # divided by the popularity propensity: less popular items
     with pytest.raises(ValueError, match="unknown strategy"):
         ranker.recommend("mug", strategy="magic")
 

@@ -105,3 +105,40 @@ def test_large_catalogs_tune_the_hybrid_without_ease(monkeypatch):
     train, _ = split(df, "loo")
     tuned = tuning.tune_models(["hybrid"], train, "loo", budget_s=5)
     assert set(tuned) == {"itemknn", "sequential", "hybrid"} and tuned["hybrid"].config["knn_weight"] == 0.0
+
+
+class _Fixed:
+    """A stand-in part whose validation scores are given: the blend search only reads its scores."""
+    history_half_life_days = None
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def score(self, history):
+        return self.scores[:history.shape[0]]
+
+
+def test_hybrid_falls_back_to_the_best_single_part_when_no_blend_helps():
+    """EASE puts a wrong item first for every validation user; the sequential part ranks the truth first,
+    a wrong item a close second. Any blend with EASE (weight 1) and seq_weight <= 4 ranks that wrong item
+    first (1 + 4 x 0.9 > 4 x 1): NDCG@10 = 1/log2(3) = 0.631. The tuning must keep the sequential part
+    alone (main_weight 0), validation NDCG@10 1.0, rather than a blend that loses to it."""
+    df = prepare(chains(n_users=60))
+    train, _ = split(df, "loo")
+    val = tuning.Validation(train, "loo", sorted(df["item_id"].unique()))
+    n, items = len(val.rows), val.data.matrix.shape[1]
+    truth = np.array([next(iter(t)) for t in val.truth])
+    unseen = [np.setdiff1d(np.arange(items), np.r_[val.seen[r].indices, truth[r]]) for r in range(n)]
+    wrong = np.array([u[0] for u in unseen])                       # an unseen item that is not the answer
+    ease = np.zeros((n, items), np.float32)
+    ease[np.arange(n), wrong] = 1.0
+    seq = np.full((n, items), 0.5, np.float32)
+    seq[np.arange(n), truth], seq[np.arange(n), wrong] = 1.0, 0.9
+    parts = {"ease": tuning.Tuned("ease", {"l2": 10.0}, model=_Fixed(ease)),
+             "itemknn": tuning.Tuned("itemknn", {"k": 20, "shrink": 0.0}, model=_Fixed(ease)),
+             "sequential": tuning.Tuned("sequential", {"dim": 32}, model=_Fixed(seq))}
+    assert val.ndcg(ease + 4 * seq) == pytest.approx(1 / np.log2(3))     # the best blend with EASE loses
+    hybrid = tuning.tune_hybrid(val, parts, budget_s=60)
+    assert hybrid.val_ndcg == pytest.approx(1.0)
+    assert hybrid.config["main_weight"] == 0 and hybrid.config["knn_weight"] == 0
+    assert hybrid.config["seq_weight"] > 0 and hybrid.config["seq"] == {"dim": 32}

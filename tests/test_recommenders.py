@@ -131,6 +131,11 @@ class TestBlendedWithSequence(RecommenderContract):
     ordered = True
 
 
+class TestDebiased(RecommenderContract):
+    name = "debiased"
+    params = {"l2": 5.0, "k": 10, "shrink": 1.0, "strength": 0.2}
+
+
 def test_top_n_skips_infinite():
     items, scores = top_n(np.array([0.1, -np.inf, 0.5, 0.3]), 10)
     assert list(items) == [2, 3, 0]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from assistant.chat.explain import checked, explanations
+from assistant.config import Settings
 from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
-from assistant.search.evaluate import load_judged, ndcg_at_k, precision_at_k
+from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, Request, understand
@@ -44,6 +46,14 @@ def test_types_are_words_that_end_titles(vocab):
     assert vocab.themes_in("red cake stands") == ["red"]
 
 
+def test_overlapping_type_phrases_keep_the_one_named_last():
+    from assistant.search.vocabulary import Vocabulary
+    v = Vocabulary(types={"glass candle": 2, "candle holder": 3, "candle": 5, "holder": 4})
+    assert v.types_in("glass candle holder") == ["candle holder"]          # a candle holder of glass
+    assert v.types_in("glass candle") == ["glass candle"]
+    assert v.types_in("candle holder and glass candle") == ["candle holder", "glass candle"]
+
+
 def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon):
     r = understand("a gift for a tea lover under 10 pounds", vocab, lexicon)
     assert (r.types, r.themes, r.gift, r.unknown) == ([], ["tea"], True, [])
@@ -55,6 +65,26 @@ def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon)
     assert r.unknown == ["unicorn", "flying", "carpet"] and not r.has_subject()
     r = understand("birthday present for my daughter", vocab, lexicon)
     assert (r.occasion, r.recipient, r.gift, r.themes, r.hints) == ("birthday", "daughter", True, ["birthday"], [])
+
+
+def test_llm_expansion_offers_catalog_types_with_a_static_system_part_and_validates_the_answer(vocab, lexicon):
+    from assistant.search import expand
+    calls = []
+
+    def ask_json(messages, schema, **kwargs):
+        calls.append((messages, schema["properties"]["product_types"]["items"]["enum"]))
+        return {"product_types": ["cake stand", "unicorn", "cake stand", "holder"]}
+    expand._CACHE.clear()
+    cake = understand("a gift for a cake lover", vocab, lexicon)
+    heart = understand("a present for someone who loves hearts", vocab, lexicon)
+    assert expand.needs_expansion(cake) and expand.needs_expansion(heart)
+    assert expand.expand_types(cake, vocab, ask_json, timeout_s=1.0) == ["cake stand", "holder"]   # unicorn: not a type
+    expand.expand_types(heart, vocab, ask_json, timeout_s=1.0)
+    (cake_msgs, cake_enum), (heart_msgs, heart_enum) = calls
+    assert cake_msgs[0] == heart_msgs[0]                         # the system part (with the common types) is shared
+    assert set(cake_enum) <= set(vocab.types) and "cake stand" in cake_enum and "t-light holder" in heart_enum
+    expand.expand_types(cake, vocab, ask_json, timeout_s=1.0)
+    assert len(calls) == 2                                       # the same subject again: answered from the cache
 
 
 def test_lexicon_files_are_checked(tmp_path):
@@ -79,6 +109,18 @@ def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
                                 + ["Candles & Lights"] * 3 + ["Cards", "Garden"])
     kitchen = with_categories.lexical(Request("", themes=["kitchen"]))
     assert kitchen.tolist() == [0.5] * 4 + [0.0, 0.5] + [0.0] * 5        # a category word counts half
+
+
+def test_gift_wrapping_counts_half_for_a_gift_request_naming_no_type(vocab, lexicon):
+    rel = Relevance(TITLES, vocab)
+    assert rel.wrapping.nonzero()[0].tolist() == [4, 9]          # the two birthday cards; no other title is wrapping
+    rows = np.arange(len(TITLES))
+    lexical, cosine = np.full(len(TITLES), 0.5), np.full(len(TITLES), 0.5)
+    plain = 0.6 * 0.5 + 0.4 * (0.5 - 0.15) / (0.70 - 0.15)
+    gift = rel.blend(understand("a birthday present for a robot fan", vocab, lexicon), lexical, cosine, rows)
+    assert gift[4] == pytest.approx(plain / 2) and gift[0] == pytest.approx(plain)
+    cards = rel.blend(understand("birthday card", vocab, lexicon), lexical, cosine, rows)   # no gift: as is
+    assert cards[4] == pytest.approx(plain)
 
 
 def test_no_match_when_the_catalog_lacks_what_was_asked(vocab, lexicon):
@@ -128,13 +170,15 @@ def test_evidence_phrases_are_sentences_in_both_languages():
 
 class FakeServices:
     shop_name = "Test Shop"
+    settings = Settings.load(llm_later_products_wait_s=0.0)
 
     def __init__(self, answers):
         self.answers = list(answers)
-        self.prompts = []
+        self.prompts, self.waits = [], []
 
-    def llm_stream(self, messages, purpose="answer"):
+    def llm_stream(self, messages, purpose="answer", wait_s=None):
         self.prompts.append(messages)
+        self.waits.append(wait_s)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
@@ -157,6 +201,7 @@ def test_explanations_keep_good_sentences_and_replace_bad_ones_with_the_template
                    "Tea Party Birthday Card has the tea look you asked for. ",
                    "Small Plant Pot has the tea look you asked for. "]
     assert "Reasons: it has the tea look you asked for" in services.prompts[0][1]["content"]
+    assert services.waits == [None, 0.0, 0.0]      # the first product may queue; later ones only take a free slot
     with pytest.raises(LLMUnavailable):                    # LLM down from the start: the Reply's template answers
         list(explanations(FakeServices([LLMUnavailable("off")]), "tea", top, "English", top, titles, ids))
 
@@ -180,6 +225,22 @@ def test_ndcg_and_precision_against_hand_computed_values():
     assert ndcg_at_k(ranked, grades, 5) == pytest.approx(8.5 / 13.347180, abs=1e-6)
     assert precision_at_k(ranked, grades, 5) == 0.4
     assert ndcg_at_k(ranked, {}, 5) == 0.0
+
+
+def test_relevant_share_pooled_per_kind_against_hand_computed_values():
+    judged = [JudgedRequest("g1", "gift a", "en", "gift", {"a": 3, "b": 1, "c": 0}),
+              JudgedRequest("g2", "gift b", "en", "gift", {"d": 2}),
+              JudgedRequest("t1", "theme", "en", "theme", {"a": 1, "e": 2}),
+              JudgedRequest("n1", "no match", "en", "no_match", {"a": 0})]
+    shown = {"gift a": ["a", "b", "c", "x", "y"], "gift b": ["d"], "theme": ["e", "a", "z"], "no match": ["a"]}
+    report = evaluate(judged, {"s": lambda text: (shown[text], False)}, k=5)["systems"]["s"]
+    # gift: >=1 slots a,b + d = 3 of 10, >=2 a + d = 2 of 10; theme: e,a = 2 of 5, e = 1 of 5; the no-match request
+    # is not counted; overall >=1 5/15, >=2 3/15. Over products shown: gift 6 shown, theme 3, all 9
+    assert report["relevant_share_by_kind"] == {
+        "gift": {">=1": 0.3, ">=1 shown": 0.5, ">=2": 0.2, ">=2 shown": round(2 / 6, 4)},
+        "theme": {">=1": 0.4, ">=1 shown": round(2 / 3, 4), ">=2": 0.2, ">=2 shown": round(1 / 3, 4)}}
+    assert report["relevant_share"] == {">=1": round(5 / 15, 4), ">=1 shown": round(5 / 9, 4), ">=2": 0.2,
+                                        ">=2 shown": round(3 / 9, 4)}
 
 
 def test_judged_set_errors_name_file_row_and_field(tmp_path):

@@ -23,9 +23,10 @@ def free_port() -> int:
 
 
 def test_server_command_sizes_context_per_slot():
-    s = Settings.load(llm_context=2048, llm_threads=2, llama_server_bin="/bin/true")
+    s = Settings.load(llm_context=2048, llm_threads=2, llama_server_bin="/bin/true", llm_prompt_cache_mb=96)
     cmd = server_command(s, port=8099, parallel=3)
     assert cmd[0] == "/bin/true" and cmd[cmd.index("--parallel") + 1] == "3"
+    assert cmd[cmd.index("--cache-ram") + 1] == "96"           # the same prompt-state budget as in-process
     assert cmd[cmd.index("--ctx-size") + 1] == str(2048 * 3) and cmd[cmd.index("--port") + 1] == "8099"
     with pytest.raises(ValueError, match="unknown LLM server engine 'vllm'"):
         server_command(s, 8099, 1, engine="vllm")

@@ -64,6 +64,18 @@ def test_staff_features_need_sign_in_on_the_server(web):
     assert len(overview) and {"segment", "customers", "net revenue"} <= set(overview.columns) and len(plot)
 
 
+def test_staff_sees_the_ab_experiment_behind_the_password(web):
+    note, table, plot = web.experiment(StaffSession())
+    assert "Sign in as staff" in note and table.empty
+    conv = web.s.store.conversation(None, None, "shopper")
+    web.s.store.add_message(conv, "assistant", "three mugs", "product_search", "hybrid", cards=3, llm=True)
+    web.s.store.add_feedback(conv, None, "add_to_cart", "22423", "hybrid")
+    session, _ = web.staff_sign_in(web.s.settings.staff_password, StaffSession())
+    note, table, plot = web.experiment(session)
+    assert "Verdict" in note and "hybrid" in set(table["arm"]) and list(plot.columns) == ["group", "value"]
+    assert {"conversion", "add-to-cart per card", "thumbs-up per answer", "LLM text per answer"} <= set(table.columns)
+
+
 def test_staff_clarifying_question_comes_with_choices(web):
     session, _ = web.staff_sign_in(web.s.settings.staff_password, StaffSession())
     view = web.insight("how is our churn", session)

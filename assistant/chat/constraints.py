@@ -12,18 +12,13 @@ from dataclasses import dataclass, field
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
+from assistant.search.understand import load_zh_terms
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
              "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
-# Chinese shopping words -> English search terms, so a Chinese request still searches an English catalog.
-ZH_TERMS = {"杯子": "mug cup", "茶杯": "teacup", "马克杯": "mug", "茶壶": "teapot", "茶": "tea", "咖啡": "coffee",
-            "蜡烛": "candle", "灯": "light", "包": "bag", "袋": "bag", "盒": "box", "礼物": "gift",
-            "装饰": "decoration", "玩具": "toy", "儿童": "children", "花瓶": "vase", "花园": "garden", "雨伞": "umbrella",
-            "项链": "necklace", "耳环": "earrings", "手链": "bracelet", "钟": "clock", "相框": "photo frame",
-            "靠垫": "cushion", "抱枕": "cushion", "卡片": "card", "贺卡": "card", "笔记本": "notebook",
-            "蛋糕": "cake", "厨房": "kitchen", "碗": "bowl", "盘子": "plate", "镜子": "mirror", "心": "heart",
-            "鸟": "bird", "派对": "party", "妈妈": "mum", "爸爸": "dad", "圣诞": "christmas", "生日": "birthday"}
+# Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv (read by search/understand.py).
+ZH_TERMS = load_zh_terms()
 NUMBER = r"(\d+(?:\.\d+)?)"
 MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|英镑|镑|块|元)?"
 MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
@@ -74,7 +69,7 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
         if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
             f.attributes["colour"] = colour
             break
-    f.categories = [c for c in categories if c.lower() in lowered]
+    f.categories = [c for c in categories if _names_category(c, lowered)]
     f.brands = [b for b in brands if b and re.search(rf"\b{re.escape(b.lower())}\b", lowered)]
     occasion = next((o for w, o in OCCASIONS.items() if (w in lowered if w.isascii() else w in text)), None)
     ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", lowered) if w.isascii() else w in text)),
@@ -103,6 +98,22 @@ def refine(previous: Filters, text: str, shown_prices: list[float], categories=(
     return new
 
 
+CATEGORY_WORD = r"(?:category|categories|section|department|range|aisle)"
+
+
+def _names_category(category: str, lowered: str) -> bool:
+    """Does the message ask for this category? A multi-word name ("Kitchen & Dining") counts as said; a one-word
+    name that is also an everyday word ("Christmas", "Easter") only with a category word next to it ("in the
+    Christmas section"): "christmas crackers" wants crackers for Christmas, wherever the shop files them."""
+    name = category.lower().strip()
+    if not name or name not in lowered:
+        return False
+    if re.search(r"\W", name):
+        return True
+    return bool(re.search(rf"\b{re.escape(name)}\s+{CATEGORY_WORD}\b|\b{CATEGORY_WORD}\s+(?:of\s+)?{re.escape(name)}\b",
+                          lowered))
+
+
 def _first_number(patterns, text: str) -> float | None:
     for p in patterns:
         m = p.search(text)
@@ -117,7 +128,11 @@ def _search_text(text: str) -> str:
     for p in MAX_PRICE + MIN_PRICE:
         out = p.sub(" ", out)
     if CJK.search(out):
-        terms = [en for zh, en in ZH_TERMS.items() if zh in out]
+        terms, rest = [], out
+        for zh, en in ZH_TERMS.items():             # longest first: 蛋糕架 is a cake stand, not cake + egg
+            if zh in rest:
+                terms.append(en)
+                rest = rest.replace(zh, " ")
         colours = [c for w, c in COLOUR_WORDS.items() if not w.isascii() and w in out]
         out = " ".join(colours[:1] + terms) + " " + CJK.sub(" ", out)
     out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"

@@ -76,11 +76,17 @@ class Services:
     def llm_ready(self) -> bool:
         return self.gate is not None and self.gate.ready()
 
-    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None):
-        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy."""
+    def llm_stream(self, messages: list[dict], purpose: str = "answer", stop=None, wait_s: float | None = None):
+        """Raw LLM pieces via the gate; LLMUnavailable (-> template answer) if the LLM is off, loading or busy
+        (`wait_s`: the most this call may queue for a slot; None: llm_queue_timeout_s)."""
         if not self.llm_ready():
             return _raising(LLMUnavailable("LLM not loaded yet"))
-        return self.gate.stream(messages, purpose=purpose, stop=stop)
+        return self.gate.stream(messages, purpose=purpose, stop=stop, wait_s=wait_s)
+
+
+def arm_of(conversation_id: str, arms: list[str]) -> str:
+    """The A/B arm of a conversation: a stable hash of its id over `arms` (the simulator uses it too)."""
+    return arms[int(hashlib.sha256(conversation_id.encode()).hexdigest(), 16) % len(arms)]
 
 
 def _raising(error: Exception):
@@ -116,8 +122,7 @@ class Assistant:
 
     def strategy_for(self, conversation_id: str) -> str:
         """A/B arm of a conversation: stable hash of its id over the configured strategies."""
-        digest = int(hashlib.sha256(conversation_id.encode()).hexdigest(), 16)
-        return self.strategies[digest % len(self.strategies)]
+        return arm_of(conversation_id, self.strategies)
 
     def ask(self, message: str, user_id: str | None = None, role: str = "shopper",
             conversation_id: str | None = None) -> Reply:
@@ -139,7 +144,8 @@ class Assistant:
         self.s.store.save_memory(conv, memory)
 
         def done(r: Reply) -> None:
-            r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy)
+            r.message_id = self.s.store.add_message(conv, "assistant", r.text, r.intent, r.strategy,
+                                                    cards=len(r.products), llm=r.llm_used)
         llm = (answer.sentences() if answer.sentences is not None else
                self.s.llm_stream(answer.prompt, purpose=answer.purpose) if answer.prompt is not None else None)
         reply = Reply.from_answer(answer, conv, role, llm=llm, started=start, on_done=done)

@@ -34,7 +34,10 @@ def explanations(services, question: str, top: list[dict], language: str, candid
         messages = render("shopper", shop=services.shop_name, language=language, question=question[:300],
                           title=product["title"], reasons=reasons)
         try:
-            text = first_sentence(services.llm_stream(messages, purpose="shopper"))
+            # after the first product, the LLM only if a slot is free: under load, more answers get their first
+            # sentence from the LLM instead of a few answers getting all three
+            wait_s = None if n == 0 else services.settings.llm_later_products_wait_s
+            text = first_sentence(services.llm_stream(messages, purpose="shopper", wait_s=wait_s))
         except LLMUnavailable:
             if n == 0:
                 raise

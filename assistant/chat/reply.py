@@ -2,6 +2,7 @@
 
     reply = assistant.ask("red mugs under £10", user_id="12347")
     reply.products                      # cards from the catalog, available at once
+    reply.lead                          # the lead-in from code, the first piece streamed
     for piece in reply.stream():        # the LLM's explanation, sentence by sentence, already checked
         print(piece, end="")
     reply.to_dict()                     # intent, text, products, citations, rows, timings ...
@@ -52,6 +53,12 @@ class Reply(Facts):     # products, citations, orders, rows, chart, parsed_query
         if started is not None:
             reply._started = started
         return reply
+
+    @property
+    def lead(self) -> str:
+        """The lead-in sentence from code ("Here are 5 picks.", the honest no-match line), shown before any
+        explanation; '' when the answer has none. `stream()` yields it first."""
+        return self._lead
 
     def stream(self) -> Iterator[str]:
         """Yield the answer text in pieces (lead-in from code, then checked LLM sentences or the template)."""

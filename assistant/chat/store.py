@@ -3,7 +3,9 @@
     store = Store(Path("var/assistant.db"))
     conv = store.conversation(None, user_id="12347", role="shopper")     # new id when None
     store.add_message(conv, "user", "where is my order?", intent="order")
+    store.add_message(conv, "assistant", text, "product_search", "hybrid", cards=5, llm=True)
     store.add_feedback(conv, message_id, "up", strategy="hybrid")
+    store.arm_log()          # one row per shopper conversation: its A/B arm, answers, cards, LLM answers, feedback
     ticket = store.open_ticket(conv, "12347", "customer asked for a person", text)
     store.audit_staff("session-1", parsed_query, rows=7, epsilon=0.0)    # who asked what, no customer data
     store.log_export("at risk", rows=412, path="at-risk.csv")
@@ -29,7 +31,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, user_id TEXT, role TEXT, created TEXT,
                                           memory TEXT DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT, sender TEXT,
-                                     text TEXT, intent TEXT, strategy TEXT, created TEXT);
+                                     text TEXT, intent TEXT, strategy TEXT, created TEXT,
+                                     cards INTEGER DEFAULT 0, llm INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT, message_id INTEGER,
                                      kind TEXT, item_id TEXT, strategy TEXT, created TEXT);
 CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT, user_id TEXT,
@@ -41,6 +44,20 @@ CREATE TABLE IF NOT EXISTS exports (id INTEGER PRIMARY KEY AUTOINCREMENT, segmen
 """
 TABLES = ("conversations", "messages", "feedback", "tickets", "staff_audit", "exports")
 FEEDBACK_KINDS = ("up", "down", "add_to_cart")
+ADDED_COLUMNS = {"messages": (("cards", "INTEGER DEFAULT 0"), ("llm", "INTEGER DEFAULT 0"))}  # for older databases
+ARM_LOG = """
+SELECT m.conversation_id, m.arm, m.answers, m.cards, m.llm_answers, COALESCE(f.add_to_cart, 0) AS add_to_cart,
+       COALESCE(f.thumbs_up, 0) AS thumbs_up, COALESCE(f.thumbs_down, 0) AS thumbs_down
+FROM (SELECT conversation_id, strategy AS arm, SUM(sender = 'assistant') AS answers, SUM(cards) AS cards,
+             SUM(llm) AS llm_answers, MIN(id) AS first FROM messages WHERE strategy != ''
+      GROUP BY conversation_id, strategy) m
+JOIN conversations c ON c.id = m.conversation_id
+LEFT JOIN (SELECT conversation_id, SUM(kind = 'add_to_cart') AS add_to_cart, SUM(kind = 'up') AS thumbs_up,
+                  SUM(kind = 'down') AS thumbs_down FROM feedback GROUP BY conversation_id) f
+       ON f.conversation_id = m.conversation_id
+WHERE c.role = 'shopper'
+ORDER BY m.first
+"""
 
 
 class _JsonText(str):
@@ -87,6 +104,11 @@ class Store:
         self._local = threading.local()
         with self._db() as db:
             db.executescript(SCHEMA)
+            for table, columns in ADDED_COLUMNS.items():
+                have = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns:
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def _db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -123,10 +145,12 @@ class Store:
         self._write("UPDATE conversations SET memory=? WHERE id=?", (_JsonText(memory), _Key(conversation_id)))
 
     def add_message(self, conversation_id: str, sender: str, text: str, intent: str = "",
-                    strategy: str = "") -> int:
+                    strategy: str = "", cards: int = 0, llm: bool = False) -> int:
+        """One message; for an answer, how many product cards it showed and whether LLM text was shown."""
         cur = self._write(
-            "INSERT INTO messages (conversation_id, sender, text, intent, strategy, created) VALUES (?,?,?,?,?,?)",
-            (*_keys(conversation_id, sender), text, *_keys(intent, strategy, now())))
+            "INSERT INTO messages (conversation_id, sender, text, intent, strategy, created, cards, llm) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (*_keys(conversation_id, sender), text, *_keys(intent, strategy, now()), int(cards), int(bool(llm))))
         return int(cur.lastrowid)
 
     def add_feedback(self, conversation_id: str, message_id: int | None, kind: str, item_id: str = "",
@@ -157,6 +181,11 @@ class Store:
         cur = self._write("INSERT INTO exports (segment, rows, path, created) VALUES (?,?,?,?)",
                           (segment, int(rows), str(path), _Key(now())))
         return int(cur.lastrowid)
+
+    def arm_log(self) -> list[dict]:
+        """Per shopper conversation: conversation_id, arm, answers, cards, llm_answers, add_to_cart, thumbs_up,
+        thumbs_down (what experiments/report.py analyses; no text, no user id)."""
+        return [dict(r) for r in self._db().execute(ARM_LOG).fetchall()]
 
     def rows(self, table: str, where: str = "", params: tuple = ()) -> list[dict]:
         """Read back a table (for tests, the staff dashboard and A/B analysis)."""

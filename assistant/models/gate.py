@@ -3,6 +3,7 @@
     gate = gate_for(llm, settings)              # one gate per LLM object, however often it is asked for
     for piece in gate.stream(messages, purpose="shopper", stop=stop_event):
         ...                                     # stop_event.set() or closing the generator cancels generation
+    gate.stream(messages, purpose="shopper", wait_s=0)   # only if a slot is free now, else LLMUnavailable("busy")
     gate.json(messages, schema, purpose="route", timeout_s=4)   # dict, or LLMUnavailable (busy/late/invalid)
     gate.stats()   # {"shopper": {"calls": 12, "ok": 11, "wait_ms_p50": 3.1, "generation_ms_p95": 5210.0, ...}}
 
@@ -77,11 +78,12 @@ class LLMGate:
 
     # ------------------------------------------------------------------ calls
     def stream(self, messages: list[dict], purpose: str, stop: threading.Event | None = None,
-               max_new_tokens: int | None = None) -> Iterator[str]:
-        """Pieces of the reply; LLMUnavailable when busy, or when it fails or times out before any piece."""
+               max_new_tokens: int | None = None, wait_s: float | None = None) -> Iterator[str]:
+        """Pieces of the reply; LLMUnavailable when busy, or when it fails or times out before any piece.
+        `wait_s` caps the wait for a slot below `llm_queue_timeout_s` (0: only if a slot is free now)."""
         queued = time.monotonic()
-        wait_ms = self._acquire(min(self.settings.llm_queue_timeout_s, self.settings.llm_timeout_s), stop,
-                                purpose, "stream")
+        wait = min(self.settings.llm_queue_timeout_s, self.settings.llm_timeout_s)
+        wait_ms = self._acquire(wait if wait_s is None else min(wait, wait_s), stop, purpose, "stream")
         start = time.monotonic()
         halt = _Halt(stop, start + self.settings.llm_timeout_s)
         first_ms, outcome = None, "ok"

@@ -51,7 +51,7 @@ def server_command(settings: Settings, port: int, parallel: int, host: str = "12
         return [str(find_llama_server(settings)), "--model", gguf, "--host", host, "--port", str(port),
                 "--alias", settings.llm_model, "--parallel", str(parallel),
                 "--ctx-size", str(settings.llm_context * parallel), "--threads", str(threads),
-                "--threads-batch", str(threads), "--no-webui"]
+                "--threads-batch", str(threads), "--cache-ram", str(settings.llm_prompt_cache_mb), "--no-webui"]
     if engine == "python":
         return [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", host, "--port", str(port),
                 "--model_alias", settings.llm_model, "--n_ctx", str(settings.llm_context),

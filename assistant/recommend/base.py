@@ -109,8 +109,10 @@ class Recommender(ABC):
     def _arrays(self, prefix: str) -> dict:
         arrays = {f"{prefix}__meta__": np.array(json.dumps({"name": self.name, "params": self.params}))}
         for field in self.state_fields:
-            value = getattr(self, field)
+            value = getattr(self, field, None)
             key = f"{prefix}{field}"
+            if value is None:                         # an optional part this model does not have
+                continue
             if isinstance(value, Recommender):       # a component of a blended model
                 arrays.update(value._arrays(f"{key}/"))
             elif sp.issparse(value):

@@ -3,10 +3,18 @@
     cf = create_recommender("hybrid", knn_weight=0.3, seq_weight=0.5, seq={"dim": 64}).fit(matrix)
     scores = cf.score(history)      # history values: 0.5 ** (age_days / 30), see evaluate.history_matrix
 
-score = norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential) + pop_weight * popularity,
-each part min-max scaled per row. The weights and every part's config are chosen on a validation
-split by recommend/tuning.py; a zero weight leaves the part out (seq_weight 0: no sequential model,
-fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
+score = main_weight * norm(EASE) + knn_weight * norm(ItemKNN) + seq_weight * norm(sequential)
+        + pop_weight * popularity,
+each part min-max scaled per row. main_weight is 1 or 0: 0 lets validation choose a blend without EASE, or a
+single part alone (ItemKNN or the sequential model) where that beats every blend with EASE.
+
+Cold start, both ways: an item nobody bought in the training data (CF has no column for it) is scored
+cold_weight x its content match (the best cosine of its product vector to one of the history's 20 most
+recent items) x the row's best CF score (cold_weight 1 and a perfect match tie with the best pick), when
+the model was given product vectors (`cf.item_vectors = vectors` before fit; the build and `eval recs`
+pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by popularity alone.
+The weights and every part's config are chosen on a validation split by recommend/tuning.py; a zero
+weight leaves the part out (seq_weight 0: no sequential model, fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
 """
 from __future__ import annotations
@@ -19,12 +27,35 @@ from assistant.recommend.ease import EASE
 from assistant.recommend.registry import create_recommender, register_recommender
 
 
+RECENT = 20      # a never-bought item is compared with the history's RECENT most recent items
+
+
+def content_match(history: sp.csr_matrix, vectors: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """(rows, len(items)) the best cosine (negatives 0) of each item to one of the row's RECENT most recent
+    (highest-valued) history items: a new colour of a product they bought scores near 1."""
+    out = np.zeros((history.shape[0], len(items)), np.float32)
+    target = vectors[items]
+    for r in range(history.shape[0]):
+        row = history.indices[history.indptr[r]:history.indptr[r + 1]]
+        if len(row):
+            values = history.data[history.indptr[r]:history.indptr[r + 1]]
+            recent = row[np.argsort(-values, kind="stable")[:RECENT]]
+            out[r] = np.clip((vectors[recent] @ target.T).max(axis=0), 0, None)
+    return out
+
+
+def cold_scores(match: np.ndarray, best, weight: float) -> np.ndarray:
+    """(rows, cold items) weight x content match x the row's best score `best`."""
+    return weight * match * best
+
+
 @register_recommender("hybrid")
 class BlendedCF(Recommender):
     @property
     def state_fields(self) -> tuple[str, ...]:
         knn_only = getattr(self, "main", None) is not None and self.main is self.neighbours
         fields = ("neighbours", "counts") if knn_only else ("main", "neighbours", "counts")  # ItemKNN saved once
+        fields += ("item_vectors",)                      # optional: saved only when set
         return fields + (("sequence",) if self.uses_order else ())
 
     def after_load(self) -> None:
@@ -33,9 +64,11 @@ class BlendedCF(Recommender):
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
                  seq_weight: float = 0.0, pop_weight: float = 0.0, half_life_days: float = 30.0,
-                 seq: dict | None = None, **params):
+                 seq: dict | None = None, cold_weight: float = 1.0, main_weight: float = 1.0, **params):
         super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, seq_weight=seq_weight,
-                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}), **params)
+                         pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}),
+                         cold_weight=cold_weight, main_weight=main_weight, **params)
+        self.item_vectors: np.ndarray | None = None     # (n_items, dim) unit rows, optional: see the docstring
 
     @property
     def history_half_life_days(self) -> float:
@@ -60,19 +93,38 @@ class BlendedCF(Recommender):
 
     def score(self, history: sp.csr_matrix) -> np.ndarray:
         p = self.params
-        scores = normalise_rows(self.main.score(history))
+        scores = np.zeros(history.shape, np.float32)
+        if p["main_weight"]:
+            scores += p["main_weight"] * normalise_rows(self.main.score(history))
         if self.main is not self.neighbours and p["knn_weight"]:
             scores += p["knn_weight"] * normalise_rows(self.neighbours.score(history))
         if self.uses_order:
             scores += p["seq_weight"] * normalise_rows(self.sequence.score(history))
+        popularity = (self.counts / max(float(self.counts.max()), 1.0))[None, :]
         if p["pop_weight"]:
-            scores += p["pop_weight"] * (self.counts / max(float(self.counts.max()), 1.0))[None, :]
+            scores += p["pop_weight"] * popularity
+        return self.cold_start(history, scores, popularity)
+
+    def cold_start(self, history: sp.csr_matrix, scores: np.ndarray, popularity: np.ndarray) -> np.ndarray:
+        """Never-bought items get cold_weight x content match x the best score; empty histories get popularity."""
+        history = sp.csr_matrix(history)
+        vectors = getattr(self, "item_vectors", None)
+        unseen = self.counts == 0
+        if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
+            match = content_match(history, vectors, np.flatnonzero(unseen))
+            best = scores[:, ~unseen].max(axis=1, keepdims=True) if (~unseen).any() else 1.0
+            scores[:, unseen] = cold_scores(match, best, self.params["cold_weight"])
+        empty = np.diff(history.indptr) == 0
+        if empty.any():
+            scores[empty] = popularity
         return scores
 
     @property
     def knn_only(self) -> bool:
-        """Large catalogs without a sequential or popularity part: the sparse ItemKNN path serves."""
-        return self.main is self.neighbours and not self.uses_order and not self.params["pop_weight"]
+        """Large catalogs without a sequential, popularity or content part: the sparse ItemKNN path serves."""
+        return (self.main is self.neighbours and self.params["main_weight"] == 1.0
+                and not self.uses_order and not self.params["pop_weight"]
+                and getattr(self, "item_vectors", None) is None)
 
     def top_scores(self, history, k, allowed):
         if self.knn_only:

@@ -8,6 +8,12 @@
     hit_rate_at_k(hits, 3)              # [1.0, 0.0]
     coverage([[0, 1, 2], [2, 3, 4]], n_items=10)   # 0.5: share of the catalog shown to anyone
 
+Popularity bias of the lists (`popularity` = training buyers per item, `top` = ranked lists):
+    average_popularity([[0, 1], [0, 2]], np.array([3, 1, 0]))     # [2.0, 1.5]  ARP (Abdollahpouri et al. 2019)
+    exposure([[0, 1], [0, 2]], n_items=4)                          # [2, 1, 1, 0] times each item is shown
+    gini([2, 1, 1, 0])                                             # 0.375  0 = even exposure, 1 = one item
+    novelty([[0, 1], [0, 2]], np.array([3, 1, 0]), n_users=3)      # [0.5, 1.0] mean -log2 p(item)
+
 Per-user values; the caller averages. A user with no relevant items counts as one (no division by zero).
 """
 from __future__ import annotations
@@ -42,3 +48,30 @@ def hit_rate_at_k(hits: np.ndarray, k: int) -> np.ndarray:
 def coverage(top_items, n_items: int) -> float:
     """Distinct items in any user's top list / catalog size."""
     return len(np.unique(np.asarray(top_items).ravel())) / n_items
+
+
+def average_popularity(top, popularity: np.ndarray) -> np.ndarray:
+    """Mean popularity (training buyers) of each user's recommended items: ARP, per user."""
+    return np.asarray(popularity, np.float64)[np.asarray(top)].mean(axis=1)
+
+
+def exposure(top, n_items: int) -> np.ndarray:
+    """(n_items,) how many lists each item appears in."""
+    return np.bincount(np.asarray(top).ravel(), minlength=n_items)
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative values (e.g. exposure over the whole catalog, zeros included):
+    sum_i (2i - n - 1) x_(i) / (n sum x) with x sorted ascending, i from 1; 0.0 for all zeros."""
+    x = np.sort(np.asarray(values, np.float64))
+    n, total = len(x), x.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    return float(((2 * np.arange(1, n + 1) - n - 1) * x).sum() / (n * total))
+
+
+def novelty(top, popularity: np.ndarray, n_users: int) -> np.ndarray:
+    """Mean self-information -log2 p(item) of each user's list, p(item) = (buyers + 1) / (n_users + 1)
+    (add-one: an item nobody bought yet is the most novel, not infinitely so)."""
+    p = (np.asarray(popularity, np.float64) + 1) / (n_users + 1)
+    return (-np.log2(p))[np.asarray(top)].mean(axis=1)

@@ -4,7 +4,7 @@
     class Mine(Recommender): ...
 
     model = create_recommender("ease", l2=400.0)       # unknown names list the available ones
-    available_recommenders()                            # ['als', 'ease', 'hybrid', 'itemknn', 'popularity', 'sequential']
+    available_recommenders()        # ['als', 'debiased', 'ease', 'hybrid', 'itemknn', 'popularity', 'sequential']
     model = load_recommender(Path("cf.npz"))            # what Recommender.save wrote, any model
 
 Like simonw/llm's plugins.py: base.py knows no model; each model module registers itself when imported,
@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from assistant.errors import ConfigError
 
 BUILTIN = ("assistant.recommend.popularity", "assistant.recommend.itemknn", "assistant.recommend.ease",
-           "assistant.recommend.als", "assistant.recommend.sequential", "assistant.recommend.blend")
+           "assistant.recommend.als", "assistant.recommend.sequential", "assistant.recommend.blend",
+           "assistant.recommend.debias")
 RECOMMENDERS: dict[str, type] = {}      # name -> Recommender subclass
 
 

@@ -12,7 +12,13 @@ candidate), so the budget bounds the wall time roughly, not exactly (one trial c
 The sequential model's epochs are read off one training run (validated at EPOCH_CHECKS); out of
 time, its training stops at the next epoch (after at least EPOCH_CHECKS[0]).
 The hybrid reuses its parts' tuned configs and searches its blend weights (BLEND_GRID) and the
-history half-life on the parts' validation scores: no refit per weight. budget_s 0: defaults, untuned.
+history half-life on the parts' validation scores: no refit per weight, then (given product vectors) the
+weight of the content score of never-bought items: the largest of COLD_WEIGHTS whose validation NDCG@10
+stays within `cold_max_ndcg_loss` (Setting) of the best blend's (new products are worth showing; a
+weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before).
+The debiased model keeps the tuned hybrid and takes the debiasing strength (DEBIAS_STRENGTHS) whose
+validation coverage@20 is best among those within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of strength 0's NDCG@10.
+budget_s 0: defaults, untuned.
 Leaves out: Bayesian search, early stopping on anything but the epoch checkpoints.
 """
 from __future__ import annotations
@@ -27,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, normalise_rows
+from assistant.recommend.blend import cold_scores, content_match
 from assistant.recommend.ease import EASE
 from assistant.recommend.evaluate import fit_input, held_out_rows, history_matrix, ranked, ranking_metrics, split
 from assistant.recommend.registry import create_recommender
@@ -45,11 +52,16 @@ SPACE: dict[str, list[dict]] = {
                    {"dim": 64, "blocks": 2, "max_len": 50, "lr": 3e-3, "epochs": 30}],
 }
 EPOCH_CHECKS = (5, 10, 15, 20, 25, 30, 40)
-BLEND_GRID = {"knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0), "seq_weight": (0.0, 0.3, 0.6, 1.0, 2.0, 4.0),
-              "pop_weight": (0.0, 0.05, 0.15)}
+BLEND_GRID = {"main_weight": (1.0, 0.0), "knn_weight": (0.0, 0.15, 0.3, 0.6, 1.0),
+              "seq_weight": (0.0, 0.3, 0.6, 1.0, 2.0, 4.0), "pop_weight": (0.0, 0.05, 0.15)}
+# main_weight 0: blends without EASE, and ItemKNN or the sequential model alone - so where one part beats every
+# blend with EASE on validation, the hybrid falls back to it instead of losing to it
 HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hybrid's parts score
-SHARE = {"popularity": 0.0, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
+SHARE = {"popularity": 0.0, "debiased": 0.2, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
 PARTS = ("ease", "itemknn", "sequential")       # what the hybrid blends (tuned first when it is asked for)
+COLD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)      # hybrid: content score of never-bought items (x the best score)
+DEBIAS_STRENGTHS = {"ips": (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2),
+                    "xquad": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)}
 
 
 @dataclass
@@ -61,6 +73,7 @@ class Tuned:
     trials: int = 0
     tune_s: float = 0.0
     model: object = field(default=None, repr=False)    # fitted on the validation-train part
+    scores: np.ndarray | None = field(default=None, repr=False)   # the hybrid's validation scores
 
     def report(self) -> dict:
         return {"config": self.config, "val_ndcg@10": None if self.val_ndcg is None else round(self.val_ndcg, 5),
@@ -70,7 +83,9 @@ class Tuned:
 class Validation:
     """The validation split of a training frame, and NDCG@10 of any model on its sampled users."""
 
-    def __init__(self, train: pd.DataFrame, how: str, items, max_users: int = VAL_USERS, seed: int = 0):
+    def __init__(self, train: pd.DataFrame, how: str, items, max_users: int = VAL_USERS, seed: int = 0,
+                 item_vectors: np.ndarray | None = None):
+        self.item_vectors = item_vectors
         fit_part, val_part = split(train, how)
         users = val_part["user_id"].unique()
         if len(users) > max_users:
@@ -103,23 +118,31 @@ class Validation:
         return ranking_metrics(ranked(scores, self.seen, 10), self.truth, scores.shape[1])["ndcg@10"]
 
 
-def tune_models(names, train: pd.DataFrame, how: str, budget_s: float, items=None) -> dict[str, Tuned]:
-    """Tuned configs for `names` (the hybrid's parts are tuned too when it is asked for)."""
+def tune_models(names, train: pd.DataFrame, how: str, budget_s: float, items=None,
+                item_vectors: np.ndarray | None = None, max_ndcg_loss: float = 0.03,
+                cold_max_ndcg_loss: float = 0.01) -> dict[str, Tuned]:
+    """Tuned configs for `names` (the hybrid's parts are tuned too when it or the debiased model is asked for).
+    `item_vectors`: (len(items), dim) unit product vectors for the hybrid's content score of new items."""
     if budget_s <= 0:
         return {}
     start = time.perf_counter()
     items = sorted(train["item_id"].unique()) if items is None else items
-    val = Validation(train, how, items)
+    val = Validation(train, how, items, item_vectors=item_vectors)
     parts = PARTS if len(items) <= EASE.max_items else tuple(p for p in PARTS if p != "ease")  # EASE: dense
-    order = [n for n in parts if "hybrid" in names and n not in names] + [n for n in names if n != "hybrid"]
-    order += ["hybrid"] if "hybrid" in names else []
+    blended = "hybrid" in names or "debiased" in names
+    order = [n for n in parts if blended and n not in names]
+    order += [n for n in names if n not in ("hybrid", "debiased")]
+    order += ["hybrid"] if blended else []
+    order += ["debiased"] if "debiased" in names else []
     shares = {n: SHARE.get(n, 1.0) for n in order}
     tuned: dict[str, Tuned] = {}
     for i, name in enumerate(order):
         left = budget_s - (time.perf_counter() - start)
         share = left * shares[name] / max(sum(shares[n] for n in order[i:]), 1e-9)
         if name == "hybrid":
-            tuned[name] = tune_hybrid(val, tuned, share)
+            tuned[name] = tune_hybrid(val, tuned, share, cold_max_ndcg_loss)
+        elif name == "debiased":
+            tuned[name] = tune_debiased(val, tuned["hybrid"], max_ndcg_loss)
         elif name == "sequential":
             tuned[name] = tune_sequential(val, share)
         else:
@@ -171,7 +194,7 @@ def tune_sequential(val: Validation, budget_s: float) -> Tuned:
     return best
 
 
-def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float) -> Tuned:
+def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_max_ndcg_loss: float = 0.01) -> Tuned:
     """Blend weights and history half-life on the parts' validation scores; parts keep their tuned configs."""
     start = time.perf_counter()
     large = val.data.matrix.shape[1] > EASE.max_items
@@ -185,16 +208,58 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float) -> Tu
         s_main = normalise_rows(val.scores(parts[main].model, half_life))
         s_knn = normalise_rows(val.scores(parts["itemknn"].model, half_life))
         s_seq = normalise_rows(val.scores(parts["sequential"].model, half_life))
-        for kw, sw, pw in itertools.product(*BLEND_GRID.values()):
-            if large and kw:
+        for mw, kw, sw, pw in itertools.product(*BLEND_GRID.values()):
+            if (large and kw) or not (mw or kw or sw):      # large: ItemKNN is the main part; nothing to rank by
                 continue
-            score = val.ndcg(s_main + kw * s_knn + sw * s_seq + pw * pop)
+            blend = mw * s_main + kw * s_knn + sw * s_seq + pw * pop
+            score = val.ndcg(blend)
             best.trials += 1
             if best.val_ndcg is None or score > best.val_ndcg:
-                best.val_ndcg = score
-                best.config = {"knn_weight": kw, "seq_weight": sw, "pop_weight": pw, "half_life_days": half_life}
+                best.val_ndcg, best.scores = score, blend
+                best.config = {"main_weight": mw, "knn_weight": kw, "seq_weight": sw, "pop_weight": pw,
+                               "half_life_days": half_life}
+    best.config["cold_weight"] = 0.0
+    if val.item_vectors is not None and (counts == 0).any():
+        unseen = counts == 0
+        history = val.history(best.config["half_life_days"])[val.rows]
+        match = content_match(history, val.item_vectors, np.flatnonzero(unseen))
+        base, floor = best.scores, best.val_ndcg * (1 - cold_max_ndcg_loss)
+        top = base[:, ~unseen].max(axis=1, keepdims=True)
+        for cw in COLD_WEIGHTS[1:]:
+            trial = base.copy()
+            trial[:, unseen] = cold_scores(match, top, cw)
+            score = val.ndcg(trial)
+            best.trials += 1
+            if score >= floor:
+                best.val_ndcg, best.scores, best.config["cold_weight"] = score, trial, cw
     ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
     best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
                    **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
+    best.tune_s = time.perf_counter() - start
+    return best
+
+
+def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: str = "ips") -> Tuned:
+    """The hybrid's config plus the debiasing strength with the best validation coverage@20 among those whose
+    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (on the hybrid's validation scores; no refit)."""
+    from assistant.recommend.debias import ips, short_head, tail_share, xquad
+    from assistant.recommend.metrics import coverage
+    start = time.perf_counter()
+    counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
+    head = short_head(counts)
+    scores = np.array(hybrid.scores, dtype=np.float64)
+    scores[val.seen.nonzero()] = -np.inf
+    p_tail = tail_share(val.seen, head, default=0.8)
+    best, floor, chosen = Tuned("debiased", {}), None, {}
+    for strength in DEBIAS_STRENGTHS[method]:
+        top = (ranked(ips(scores, counts, strength), val.seen) if method == "ips" else
+               xquad(scores, head, p_tail, strength))
+        ndcg, cov = ranking_metrics(top, val.truth, scores.shape[1])["ndcg@10"], coverage(top[:, :20], scores.shape[1])
+        floor = ndcg * (1 - max_ndcg_loss) if floor is None else floor
+        best.trials += 1
+        if ndcg >= floor and (not chosen or cov > chosen["coverage"]):
+            best.val_ndcg, chosen = ndcg, {"strength": strength, "coverage": cov}
+    log.info("debiased (%s): strength %s, validation coverage@20 %.3f", method, chosen["strength"], chosen["coverage"])
+    best.config = {**hybrid.config, "method": method, "strength": chosen["strength"]}
     best.tune_s = time.perf_counter() - start
     return best

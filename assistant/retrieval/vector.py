@@ -1,11 +1,17 @@
 """FAISS vector search over normalised embeddings (inner product = cosine), with filters.
 
     index = build_vector_index(X, exact_max_items=50_000)   # exact Flat, or IVF tuned to recall >= 0.95
+    index = build_vector_index(X, codec="sq8")               # IVF lists of 8-bit codes: 4x less memory
     scores, ids = index.search(q, k=20, allowed=mask)         # mask: bool per row, or None
     index.save(path); VectorIndex.load(path)                 # the .json names its type in INDEX_TYPES
 
 Filters run inside FAISS (an IDSelector), so a filtered search still returns the k best
 matching rows; very selective filters are answered exactly over the allowed rows.
+
+IVF codecs (Settings.vector_index_codec, used above exact_max_items): `flat` keeps float32 vectors in the lists
+(4 x dim bytes each), `sq8` one byte per dimension, `pq` dim/8 bytes (product quantisation: smallest, but its
+recall@10 against exact search can stay below the target at any nprobe - the tuning records what it reached).
+The recorded `memory_mb` counts codes, ids, the direct map and the centroids (what the index holds in RAM).
 """
 from __future__ import annotations
 
@@ -88,41 +94,69 @@ class FlatIndex(VectorIndex):
         return cls(index, {"recall_at_10": 1.0})
 
 
+IVF_CODECS = ("flat", "sq8", "pq")
+
+
 class IVFIndex(VectorIndex):
     """Inverted lists over k-means cells; nprobe tuned at build time against exact search."""
     backend_name = "ivf"
 
     @classmethod
-    def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0) -> "IVFIndex":
+    def build(cls, vectors: np.ndarray, target_recall: float = 0.95, seed: int = 0,
+              codec: str = "flat", queries: np.ndarray | None = None,
+              centroids: np.ndarray | None = None) -> "IVFIndex":
+        """`queries`: embedded shopper queries to tune nprobe on beside catalog vectors (a catalog vector finds
+        its own cluster easily; a short query lands between clusters and needs more lists probed).
+        `centroids`: another IVF index's cells (`.centroids()`), reused instead of training k-means again."""
+        if codec not in IVF_CODECS:
+            raise ValueError(f"unknown vector index codec {codec!r}; use one of {IVF_CODECS}")
         n, dim = vectors.shape
-        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39))
-        quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        nlist = int(min(max(16, 4 * np.sqrt(n)), n // 39)) if centroids is None else len(centroids)
         rng = np.random.default_rng(seed)
         train = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
+        quantizer = faiss.IndexFlatIP(dim)
+        if centroids is not None:
+            quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))   # trained: IVF skips k-means
+        index = _ivf(quantizer, dim, nlist, codec, len(train))
         index.cp.seed = seed
         index.train(train)
         index.add(vectors)
         index.make_direct_map()  # lets filtered searches reconstruct allowed rows
-        self = cls(index, {"nlist": nlist})
-        self.params.update(self.tune(vectors, target_recall, rng))
+        self = cls(index, {"nlist": nlist, "codec": codec})
+        self.params.update(self.tune(vectors, target_recall, rng, queries=queries))
+        self.params["memory_mb"] = round((n * (index.code_size + 16) + nlist * dim * 4) / 2**20, 1)
         return self
 
-    def tune(self, vectors, target_recall, rng, k: int = 10, n_queries: int = 200) -> dict:
-        """Smallest nprobe whose recall@k against exact search reaches `target_recall`."""
-        queries = vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]
+    def tune(self, vectors, target_recall, rng, k: int = 10, n_queries: int = 200, queries=None) -> dict:
+        """Smallest nprobe whose recall@k against exact search reaches `target_recall` on sampled catalog
+        vectors and, if given, on `queries` (recall_at_10 is the lower of the two)."""
+        sets = {"catalog": vectors[rng.choice(len(vectors), size=min(n_queries, len(vectors)), replace=False)]}
+        if queries is not None and len(queries):
+            sets["queries"] = np.ascontiguousarray(queries, dtype=np.float32)
         exact = faiss.IndexFlatIP(vectors.shape[1])
         exact.add(vectors)
-        _, truth = exact.search(queries, k)
-        nprobe, recall = 1, 0.0
+        truth = {name: exact.search(q, k)[1] for name, q in sets.items()}
+        del exact
+        nprobe, recall, best, each = 1, 0.0, (1, -1.0), {}
         while nprobe <= self.index.nlist:
             self.params["nprobe"] = nprobe
-            _, got = self.index.search(queries, k, params=self._search_params(None))
-            recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(got, truth)])
+            each = {name: float(np.mean([len(set(a) & set(b)) / k for a, b in zip(
+                self.index.search(q, k, params=self._search_params(None))[1], truth[name])]))
+                for name, q in sets.items()}
+            recall = min(each.values())
             if recall >= target_recall:
                 break
+            if recall < best[1] + 0.005:      # the codes, not the lists, limit recall now (pq): keep the cheaper
+                nprobe, recall = best
+                break
+            best = (nprobe, recall)
             nprobe *= 2
-        return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4)}
+        return {"nprobe": min(nprobe, self.index.nlist), "recall_at_10": round(float(recall), 4),
+                "tuned_on": sorted(sets)}
+
+    def centroids(self) -> np.ndarray:
+        """(nlist, dim) the cells' centres."""
+        return self.index.quantizer.reconstruct_n(0, self.index.nlist)
 
     def _search_params(self, selector):
         nprobe = self.params.get("nprobe", 16)
@@ -131,12 +165,28 @@ class IVFIndex(VectorIndex):
         return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
 
 
+def _ivf(quantizer, dim: int, nlist: int, codec: str, n_train: int) -> faiss.IndexIVF:
+    """An untrained IVF index with lists in `codec` (the python wrapper keeps `quantizer` alive)."""
+    ip = faiss.METRIC_INNER_PRODUCT
+    if codec == "flat":
+        return faiss.IndexIVFFlat(quantizer, dim, nlist, ip)
+    if codec == "sq8":
+        return faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, ip)
+    m = next(m for m in (dim // 8, dim // 4, dim // 2, dim) if m and dim % m == 0)   # sub-vectors of 8 dims
+    bits = int(np.clip(np.log2(max(n_train, 1) / 39), 1, 8))        # 39 training points per centroid
+    return faiss.IndexIVFPQ(quantizer, dim, nlist, m, bits, ip)
+
+
 INDEX_TYPES: dict[str, type[VectorIndex]] = {"flat": FlatIndex, "ivf": IVFIndex}   # saved "backend" -> class
 
 
-def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000) -> VectorIndex:
-    """Exact search for small catalogs, IVF (recall-tuned) above `exact_max_items`."""
+def build_vector_index(vectors: np.ndarray, exact_max_items: int = 50_000, codec: str = "flat",
+                       queries=None) -> VectorIndex:
+    """Exact search for small catalogs, IVF (recall-tuned, lists in `codec`) above `exact_max_items`;
+    `queries`: a callable giving embedded shopper queries to tune on (called only when IVF is built)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if codec not in IVF_CODECS:
+        raise ValueError(f"unknown vector index codec {codec!r}; use one of {IVF_CODECS}")
     if len(vectors) <= exact_max_items:
         return FlatIndex.build(vectors)
-    return IVFIndex.build(vectors)
+    return IVFIndex.build(vectors, codec=codec, queries=queries() if queries is not None else None)

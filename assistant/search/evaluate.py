@@ -7,7 +7,8 @@
 A system is a function `text -> (item ids best first, said_no_match)`. Gains are graded: 2^grade - 1,
 discounted by log2(rank + 1); the ideal ranking is the request's judged products sorted by grade.
 Unjudged products count as grade 0. Precision@k counts grade >= 2 ("relevant") in the top k, divided
-by k. A *no-match request* has no product judged >= 1: for it, NDCG is not defined; what counts is
+by k. The *relevant share* ("of the top five, how many are relevant") is the same count pooled over requests,
+at two bars: grade >= 1 (at least somewhat relevant) and grade >= 2 (relevant), overall and per kind. A *no-match request* has no product judged >= 1: for it, NDCG is not defined; what counts is
 whether the system said so (`said_no_match`) - the honest no-match rate. The false no-match rate is
 the share of the other requests where a system said no-match although relevant products exist.
 """
@@ -25,6 +26,7 @@ from assistant.resources import SEARCH_JUDGMENTS as JUDGMENTS
 from assistant.resources import SEARCH_REQUESTS as REQUESTS
 
 RELEVANT_GRADE = 2
+SHARE_GRADES = (1, 2)        # the relevant share is reported at grade >= 1 and grade >= 2
 
 
 @dataclass
@@ -92,7 +94,9 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
         for name, system in systems.items():
             ranked, said_no = system(j.text)
             row[name] = {"ranked": ranked[:k], "said_no_match": said_no,
-                         "ndcg": ndcg_at_k(ranked, j.grades, k), "precision": precision_at_k(ranked, j.grades, k)}
+                         "ndcg": ndcg_at_k(ranked, j.grades, k), "precision": precision_at_k(ranked, j.grades, k),
+                         "relevant": {g: sum(j.grades.get(i, 0) >= g for i in ranked[:k]) for g in SHARE_GRADES},
+                         "shown": len(ranked[:k])}
         rows.append(row)
     for name in systems:
         scored = [r for r in rows if not r["no_match_request"]]
@@ -106,9 +110,26 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
             "ndcg_by_kind": {kind: _mean(v) for kind, v in sorted(by_kind.items())},
             "honest_no_match": _mean([float(r[name]["said_no_match"]) for r in none]) if none else None,
             "false_no_match": _mean([float(r[name]["said_no_match"]) for r in scored]),
+            "relevant_share": relevant_share([r[name] for r in scored], k),
+            "relevant_share_by_kind": {kind: relevant_share([r[name] for r in scored if r["kind"] == kind], k)
+                                       for kind in sorted(by_kind)},
         }
     report["per_request"] = rows
     return report
+
+
+def relevant_share(rows: list[dict], k: int) -> dict[str, float]:
+    """Pooled share of relevant products in the top k, per grade bar g: '>=g' over k slots per request (a request
+    showing fewer than k products counts its empty slots as not relevant) and '>=g shown' over the products
+    actually shown (a ranker that shows 2 right products instead of 5 half-wrong ones is not punished).
+    `rows` hold, per request, 'relevant' ({g: products of grade >= g in its top k}) and 'shown' (products shown)."""
+    slots, shown = k * len(rows), sum(r["shown"] for r in rows)
+    out = {}
+    for g in SHARE_GRADES:
+        hits = sum(r["relevant"][g] for r in rows)
+        out[f">={g}"] = round(hits / slots, 4) if slots else 0.0
+        out[f">={g} shown"] = round(hits / shown, 4) if shown else 0.0
+    return out
 
 
 def _mean(values: list[float]) -> float:

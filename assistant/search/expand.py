@@ -4,7 +4,9 @@
     request.expanded_types = types
 
 The model only chooses from the catalog's own mined types (an `enum` in the schema, so llama.cpp's grammar
-cannot even spell another word); whatever comes back is validated again here. Busy, slow or off-schema:
+cannot even spell another word); whatever comes back is validated again here. The common types sit in the
+prompt's system part, the same for every request, so a prompt-caching engine evaluates the long list once; only
+the request and the types its own words sell as are new per call. Busy, slow or off-schema:
 no expansion, the rules' understanding stands (never a guess).
 """
 from __future__ import annotations
@@ -17,7 +19,8 @@ from assistant.search.understand import Request
 from assistant.search.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
-OFFERED_TYPES = 60      # the most common mined types offered to the model (plus the request themes' own types)
+OFFERED_TYPES = 60      # the most common mined types, offered to the model for every request (static prompt part)
+OWN_TYPES = 20          # at most this many more: the types the request's themes sell as
 MAX_TYPES = 5
 
 
@@ -27,13 +30,23 @@ def needs_expansion(request: Request) -> bool:
         and bool(request.themes or request.hints)
 
 
-def offered_types(request: Request, vocab: Vocabulary, n: int = OFFERED_TYPES) -> list[str]:
-    """Types the model may choose from: those the request's themes sell as, then the most common ones."""
+def common_types(vocab: Vocabulary, n: int = OFFERED_TYPES) -> list[str]:
+    """The n most common one-word types: the same list for every request (the prompt's static, cached part)."""
+    return sorted((t for t in vocab.types if " " not in t), key=lambda t: (-vocab.types[t], t))[:n]
+
+
+def own_types(request: Request, vocab: Vocabulary, common: list[str], n: int = OWN_TYPES) -> list[str]:
+    """Types the request's themes and hints sell as ('tea' -> mug, teapot, tin ...), those not already common."""
     subjects = request.themes + request.hints
     own = [t for theme in subjects for t in vocab.theme_types.get(theme, {})]
     own += [t for t in vocab.types if any(t.startswith(theme) and t != theme for theme in subjects)]  # teapot
-    common = sorted((t for t in vocab.types if " " not in t), key=lambda t: (-vocab.types[t], t))
-    return list(dict.fromkeys(own + common))[:n]
+    return [t for t in dict.fromkeys(own) if t not in common][:n]
+
+
+def offered_types(request: Request, vocab: Vocabulary) -> list[str]:
+    """Every type the model may choose from: the request's own, then the common ones."""
+    common = common_types(vocab)
+    return own_types(request, vocab, common) + common
 
 
 def expand_types(request: Request, vocab: Vocabulary, ask_json, timeout_s: float) -> list[str]:
@@ -57,13 +70,15 @@ _CACHE: dict = {}
 
 
 def _ask(request: Request, vocab: Vocabulary, ask_json, timeout_s: float) -> list[str]:
-    types = offered_types(request, vocab)
-    if not types:
+    common = common_types(vocab)
+    own = own_types(request, vocab, common)
+    if not common and not own:
         return []
     schema = {"type": "object", "additionalProperties": False, "required": ["product_types"],
               "properties": {"product_types": {"type": "array", "maxItems": MAX_TYPES,
-                                               "items": {"type": "string", "enum": types}}}}
-    messages = render("expand_request", request=(request.english or request.text)[:300], types=", ".join(types))
+                                               "items": {"type": "string", "enum": own + common}}}}
+    messages = render("expand_request", request=(request.english or request.text)[:300], types=", ".join(common),
+                      own_types=", ".join(own) or "(none)")
     try:
         answer = ask_json(messages, schema, purpose="expand", timeout_s=timeout_s, max_new_tokens=48)
     except LLMUnavailable as e:

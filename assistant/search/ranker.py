@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from assistant.errors import ConfigError
 from assistant.recommend.base import Interactions
+from assistant.recommend.debias import ips
 from assistant.search.filters import CatalogArrays, Filters
 from assistant.search.money import format_price
 from assistant.timing import ms_since
@@ -37,7 +38,7 @@ from assistant.search.score import score
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import stem
 
-STRATEGIES = ("hybrid", "content", "popularity")
+STRATEGIES = ("hybrid", "content", "popularity", "debiased")   # debiased: hybrid / popularity propensity
 MAX_QUERY_CHARS = 1000
 
 
@@ -148,6 +149,8 @@ class Ranker:
         pool = recall(self, query, query_vector, history, allowed, strategy, request)
         cand = pool.ids
         scores, parts = score(self, pool, query_vector, history, request)
+        if strategy == "debiased" and len(cand):
+            scores = self._debiased(cand, scores)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
@@ -193,6 +196,11 @@ class Ranker:
         return [self.catalog.item_ids[i] for i in ids[0] if i >= 0 and i != row][:n]
 
     # ------------------------------------------------------------------ internals
+    def _debiased(self, cand: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """The pool's scores divided by the popularity propensity (recommend/debias.py's ips, strength
+        Settings.debias_strength): what few people bought moves up."""
+        return ips(scores[None, :], self.buyers[cand], self.index.settings.debias_strength)[0]
+
     def _history(self, user_id, session_items) -> sp.csr_matrix:
         row = sp.csr_matrix((1, self.catalog.size), dtype=np.float32)
         u = self.history.user_index(str(user_id)) if user_id is not None else None

@@ -57,7 +57,7 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
         pool.no_match = pool.weak_query or ranker.relevance.no_match(request, pool.lexical[allowed], best_dense)
         if not pool.weak_query:
             pools += [np.fromiter(pool.dense, np.int64, len(pool.dense)), lex_ids]
-    if history.nnz and strategy == "hybrid":
+    if history.nnz and strategy in ("hybrid", "debiased"):
         cf_top, cf_vals = ranker.index.cf.top_scores(history, k, allowed)
         pools.append(cf_top)
         pool.cf_max = max(float(cf_vals[0]), 1e-9) if len(cf_vals) else 1.0

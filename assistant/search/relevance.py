@@ -10,7 +10,8 @@ covers "tea"), or, for a two-word type, the phrase; a product whose category hol
 "Toys & Kids") covers it by half. Product types weigh double: "cake stand" must win
 over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
 "Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
-weigh less than what the shopper said. Rarer words count more (idf).
+weigh less than what the shopper said. Rarer words count more (idf). For a gift request naming no type, gift
+wrapping (cards, wrap, gift bags, tags) counts half: it goes with a present, it is not one.
 """
 from __future__ import annotations
 
@@ -29,7 +30,20 @@ CATEGORY_HIT = 0.5           # a word found only in the product's category count
 MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
 NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
 NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
+# What wraps or goes with a gift is not the gift: for a gift request that names no product type these product types
+# keep half their relevance ("a birthday present for a little girl" wants a present, not a birthday card).
+GIFT_WRAPPING = frozenset({"card", "wrap", "gift wrap", "wrapping paper", "gift bag", "gift tag", "tag", "tape",
+                           "envelope", "tissue", "ribbon", "gift box"})
+WRAPPING_FACTOR = 0.5
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
+
+
+def _is_wrapping(types: list[str], title: str) -> bool:
+    """Gift wrapping: its first mined type is one ("Gift Bag Birthday"), or, with no mined type, its title
+    names one ("Card Suki Birthday"); a "Card Holder" is a holder."""
+    if types:
+        return types[0] in GIFT_WRAPPING
+    return bool(set(words(title)) & GIFT_WRAPPING)
 
 
 class Relevance:
@@ -51,6 +65,8 @@ class Relevance:
             for a, b in zip(ws, ws[1:]):
                 postings[f"{a} {b}"].add(row)
         self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+        self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
+                                               str(title)) for row, title in enumerate(titles)])
         self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
 
     def _idf(self, term: str) -> float:
@@ -127,6 +143,8 @@ class Relevance:
         typed = self.type_match(request)
         if typed is not None and typed[rows].any():
             rel = np.where(typed[rows], rel, rel * MISSING_TYPE_FACTOR)
+        elif request.gift and typed is None and not GIFT_WRAPPING & set(request.themes):
+            rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
         return rel
 
     def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:

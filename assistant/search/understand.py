@@ -76,15 +76,13 @@ class Lexicon:
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
-        zh = {}
-        for row in _rows(zh_terms, ("zh", "en")):
-            zh[row["zh"].strip()] = row["en"].strip()
+        zh = load_zh_terms(zh_terms)
         kinds, hints = {}, {}
         for row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(dict(sorted(zh.items(), key=lambda kv: -len(kv[0]))), kinds, hints)
+        return cls(zh, kinds, hints)
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -111,6 +109,18 @@ class Lexicon:
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
+
+
+def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
+    """Chinese shopping word -> English catalog words (resources/zh_terms.csv, the one home of these terms),
+    longest word first so that a longest-match reader finds 茶壶 (teapot) before 茶 (tea)."""
+    zh = {}
+    for row in _rows(path, ("zh", "en")):
+        word, english = row["zh"].strip(), (row["en"] or "").strip()
+        if not english:
+            raise ValueError(f"{path.name}: Chinese term {word!r}, column 'en': empty")
+        zh[word] = english
+    return dict(sorted(zh.items(), key=lambda kv: -len(kv[0])))
 
 
 # Chinese grammar words that carry no product meaning (给妈妈的 "for mum's", 我想要 "I want", 一个 "one").

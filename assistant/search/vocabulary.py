@@ -3,6 +3,7 @@
     vocab = mine_vocabulary(products)                  # products: DataFrame with title, category
     vocab.save(folder / "vocabulary.json"); vocab = Vocabulary.load(folder / "vocabulary.json")
     vocab.types_in("christmas decorations for a tree")  # ['decoration', 'tree']  (longest phrases first)
+    vocab.types_in("glass candle holder")               # ['candle holder'], not 'glass candle' too (phrases overlap)
     vocab.product_types[row]                            # {'t-light holder', 'holder'} for 'White Hanging Heart T-Light Holder'
     vocab.theme_types["tea"]                            # {'mug': 3, 'teapot': 2, 'tin': 2, ...}
 
@@ -73,10 +74,12 @@ class Vocabulary:
         """Types named in `text`, longest phrase first; a word inside a found two-word type is not repeated."""
         ws = words(text)
         found, used = [], set()
-        for i in range(len(ws) - 1):
+        for i in range(len(ws) - 2, -1, -1):        # from the end: the thing is named last ("glass candle holder"
+            if i + 1 in used:                        # is a candle holder of glass, not a glass candle)
+                continue
             phrase = f"{ws[i]} {ws[i + 1]}"
             if phrase in self.types or (ws[i + 1] in self.types and phrase in self._phrases):
-                found.append(phrase)
+                found.insert(0, phrase)
                 used |= {i, i + 1}
         found += [w for i, w in enumerate(ws) if i not in used and w in self.types and w not in found]
         return found

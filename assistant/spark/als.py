@@ -27,13 +27,17 @@ def fit_als_spark(spark, purchases, item_ids, **params):
     p = model.params
     items = spark.createDataFrame(pd.DataFrame({"item_id": pd.Series(item_ids, dtype=str),
                                                 "item": np.arange(len(item_ids), dtype=np.int32)}))
-    pairs = purchases.select("user_id", "item_id").distinct().join(F.broadcast(items), "item_id")
+    from pyspark import StorageLevel
+    pairs = (purchases.select("user_id", "item_id").distinct().join(F.broadcast(items), "item_id")
+             .persist(StorageLevel.MEMORY_AND_DISK))      # read twice: the user index is fitted, then applied
     pairs = (StringIndexer(inputCol="user_id", outputCol="user_index").fit(pairs).transform(pairs)
              .select(F.col("user_index").cast("int").alias("user"), "item", F.lit(1.0).alias("rating")))
+    blocks = max(2, spark.sparkContext.defaultParallelism)   # MLlib's default 10 is for clusters, not local[2]
     als = SparkALS(rank=p["factors"], maxIter=p["iterations"],
                    regParam=p["regularization"],
                    alpha=p["alpha"], implicitPrefs=True, seed=p["seed"], userCol="user", itemCol="item",
-                   ratingCol="rating", checkpointInterval=10)
+                   ratingCol="rating", checkpointInterval=10,
+                   numUserBlocks=blocks, numItemBlocks=blocks)
     fitted = als.fit(pairs)
     factors = fitted.itemFactors.toPandas()
     out = np.zeros((len(item_ids), p["factors"]), np.float32)
@@ -41,4 +45,5 @@ def fit_als_spark(spark, purchases, item_ids, **params):
         out[factors["id"].to_numpy()] = np.stack(factors["features"].to_numpy()).astype(np.float32)
     model.item_factors = out
     n_users = fitted.userFactors.count()
+    pairs.unpersist()
     return model, int(n_users)

@@ -42,11 +42,12 @@ def per_order(bought):
             .persist(StorageLevel.MEMORY_AND_DISK))
 
 
-def profile_aggregates(lines, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The Spark twin of segments/profiles.profile_aggregates: same columns, same meaning."""
+def profile_aggregates(lines, as_of: pd.Timestamp, orders=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Spark twin of segments/profiles.profile_aggregates: same columns, same meaning. `orders`: the
+    per_order frame of the non-returned lines when the caller already has it (SparkPurchases.orders)."""
     from pyspark.sql import functions as F
     bought = lines.where(F.col("status") != "returned")
-    orders = per_order(bought)
+    orders = per_order(bought) if orders is None else orders
     start_recent, start_before = recent_windows(as_of)
     agg = orders.groupBy("user_id").agg(
         F.min("order_date").alias("first_order"), F.max("order_date").alias("last_order"),
@@ -92,7 +93,12 @@ class SparkPurchases:
 
 def build_segments_spark(shop, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
     """segments/profiles.build_segments for a SparkShop: (profiles, report)."""
-    lines = order_lines(shop)
-    agg, spend = profile_aggregates(lines, as_of)
+    from pyspark import StorageLevel
+    lines = order_lines(shop).persist(StorageLevel.MEMORY_AND_DISK)     # read by every group-by below
+    purchases = SparkPurchases(lines)                                   # per order, computed once for both
+    agg, spend = profile_aggregates(lines, as_of, purchases.orders)
     profiles = finish_profiles(agg, spend, shop.customers, as_of)
-    return segment_profiles(profiles, SparkPurchases(lines), as_of)
+    out = segment_profiles(profiles, purchases, as_of)
+    purchases.orders.unpersist()
+    lines.unpersist()
+    return out

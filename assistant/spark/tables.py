@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 BIG_TABLES = ("events", "orders", "order_items")
 SMALL_TABLES = ("products", "customers")
 assert set(BIG_TABLES) | set(SMALL_TABLES) == set(TABLE_FILES)
+NUMERIC_TYPES = {"tinyint", "smallint", "int", "bigint", "float", "double"}
 SPARK_TYPES = {"str": "string", "json": "string", "float": "double", "int": "bigint", "datetime": "timestamp_ntz"}
 
 
@@ -49,6 +50,9 @@ class SparkShop:
         folder = str(folder).rstrip("/")
         if not is_remote(folder) and not Path(folder).is_dir():
             raise DataError(folder, "shop folder not found (run `python -m assistant import` first?)")
+        # the big tables are persisted once typed; Spark would serve an earlier open's cache for the same
+        # files even after they changed, so every open starts from the files
+        spark.catalog.clearCache()
         small = {name: _read_small(spark, folder, name) for name in SMALL_TABLES}
         frames = {name: _read_big(spark, folder, name, staging) for name in BIG_TABLES}
         shop = cls(spark, folder, small["products"], small["customers"], frames, *_kb_and_meta(spark, folder))
@@ -81,6 +85,7 @@ class SparkShop:
             (part,) = sorted(parts.glob("part-*.parquet"))
             part.rename(folder / f"{name}.parquet")
             shutil.rmtree(parts)
+            self.frames[name].unpersist()
             self.frames[name] = self.spark.read.parquet(str(folder / f"{name}.parquet"))
 
     def _check_references(self) -> None:
@@ -130,7 +135,9 @@ def _read_big(spark, folder: str, name: str, staging: Path):
             return _empty(spark, contract)
     elif not _exists(spark, source):
         return _empty(spark, contract)
-    return typed_frame(spark.read.parquet(source), contract, f"{name}.parquet")
+    from pyspark import StorageLevel
+    # validated, typed and kept: the checks, the reference joins and write_tables all read it (not the source)
+    return typed_frame(spark.read.parquet(source), contract, f"{name}.parquet").persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def typed_frame(df, table: Table, file: str):
@@ -147,8 +154,9 @@ def typed_frame(df, table: Table, file: str):
             out.append(F.lit(col.default).cast(kind).alias(col.name))
             continue
         raw = F.col(col.name)
+        numeric = types[col.name] in NUMERIC_TYPES      # Parquet numbers: no round trip through text
         text = F.trim(raw.cast("string"))
-        empty = raw.isNull() | (text == "")
+        empty = raw.isNull() if numeric else raw.isNull() | (text == "")
         if not col.nullable and col.default in ("", None):
             checks.append((col.name, empty, "is empty but required", text))
         if col.kind in ("str", "json"):
@@ -157,8 +165,10 @@ def typed_frame(df, table: Table, file: str):
                 checks.append((col.name, ~empty & ~text.isin(*col.choices),
                                f"is not one of {list(col.choices)}", text))
         else:
-            value = raw.cast(kind) if col.kind == "datetime" and types[col.name].startswith("timestamp") \
-                else text.cast("double" if col.kind != "datetime" else kind)
+            if col.kind == "datetime":
+                value = raw.cast(kind) if types[col.name].startswith("timestamp") else text.cast(kind)
+            else:
+                value = raw.cast("double") if numeric else text.cast("double")
             name = {"datetime": "a date/time (ISO 8601, e.g. 2011-12-09 12:50:00)", "float": "a number",
                     "int": "a whole number"}[col.kind]
             bad = value.isNull() & ~empty
