@@ -124,7 +124,7 @@ def test_transformers_llm_streams_stops_and_validates_json():
 def test_prompt_system_parts_are_a_stable_prefix():
     """Per-request values go in the user part, so llama.cpp's prompt cache reuses the system part across calls."""
     from assistant.prompts import PROMPTS, load
-    per_deployment = {"shop", "metrics", "dimensions", "periods"}     # fixed for one shop build
+    per_deployment = {"shop", "metrics", "dimensions", "periods", "types"}   # fixed for one shop build
     per_answer = {"shopper": {"question", "language"}}   # one call per product: the answer's calls share these
     for path in sorted(PROMPTS.glob("*.md")):
         system = load(path.stem)["system"]
