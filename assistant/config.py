@@ -41,7 +41,7 @@ class Settings:
     llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
     llm_context: int = 4096                             # llama.cpp context tokens per sequence
     llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
-    llm_prompt_cache_mb: int = 96                       # llama.cpp: states of recent prompts kept (0: last only)
+    llm_prompt_cache_mb: int = 256                      # llama.cpp: states of recent prompts kept (0: last only)
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most
