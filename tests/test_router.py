@@ -129,7 +129,10 @@ class LabelLLM(LLM):
 def test_llm_label_never_beats_a_confident_detector(router):
     cal = router.calibration
     assert router._combine("out_of_scope", cal["high"] + 1e-3, "order") == "out_of_scope"
-    assert router._combine("out_of_scope", (cal["tau"] + cal["high"]) / 2, "order") == "order"  # detector unsure
+    # detector leaning out of scope (tau..high): the LLM's "in scope" alone does not overturn it
+    assert router._combine("out_of_scope", (cal["tau"] + cal["high"]) / 2, "order") == "out_of_scope"
+    # detector leaning in scope but unsure (low..tau): the LLM's shop label settles it
+    assert router._combine("policy", (cal["low"] + cal["tau"]) / 2, "order") == "order"
     assert router._combine("policy", (cal["low"] + cal["tau"]) / 2, "weather") == "out_of_scope"
     assert router._combine("policy", cal["low"] / 2, "weather") == "policy"                     # detector sure
     assert router._combine("policy", cal["low"], None) == "policy"                               # LLM unavailable

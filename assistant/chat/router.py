@@ -204,6 +204,8 @@ class Router:
             return OOS if p_oos >= self.calibration["low"] else intent
         if p_oos >= self.calibration["high"]:
             return OOS
+        if p_oos >= self.calibration["tau"] and intent == OOS:
+            return OOS          # the detector leans out of scope: the LLM's "in scope" alone does not overturn it
         return intent if confident and intent != OOS else llm_label
 
     def _ask_llm(self, text: str) -> str | None:
