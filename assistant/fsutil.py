@@ -2,6 +2,7 @@
 
     with atomic_dir(Path("data/my-shop")) as tmp:   # write into tmp; renamed into place on success
         (tmp / "products.csv").write_text(...)
+    atomic_write(Path("cache/model.pkl"), pickle.dumps(obj))   # one file: temp beside it, then rename
 
     publish_build(Path("indexes"), Path("indexes/builds/2026...")) # atomically repoint indexes/current
     for n, row in csv_rows(Path("eval.csv"), ("request_id", "text")): ...   # rows numbered from 1 after the header
@@ -38,6 +39,21 @@ def atomic_dir(target: Path):
     os.replace(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to a temp file beside `path`, then rename it into place: readers see the old file or the new."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def publish_build(index_root: Path, build_dir: Path, keep: int = 2) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import logging
 import pickle
@@ -41,6 +42,7 @@ from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsu
 from assistant.chat.short_request import CatalogTerms
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
+from assistant.fsutil import atomic_write
 from assistant.models.gate import gate_for
 from assistant.models.registry import create
 from assistant.privacy import EMAIL
@@ -110,10 +112,9 @@ class Router:
         if cache.exists():
             return np.load(cache)
         x = np.vstack([self.embedder.query(t) for t in texts])
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npy")
-        np.save(tmp, x)
-        tmp.replace(cache)
+        buffer = io.BytesIO()
+        np.save(buffer, x)
+        atomic_write(cache, buffer.getvalue())
         return x
 
     def _fit_cached(self, texts: list[str], x: np.ndarray, labels: list[str],
@@ -125,10 +126,7 @@ class Router:
                 return pickle.load(f)
         features = RouteFeatures(self.settings.router_char_weight).fit(texts)
         model = LogisticRegression(C=self.settings.router_c, max_iter=3000).fit(features.transform(texts, x), labels)
-        tmp = cache.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump((features, model), f)
-        tmp.replace(cache)
+        atomic_write(cache, pickle.dumps((features, model)))
         return features, model
 
     def _calibrate_cached(self, texts: list[str], x: np.ndarray, labels: list[str], key: str) -> dict:
@@ -151,7 +149,7 @@ class Router:
         result = {"tau": round(tau, 4), "low": round(low, 4), "high": round(high, 4),
                   "cv_out_of_scope_recall": round(float(declined[is_oos].mean()), 4),
                   "cv_in_scope_recall": round(float((~declined[~is_oos]).mean()), 4), "n": len(labels)}
-        cache.write_text(json.dumps(result))
+        atomic_write(cache, json.dumps(result).encode())
         log.info("router calibration: %s", result)
         return result
 
