@@ -39,9 +39,16 @@ class Settings:
     llm_timeout_s: float = 60.0                         # one generation's deadline; a server silent this long is down
     llm_max_new_tokens: int = 160
     llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
-    llm_context: int = 4096                             # llama.cpp context tokens per sequence
+    llm_context: int = 2048                             # llama.cpp context tokens: the longest prompt + answer
+                                                        # the app sends is ~1,000 (route ~800, service ~950)
+    llm_mmap: bool = False                              # llama.cpp: map the GGUF (True) or read it into memory; mapped,
+                                                        # the repacked Q4_K weights sit in RAM twice (~0.6 GB more RSS)
+    llm_kv_type: str = "q8_0"                           # llama.cpp KV cache and saved-state type: f16 | q8_0 (half the
+                                                        # bytes; a quantized V cache needs flash attention)
+    llm_flash_attn: bool = True                         # llama.cpp flash attention (needed by llm_kv_type=q8_0)
     llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
-    llm_prompt_cache_mb: int = 256                      # llama.cpp: states of recent prompts kept (0: last only)
+    llm_prompt_cache_mb: int = 128                      # llama.cpp: states of recent prompts kept (0: last only),
+                                                        # besides each prompt kind's static prefix (warmed at start)
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most
