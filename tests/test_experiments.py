@@ -15,7 +15,8 @@ from assistant.chat.store import Store
 from assistant.config import Settings
 from assistant.experiments.report import ArmCounts, Plan, ab_report, compare_arms, format_report
 from assistant.experiments.simulate import experiments
-from assistant.experiments.stats import mde, power, ratio_interval, sample_size, two_proportion_z, wilson
+from assistant.experiments.stats import (exact_power, mde, power, ratio_interval, sample_size, two_proportion_z,
+                                         uncorrected_n, wilson)
 from assistant.recommend.debias import ips, short_head, tail_share, xquad
 from assistant.recommend.evaluate import cold_splits
 from assistant.recommend.registry import create_recommender, load_recommender
@@ -38,15 +39,33 @@ def test_pooled_two_proportion_z_by_hand():
 
 
 def test_sample_size_power_and_mde_agree():
-    # pbar .11: (1.959964 sqrt(2 * .11 * .89) + 1.281552 sqrt(.09 + .1056))^2 / .02^2 = 5141.3 -> 5142
-    assert sample_size(0.10, 0.12) == 5142
-    assert sample_size(0.10, 0.12, power_=0.8) == 3841
-    assert power(0.10, 0.12, 5142) == pytest.approx(0.9, abs=1e-3)
-    assert power(0.10, 0.12, 5142) >= 0.9 > power(0.10, 0.12, 5000)
-    assert mde(0.10, 5142) == pytest.approx(0.02, abs=2e-5)           # the inverse of sample_size
-    assert mde(0.10, 20000) < mde(0.10, 5142)
+    # pbar .11: (1.959964 sqrt(2 * .11 * .89) + 1.281552 sqrt(.09 + .1056))^2 / .02^2 = 5141.31, continuity-
+    # corrected (Fleiss, Tytun & Ury 1980): 5141.31 / 4 * (1 + sqrt(1 + 4 / (5141.31 * .02)))^2 = 5240.83 -> 5241
+    assert sample_size(0.10, 0.12) == 5241
+    assert sample_size(0.10, 0.12, power_=0.8) == 3941
+    assert uncorrected_n(5241, 0.02) == pytest.approx(5141.48, abs=0.01)     # the correction's inverse
+    assert power(0.10, 0.12, 5241) >= 0.9 > power(0.10, 0.12, 5100)
+    assert power(0.10, 0.12, 5241) == pytest.approx(0.9, abs=1e-4)
+    assert mde(0.10, 5241) == pytest.approx(0.02, abs=2e-5)           # the inverse of sample_size
+    assert mde(0.10, 20000) < mde(0.10, 5241)
     with pytest.raises(ValueError):
         sample_size(0.1, 0.1)
+
+
+def test_the_plan_holds_for_the_test_that_decides():
+    """Exact power of the pooled z-test (summed over both binomials) at the planned size: the uncorrected
+    Fleiss size gives 0.8993 at 50% vs 55% (short of the plan); the corrected size meets 0.9 on a grid."""
+    assert exact_power(0.5, 0.55, 2095) == pytest.approx(0.8993, abs=1e-4)     # 2095: Fleiss without correction
+    assert exact_power(0.10, 0.12, 5241) == pytest.approx(0.9058, abs=1e-4)
+    for p in (0.02, 0.1, 0.3, 0.5):
+        for lift in (0.1, 0.2, 0.5):
+            n = sample_size(p, p * (1 + lift))
+            if n < 40000:
+                assert 0.9 < exact_power(p, p * (1 + lift), n) < 0.93, (p, lift)
+    assert exact_power(0.1683, 0.1683, 3701) == pytest.approx(0.05, abs=2e-4)    # the test's size is alpha
+    # by hand: n = 2, p = .5 each: 16 equally likely outcomes; |z| > 1.96 only for 0 vs 2 and 2 vs 0
+    # (pooled .5, se = sqrt(.25), z = 1 / .5 = 2): 2 / 16
+    assert exact_power(0.5, 0.5, 2) == pytest.approx(2 / 16)
 
 
 def test_delta_method_ratio_interval_by_hand():
@@ -59,12 +78,12 @@ def test_verdicts():
     plan = Plan(alpha=0.05, power=0.9, target_lift=0.2, min_per_arm=100)
     few = compare_arms(ArmCounts("a", 50, 5), ArmCounts("b", 50, 20), plan)
     assert few["verdict"] == "not enough data yet" and few["winner"] is None       # 50 < min_per_arm
-    clear = compare_arms(ArmCounts("a", 6000, 600), ArmCounts("b", 6000, 780), plan)     # planned: 5,142
+    clear = compare_arms(ArmCounts("a", 6000, 600), ArmCounts("b", 6000, 780), plan)     # planned: 5,241
     assert clear["winner"] == "b" and clear["p_value"] < 0.001
     early = compare_arms(ArmCounts("a", 300, 57), ArmCounts("b", 300, 81), plan)        # p = 0.02, underpowered
     assert early["winner"] is None and early["p_value"] < 0.05
     assert early["verdict"].startswith("not enough data yet (b leads")
-    # 10% vs 10.4%: not significant, and far below the 3,838 per arm that find a 20% lift
+    # 10% vs 10.4%: not significant, and far below the 5,241 per arm that find a 20% lift
     small = compare_arms(ArmCounts("a", 1000, 100), ArmCounts("b", 1000, 104), plan)
     assert small["winner"] is None and small["verdict"] == "not enough data yet"
     assert small["needed_per_arm"] == sample_size(0.10, 0.12) and small["mde"] == pytest.approx(mde(0.1, 1000), abs=1e-6)
@@ -133,6 +152,7 @@ def test_analysis_finds_a_planted_lift_and_keeps_its_false_positive_rate():
     found = (experiments(q, lifted, n, 600, plan, rng) == 2).mean()
     false_pos = (experiments(q, q, n, 1500, plan, rng) > 0).mean()
     assert found >= 0.86                                   # power 0.9 planned; 600 runs: +-2.4 points (2 sd)
+    assert exact_power(q.mean(), lifted.mean(), n) > 0.9     # what `found` estimates
     assert abs(false_pos - 0.05) <= 0.02                   # 1500 runs: sd 0.56 points
 
 
