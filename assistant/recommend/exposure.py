@@ -1,0 +1,144 @@
+"""Aggregate diversity by a min-cost flow over everyone's lists (Antikacioglu & Ravi 2017), served as item prices.
+
+    ranks = rank_matrix(scores)                          # (users, items) 0-based rank of each item per user
+    flow = exposure_flow(ranks, size=20, reward=200, max_swaps=5)
+    flow.prices                                          # (items,) rank steps each item is worth moving up
+    top = select(ranks, flow.prices, size=20, max_swaps=5)   # (users, 20) the lists, best base rank first
+
+Antikacioglu & Ravi (2017, "Post processing recommender systems for diversity", KDD) pick each customer's
+list of `size` items from their candidates so that as many items as possible are recommended to someone, at
+the least cost in rank; they solve it exactly as a min-cost flow. Here, as a linear program over the bipartite
+graph (its constraint matrix is a network matrix, so the optimum is integral):
+
+    source -> customer u: exactly `size` units;  u -> item i (i in u's base top-`size`): cost rank(u, i)
+    u -> u' (at most `max_swaps` units) -> item i (i below u's top-`size`): cost rank(u, i)
+    item i -> sink: one unit at cost -reward (the first exposure of i), any more at cost 0.
+
+So a customer gives up their k-th best item for one ranked r only when that uncovers an item worth `reward`
+rank steps more than r - k costs: `reward` 0 keeps every base list; large values show (almost) every item to
+the one customer who ranks it highest. No customer loses more than `max_swaps` of their `size` items (the
+per-user cost is bounded). Candidates: each customer's top CANDIDATES and, per item, the PER_ITEM customers
+who rank it highest (so items nobody has in a top 100 can still be reached).
+
+Online, one customer at a time, there is no batch to solve: the flow's dual prices (one per item, from the
+item constraints) are what the solution is worth per item, so `select` lets every customer pick by
+rank - price (with the same swap cap), which reproduces the flow's choice up to ties. The prices are learned
+once (recommend/debias.py: at fit, over every customer of the training data; the build stores them with the
+model), so the live ranker needs no running exposure count. The chosen items are shown in base-rank order,
+so the swapped-in items take the bottom places of the list.
+Leaves out: exposure targets above one per item (A&R's discrepancy objective), re-solving as traffic comes in.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+log = logging.getLogger(__name__)
+
+CANDIDATES = 100        # each customer's base top-N the flow may choose from
+PER_ITEM = 10           # ... plus, per item, the customers who rank it highest
+
+
+def rank_matrix(scores: np.ndarray) -> np.ndarray:
+    """(rows, items) int32 0-based rank of each item in its row by descending score (-inf last, ties by index)."""
+    scores = np.asarray(scores, np.float64)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    ranks = np.empty(scores.shape, np.int32)
+    np.put_along_axis(ranks, order, np.arange(scores.shape[1], dtype=np.int32)[None, :], 1)
+    return ranks
+
+
+@dataclass
+class Flow:
+    """The flow's outcome: prices (items,), the chosen (row, item) pairs, the LP objective and status."""
+    prices: np.ndarray
+    rows: np.ndarray
+    items: np.ndarray
+    objective: float
+    covered: int
+
+
+def candidate_edges(ranks: np.ndarray, allowed: np.ndarray, candidates: int = CANDIDATES,
+                    per_item: int = PER_ITEM) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, items) of the edges the flow may use: each row's top `candidates` allowed items and each item's
+    `per_item` best-ranking rows (allowed = finite base score: not bought, not filtered)."""
+    n_rows, n_items = ranks.shape
+    masked = np.where(allowed, ranks, np.iinfo(np.int32).max)
+    top = min(candidates, n_items)
+    user_side = sp.coo_matrix((np.ones(n_rows * top, bool),
+                               (np.repeat(np.arange(n_rows), top),
+                                np.argpartition(masked, top - 1, axis=1)[:, :top].ravel())), shape=ranks.shape)
+    m = min(per_item, n_rows)
+    best_rows = np.argpartition(masked, m - 1, axis=0)[:m]              # (m, items)
+    item_side = sp.coo_matrix((np.ones(m * n_items, bool), (best_rows.ravel(), np.tile(np.arange(n_items), m))),
+                              shape=ranks.shape)
+    edges = (user_side.tocsr() + item_side.tocsr()).tocoo()
+    keep = allowed[edges.row, edges.col]
+    return edges.row[keep].astype(np.int64), edges.col[keep].astype(np.int64)
+
+
+def exposure_flow(ranks: np.ndarray, size: int, reward: float, max_swaps: int,
+                  allowed: np.ndarray | None = None, candidates: int = CANDIDATES, per_item: int = PER_ITEM) -> Flow:
+    """Solve the flow of the module docstring on `ranks` (rows, items) with HiGHS; see Flow."""
+    n_rows, n_items = ranks.shape
+    allowed = np.ones(ranks.shape, bool) if allowed is None else allowed
+    rows, items = candidate_edges(ranks, allowed, candidates, per_item)
+    r = ranks[rows, items].astype(np.float64)
+    head = r < size
+    n_edges = len(rows)
+    # variables: x (edges), t (rows: flow u -> u'), y (items: first exposure)
+    cost = np.concatenate([r, np.zeros(n_rows), np.full(n_items, -float(reward))])
+    t_col, y_col = n_edges + np.arange(n_rows), n_edges + n_rows + np.arange(n_items)
+    e = np.arange(n_edges)
+    # equalities: head_u: sum head x + t_u = size; tail_u: sum tail x - t_u = 0
+    eq_r = np.concatenate([np.where(head, rows, n_rows + rows), np.arange(n_rows), n_rows + np.arange(n_rows)])
+    eq_c = np.concatenate([e, t_col, t_col])
+    eq_v = np.concatenate([np.ones(n_edges), np.ones(n_rows), -np.ones(n_rows)])
+    a_eq = sp.csr_matrix((eq_v, (eq_r, eq_c)), shape=(2 * n_rows, len(cost)))
+    b_eq = np.concatenate([np.full(n_rows, float(size)), np.zeros(n_rows)])
+    # inequalities: y_i - sum_u x_ui <= 0
+    ub_r = np.concatenate([items, np.arange(n_items)])
+    ub_c = np.concatenate([e, y_col])
+    ub_v = np.concatenate([-np.ones(n_edges), np.ones(n_items)])
+    a_ub = sp.csr_matrix((ub_v, (ub_r, ub_c)), shape=(n_items, len(cost)))
+    bounds = np.zeros((len(cost), 2))
+    bounds[:, 1] = 1.0
+    bounds[t_col, 1] = max_swaps
+    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n_items), A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                  method="highs-ds")
+    if res.status != 0:
+        raise RuntimeError(f"exposure flow: the LP solver failed ({res.message})")
+    x = res.x[:n_edges] > 0.5
+    if np.any(np.abs(res.x[:n_edges] - np.round(res.x[:n_edges])) > 1e-6):
+        log.warning("exposure flow: fractional LP solution (rounded)")
+    prices = np.maximum(-res.ineqlin.marginals, 0.0)
+    covered = int((np.bincount(items[x], minlength=n_items) > 0).sum())
+    return Flow(prices, rows[x], items[x], float(res.fun), covered)
+
+
+def select(ranks: np.ndarray, prices: np.ndarray, size: int, max_swaps: int,
+           allowed: np.ndarray | None = None) -> np.ndarray:
+    """(rows, size) item indexes: per row the `size` allowed items of least rank - price, at most `max_swaps` of
+    them from below the row's base top-`size`; ties keep the lower base rank; listed in base-rank order."""
+    ranks = np.asarray(ranks)
+    n_rows, n_items = ranks.shape
+    size = min(size, n_items)
+    allowed = np.ones(ranks.shape, bool) if allowed is None else allowed
+    adjusted = ranks - prices[None, :] + ranks * 1e-7                 # ties: the better base rank first
+    adjusted = np.where(allowed, adjusted, np.inf)
+    head = ranks < size
+    swaps = min(max_swaps, n_items - size)
+    head_items = np.argpartition(np.where(head, ranks, np.iinfo(np.int32).max), size - 1, axis=1)[:, :size]
+    if swaps > 0:
+        tail_adj = np.where(head, np.inf, adjusted)
+        tail_items = np.argpartition(tail_adj, swaps - 1, axis=1)[:, :swaps]
+        pool = np.concatenate([head_items, tail_items], axis=1)
+    else:
+        pool = head_items
+    pool_adj = np.take_along_axis(adjusted, pool, 1)
+    chosen = np.take_along_axis(pool, np.argsort(pool_adj, axis=1, kind="stable")[:, :size], 1)
+    return np.take_along_axis(chosen, np.argsort(np.take_along_axis(ranks, chosen, 1), axis=1), 1)
