@@ -263,3 +263,139 @@ def test_eval_ab_command(tmp_path, capsys):
     assert main(["eval", "ab", "--db", str(tmp_path / "ab.db"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [a["conversations"] for a in report["arms"]] == [2, 2] and report["verdict"] == "not enough data yet"
+
+
+# ------------------------------------------------------------------ aggregate diversity: the exposure flow
+RANKS_SCORES = np.array([[5, 4, 3, 2, 1],       # u0 ranks items 0 1 2 3 4
+                         [5, 4, 1, 3, 2],       # u1: 0 1 3 4 2
+                         [5, 4, 2, 1, 3]], float)   # u2: 0 1 4 2 3
+
+
+def test_exposure_flow_by_hand():
+    from assistant.recommend.exposure import exposure_flow, rank_matrix
+    ranks = rank_matrix(RANKS_SCORES)
+    assert ranks.tolist() == [[0, 1, 2, 3, 4], [0, 1, 4, 2, 3], [0, 1, 3, 4, 2]]
+    # lists of 2, at most 1 swap each. Base lists {0, 1} x 3: cost 1 + 1 + 1 = 3, 2 items covered.
+    # Covering 4 (each user's rank-2 item instead of item 1, one user keeps item 1): 1 + 2 + 2 = 5.
+    # Covering all 5 needs item 1 kept by one user who also swaps (rank 1 + rank 2, dropping item 0): 7.
+    # reward 0: base (obj 3); 1.5: 4 covered (5 - 6 = -1 beats 7 - 7.5 and 3 - 3); 10: 5 covered (7 - 50)
+    for reward, covered, objective in ((0.0, 2, 3.0), (1.5, 4, -1.0), (10.0, 5, -43.0)):
+        flow = exposure_flow(ranks, size=2, reward=reward, max_swaps=1)
+        assert flow.covered == covered and flow.objective == pytest.approx(objective), reward
+        assert np.bincount(flow.rows, minlength=3).tolist() == [2, 2, 2]                 # 2 items per user
+        assert all(((ranks[flow.rows, flow.items] >= 2) & (flow.rows == u)).sum() <= 1 for u in range(3))
+    from assistant.recommend.debias import flow_swaps, row_changes
+    changes = flow_swaps(RANKS_SCORES, 10.0, 1, size=2)          # all 5 covered: 3 in, 3 out, one per user
+    assert sorted(np.concatenate([row_changes(changes, u)[0] for u in range(3)]).tolist()) == [2, 3, 4]
+    assert all(len(row_changes(changes, u)[1]) == 1 for u in range(3))
+    none = exposure_flow(ranks, size=2, reward=10.0, max_swaps=0)                     # no swaps allowed
+    assert none.covered == 2
+
+
+def test_apply_swaps_and_history_keys_by_hand():
+    from assistant.recommend.debias import apply_swaps, history_keys
+    scores = np.array([[0.9, 0.8, 0.7, 0.1, -np.inf]])
+    # list of 3 with one swap (item 3): the top 2 in base order, then item 3; item 2 drops below; -inf stays
+    none = np.array([], np.int64)
+    out = apply_swaps(scores, [(np.array([3]), np.array([2]))], size=3)
+    assert np.argsort(-out[0], kind="stable")[:4].tolist() == [0, 1, 3, 2] and out[0, 4] == -np.inf
+    # the flow dropped item 1, not the bottom one: the list keeps 0 and 2, then item 3
+    out = apply_swaps(scores, [(np.array([3]), np.array([1]))], size=3)
+    assert np.argsort(-out[0], kind="stable")[:4].tolist() == [0, 2, 3, 1]
+    assert apply_swaps(scores, [(none, none)], size=3).tolist() == scores.tolist()
+    h = sp.csr_matrix(np.array([[1, 0, 1], [0.5, 0, 0.25], [1, 1, 0]], np.float32))
+    keys = history_keys(h)
+    assert keys[0] == keys[1] != keys[2]            # the purchase set, not the recency values
+    assert history_keys(h[2]).tolist() == [keys[2]]
+
+
+def long_tail_matrix(users=300, items=40, per_user=6, seed=0):
+    rng = np.random.default_rng(seed)
+    pop = 1.0 / np.arange(1, items + 1) ** 1.2
+    rows = [rng.choice(items, size=per_user, replace=False, p=pop / pop.sum()) for _ in range(users)]
+    return sp.csr_matrix((np.ones(users * per_user, np.float32),
+                          (np.repeat(np.arange(users), per_user), np.concatenate(rows))), shape=(users, items))
+
+
+def test_exposure_debiasing_covers_the_catalog_at_a_bounded_per_user_cost(tmp_path, monkeypatch):
+    import assistant.recommend.debias as debias
+    from assistant.recommend.evaluate import list_cost, ranked
+    from assistant.recommend.metrics import coverage
+    monkeypatch.setattr(debias, "LIST_SIZE", 5)                   # lists of 5 from a catalog of 40
+    matrix = long_tail_matrix()
+    base = create_recommender("hybrid", l2=10.0, k=20).fit(matrix)
+    model = create_recommender("debiased", l2=10.0, k=20, reward=1000.0, max_swaps=2).fit(matrix)
+    top_base, top = ranked(base.score(matrix), matrix, 5), ranked(model.score(matrix), matrix, 5)
+    assert coverage(top_base, 40) < 0.8 and coverage(top, 40) == 1.0             # every item shown to someone
+    cost = list_cost(top_base, top)
+    assert cost["max_replaced@20"] <= 2 and 0 < cost["users_changed@20"] < 0.5
+    assert (top[:, :3] == top_base[:, :3]).all()                 # swaps take the bottom places (<= 2 of 5)
+    assert all(len(s) <= 2 for s in model.swapped(matrix))
+    unknown = sp.csr_matrix(np.eye(1, 40, 39, dtype=np.float32))  # a history no fitted customer has
+    assert np.allclose(model.score(unknown), base.score(unknown))
+    path = tmp_path / "debiased.npz"
+    model.save(path)
+    again = load_recommender(path)
+    assert (ranked(again.score(matrix), matrix, 5) == top).all()
+    exposure_path = tmp_path / "exposure.npz"                     # what the build stores beside cf.npz
+    model.save_exposure(exposure_path)
+    served = debias.Debiased.load_exposure(exposure_path, base)
+    assert (ranked(served.score(matrix), matrix, 5) == top).all() and served.params["reward"] == 1000.0
+    zero = create_recommender("debiased", l2=10.0, k=20, reward=0.0).fit(matrix)   # reward 0: the hybrid
+    assert (ranked(zero.score(matrix), matrix, 5) == top_base).all()
+
+
+def test_tuning_picks_the_exposure_reward_within_the_ndcg_budget():
+    from assistant.recommend import tuning
+    from assistant.recommend.tuning import Tuned, Validation, tune_debiased
+    rng = np.random.default_rng(1)
+    matrix = long_tail_matrix(users=150, items=400, per_user=8, seed=1)     # lists of 20 leave items unseen
+    users, items = matrix.nonzero()
+    df = pd.DataFrame({"user_id": [f"u{u:03d}" for u in users], "item_id": [f"i{i:03d}" for i in items],
+                       "timestamp": pd.Timestamp("2011-01-01") + pd.to_timedelta(rng.integers(0, 300, len(users)), "D")})
+    val = Validation(df, "temporal80", [f"i{i:03d}" for i in range(400)])
+    model = val.fit(create_recommender("hybrid", l2=10.0, k=20))
+    hybrid = Tuned("hybrid", {"l2": 10.0, "k": 20}, scores=val.scores(model))
+    tight, loose = tune_debiased(val, hybrid, 0.0), tune_debiased(val, hybrid, 0.5)
+    assert tight.config["method"] == loose.config["method"] == "exposure"
+    assert tight.config["reward"] in tuning.DEBIAS_REWARDS and loose.config["reward"] >= tight.config["reward"]
+    assert loose.config["reward"] > 0 and tight.config["max_swaps"] == 5
+    assert loose.val_ndcg >= 0.5 * tight.val_ndcg
+
+
+def test_new_arrival_slot_by_hand():
+    from assistant.recommend.blend import new_arrival_slot
+    scores = np.array([[0.9, 0.8, 0.7, 0.6, 0.0, 0.0], [0.9, 0.8, 0.7, 0.6, 0.0, 0.0]], np.float32)
+    seen = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]], np.float32))
+    match = np.array([[0.2, 0.7], [0.9, 0.1]], np.float32)          # new items 4 and 5
+    out = new_arrival_slot(scores, seen, match, np.array([4, 5]), slot=2)
+    # row 0: item 5 (match .7) to place 2 among the unseen (item 0 is bought): between 0.8 and 0.7
+    assert np.argsort(-np.where(seen.toarray()[0] > 0, -np.inf, out[0]), kind="stable")[:3].tolist() == [1, 5, 2]
+    assert out[1].tolist() == scores[1].tolist()                     # row 1 has no history: left alone
+    weak = new_arrival_slot(scores, seen, np.array([[0.2, 0.4], [0, 0]], np.float32), np.array([4, 5]), slot=2)
+    assert weak.tolist() == scores.tolist()                         # match .4 < NEW_MIN_MATCH .5: no slot
+    first = new_arrival_slot(scores, seen, match, np.array([4, 5]), slot=1)
+    assert np.argmax(np.where(seen.toarray()[0] > 0, -np.inf, first[0])) == 5
+
+
+def test_build_stores_the_exposure_flow_and_the_live_ranker_serves_it(small_index):
+    """The build solves the flow over every customer (default reward: the test build is untuned) and stores it
+    beside cf.npz; the ranker's `debiased` strategy puts a customer's first swapped-in item at the n-th card."""
+    from assistant.search.ranker import Ranker
+    assert (small_index.folder / "exposure.npz").exists() and small_index.exposure is not None
+    report = small_index.manifest["models"]["cf_tuning"]["exposure"]
+    assert report["reward"] == 400.0 and report["max_swaps"] == 5 and report["swaps"] > 0
+    ranker = Ranker(small_index)
+    users = [u for u, row in zip(ranker.history.user_ids, range(ranker.history.matrix.shape[0]))
+             if len(small_index.exposure.swapped(ranker.history.matrix[row])[0])]
+    assert len(users) >= 1
+    user = str(users[0])
+    history = ranker.history.matrix[ranker.history.user_index(user)]
+    first = int(small_index.exposure.swapped(history)[0][0])
+    debiased = ranker.recommend("", user_id=user, strategy="debiased", n=5)
+    hybrid = ranker.recommend("", user_id=user, strategy="hybrid", n=5)
+    ids = [r.item_id for r in debiased.items]
+    assert str(ranker.catalog.item_ids[first]) in ids and len(ids) == 5
+    assert str(ranker.catalog.item_ids[first]) not in [r.item_id for r in hybrid.items]
+    anonymous = ranker.recommend("", strategy="debiased", n=5)          # no customer: no swaps, the hybrid's
+    assert [r.item_id for r in anonymous.items] == [r.item_id for r in ranker.recommend("", n=5).items]

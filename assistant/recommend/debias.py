@@ -5,6 +5,7 @@ smooth xQuAD ("xquad").
     model = create_recommender("debiased", reward=400, max_swaps=5).fit(matrix)     # the hybrid underneath
     scores = model.score(history)       # fitted customers: their list of LIST_SIZE with the flow's swaps
     model.swapped(history)              # [item indexes the flow swapped into each row's list]
+    model.changes(history)              # [(swapped in, dropped)] per row
     ips(scores, counts, 0.1)                                             # scores / (buyers + 1) ** 0.1
     order = xquad(scores, head, tail_share, strength=0.3)                # (users, LIST_SIZE) column indexes
 
@@ -13,7 +14,7 @@ nobody has near the top of a list without costing every list; Antikacioglu & Rav
 everyone's lists jointly instead: a min-cost flow gives each item an exposure where it costs least
 (recommend/exposure.py). At fit, the hybrid scores every training customer, the flow picks their lists of
 LIST_SIZE (at most `max_swaps` items from below their own top LIST_SIZE, an item's first exposure worth
-`reward` rank steps) and the model keeps the swapped-in items per customer, keyed by a hash of the customer's
+`reward` rank steps) and the model keeps the swapped-in and dropped items per customer, keyed by a hash of the customer's
 purchase set (the history's non-zero columns): score() of a history whose key it knows returns that
 customer's list on top (the kept items in base order, then the swapped-in ones), any other history the
 hybrid's scores unchanged. The build (build.py) does this for every customer with the tuned `reward` and the
@@ -42,6 +43,8 @@ Leaves out: more than two popularity groups, calibration to a target tail share 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 
 import numpy as np
 import scipy.sparse as sp
@@ -145,28 +148,45 @@ def history_keys(history: sp.csr_matrix) -> np.ndarray:
     return keys
 
 
-def flow_swaps(scores: np.ndarray, reward: float, max_swaps: int, size: int = LIST_SIZE) -> sp.csr_matrix:
-    """(rows, items) bool CSR: the items the exposure flow swaps into each row's list (scores: -inf = not allowed)."""
+def flow_swaps(scores: np.ndarray, reward: float, max_swaps: int, size: int | None = None) -> sp.csr_matrix:
+    """(rows, items) int8 CSR of what the exposure flow changes in each row's list of `size` (LIST_SIZE):
+    +1 an item swapped in (from below the row's top `size`), -1 an item of the top `size` it dropped
+    (scores: -inf = not allowed). The dropped ones are usually the bottom of the list, not always: an item
+    whose only exposure is there stays, and the next one up goes."""
+    size = LIST_SIZE if size is None else size
     scores = np.asarray(scores, np.float64)
     ranks = rank_matrix(scores)
     flow = exposure_flow(ranks, size, reward, max_swaps, np.isfinite(scores))
-    tail = ranks[flow.rows, flow.items] >= size
-    return sp.csr_matrix((np.ones(int(tail.sum()), bool), (flow.rows[tail], flow.items[tail])), shape=scores.shape)
+    chosen = np.zeros(scores.shape, bool)
+    chosen[flow.rows, flow.items] = True
+    head = (ranks < size) & np.isfinite(scores)
+    change = chosen.astype(np.int8) - head.astype(np.int8)       # +1 in, -1 out, 0 kept or never listed
+    return sp.csr_matrix(change)
 
 
-def apply_swaps(scores: np.ndarray, swaps: list[np.ndarray], size: int = LIST_SIZE) -> np.ndarray:
-    """Scores whose best-first order starts with each row's list: its top size - k allowed items in base order,
-    then its k swapped-in items (base order); the rest keep the base order below. -inf stays -inf."""
+def row_changes(changes: sp.csr_matrix, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """(items swapped in, items dropped) of row r of a flow_swaps matrix."""
+    cols = changes.indices[changes.indptr[r]:changes.indptr[r + 1]].astype(np.int64)
+    values = changes.data[changes.indptr[r]:changes.indptr[r + 1]]
+    return cols[values > 0], cols[values < 0]
+
+
+def apply_swaps(scores: np.ndarray, changes: list[tuple[np.ndarray, np.ndarray]], size: int | None = None) -> np.ndarray:
+    """Scores whose best-first order starts with each row's list of `size` (LIST_SIZE): its best size - k
+    allowed items that the flow neither swapped in nor dropped, in base order, then its k swapped-in items
+    (base order); everything else keeps the base order below. -inf stays -inf."""
+    size = LIST_SIZE if size is None else size
     out = np.array(scores, dtype=np.float64)
-    for r, items in enumerate(swaps):
-        items = items[np.isfinite(out[r, items])] if len(items) else items
-        if not len(items):
+    for r, (ins, outs) in enumerate(changes):
+        ins = ins[np.isfinite(out[r, ins])] if len(ins) else ins
+        if not len(ins) and not len(outs):
             continue
         row = out[r]
-        keep = np.argsort(-np.where(np.isin(np.arange(len(row)), items), -np.inf, row), kind="stable")
-        keep = keep[:max(size - len(items), 0)]
-        keep = keep[np.isfinite(row[keep])]
-        listed = np.concatenate([keep, items[np.argsort(-row[items], kind="stable")]])
+        others = row.copy()
+        others[np.concatenate([ins, outs]).astype(np.int64)] = -np.inf
+        keep = np.argsort(-others, kind="stable")[:max(size - len(ins), 0)]
+        keep = keep[np.isfinite(others[keep])]
+        listed = np.concatenate([keep, ins[np.argsort(-row[ins], kind="stable")]]).astype(np.int64)
         top = np.max(row[np.isfinite(row)])
         row[listed] = top + 1.0 + np.arange(len(listed), 0, -1)
     return out
@@ -186,7 +206,7 @@ class Debiased(Recommender):
         super().__init__(strength=strength, method=method, head_share=head_share, reward=reward,
                          max_swaps=max_swaps, **hybrid)
         self.item_vectors: np.ndarray | None = None
-        self.swaps: sp.csr_matrix | None = None      # exposure: (fitted customers, items) swapped-in items
+        self.swaps: sp.csr_matrix | None = None      # exposure: (fitted customers, items) +1 in, -1 dropped
         self.keys: np.ndarray | None = None          # ... and each fitted customer's history key, sorted
 
     @property
@@ -221,7 +241,6 @@ class Debiased(Recommender):
         """Solve the exposure flow over every row of `history` (the customers) and keep their swaps."""
         history = sp.csr_matrix(history)
         if history.shape[0] * history.shape[1] > MAX_FLOW_CELLS:
-            import logging
             logging.getLogger(__name__).warning("exposure flow skipped: %d customers x %d items is over %d",
                                                 *history.shape, MAX_FLOW_CELLS)
             self.swaps, self.keys = None, None
@@ -235,20 +254,42 @@ class Debiased(Recommender):
         self.keys, self.swaps = keys[order], swaps[order].tocsr()
         return self
 
-    def swapped(self, history: sp.csr_matrix) -> list[np.ndarray]:
-        """Per history row, the item indexes the flow swapped into that customer's list (none if unknown)."""
+    def save_exposure(self, path) -> None:
+        """Only what the flow adds to the (separately saved) hybrid: params, swaps, keys (plain .npz)."""
+        swaps = self.swaps if self.swaps is not None else sp.csr_matrix((0, 0), dtype=np.int8)
+        keys = self.keys if self.keys is not None else np.zeros(0, np.int64)
+        with open(path, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps({k: self.params[k] for k in self.OWN})), keys=keys,
+                     data=swaps.data, indices=swaps.indices, indptr=swaps.indptr, shape=np.array(swaps.shape))
+
+    @classmethod
+    def load_exposure(cls, path, base) -> "Debiased":
+        """The model save_exposure wrote, on the fitted hybrid `base` it was solved for."""
+        with np.load(path, allow_pickle=False) as z:
+            model = cls.around(base, **json.loads(str(z["meta"])))
+            model.keys = z["keys"]
+            model.swaps = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return model
+
+    def changes(self, history: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per history row, (items the flow swapped into that customer's list, items it dropped); both empty
+        for a history no fitted customer had."""
         history = sp.csr_matrix(history)
+        none = (np.array([], np.int64), np.array([], np.int64))
         if self.keys is None or self.swaps is None or not len(self.keys):
-            return [np.array([], np.int64) for _ in range(history.shape[0])]
+            return [none for _ in range(history.shape[0])]
         keys = history_keys(history)
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return [self.swaps.indices[self.swaps.indptr[p]:self.swaps.indptr[p + 1]].astype(np.int64)
-                if self.keys[p] == k else np.array([], np.int64) for p, k in zip(pos, keys)]
+        return [row_changes(self.swaps, p) if self.keys[p] == k else none for p, k in zip(pos, keys)]
+
+    def swapped(self, history: sp.csr_matrix) -> list[np.ndarray]:
+        """Per history row, the item indexes the flow swapped into that customer's list (none if unknown)."""
+        return [ins for ins, _ in self.changes(history)]
 
     def rerank(self, history: sp.csr_matrix, scores: np.ndarray) -> np.ndarray:
         """Base `scores` of `history` rows (seen items already -inf where they must not be shown) debiased."""
         if self.params["method"] == "exposure":
-            return apply_swaps(scores, self.swapped(history))
+            return apply_swaps(scores, self.changes(history))
         if self.params["method"] == "ips":
             return ips(scores, self.base.counts, self.params["strength"])
         p_tail = tail_share(history, self.head, default=1.0 - self.params["head_share"])
