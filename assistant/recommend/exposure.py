@@ -10,7 +10,7 @@ list of `size` items from their candidates so that as many items as possible are
 the least cost in rank; they solve it exactly as a min-cost flow. Here, as a linear program over the bipartite
 graph (its constraint matrix is a network matrix, so the optimum is integral):
 
-    source -> customer u: exactly `size` units;  u -> item i (i in u's base top-`size`): cost rank(u, i)
+    source -> customer u: exactly `size` units (fewer if fewer items are allowed);  u -> item i (i in u's base top-`size`): cost rank(u, i)
     u -> u' (at most `max_swaps` units) -> item i (i below u's top-`size`): cost rank(u, i)
     item i -> sink: one unit at cost -reward (the first exposure of i), any more at cost 0.
 
@@ -97,7 +97,8 @@ def exposure_flow(ranks: np.ndarray, size: int, reward: float, max_swaps: int,
     eq_c = np.concatenate([e, t_col, t_col])
     eq_v = np.concatenate([np.ones(n_edges), np.ones(n_rows), -np.ones(n_rows)])
     a_eq = sp.csr_matrix((eq_v, (eq_r, eq_c)), shape=(2 * n_rows, len(cost)))
-    b_eq = np.concatenate([np.full(n_rows, float(size)), np.zeros(n_rows)])
+    supply = np.bincount(rows[head], minlength=n_rows).astype(np.float64)   # size, or fewer allowed items
+    b_eq = np.concatenate([supply, np.zeros(n_rows)])
     # inequalities: y_i - sum_u x_ui <= 0
     ub_r = np.concatenate([items, np.arange(n_items)])
     ub_c = np.concatenate([e, y_col])
