@@ -39,14 +39,20 @@ NEW_MIN_MATCH = 0.5     # new-arrival slot: the least content match (cosine) tha
 def content_match(history: sp.csr_matrix, vectors: np.ndarray, items: np.ndarray) -> np.ndarray:
     """(rows, len(items)) the best cosine (negatives 0) of each item to one of the row's RECENT most recent
     (highest-valued) history items: a new colour of a product they bought scores near 1."""
+    history = sp.csr_matrix(history)
     out = np.zeros((history.shape[0], len(items)), np.float32)
-    target = vectors[items]
+    recent, owner = [], []
     for r in range(history.shape[0]):
         row = history.indices[history.indptr[r]:history.indptr[r + 1]]
         if len(row):
             values = history.data[history.indptr[r]:history.indptr[r + 1]]
-            recent = row[np.argsort(-values, kind="stable")[:RECENT]]
-            out[r] = np.clip((vectors[recent] @ target.T).max(axis=0), 0, None)
+            recent.append(row[np.argsort(-values, kind="stable")[:RECENT]])
+            owner.append(r)
+    if not recent or not len(items):
+        return out
+    sims = vectors[np.concatenate(recent)] @ vectors[items].T         # one product for all rows
+    starts = np.cumsum([0] + [len(x) for x in recent[:-1]])
+    out[owner] = np.clip(np.maximum.reduceat(sims, starts, axis=0), 0, None)
     return out
 
 
