@@ -63,8 +63,7 @@ def card_probabilities(data_dir: Path, settings, arms: tuple[str, ...]) -> tuple
     vectors = aligned_vectors(items, product_vectors(settings))
     out = {}
     for arm in dict.fromkeys(arms):
-        config = {"strength": settings.debias_strength} if arm == "debiased" else {}
-        model = new_model(arm, config, vectors)
+        model = new_model(arm, {}, vectors)        # default configs (debiased: the exposure flow, reward 400)
         model.fit(fit_input(model, train, data))
         history = history_matrix(train, data, getattr(model, "history_half_life_days", None))
         probs = np.empty((len(rows), CARDS))
