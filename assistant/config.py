@@ -76,12 +76,14 @@ class Settings:
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
-    debias_strength: float = 0.1                        # "debiased" strategy: score / (buyers + 1) ** strength
-                                                        #   (recommend/debias.py);
-                                                        #   `eval recs` prints the value tuned on validation
-    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 the debiasing may give up
-    cold_max_ndcg_loss: float = 0.01                    # tuning: validation NDCG@10 the hybrid may give up to show
-                                                        #   never-bought products by content (recommend/blend.py)
+    debias_strength: float = 0.1                        # "debiased" strategy on a build without exposure.npz
+                                                        #   (older builds, non-hybrid cf_model): score /
+                                                        #   (buyers + 1) ** strength (recommend/debias.py ips);
+                                                        #   the build's exposure flow uses its tuned reward
+    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 and @20 the debiasing may give up
+    cold_max_ndcg_loss: float = 0.01                    # tuning: validation NDCG@10 and @20 the hybrid may give up
+                                                        #   for new products: the new-arrival slot and the content
+                                                        #   score of never-bought ones (recommend/blend.py)
     eval_holdout_days: float = 42.0                     # cold-start splits and the A/B simulator: the last weeks
     ab_alpha: float = 0.05                              # A/B test (experiments/): two-sided significance level
     ab_power: float = 0.9                               #   chance to find a true lift of ab_target_lift
