@@ -77,7 +77,8 @@ def main() -> None:
         if "first_llm_token_ms" in reply.timings_ms:
             first_token.append(reply.timings_ms["first_llm_token_ms"])
         rows.append({"question": q, "intent": reply.intent, "first_text_ms": round(shown, 1),
-                     **{k: round(v, 1) for k, v in reply.timings_ms.items() if k in ("route_ms", "first_llm_token_ms")}})
+                     **{k: round(v, 1) for k, v in reply.timings_ms.items()
+                        if k in ("route_ms", "first_llm_token_ms")}})
     report["first_text_shown"] = pct(first_text)
     if first_token:
         report["first_llm_token"] = pct(first_token)

@@ -151,9 +151,9 @@ def app_prompts() -> list[tuple[str, list[dict]]]:
         out.append(("service", assistant.service._policy(Turn(q, None, "shopper", "bench", {}, "policy")).prompt))
     for i in range(len(ASKS)):
         out.append(("shopper", messages(i)))
+    reasons = "it is a lunch bag, just what you asked for; it comes in red, as you wanted; bought by 1,024 customers"
     out.append(("shopper", render("shopper", shop=assistant.s.shop_name, language="English", question="red lunch bag",
-                                  title="Lunch Bag Red Retrospot", reasons="it is a lunch bag, just what you asked "
-                                  "for; it comes in red, as you wanted; bought by 1,024 customers in the last 30 days")))
+                                  title="Lunch Bag Red Retrospot", reasons=reasons + " in the last 30 days")))
     return out
 
 

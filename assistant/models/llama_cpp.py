@@ -14,8 +14,8 @@ start (`warm_prefix`, through the gate) and kept outside that budget.
 Memory (`bench/llm_speed.py` reports it): the GGUF is read into memory, not mapped (`llm_mmap`): llama.cpp
 repacks the Q4_K weights for AVX2 into its own buffers, so a mapped file keeps both copies resident (~0.6 GB
 more); the KV cache is q8_0 with flash attention (`llm_kv_type`, half the bytes of f16, and half the saved
-states); `llm_context` fits the longest prompt + answer the app sends. One model per process, one generation at a time (a llama.cpp
-context is not thread-safe); the gate (models/gate.py) queues callers. `stop` (the gate's deadline or
+states); `llm_context` fits the longest prompt + answer the app sends.
+One model per process, one generation at a time (a llama.cpp context is not thread-safe); the gate (models/gate.py) queues callers. `stop` (the gate's deadline or
 Stop) also cuts prompt processing: llama_decode checks an abort flag after every graph node.
 `n_threads` is Settings.llm_threads (0: all cores).
 """
