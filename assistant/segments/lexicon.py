@@ -28,7 +28,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|\breturns\b|退货金额|退货额|退款金额"),
-    ("aov", r"\baverage order (?:value|size|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value| size)?\b|"
+    ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
@@ -57,18 +57,23 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
+# A season's name alone ("AOV for Christmas") is the category or the trading period: it asks unless a category noun
+# follows ("Christmas category / range / products / stuff").
+_NOT_CATEGORY_NOUN = r"(?! (?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
+                     r"department|collection)\b)"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
     (r"(?<!即将)沉睡", "Do you mean the segment 'about to sleep' or 'hibernating'?", ("即将沉睡", "休眠")),
-    (r"\b(?:christmas|xmas)(?= (?:sales|revenue|takings|orders|units)\b)",
+    (r"\b(?:christmas|xmas)\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Christmas category (its products, any time of year), or all sales in a season such as "
      "December?", ("christmas category",)),
-    (r"圣诞(?=(?:销售额|收入|营收|销量))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
-    (r"\beaster(?= (?:sales|revenue|takings|orders|units)\b)",
+    (r"圣诞(?!节?(?:品类|类|商品|产品|装饰|用品))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
+    (r"\beaster\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Easter category (its products, any time of year), or all sales around Easter?",
      ("easter category",)),
-    (r"复活节(?=(?:销售额|收入|营收|销量))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
+    (r"复活节(?!(?:品类|类|商品|产品|装饰|用品))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
+    (r"(?<!新)客群(?!体)", "“客群”是指RFM分群（segment）还是行为聚类（cluster）？", ("分群", "聚类")),   # group: which?
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
@@ -195,9 +200,14 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
            r"\bin ascending order\b|从低到高|由低到高|升序"}
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
+    (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
+     ("segment", "cluster")),
     (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
+     "By basket size, do you mean money per order (average order value) or items per order? The layer has "
+     "average order value; items per order it does not have.", ("average order value",)),
 ]
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")

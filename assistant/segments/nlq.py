@@ -570,6 +570,7 @@ class QuestionParser:
                 and len(filters.get("category", [])) == 1 and not bought:
             bought["category"] = filters.pop("category")[0]
         time, compare = None, []
+        periods = _distinct_periods(periods)   # 'bought in 2011 ... more than once in 2011': one period, not 2011 vs 2011
         if len(periods) == 2 and not change:
             compare = periods
         elif len(periods) > 2:
@@ -635,3 +636,13 @@ def question_with(question: str, words: str, replacement: str) -> str:
     """`question` with `words` (as found in its normalized form) replaced, for a clarifying choice."""
     low = normalize(question)
     return low.replace(words, replacement, 1) if words in low else f"{low} {replacement}"
+
+
+def _distinct_periods(periods: list) -> list:
+    """The periods in the order named, each window once: the same window named twice is one period, not a comparison."""
+    seen, out = set(), []
+    for p in periods:
+        if (p.start, p.end) not in seen:
+            seen.add((p.start, p.end))
+            out.append(p)
+    return out
