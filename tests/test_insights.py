@@ -372,12 +372,35 @@ def test_date_ranges_equal_hand_written_sql(staff, db, question, sql):
     "what did customers who bought candles spend last month",   # bought in that month, or ever?
     "沉睡客户有多少",                         # about to sleep or hibernating
     "how much did we spend last month",      # the shop's costs: not in the layer ('customers spend' is revenue)
+    "average basket size in 2011",           # money per order or items per order
+    "typical order size last quarter",       # the same
+    "AOV for Christmas",                     # the Christmas category or the Christmas trading period
+    "orders over easter",                    # the same for Easter
+    "每个客群的收入",                         # 客群: RFM segment or behavioural cluster
+    "revenue by customer group",             # the same in English
 ])
 def test_questions_with_two_readings_ask(staff, question):
     insight = staff.answer(question)
     assert insight.clarification is not None and insight.facts == [], insight.reading
     for choice in insight.clarification.choices:      # each choice reads exactly: no second question
         assert staff.answer(choice).clarification is None, choice
+
+
+def test_a_season_with_a_category_noun_is_the_category(staff):
+    for question in ("AOV in the Christmas category", "revenue from Christmas products", "圣诞类产品的销量"):
+        insight = staff.answer(question)
+        assert insight.clarification is None and "category Christmas" in insight.reading, question
+
+
+def test_the_same_period_named_twice_is_one_period_not_a_comparison(staff, db):
+    """Repeat-purchase share within 2011: of customers who ordered in 2011, those with 2+ orders in 2011."""
+    insight = staff.answer("what % of customers who ordered in 2011 bought more than once in 2011")
+    assert insight.clarification is None and not insight.query.compare and " vs " not in insight.reading
+    expected = db.execute(
+        f"SELECT AVG(CASE WHEN n >= 2 THEN 1.0 ELSE 0.0 END) FROM (SELECT user_id, COUNT(DISTINCT order_id) AS n "
+        f"FROM {LINES} WHERE NOT ret AND order_date >= '2011-01-01' AND order_date < '2012-01-01' GROUP BY 1)"
+    ).fetchone()[0]
+    assert insight.facts[0][1] == pytest.approx(expected, rel=1e-9)
 
 
 def test_swapped_letters_are_corrected_for_the_layers_words_only(staff):
