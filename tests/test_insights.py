@@ -406,7 +406,35 @@ def test_the_same_period_named_twice_is_one_period_not_a_comparison(staff, db):
 def test_swapped_letters_are_corrected_for_the_layers_words_only(staff):
     fixed = staff.answer("net sales lsat month")
     assert fixed.clarification is None and "read 'lsat' as 'last'" in fixed.notes
-    assert staff.answer("churn rate in Frnace").clarification is not None      # a country is asked, not guessed
+    assert _values(staff.answer("net sales lsat month")) == pytest.approx(_values(staff.answer("net sales last month")))
+
+
+def _values(insight) -> list[float]:
+    return [v for _, v in insight.facts]
+
+
+def test_a_misspelt_name_is_read_only_when_one_name_is_clearly_nearest(staff):
+    """Edit distance 1 (2 from 8 letters), one candidate nearest, the reading stated; otherwise it asks."""
+    for question, country in (("churn rate in Frnace", "France"), ("orders from Polnd", "Poland")):
+        insight = staff.answer(question)
+        assert insight.clarification is None and f"country {country}" in insight.reading
+        assert any(n.startswith(f"{country} (you wrote '") for n in insight.notes), insight.notes
+    for question in ("aov in fance",        # France or the product word 'fancy': a tie at distance 1
+                     "revenue in Itly"):    # four letters: too short to read as another word
+        insight = staff.answer(question)
+        assert insight.clarification is not None and insight.facts == [], insight.reading
+        assert "Did you mean" in insight.clarification.question
+    kingdom = staff.answer("revenue in the United Kingdon")   # never a jump to United Arab Emirates
+    assert "United Kingdom" in kingdom.reading and "Emirates" not in kingdom.reading
+
+
+def test_glued_and_misspelt_ordinary_words(staff):
+    for glued, plain in (("how many oders lastmonth", "how many orders last month"),
+                         ("revenue in the last 30days", "revenue in the last 30 days")):
+        got = staff.answer(glued)
+        assert got.clarification is None and _values(got) == pytest.approx(_values(staff.answer(plain)))
+    fixed = staff.answer("How many units did we shift in the last 30 days")     # 'shift' is a word, not 'shirt'
+    assert fixed.clarification is None and fixed.reading.startswith("Units sold")
 
 
 @pytest.mark.llm

@@ -179,7 +179,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated
+predicted estimated actually really basically
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -226,3 +226,16 @@ smallest least most bottom worst leading top higher lower bigger larger better w
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 january february march april june july august september october november december
 """.split())
+
+
+def _phrase_words() -> set[str]:
+    """Every English word the phrase tables above spell out: known words, never read as a typo of another word."""
+    import re
+    tables = [p for _, p in METRIC_PHRASES] + [p for p, _, _ in AMBIGUOUS_METRICS + AMBIGUOUS_EARLY] + \
+        [p for p, _ in CONDITIONS] + list(DIMENSION_NOUNS.values()) + list(ORDER_ONLY.values()) + \
+        [BEST_SELLING, GROUP_CUES, RANK_DESC, RANK_ASC, SHARE_OF_CUSTOMERS, TOP_PERCENT, CHANGE, PREVIOUS_REF, VERSUS,
+         ALL_TIME, SELL_VERBS, BUY_VERBS, BUYERS_OF, FILLER_PHRASES, K_ANONYMITY_PHRASE, AVERAGE_WORDS, SAME_PERIOD]
+    return {w for p in tables for w in re.findall(r"(?<![\\?])\b[a-z]{3,}\b", p)}
+
+
+PHRASE_WORDS = _phrase_words()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.segments import lexicon as L
+from assistant.segments import spelling
 from assistant.segments.periods import ambiguous_period, find_periods, previous_window
 from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import METRICS, Condition, Query
@@ -122,6 +123,11 @@ class QuestionParser:
         self.typo_targets = sorted(L.KNOWN_WORDS | {w for w in closed if len(w) >= 4})
         self.typo_set = set(self.typo_targets)
         self.known_words |= L.KNOWN_WORDS
+        self.known_words |= L.PHRASE_WORDS      # 'shift' (sold) is a word of the layer, not a typo of 'shirt'
+        # edit-distance readings (spelling.py): any known word competes, so a tie with a product word asks instead;
+        # a one-word country name or alias may be read only with the reading stated ("Germany (you wrote ...)")
+        self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
+        self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
 
     # ------------------------------------------------------------ entry point
     def parse(self, question: str) -> Parse:
@@ -172,7 +178,7 @@ class QuestionParser:
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
-            m = t.first(pattern)
+            m = t.first(pattern) if re.search(pattern, text) else None    # lookaheads see the whole question
             if m and not clarify:
                 clarify = Clarification(ask, [question_with(text, m.group(0), c) for c in choices])
         sold = bool(list(self._take_all(t, L.SELL_VERBS)))
@@ -256,8 +262,15 @@ class QuestionParser:
     def _fix_typos(self, text: str, notes: list[str]) -> str:
         """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
+        text = spelling.unglue_numbers(text)
         for word in text.split(" "):
             plain = word.strip(".'-\"")
+            if plain.isascii() and plain.isalpha() and len(plain) >= 6 and plain not in self.known_words:
+                glued = spelling.split_glued(plain, self.typo_set | L.FILLER)
+                if glued:               # 'lastmonth' -> 'last month'
+                    notes.append(f"read '{plain}' as '{glued}'")
+                    out.append(word.replace(plain, glued))
+                    continue
             if plain.isascii() and plain.isalpha() and len(plain) >= 3 and plain not in self.known_words:
                 if len(plain) == 3:         # 'tpo': only two letters swapped, never a guess by similarity
                     close = self._transposed(plain)
@@ -271,11 +284,25 @@ class QuestionParser:
                     close = close[:1]       # 'custmers': customers / customer, one word
                 if not close:
                     close = self._transposed(plain)
-                if len(close) == 1:
+                if not close:
+                    close = self._nearest_known(plain, notes)
+                elif len(close) == 1:
                     notes.append(f"read '{plain}' as '{close[0]}'")
+                if len(close) == 1:
                     word = word.replace(plain, close[0])
             out.append(word)
         return " ".join(out)
+
+    def _nearest_known(self, plain: str, notes: list[str]) -> list[str]:
+        """The one known word or one-word country name nearest by edit distance (none if tied); the note says it."""
+        found = spelling.nearest(plain, self.spell_pool, spelling.allowed_distance(plain))
+        if found is None:
+            return []
+        if found in self.countries:
+            notes.append(f"{self.countries[found]} (you wrote '{plain}')")
+        else:
+            notes.append(f"read '{plain}' as '{found}'")
+        return [found]
 
     def _transposed(self, word: str) -> list[str]:
         """Layer words that `word` spells with two neighbouring letters swapped ('lsat' -> 'last')."""
