@@ -391,7 +391,7 @@ def _eval_search(args, settings) -> int:
     def ours(text):
         c = parse_constraints(text, ranker.catalog.categories)
         result = ranker.recommend(text, filters=c.filters, n=5, strategy="content")
-        return [r.item_id for r in result.items], result.no_match
+        return [r.item_id for r in result.items], result.no_match, len(result.matched)   # the rest: alternatives
 
     def bm25(text):
         rows, _ = index.lexical.top(text, 5, filters(text))
@@ -417,7 +417,7 @@ def _eval_search(args, settings) -> int:
             if needs_expansion(request):
                 request.expanded_types = expand_types(request, index.vocabulary, gate.json, timeout)
             result = ranker.recommend(text, filters=c.filters, n=5, strategy="content", request=request)
-            return [r.item_id for r in result.items], result.no_match
+            return [r.item_id for r in result.items], result.no_match, len(result.matched)
         systems["ranker+llm"] = ours_llm
     report = evaluate(judged, systems, k=5)
     if gate is not None:
@@ -440,9 +440,15 @@ def _eval_search(args, settings) -> int:
     for name, m in report["systems"].items():
         share = m["relevant_share"]
         print(f"{name}: relevant in the top 5 (grade>=1 / >=2), of 5 slots {share['>=1']:.1%} / {share['>=2']:.1%}, "
-              f"of products shown {share['>=1 shown']:.1%} / {share['>=2 shown']:.1%}; by kind (of shown): "
+              f"of products offered as matches {share['>=1 shown']:.1%} / {share['>=2 shown']:.1%}; by kind (of offered): "
               + "; ".join(f"{kind} {v['>=1 shown']:.0%}/{v['>=2 shown']:.0%}"
                           for kind, v in m["relevant_share_by_kind"].items()))
+    scored = [r for r in report["per_request"] if not r["no_match_request"]]
+    for name in report["systems"]:
+        fewer = sum(r[name]["shown"] < min(5, len(r[name]["ranked"])) for r in scored)
+        if fewer:
+            print(f"{name}: offers fewer matches than it shows on {fewer} of {len(scored)} requests "
+                  f"(the rest of its top 5 labelled alternatives)")
     if gate is not None:
         print(f"LLM expansion calls (gate record, ms): {report['expand_calls']}")
     return 0

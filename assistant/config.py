@@ -95,6 +95,9 @@ class Settings:
     rank_popularity: float = 0.25                       #   popularity
     rank_mmr_lambda: float = 0.85                       # MMR: 1 = pure score, lower = more variety
     rank_candidates: int = 200                          # candidates recalled per source before scoring
+    rank_match_share: float = 0.4                       # a product is offered as a match when its query relevance
+                                                        #   is at least this share of the best's; the rest of the
+                                                        #   top n are labelled alternatives (0: all matches)
     kb_confident: float = 0.45                          # best KB section score (cosine + BM25) below it: a person answers
     router_threshold: float = 0.4                       # top probability below it: the LLM is asked too (chat/router.py)
 

@@ -178,3 +178,30 @@ def test_unquoted_numbers():
     sections = "We refund within **5 working days**; card refunds take 3 to 5 days."
     assert unquoted_numbers("Refunds take 5 working days.", sections) == []
     assert unquoted_numbers("Refunds take 7 to 10 days.", sections) == ["7", "10"]
+
+
+def test_prices_in_pence_are_read_as_pence():
+    from assistant.chat.constraints import parse_constraints
+    assert parse_constraints("notebooks under 50p").filters.max_price == 0.5
+    assert parse_constraints("cards below 75 pence").filters.max_price == 0.75
+    between = parse_constraints("between 20p and 80p").filters
+    assert (between.min_price, between.max_price) == (0.2, 0.8)
+    assert parse_constraints("a plant pot under 3 pounds").filters.max_price == 3.0
+
+
+def test_shopper_lead_names_the_matches_and_labels_the_alternatives():
+    from types import SimpleNamespace
+    from assistant.chat.shopper import ShopperHandler
+    from assistant.search.filters import Filters
+    me = SimpleNamespace(s=SimpleNamespace(currency="GBP"))
+    products = [{"title": t} for t in "abcde"]
+
+    def lead(matches, language="English", no_match=False):
+        result = SimpleNamespace(strategy="hybrid", no_match=no_match, notes=[], matched=products[:matches])
+        c = SimpleNamespace(language=language, filters=Filters())
+        return ShopperHandler._lead(me, c, result, products)
+    assert lead(5) == "Here are 5 picks."
+    assert lead(2) == "Here are 2 picks. After them, 3 nearest alternatives, not exactly what you asked for."
+    assert lead(1) == "Here is 1 pick. After it, 4 nearest alternatives, not exactly what you asked for."
+    assert lead(3, "Chinese") == "为您找到 3 件商品。另有 2 件相近的备选，并不完全符合您的要求。"
+    assert lead(0, no_match=True).startswith("Sorry, we don't have that.")

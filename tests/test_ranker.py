@@ -121,3 +121,17 @@ def test_new_items_reach_buyers_through_content_neighbours(ranker, small_index):
     scores, parts = score(ranker, pool, None, history)
     assert set(neighbours) <= set(cand.tolist())                 # unbought products are in the pool
     assert all(parts["affinity"][i] > 0 for i in neighbours)     # scored by similarity to what the user bought
+
+
+def test_matches_come_first_and_products_far_below_the_best_are_labelled_alternatives(ranker):
+    from types import SimpleNamespace
+    fake = SimpleNamespace(weights=SimpleNamespace(match_share=0.4))
+    parts = {"no_match": False, "relevance": {1: 1.0, 2: 0.3, 3: 0.5, 4: 0.39, 9: 0.2}}
+    assert Ranker._matches(fake, [1, 2, 3, 4], parts) == ([1, 3, 2, 4], 2)      # 0.4 x best 1.0: 1 and 3 match
+    assert Ranker._matches(fake, [1, 2], {**parts, "no_match": True}) == ([1, 2], 0)
+    fake.weights.match_share = 0.0
+    assert Ranker._matches(fake, [1, 2, 3], parts) == ([1, 2, 3], 3)            # 0: every product is a match
+    result = ranker.recommend("heart t-light holder", n=5)
+    assert result.matches is not None and result.matched == result.items[:result.matches]
+    for k, r in enumerate(result.items):
+        assert (r.evidence[0].kind == "alternative") == (k >= result.matches)

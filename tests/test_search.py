@@ -94,11 +94,11 @@ def test_lexicon_files_are_checked(tmp_path):
         Lexicon.load(zh_terms=bad)
 
 
-def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
+def test_lexical_coverage_weights_rare_words_more(vocab):
     rel = Relevance(TITLES, vocab)
     scores = rel.lexical(Request("", types=["cake stand"], themes=["red"]))
     n = len(TITLES)
-    w_type, w_red = 2 * math.log1p(n / (3 + 1)), 1 * math.log1p(n / (2 + 1))   # df: 3 cake stands, 2 reds
+    w_type, w_red = math.log1p(n / (3 + 1)), math.log1p(n / (2 + 1))   # df: 3 cake stands, 2 reds; same weight
     assert scores[0] == pytest.approx(1.0)
     assert scores[1] == pytest.approx(w_type / (w_type + w_red), abs=1e-6)
     assert scores[7] == pytest.approx(w_red / (w_type + w_red), abs=1e-6)
@@ -111,6 +111,30 @@ def test_lexical_coverage_weights_types_double_and_rare_words_more(vocab):
     assert kitchen.tolist() == [0.5] * 4 + [0.0, 0.5] + [0.0] * 5        # a category word counts half
 
 
+def test_a_product_missing_the_type_or_a_named_theme_keeps_half_per_group(vocab):
+    rel = Relevance(TITLES, vocab)
+    rows = np.arange(len(TITLES))
+    lexical, cosine = np.full(len(TITLES), 0.5), np.full(len(TITLES), 0.5)
+    plain = 0.6 * 0.5 + 0.4 * (0.5 - 0.15) / (0.70 - 0.15)
+    got = rel.blend(Request("", types=["t-light holder"], themes=["red"]), lexical, cosine, rows)
+    assert got[7] == pytest.approx(plain)                           # Red Hanging Heart T-Light Holder: both
+    assert got[6] == got[8] == got[0] == pytest.approx(plain / 2)  # a holder that is not red; a red cake stand
+    assert got[3] == pytest.approx(plain / 4)                       # Pink Cake Towel: neither
+    small = rel.blend(Request("", types=["t-light holder"], themes=["small"]), lexical, cosine, rows)
+    assert small[6] == pytest.approx(plain)                         # a size is never a must
+
+
+def test_the_occasion_takes_its_hints_as_alternatives_and_is_soft_for_a_gift():
+    party = Request("", themes=["halloween"], occasion="halloween", occasion_theme="halloween",
+                    occasion_hints=["pumpkin", "skull"], hints=["pumpkin", "skull", "toy"])
+    rel = Relevance(["Pumpkin Lantern", "Skull Mug", "Halloween Ghost Lights", "Toy Car"],
+                    mine_vocabulary(pd.DataFrame({"title": ["Pumpkin Lantern", "Toy Car"]})))
+    assert rel.groups(party) == [(["halloween", "pumpkin", "skull"], 1.0, True), (["toy"], 0.6, False)]
+    assert rel.covered(rel.groups(party)[0][0]).tolist() == [True, True, True, False]
+    party.gift = True                                               # a Halloween gift need not be a Halloween thing
+    assert rel.groups(party)[0][2] is False
+
+
 def test_gift_wrapping_counts_half_for_a_gift_request_naming_no_type(vocab, lexicon):
     rel = Relevance(TITLES, vocab)
     assert rel.wrapping.nonzero()[0].tolist() == [4, 9]          # the two birthday cards; no other title is wrapping
@@ -118,7 +142,9 @@ def test_gift_wrapping_counts_half_for_a_gift_request_naming_no_type(vocab, lexi
     lexical, cosine = np.full(len(TITLES), 0.5), np.full(len(TITLES), 0.5)
     plain = 0.6 * 0.5 + 0.4 * (0.5 - 0.15) / (0.70 - 0.15)
     gift = rel.blend(understand("a birthday present for a robot fan", vocab, lexicon), lexical, cosine, rows)
-    assert gift[4] == pytest.approx(plain / 2) and gift[0] == pytest.approx(plain)
+    assert gift[9] == pytest.approx(plain / 2)                  # Birthday Card Robot: wrapping
+    assert gift[0] == pytest.approx(plain / 2)                  # a cake stand is no wrapping but lacks 'robot'
+    assert gift[4] == pytest.approx(plain / 4)                  # a birthday card without a robot: both
     cards = rel.blend(understand("birthday card", vocab, lexicon), lexical, cosine, rows)   # no gift: as is
     assert cards[4] == pytest.approx(plain)
 
@@ -267,3 +293,17 @@ def test_mmr_pushes_a_near_duplicate_down_and_lambda_one_is_top_n():
     assert mmr(cand, scores, vectors, n=3, lam=1.0) == [0, 1, 2]
     # lam 0.5, scores rescaled to [1, 8/9, 4/9, 0]: after row 0, row 1 scores 0.5*8/9 - 0.5*1 < row 2's 0.5*4/9 - 0
     assert mmr(cand, scores, vectors, n=3, lam=0.5) == [0, 2, 1]
+
+
+def test_no_judged_request_is_copied_into_the_vocabulary_files():
+    """The judged set is evaluation data: a request's wording (more than the name of one thing: over three
+    words, or over three Chinese characters) must not appear in a vocabulary file's cells."""
+    import csv
+    from assistant.resources import REQUEST_WORDS, ZH_TERMS
+    cells = [c.strip().lower() for p in (REQUEST_WORDS, ZH_TERMS)
+             for row in csv.reader(p.open(encoding="utf-8")) for c in row if c.strip()]
+    long_requests = [j.text.lower().strip(" ?.!") for j in load_judged()
+                     if len(j.text.split()) > 3 or (not j.text.isascii() and len(j.text) > 3)]
+    assert len(long_requests) > 60
+    copied = [t for t in long_requests if any(t in c for c in cells)]
+    assert copied == []

@@ -20,7 +20,8 @@ OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthda
 # Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv (read by search/understand.py).
 ZH_TERMS = load_zh_terms()
 NUMBER = r"(\d+(?:\.\d+)?)"
-MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|英镑|镑|块|元)?"
+MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|pence\b|p\b|便士|英镑|镑|块|元)?"
+PENCE = re.compile(r"\d\s*(?:pence|p|便士)$", re.I)     # "under 50p": the amount is in pence
 MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
                                              r"within|<)\s*" + MONEY, MONEY + r"\s*(?:or less|max|以下|以内|之内)",
                                              r"(?:低于|不超过|少于)\s*" + MONEY)]
@@ -60,7 +61,8 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
     between = BETWEEN.search(text)
     if between:
-        lo, hi = sorted((float(between.group(1)), float(between.group(2))))
+        pence = 100 if PENCE.search(between.group(0).strip()) else 1
+        lo, hi = sorted((float(between.group(1)) / pence, float(between.group(2)) / pence))
         f.min_price, f.max_price = lo, hi
     else:
         f.max_price = _first_number(MAX_PRICE, text)
@@ -118,7 +120,7 @@ def _first_number(patterns, text: str) -> float | None:
     for p in patterns:
         m = p.search(text)
         if m:
-            return float(m.group(1))
+            return float(m.group(1)) / (100 if PENCE.search(m.group(0).strip()) else 1)
     return None
 
 

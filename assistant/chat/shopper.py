@@ -87,10 +87,14 @@ class ShopperHandler:
         if result.no_match or any("closely" in n for n in result.notes):
             return ("抱歉，我们没有您要找的商品。下面是最接近的几件，仅供参考：" if zh else
                     "Sorry, we don't have that. Here are the nearest alternatives we do have, in case one suits:")
+        matches = len(result.matched)
+        rest = len(products) - matches
         if zh:
-            return f"为您找到 {len(products)} 件商品。"
+            return f"为您找到 {matches} 件商品。" + (f"另有 {rest} 件相近的备选，并不完全符合您的要求。" if rest else "")
         fits = ", ".join(c.filters.describe(self.s.currency)[:3]) if not c.filters.is_empty() else ""
-        return f"Here are {len(products)} picks" + (f" ({fits})" if fits else "") + "."
+        return (f"Here {'is 1 pick' if matches == 1 else f'are {matches} picks'}" + (f" ({fits})" if fits else "")
+                + "." + (f" After {'it' if matches == 1 else 'them'}, {rest} nearest alternative"
+                         f"{'s' if rest > 1 else ''}, not exactly what you asked for." if rest else ""))
 
     def _because(self, p: dict, language: str = "English") -> str:
         return sentence(p["title"], [e for e in p["evidence"] if e["kind"] != "alternative"], language)

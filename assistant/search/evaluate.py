@@ -4,11 +4,12 @@
     report = evaluate(judged, {"ranker": fn, "bm25": fn, "embeddings": fn}, k=5)
     report["systems"]["ranker"]["ndcg@5"], report["no_match"]["ranker"]
 
-A system is a function `text -> (item ids best first, said_no_match)`. Gains are graded: 2^grade - 1,
+A system is a function `text -> (item ids best first, said_no_match[, offered])`; `offered` (default: all) is
+how many of the top k it offers as matches, the rest being shown labelled as alternatives. Gains are graded: 2^grade - 1,
 discounted by log2(rank + 1); the ideal ranking is the request's judged products sorted by grade.
 Unjudged products count as grade 0. Precision@k counts grade >= 2 ("relevant") in the top k, divided
-by k. The *relevant share* ("of the top five, how many are relevant") is the same count pooled over requests,
-at two bars: grade >= 1 (at least somewhat relevant) and grade >= 2 (relevant), overall and per kind. A *no-match request* has no product judged >= 1: for it, NDCG is not defined; what counts is
+by k; both rank the whole top k, alternatives included. The *relevant share* ("of the top five, how many are
+relevant") counts the products offered as matches, pooled over requests, at two bars: grade >= 1 (at least somewhat relevant) and grade >= 2 (relevant), overall and per kind. A *no-match request* has no product judged >= 1: for it, NDCG is not defined; what counts is
 whether the system said so (`said_no_match`) - the honest no-match rate. The false no-match rate is
 the share of the other requests where a system said no-match although relevant products exist.
 """
@@ -92,11 +93,12 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
     for j in judged:
         row = {"request_id": j.request_id, "text": j.text, "kind": j.kind, "no_match_request": j.no_match}
         for name, system in systems.items():
-            ranked, said_no = system(j.text)
+            ranked, said_no, *offered = system(j.text)
+            shown = ranked[:k][:offered[0]] if offered else ranked[:k]
             row[name] = {"ranked": ranked[:k], "said_no_match": said_no,
                          "ndcg": ndcg_at_k(ranked, j.grades, k), "precision": precision_at_k(ranked, j.grades, k),
-                         "relevant": {g: sum(j.grades.get(i, 0) >= g for i in ranked[:k]) for g in SHARE_GRADES},
-                         "shown": len(ranked[:k])}
+                         "relevant": {g: sum(j.grades.get(i, 0) >= g for i in shown) for g in SHARE_GRADES},
+                         "shown": len(shown)}
         rows.append(row)
     for name in systems:
         scored = [r for r in rows if not r["no_match_request"]]
@@ -120,8 +122,8 @@ def evaluate(judged: list[JudgedRequest], systems: dict[str, Callable[[str], tup
 
 def relevant_share(rows: list[dict], k: int) -> dict[str, float]:
     """Pooled share of relevant products in the top k, per grade bar g: '>=g' over k slots per request (a request
-    showing fewer than k products counts its empty slots as not relevant) and '>=g shown' over the products
-    actually shown (a ranker that shows 2 right products instead of 5 half-wrong ones is not punished).
+    offering fewer than k matches counts its other slots as not relevant) and '>=g shown' over the products
+    offered as matches (a ranker that offers 2 right products and labels 3 alternatives is not punished).
     `rows` hold, per request, 'relevant' ({g: products of grade >= g in its top k}) and 'shown' (products shown)."""
     slots, shown = k * len(rows), sum(r["shown"] for r in rows)
     out = {}

@@ -65,6 +65,12 @@ class RankResult:
     notes: list[str] = field(default_factory=list)
     no_match: bool = False          # nothing relevant enough: items are the nearest alternatives
     request: Request | None = None  # how the query was understood
+    matches: int | None = None      # items[:matches] match the query; the rest are labelled alternatives
+
+    @property
+    def matched(self) -> list[Recommendation]:
+        """The items offered as matches (all of them when there was no query)."""
+        return self.items if self.matches is None else self.items[:self.matches]
 
 
 @dataclass
@@ -75,10 +81,12 @@ class RankWeights:
     popularity: float
     mmr_lambda: float
     candidates: int
+    match_share: float = 0.0
 
     @classmethod
     def from_settings(cls, s) -> "RankWeights":
-        return cls(s.rank_cf, s.rank_affinity, s.rank_popularity, s.rank_mmr_lambda, s.rank_candidates)
+        return cls(s.rank_cf, s.rank_affinity, s.rank_popularity, s.rank_mmr_lambda, s.rank_candidates,
+                   s.rank_match_share)
 
 
 class Ranker:
@@ -158,12 +166,29 @@ class Ranker:
             query = ""
         chosen = mmr(cand, scores, self.index.vectors, n, self.weights.mmr_lambda)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
+        chosen, matches = self._matches(chosen, parts) if query else (chosen, None)
         timings["rank_ms"] = ms_since(t1, 2)
-        items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts) for i in chosen]
+        items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts,
+                                      alternative=matches is not None and k >= matches)
+                 for k, i in enumerate(chosen)]
         timings["total_ms"] = ms_since(t0, 2)
         if user_id and history.nnz == 0 and not session_items:
             notes.append("new customer: recommendations from popularity and the query")
-        return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request)
+        return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request,
+                          matches=matches)
+
+    def _matches(self, chosen: list[int], parts: dict) -> tuple[list[int], int]:
+        """Matches first, then alternatives: a product matches when its query relevance is at least
+        `match_share` of the best candidate's (a score gap means the request ran out of relevant products:
+        what follows is filler, shown labelled as an alternative, never passed off as a match)."""
+        if parts["no_match"]:
+            return chosen, 0
+        relevance = parts["relevance"]
+        best = max(relevance.values(), default=0.0)
+        if not best or not self.weights.match_share:
+            return chosen, len(chosen)
+        good = [i for i in chosen if relevance.get(i, 0.0) >= self.weights.match_share * best]
+        return good + [i for i in chosen if i not in good], len(good)
 
     def complements(self, anchor: str, filters: Filters | None = None, n: int = 5) -> RankResult | None:
         """Products bought in the same order as the product named `anchor` (None: no such product).
@@ -233,11 +258,11 @@ class Ranker:
             row = (row + session).tocsr()
         return row
 
-    def _recommendation(self, i, score, query, filters, history, user_id, parts) -> Recommendation:
+    def _recommendation(self, i, score, query, filters, history, user_id, parts, alternative=False) -> Recommendation:
         c = self.catalog
         item_id, title, category = str(c.item_ids[i]), str(c.titles[i]), str(c.category[i])
         items = []
-        if parts["no_match"]:
+        if parts["no_match"] or alternative:
             items.append(evidence("alternative"))
         request = parts.get("request")
         if query and request is not None:

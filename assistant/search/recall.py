@@ -49,8 +49,12 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
         for tok in tokenize(query):                     # a product code names its product outright
             if tok in ranker.ids_lower:
                 pool.lexical[ranker.ids_lower[tok]] = 1.0
-        lex_ids = np.flatnonzero((pool.lexical > 0) & allowed)
-        lex_ids = lex_ids[np.argsort(-pool.lexical[lex_ids], kind="stable")[:k]]
+        lex_ids = _best(np.flatnonzero((pool.lexical > 0) & allowed), pool.lexical, k)
+        # each thing named gets its own share of the pool: "felt decorations" must recall felt things even
+        # when hundreds of decorations outscore them on words alone
+        per_group = [_best(np.flatnonzero(ranker.relevance.covered(alts) & allowed), pool.lexical, k // 2)
+                     for alts, _, hard in ranker.relevance.groups(request) if hard]
+        lex_ids = np.unique(np.concatenate([lex_ids, *per_group])) if per_group else lex_ids
         best_dense = max(pool.dense.values(), default=0.0)
         # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
         pool.weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
@@ -65,6 +69,11 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
     cand = np.unique(np.concatenate(pools))
     pool.ids = cand[allowed[cand] & ~np.isin(cand, history.indices)]
     return pool
+
+
+def _best(rows: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """The n rows of highest `value` (stable: ties keep catalog order)."""
+    return rows[np.argsort(-value[rows], kind="stable")[:n]]
 
 
 def popular(pop_order: np.ndarray, allowed: np.ndarray, n: int) -> np.ndarray:

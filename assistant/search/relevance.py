@@ -21,13 +21,13 @@ from collections import defaultdict
 import numpy as np
 
 from assistant.search.understand import Request
-from assistant.search.vocabulary import Vocabulary, words
+from assistant.search.vocabulary import SIZES, Vocabulary, words
 
-TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 2.0, 1.0, 0.6, 1.5
+TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 1.0, 1.0, 0.6, 1.5
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
 CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
-MISSING_TYPE_FACTOR = 0.5    # a product that is not of the type asked for keeps half its relevance
+MISSING_FACTOR = 0.5         # a product not of the type asked for, or missing a theme named, keeps half (per group)
 NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
 NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
 # What wraps or goes with a gift is not the gift: for a gift request that names no product type these product types
@@ -73,21 +73,39 @@ class Relevance:
         df = len(self.postings.get(term, ())) or len(self.category_postings.get(term, ()))
         return math.log1p(self.size / (df + 1))
 
-    def groups(self, request: Request) -> list[tuple[list[str], float]]:
-        """(alternatives, weight) per thing the request asks for; one group matches if any alternative does."""
-        out = [([t], TYPE_WEIGHT) for t in request.types]
-        out += [([t], THEME_WEIGHT) for t in request.themes]
+    def group_idf(self, alternatives: list[str]) -> float:
+        """idf of a group as one word: its document frequency is the union of its alternatives' (a group of
+        many rare hints is not rarer than each of them)."""
+        if len(alternatives) == 1:
+            return self._idf(alternatives[0])
+        found = [self.postings[t] for t in alternatives if t in self.postings]
+        found = found or [self.category_postings[t] for t in alternatives if t in self.category_postings]
+        df = len(np.unique(np.concatenate(found))) if found else 0
+        return math.log1p(self.size / (df + 1))
+
+    def groups(self, request: Request) -> list[tuple[list[str], float, bool]]:
+        """(alternatives, weight, hard) per thing the request asks for; one group matches if any alternative does.
+        The occasion's theme word takes the occasion's hints as alternatives ('halloween' or pumpkin, skull...).
+        Hard groups are what the shopper named (types, themes other than sizes): a product missing one loses
+        relevance (see `blend`); hints from the recipient are soft, and so is a gift's occasion (when it is given)."""
+        occasion_hints = set(request.occasion_hints) if request.occasion_theme else set()
+        out = [([t], TYPE_WEIGHT, True) for t in request.types]
+        for t in request.themes:
+            alternatives = [t] + sorted(occasion_hints - {t}) if t == request.occasion_theme else [t]
+            soft = t in SIZES or (request.gift and t == request.occasion_theme)   # a Christmas gift need not be
+            out.append((alternatives, THEME_WEIGHT, not soft))                        # a Christmas thing
         if request.expanded_types:
-            out.append((list(request.expanded_types), EXPANDED_WEIGHT))
-        if request.hints:
-            out.append((list(request.hints), HINT_WEIGHT))
+            out.append((list(request.expanded_types), EXPANDED_WEIGHT, False))
+        hints = [h for h in request.hints if h not in occasion_hints]
+        if hints:
+            out.append((hints, HINT_WEIGHT, False))
         return out
 
     def lexical(self, request: Request) -> np.ndarray:
         """Share (0-1, idf-weighted) of the request's word groups that each product's title covers."""
         score = np.zeros(self.size, np.float32)
         total = 0.0
-        for alternatives, weight in self.groups(request):
+        for alternatives, weight, _ in self.groups(request):
             hit = np.zeros(self.size, np.float32)
             for term in alternatives:
                 rows = self.category_postings.get(term)
@@ -97,7 +115,7 @@ class Relevance:
                 rows = self.postings.get(term)
                 if rows is not None:
                     hit[rows] = 1.0
-            w = weight * max((self._idf(t) for t in alternatives), default=1.0)
+            w = weight * self.group_idf(alternatives)
             score += w * hit
             total += w
         return score / total if total else score
@@ -137,14 +155,32 @@ class Relevance:
     def rescale_dense(cosine: np.ndarray) -> np.ndarray:
         return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
 
+    def covered(self, alternatives: list[str]) -> np.ndarray:
+        """True where a product's title or category holds any of `alternatives`."""
+        hit = np.zeros(self.size, bool)
+        for t in alternatives:
+            for postings in (self.postings, self.category_postings):
+                rows = postings.get(t)
+                if rows is not None:
+                    hit[rows] = True
+        return hit
+
     def blend(self, request: Request, lexical: np.ndarray, cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Relevance of products `rows` given their title coverage and embedding cosine."""
+        """Relevance of products `rows` given their title coverage and embedding cosine. A product missing a
+        named theme or material ("felt", "glass", "halloween") keeps MISSING_FACTOR of its relevance per group
+        missed, as one not of the type asked for does: every thing the shopper named counts, and the rarer
+        word (idf) decides between a product with only the type and one with only the theme."""
         rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
         typed = self.type_match(request)
         if typed is not None and typed[rows].any():
-            rel = np.where(typed[rows], rel, rel * MISSING_TYPE_FACTOR)
+            rel = np.where(typed[rows], rel, rel * MISSING_FACTOR)
         elif request.gift and typed is None and not GIFT_WRAPPING & set(request.themes):
             rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
+        for alternatives, _, hard in self.groups(request):
+            if hard and alternatives[0] in request.themes:
+                hit = self.covered(alternatives)[rows]
+                if hit.any():
+                    rel = np.where(hit, rel, rel * MISSING_FACTOR)
         return rel
 
     def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
@@ -160,10 +196,14 @@ class Relevance:
             return bool(request.unknown or request.unknown_zh)
         if not request.unknown or best_cosine >= NO_MATCH_DENSE:
             return False
-        known = {w for t in request.types + request.themes for w in t.split()}
-        if request.head in request.unknown or len(request.unknown) > len(known):
+        if request.head in request.unknown:
             return True
-        asked = sum(w * max(self._idf(t) for t in alts) for alts, w in self.groups(request))
+        if request.gift:              # words describing the person ("who spends weekends in the garden") are
+            return False              # not the thing asked for: what of the request we know is served
+        known = {w for t in request.types + request.themes for w in t.split()}
+        if len(request.unknown) > len(known):
+            return True
+        asked = sum(w * self.group_idf(alts) for alts, w, _ in self.groups(request))
         missing = UNKNOWN_WEIGHT * math.log1p(self.size) * len(request.unknown)      # df = 0
         best = float(lexical.max()) if lexical.size else 0.0
         return best * asked / (asked + missing) < NO_MATCH_COVERAGE

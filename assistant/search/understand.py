@@ -44,6 +44,8 @@ class Request:
     types: list[str] = field(default_factory=list)       # catalog product types named ("cake stand")
     themes: list[str] = field(default_factory=list)      # other catalog words ("tea", "heart")
     hints: list[str] = field(default_factory=list)       # catalog words implied by recipient/occasion
+    occasion_hints: list[str] = field(default_factory=list)   # those implied by the occasion ("halloween" -> pumpkin)
+    occasion_theme: str | None = None                     # the theme word that stands for the occasion ("christmas")
     recipient: str | None = None
     occasion: str | None = None
     gift: bool = False
@@ -176,6 +178,12 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     content = " ".join(rest)
     req.types = vocab.types_in(content)
     req.themes = vocab.themes_in(content)
+    if req.occasion:                  # the occasion as a theme: its own word, or the occasion it names ("xmas")
+        same = [stem(req.occasion)] + [h for h in req.occasion_hints if lexicon.kinds.get(h) == "occasion"]
+        req.occasion_theme = next((t for t in same if t in req.themes), None)
+        if req.occasion_theme is None and len(same) > 1 and same[1] not in req.themes:
+            req.themes.append(same[1])
+            req.occasion_theme = same[1]
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
@@ -210,6 +218,8 @@ def _note(req: Request, word: str, lexicon: Lexicon, vocab: Vocabulary) -> str:
         req.occasion = word
     hints = [stem(h) for h in lexicon.hints.get(word, []) if vocab.known(stem(h))]
     req.hints += [h for h in hints if h not in req.hints]
+    if kind == "occasion" and req.occasion == word:
+        req.occasion_hints = hints
     return kind
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 # Words that trail a title after its type ("Cake Stand ... Small", "Bag Red", "Mug Assorted"): never types.
-TRAILING = frozenset("small large medium mini jumbo giant big tiny xl assorted asst design designs colour colours "
+SIZES = frozenset("small large medium mini jumbo giant big tiny xl".split())   # never a thing the shopper must have
+TRAILING = SIZES | frozenset("assorted asst design designs colour colours "
                      "set pack of and in with the a for on red pink blue white black green ivory cream silver gold "
                      "purple yellow brown orange grey gray natural clear multi multicolour pastel spot spots "
                      "vintage retro wooden wood metal glass zinc ceramic felt paper fabric enamel".split())
