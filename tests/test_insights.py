@@ -147,7 +147,7 @@ def test_product_names_resolve_exactly_or_ask(staff):
 
 
 @pytest.mark.parametrize("question,why", [
-    ("repeat purchase rate in Germny", "Did you mean Germany"),     # no fuzzy jump: asked
+    ("repeat purchase rate in Itly", "Did you mean Italy"),     # too short to read as another word: asked
     ("conversion rate by country", "not sure"),                    # a metric the layer lacks
     ("how is our churn", "churn rate"),                            # two metrics could be meant
     ("top 5 by revenue", "Top 5 of what"),
@@ -428,12 +428,35 @@ def test_a_misspelt_name_is_read_only_when_one_name_is_clearly_nearest(staff):
     assert "United Kingdom" in kingdom.reading and "Emirates" not in kingdom.reading
 
 
+@pytest.mark.parametrize("short,plain", [
+    ("no. of orders last month", "number of orders last month"),
+    ("# of customers in France", "number of customers in France"),
+    ("orders per head in 2011", "orders per customer in 2011"),
+    ("what pc of customers are in the UK", "what percent of customers are in the UK"),
+    ("revenue France v Germany", "revenue France vs Germany"),
+    ("net takings last month", "net revenue last month"),
+    ("customer acquisition last month", "new customers last month"),
+    ("value lost to returns in 2011", "returns value in 2011"),
+    ("how many customers only ever ordered once", "how many customers placed exactly one order"),
+    ("revenue over the whole history", "revenue all time"),
+    ("上个月新增的客户", "new customers last month"),
+])
+def test_shorthands_and_paraphrases_read_as_the_layers_words(staff, short, plain):
+    got, want = staff.answer(short), staff.answer(plain)
+    assert got.clarification is None and want.clarification is None, (got.narrative, want.narrative)
+    assert got.reading == want.reading and _values(got) == pytest.approx(_values(want))
+
+
 def test_glued_and_misspelt_ordinary_words(staff):
     for glued, plain in (("how many oders lastmonth", "how many orders last month"),
                          ("revenue in the last 30days", "revenue in the last 30 days")):
         got = staff.answer(glued)
         assert got.clarification is None and _values(got) == pytest.approx(_values(staff.answer(plain)))
     fixed = staff.answer("How many units did we shift in the last 30 days")     # 'shift' is a word, not 'shirt'
+    assert fixed.clarification is None and fixed.reading.startswith("Units sold")
+    title = staff.answer("how many customers bought the regency cakstand 3 tier")   # 8 letters: a title word
+    assert title.reading.startswith("Customers who bought Regency Cakestand 3 Tier") and title.facts[0][1] == 881
+    assert "read 'cakstand' as 'cakestand'" in title.notes
     assert fixed.clarification is None and fixed.reading.startswith("Units sold")
 
 

@@ -27,7 +27,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                             r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
     ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
-                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|\breturns\b|退货金额|退货额|退款金额"),
+                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|"
+                      r"\b(?:value|money|revenue|sales) (?:lost|given back) (?:to|through|on|in) (?:returns|refunds)\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
@@ -47,8 +48,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
                        r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值"),
     ("new_customers", r"\bnew (?:customers|buyers|clients|shoppers)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
-                      r"\bacquired\b|\bacquire\b|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
-    ("revenue", r"\bnet (?:revenue|sales)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
+                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
+    ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
                 r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
@@ -99,7 +100,7 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:exactly|only|just) (?:one|1|a single) (?:order|purchase)\b|\b(?:a single|one) order only\b|"
      r"\bone(?:-| )(?:time|off) (?:customers|buyers|shoppers)\b|\b(?:ordered|bought|purchased) (?:only )?once\b|"
      r"\bonly (?:ever )?(?:placed|made|had|ordered) (?:one|1|a single)(?: order| purchase)?\b|"
-     r"\bonly (?:ordered|bought|purchased) once\b|只下过一次单|只买过一次|只购买过一次|只有一个订单|只下了一单",
+     r"\bonly (?:ever )?(?:ordered|bought|purchased) once\b|只下过一次单|只买过一次|只购买过一次|只有一个订单|只下了一单",
      ("orders", "=", 1)),
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
@@ -162,8 +163,8 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
                r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:month|quarter|period|year) before\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
-VERSUS = r"\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
-ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\bof all time\b|历史上|总共|一共|累计|迄今"
+VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
+ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
 SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
@@ -235,7 +236,12 @@ def _phrase_words() -> set[str]:
         [p for p, _ in CONDITIONS] + list(DIMENSION_NOUNS.values()) + list(ORDER_ONLY.values()) + \
         [BEST_SELLING, GROUP_CUES, RANK_DESC, RANK_ASC, SHARE_OF_CUSTOMERS, TOP_PERCENT, CHANGE, PREVIOUS_REF, VERSUS,
          ALL_TIME, SELL_VERBS, BUY_VERBS, BUYERS_OF, FILLER_PHRASES, K_ANONYMITY_PHRASE, AVERAGE_WORDS, SAME_PERIOD]
-    return {w for p in tables for w in re.findall(r"(?<![\\?])\b[a-z]{3,}\b", p)}
+    return {w for p in tables for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))}   # \b, \s: not words
 
 
 PHRASE_WORDS = _phrase_words()
+
+SHORTHANDS = [   # (regex, replacement) applied to the normalised question: short forms staff type for layer words
+    (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
+    (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+]

@@ -31,6 +31,7 @@ DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the 
 AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_probability"}
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
+MIN_TITLE_TYPO = 7        # a misspelt word is read as a product-title word only from this many letters
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
@@ -98,6 +99,8 @@ def normalize(question: str) -> str:
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
 
+    for pattern, short in L.SHORTHANDS:           # 'no. of orders', 'orders per head', '20pc'
+        text = re.sub(pattern, short, text)
     return " ".join(text.split())
 
 
@@ -296,8 +299,9 @@ class QuestionParser:
     def _nearest_known(self, plain: str, notes: list[str]) -> list[str]:
         """The one known word or one-word country name nearest by edit distance (none if tied); the note says it."""
         found = spelling.nearest(plain, self.spell_pool, spelling.allowed_distance(plain))
-        if found is None:
-            return []
+        if found is None or (found not in self.typo_set and found not in L.FILLER and found not in self.countries
+                             and len(plain) < MIN_TITLE_TYPO):
+            return []               # 'doing' is not a typo of the title word 'ding'; 'cakstand' may be 'cakestand'
         if found in self.countries:
             notes.append(f"{self.countries[found]} (you wrote '{plain}')")
         else:
