@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -103,6 +104,12 @@ def test_other_companies_only_when_named(router):
     assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts
 
 
+@pytest.mark.parametrize("text", ["我的淘宝订单怎么还没发货", "在亚马逊买的耳机怎么退", "my ASOS return hasn't been refunded"])
+def test_other_companies_named_inside_a_sentence(router, text):
+    # Chinese has no spaces: the name sits between other characters and must still count as a whole name
+    assert (router.route(text).intent, router.route(text).source) == ("out_of_scope", "rule")
+
+
 def test_an_email_address_names_no_other_company(router):
     route = router.route("please take sam.lee@gmail.com off your mailing list")
     assert route.source != "rule" and route.intent in ("order", "policy", "handoff")
@@ -182,6 +189,29 @@ def test_blind_sets_are_never_trained_on(path, n, zh):
     assert {r["label"] for r in rows} == {"service", "product", "off_topic"}
     train = {row["text"].strip().lower() for row in csv.DictReader(open(UTTERANCES, encoding="utf-8"))}
     assert not train & {r["text"].strip().lower() for r in rows}
+
+
+def _trigrams(text: str) -> set[str]:
+    """Character 3-grams of the text with case, spaces and punctuation removed ("Cake stand?" ~ "a cake stand")."""
+    t = re.sub(r"\W", "", text.lower())
+    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
+
+
+def test_trigram_similarity_by_hand():
+    a, b = _trigrams("Cake stand?"), _trigrams("a cake stand")   # 7 grams of 'cakestand', 8 of 'acakestand'
+    assert len(a & b) / len(a | b) == 7 / 8
+
+
+def test_no_training_utterance_is_a_near_copy_of_a_blind_message():
+    """Beyond exact copies: no utterance shares >= 80% of its character 3-grams with a blind message
+    (this caught "How tall is Mount Everest?", "满多少包邮？", "a cake stand" written by both sides)."""
+    blind = [_trigrams(r["text"]) for path in (ROUTER_DEV, ROUTER_TEST) for r in read_eval_set(path)]
+    near = []
+    for row in csv.DictReader(open(UTTERANCES, encoding="utf-8")):
+        g = _trigrams(row["text"])
+        if any(len(g & h) / len(g | h) >= 0.8 for h in blind):
+            near.append(row["text"])
+    assert near == []
 
 
 def test_eval_set_errors_name_row_and_field(tmp_path):

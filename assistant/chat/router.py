@@ -36,6 +36,7 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
+from assistant.chat.constraints import CJK
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
@@ -68,7 +69,15 @@ def other_company_pattern(path: Path = OTHER_COMPANIES) -> re.Pattern:
     """Whole-word, case-insensitive match of any name listed in `path` (# comments and blank lines skipped)."""
     names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
-    return re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(names, key=len, reverse=True)), re.I)
+    return re.compile("|".join(_whole(n) for n in sorted(names, key=len, reverse=True)), re.I)
+
+
+def _whole(name: str) -> str:
+    """A name as a whole word; a Chinese name has no spaces around it ("我的淘宝订单"), so only its Latin
+    neighbours are fenced off there."""
+    if CJK.search(name):
+        return rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+    return rf"(?<!\w){re.escape(name)}(?!\w)"
 
 
 @dataclass
