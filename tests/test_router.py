@@ -10,7 +10,7 @@ import pytest
 from assistant.chat.route_eval import read_eval_set, summarise
 from assistant.chat.router import OFF_TOPIC_LABELS, ROUTE_SCHEMA, Router
 from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
-from assistant.chat.short_request import CatalogTerms
+from assistant.chat.short_request import CatalogTerms, asks_availability
 from assistant.errors import LLMUnavailable
 from assistant.models.llm import LLM
 from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, ROUTER_TEST, UTTERANCES
@@ -60,6 +60,16 @@ def test_short_requests_made_of_catalog_words(text, expected):
     assert CatalogTerms.from_titles(TITLES).is_product_request(text) is expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("do you sell satin ribbon", True), ("is the owl doorstop sold out", True), ("你们有卖相框吗", True),
+    ("这款杯子还有货吗", True), ("这个什么时候补货", True),
+    ("do you do gift wrapping", False),                       # a service, not a shelf
+    ("my order was cancelled because it was out of stock", False), ("我的订单什么时候补货", False),
+    ("do you sell my data", False), ("can I return a sold out item", False)])
+def test_availability_questions(text, expected):
+    assert asks_availability(text) is expected
+
+
 # ---------------------------------------------------------------- the router on its own utterances
 @pytest.fixture(scope="module")
 def router(small_settings, small_index):
@@ -74,7 +84,7 @@ def test_calibration_comes_from_cross_validation(router):
     assert cal["cv_out_of_scope_recall"] > 0.75 and cal["cv_in_scope_recall"] > 0.75
 
 
-@pytest.mark.parametrize("text", ["a photo frame", "mugs", "蛋糕架"])
+@pytest.mark.parametrize("text", ["a photo frame", "mugs", "蛋糕架", "do you stock enamel jugs", "你们卖不卖蜡烛"])
 def test_short_product_requests_reach_product_search(router, text):
     assert router.route(text).intent == "product_search"
 

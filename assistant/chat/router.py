@@ -9,7 +9,8 @@ Fast path: a logistic regression over multilingual-e5-small embeddings (English 
 utterances in `resources/utterances.csv`, beside their character n-grams (chat/route_features.py; the
 embeddings, the fitted model and its calibration are cached per file hash and tunables). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
-(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule;
+(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") and questions whether the shop
+sells or stocks something ("do you sell ribbon", "还有货吗") are product searches by rule;
 a service-like question naming another company (resources/other_companies.txt) is declined by rule
 (e-mail addresses are masked first: "my email is jo@gmail.com" names no company).
 
@@ -40,7 +41,7 @@ from assistant.chat.constraints import CJK
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
-from assistant.chat.short_request import CatalogTerms
+from assistant.chat.short_request import CatalogTerms, asks_availability
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
 from assistant.fsutil import atomic_write
@@ -184,6 +185,8 @@ class Router:
         if not text.strip():
             return Route("chitchat", 1.0, "rule", 0.0)
         if self.catalog is not None and self.catalog.is_product_request(text):
+            return Route("product_search", 1.0, "rule", ms_since(start, 2))
+        if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
         intent, confidence, p_oos = self.classify(text)
         source, llm_label = "classifier", None
