@@ -109,6 +109,17 @@ def test_off_topic_is_declined(router, text):
     assert router.route(text).intent == "out_of_scope"
 
 
+def test_an_order_number_means_this_shops_order_unless_another_company_is_named(router, monkeypatch):
+    cal = router.calibration
+    unsure = (cal["tau"] + cal["high"]) / 2      # the detector leans out of scope but is not sure
+    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", unsure, unsure))
+    assert (router.route("any news on C662901?").intent, router.route("any news on C662901?").source) == ("order", "rule")
+    assert router.route("my Amazon order 4458291 is late").intent == "out_of_scope"
+    assert router.route("any news on the parcel?").intent == "out_of_scope"           # no number: the detector stands
+    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", 0.99, max(0.99, cal["high"])))
+    assert router.route("what is 123456 divided by 7").intent == "out_of_scope"     # detector sure: a number is not enough
+
+
 def test_other_companies_only_when_named(router):
     assert router.route("reset my Gmail password").source == "rule"
     assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts

@@ -12,7 +12,8 @@ when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over tho
 (chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") and questions whether the shop
 sells or stocks something ("do you sell ribbon", "还有货吗") are product searches by rule;
 a service-like question naming another company (resources/other_companies.txt) is declined by rule
-(e-mail addresses are masked first: "my email is jo@gmail.com" names no company).
+(e-mail addresses are masked first: "my email is jo@gmail.com" names no company); an order number in a
+message the detector is not sure is off-topic, and that names no other company, makes it an order question.
 
 LLM path (only when P(out_of_scope) falls in the calibrated unsure band, or the top probability is low):
 one constrained-JSON call through the LLM gate, with a closed label set that names the off-topic domains
@@ -188,12 +189,16 @@ class Router:
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
         if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
-        intent, confidence, p_oos = self.classify(text)
+        masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
+        intent, confidence, p_oos = self.classify(masked)
         source, llm_label = "classifier", None
         cal = self.calibration
         unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
-        if intent in SERVICE + (OOS,) and self.other_company.search(EMAIL.sub(" ", text)):
+        other_company = self.other_company.search(masked)
+        if intent in SERVICE + (OOS,) and other_company:
             intent, source = OOS, "rule"        # a service question about another company's order or account
+        elif intent == OOS and p_oos < cal["high"] and ORDER_ID_PATTERN.search(masked):
+            intent, source = "order", "rule"    # an order number and no other company: this shop's order
         elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"
