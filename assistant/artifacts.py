@@ -19,6 +19,7 @@ from assistant.data.shop import data_hash
 from assistant.errors import IndexMismatch
 from assistant.fsutil import file_sha256
 from assistant.models.registry import create
+from assistant.recommend.debias import Debiased
 from assistant.recommend.registry import load_recommender
 from assistant.retrieval.kb import KnowledgeBase
 from assistant.retrieval.lexical import BM25Index
@@ -40,6 +41,9 @@ class ShopIndex:
         self.vectors = np.load(folder / "product_vectors.npy", mmap_mode="r" if quantised else None)
         self.lexical = BM25Index.load(folder / "products_bm25.npz")
         self.cf = load_recommender(folder / "cf.npz")
+        # the `debiased` strategy's exposure-flow swaps on this hybrid (builds before it have none: ips then)
+        self.exposure = (Debiased.load_exposure(folder / "exposure.npz", self.cf)
+                         if (folder / "exposure.npz").exists() else None)
         self.profiles = pd.read_parquet(folder / "profiles.parquet")
 
     @property

@@ -14,6 +14,7 @@ indexes/
                products.faiss, product_vectors.npy, products_bm25.npz
                vocabulary.json             product types and theme words mined from the titles
                cf.npz, cf_items.npy        collaborative-filtering model over the catalog
+               exposure.npz                the `debiased` strategy's exposure-flow swaps per customer (hybrid)
                kb_chunks.parquet, kb_vectors.npy
                profiles.parquet            one row per customer (RFM, segment, ...)
 """
@@ -38,8 +39,9 @@ from assistant.fsutil import file_sha256, publish_build
 from assistant.models.embed import package_version
 from assistant.models.registry import create
 from assistant.recommend.base import Interactions
+from assistant.recommend.debias import Debiased
 from assistant.recommend.ease import EASE
-from assistant.recommend.evaluate import fit_input, new_model, prepare
+from assistant.recommend.evaluate import fit_input, history_matrix, new_model, prepare
 from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
@@ -153,18 +155,29 @@ def fit_cf(purchases: pd.DataFrame, data: Interactions, settings: Settings,
     if item_vectors is not None and len(data.item_ids) > EASE.max_items:
         item_vectors = None
     tuned = {}
+    hybrid = settings.cf_model == "hybrid"       # the ranker's `debiased` strategy: the exposure flow on it
     if settings.tune_budget_s > 0 and len(log_df):
-        tuned = tune_models([settings.cf_model], prepare(log_df), "temporal80", settings.tune_budget_s,
-                            items=data.item_ids, item_vectors=item_vectors,
-                            cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
+        tuned = tune_models([settings.cf_model] + (["debiased"] if hybrid else []), prepare(log_df), "temporal80",
+                            settings.tune_budget_s, items=data.item_ids, item_vectors=item_vectors,
+                            max_ndcg_loss=settings.debias_max_ndcg_loss, cold_max_ndcg_loss=settings.cold_max_ndcg_loss)
     chosen = tuned.get(settings.cf_model)
     model = new_model(settings.cf_model, {**json.loads(settings.cf_params or "{}"),
                                           **(chosen.config if chosen else {})}, item_vectors)
     model.fit(fit_input(model, log_df, data))
-    return {"model": model, "report": {
+    exposure = None
+    if hybrid and len(log_df):
+        own = {k: v for k, v in (tuned["debiased"].config if "debiased" in tuned else {}).items()
+               if k in Debiased.OWN}
+        exposure = Debiased.around(model, **own).fit_exposure(
+            history_matrix(log_df, data, model.history_half_life_days))
+    return {"model": model, "exposure": exposure, "report": {
         "model": settings.cf_model, "config": model.params, "split": "temporal80",
         "tune_budget_s": settings.tune_budget_s, "seconds": round(time.perf_counter() - started, 1),
-        "tuned": {name: t.report() for name, t in tuned.items()}}}
+        "tuned": {name: t.report() for name, t in tuned.items()},
+        **({"exposure": {k: exposure.params[k] for k in ("reward", "max_swaps")} | {
+            "swaps": int((exposure.swaps.data > 0).sum()) if exposure.swaps is not None else 0,
+            "customers_with_swaps": int((np.diff(exposure.swaps.indptr) > 0).sum())
+            if exposure.swaps is not None else 0}} if exposure is not None else {})}}
 
 
 class _StepTimer:
@@ -223,6 +236,8 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
         cf = fit_cf(purchases, data, settings, np.asarray(vectors, np.float32))
         cf_users, n_purchases = data.matrix.shape[0], len(purchases)
     cf["model"].save(out / "cf.npz")
+    if cf.get("exposure") is not None:
+        cf["exposure"].save_exposure(out / "exposure.npz")
     timer.done("cf")
 
     chunks = chunk_markdown(shop.kb)

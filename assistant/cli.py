@@ -225,15 +225,20 @@ def cmd_eval(args, settings) -> int:
         return 0
     print(f"{args.split}: {summary['users']} users, {summary['items']} items, {len(df)} interactions"
           f"{'' if vectors is not None else ' (no product vectors: the hybrid cannot score never-bought items)'}")
-    print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'HR@10':>8}{'Cov@20':>8}{'Gini@20':>8}{'AvgPop':>8}"
-          f"{'Novelty':>8}{'val NDCG':>9}{'tune s':>8}{'fit s':>8}{'ms/user':>8}")
+    print(f"{'model':<12}{'Recall@20':>10}{'NDCG@10':>10}{'NDCG@20':>9}{'HR@10':>8}{'Cov@20':>8}{'Gini@20':>8}"
+          f"{'AvgPop':>8}{'Novelty':>8}{'val NDCG':>9}{'tune s':>8}{'fit s':>8}{'ms/user':>8}")
     for r in results:
         val = "-" if r.get("val_ndcg@10") is None else f"{r['val_ndcg@10']:.4f}"
-        print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['hr@10']:>8.4f}"
+        print(f"{r['model']:<12}{r['recall@20']:>10.4f}{r['ndcg@10']:>10.4f}{r['ndcg@20']:>9.4f}{r['hr@10']:>8.4f}"
               f"{r['coverage@20']:>8.3f}{r['gini@20']:>8.3f}{r['avg_popularity@20']:>8.1f}{r['novelty@20']:>8.2f}"
               f"{val:>9}{r['tune_s']:>8.1f}{r['fit_s']:>8.1f}{r['score_ms_per_user']:>8.3f}")
     for r in results:
         print(f"  {r['model']}: {json.dumps(r['config'])}")
+    for r in results:
+        if "replaced@20" in r:
+            print(f"  {r['model']} vs hybrid, per user: {r['replaced@10']:.2f} of the top 10 and {r['replaced@20']:.2f} "
+                  f"of the top 20 replaced on average, {r['users_changed@20']:.1%} of users' top 20 changed, at most "
+                  f"{r['max_replaced@20']}")
     cold = summary.get("cold_start")
     if cold:
         print(f"cold start (cutoff {cold['cutoff_days']:g} days before the last purchase; models refitted on "

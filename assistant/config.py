@@ -39,9 +39,16 @@ class Settings:
     llm_timeout_s: float = 60.0                         # one generation's deadline; a server silent this long is down
     llm_max_new_tokens: int = 160
     llm_threads: int = 0                                # 0: all cores (llama.cpp) / torch default (transformers)
-    llm_context: int = 4096                             # llama.cpp context tokens per sequence
+    llm_context: int = 2048                             # llama.cpp context tokens: the longest prompt + answer
+                                                        # the app sends is ~1,000 (route ~800, service ~950)
+    llm_mmap: bool = False                              # llama.cpp: map the GGUF (True) or read it into memory; mapped,
+                                                        # the repacked Q4_K weights sit in RAM twice (~0.6 GB more RSS)
+    llm_kv_type: str = "q8_0"                           # llama.cpp KV cache and saved-state type: f16 | q8_0 (half the
+                                                        # bytes; a quantized V cache needs flash attention)
+    llm_flash_attn: bool = True                         # llama.cpp flash attention (needed by llm_kv_type=q8_0)
     llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
-    llm_prompt_cache_mb: int = 256                      # llama.cpp: states of recent prompts kept (0: last only)
+    llm_prompt_cache_mb: int = 128                      # llama.cpp: states of recent prompts kept (0: last only),
+                                                        # besides each prompt kind's static prefix (warmed at start)
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most
@@ -69,12 +76,14 @@ class Settings:
     spark_master: str = "local[2]"                      # local[N], spark://host:7077, yarn, k8s://...
     spark_driver_memory: str = "4g"                     # local mode: the driver is the executor
     spark_shuffle_partitions: int = 8                   # raise on a cluster (~2-3 x total cores)
-    debias_strength: float = 0.1                        # "debiased" strategy: score / (buyers + 1) ** strength
-                                                        #   (recommend/debias.py);
-                                                        #   `eval recs` prints the value tuned on validation
-    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 the debiasing may give up
-    cold_max_ndcg_loss: float = 0.01                    # tuning: validation NDCG@10 the hybrid may give up to show
-                                                        #   never-bought products by content (recommend/blend.py)
+    debias_strength: float = 0.1                        # "debiased" strategy on a build without exposure.npz
+                                                        #   (older builds, non-hybrid cf_model): score /
+                                                        #   (buyers + 1) ** strength (recommend/debias.py ips);
+                                                        #   the build's exposure flow uses its tuned reward
+    debias_max_ndcg_loss: float = 0.03                  # tuning: validation NDCG@10 and @20 the debiasing may give up
+    cold_max_ndcg_loss: float = 0.01                    # tuning: validation NDCG@10 and @20 the hybrid may give up
+                                                        #   for new products: the new-arrival slot and the content
+                                                        #   score of never-bought ones (recommend/blend.py)
     eval_holdout_days: float = 42.0                     # cold-start splits and the A/B simulator: the last weeks
     ab_alpha: float = 0.05                              # A/B test (experiments/): two-sided significance level
     ab_power: float = 0.9                               #   chance to find a true lift of ab_target_lift

@@ -63,6 +63,7 @@ class WebApp:
             try:
                 self.s.llm.warm_up()
                 self.llm_state = "ready"
+                self.assistant.warm_prompts()   # static prompt prefixes, one at a time through the gate
             except (LLMUnavailable, ImportError, OSError) as e:  # missing package, broken cache: keep serving templates
                 log.warning("LLM could not load, template answers only: %s", e)
                 self.llm_state = f"unavailable ({e})"

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,7 @@ def main() -> None:
     assistant.s.index.embedder.query("warm up")
     assistant.s.ranker.complement_model                 # as the app's warm-up does
     assistant.ask("mugs").finish()                      # warm: the router's models, the shopper prompt's prefix
+    assistant.warm_prompts()                            # as app.py does at start: every prompt kind's static prefix
     titles = list(assistant.s.ranker.catalog.titles)
     ids = list(assistant.s.ranker.catalog.item_ids)
     prompt_chars: list[int] = []                        # length of each shopper prompt (system + user)
@@ -110,6 +112,10 @@ def main() -> None:
         "first_sentence_ms_p50": _pct(firsts, 50), "first_sentence_ms_p95": _pct(firsts, 95),
         "llm": "off" if args.no_llm else assistant.s.settings.llm_backend, "load_average_1m": round(os.getloadavg()[0], 2),
         "prompt_chars_p50": _pct(prompt_chars, 50), "cpu_s": round(time.process_time(), 1),
+        # the whole process (index, embedders and the in-process LLM with its prompt cache); bench/llm_speed.py
+        # gives the LLM's own share
+        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "llm_prompt_cache_mb": assistant.s.settings.llm_prompt_cache_mb,
         # where the time goes: per purpose, the gate's wait, first-piece and generation ms (p50/p95)
         "gate": assistant.s.gate.stats() if assistant.s.gate is not None else {},
     }

@@ -14,12 +14,20 @@ weight bytes one decode step reads and "GB/s" that times tokens/s: on a CPU, dec
 weights from memory for every token, so two engines at the same memory bandwidth decode in the ratio of
 their weight bytes (Q4_K_M ~1.0 GB vs bf16 ~3.1 GB for this model). `--parallel-chats N` sends N streamed
 chats at once to an OpenAI-compatible server and reports first-token p50/p95 and total tokens/s (how a server serves many users).
+`--lookup 0,2,5,10` measures prompt-lookup speculative decoding (Saxena 2023: draft the next k tokens by
+copying what followed the last matching n-gram of the prompt, verify them in one batch), the same way for
+both engines: llama.cpp with `LlamaPromptLookupDecoding(num_pred_tokens=k)` as draft model, transformers with
+`generate(prompt_lookup_num_tokens=k)`, k=0 plain. Prompts: the bench's long list answer and the app's real
+prompts (service answers built by chat/service.py from the demo KB, shopper explanations), greedy, up to 120
+new tokens; per prompt, decode tokens/s = (output tokens - 1) / (last piece - first piece) and whether the
+text equals the plain (k=0) text. Figures go to bench/out/llm_lookup.json.
 Figures go to bench/out/llm_speed.json.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -133,6 +141,108 @@ def count_tokens(llm, name: str, text: str) -> int:
     return max(1, len(text) // 4)      # a server: ~4 characters a token
 
 
+def app_prompts() -> list[tuple[str, list[dict]]]:
+    """(kind, messages) as the app sends them: service answers from the demo KB, shopper explanations."""
+    from assistant.chat.engine import Assistant, Turn
+    assistant = Assistant.from_settings(Settings.load(), llm=None)
+    out = [("long_list", LONG)]
+    for q in ("what is your return policy?", "how much is delivery to France?", "can I pay with PayPal?",
+              "how long is the warranty on a broken lamp?"):
+        out.append(("service", assistant.service._policy(Turn(q, None, "shopper", "bench", {}, "policy")).prompt))
+    for i in range(len(ASKS)):
+        out.append(("shopper", messages(i)))
+    reasons = "it is a lunch bag, just what you asked for; it comes in red, as you wanted; bought by 1,024 customers"
+    out.append(("shopper", render("shopper", shop=assistant.s.shop_name, language="English", question="red lunch bag",
+                                  title="Lunch Bag Red Retrospot", reasons=reasons + " in the last 30 days")))
+    return out
+
+
+def lookup_backend(name: str, ks: list[int], prompts: list) -> list[dict]:
+    """Runs in a child process: each prompt at each k (0 = plain decoding), greedy, 120 new tokens at most."""
+    settings = Settings.load()
+    rows = []
+    if name == "llama_cpp":
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+        from assistant.models.llama_cpp import KV_TYPES
+        from assistant.models.llama_state import PrefixCachedLlama
+        from assistant.models.gguf import assemble_gguf
+        import llama_cpp
+        threads = settings.llm_threads or os.cpu_count() or 1
+        for k in ks:
+            kv = getattr(llama_cpp, KV_TYPES[settings.llm_kv_type])
+            model = PrefixCachedLlama(
+                model_path=str(assemble_gguf(settings.cache_dir)), n_ctx=settings.llm_context, n_threads=threads,
+                n_threads_batch=threads, use_mmap=settings.llm_mmap, flash_attn=settings.llm_flash_attn, type_k=kv,
+                type_v=kv, verbose=False, draft_model=LlamaPromptLookupDecoding(num_pred_tokens=k) if k else None)
+
+            def pieces(msgs, model=model):
+                for chunk in model.create_chat_completion(messages=msgs, max_tokens=NEW_TOKENS, temperature=0.0,
+                                                          stream=True):
+                    yield chunk["choices"][0]["delta"].get("content") or ""
+            rows += [dict(k=k, kind=kind, **timed_pieces(pieces(msgs), lambda t, m=model: len(
+                m.tokenize(t.encode(), add_bos=False)))) for kind, msgs in prompts]
+            del model
+    else:
+        from transformers import TextIteratorStreamer
+
+        from assistant.models.registry import create
+        model, tok = create("llm", "transformers", settings=settings)._model()
+        for k in ks:
+            for kind, msgs in prompts:
+                inputs = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt",
+                                                 return_dict=True)
+                streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
+                extra = {"prompt_lookup_num_tokens": k} if k else {}
+                thread = threading.Thread(target=model.generate, kwargs=dict(
+                    **inputs, streamer=streamer, do_sample=False, max_new_tokens=NEW_TOKENS, **extra))
+                thread.start()
+                rows.append(dict(k=k, kind=kind, **timed_pieces(streamer, lambda t: len(
+                    tok(t, add_special_tokens=False)["input_ids"]))))
+                thread.join()
+    plain = {(r["kind"], i % len(prompts)): r["text"] for i, r in enumerate(rows) if r["k"] == 0}
+    for i, r in enumerate(rows):
+        r["same_as_plain"] = plain.get((r["kind"], i % len(prompts))) == r["text"] if plain else None
+    return rows
+
+
+def timed_pieces(pieces, count) -> dict:
+    start, first, text = time.perf_counter(), None, ""
+    for piece in pieces:
+        if piece and first is None:
+            first = time.perf_counter()
+        text += piece
+    end = time.perf_counter()
+    tokens = count(text)
+    return {"tokens": tokens, "first_s": round(first - start, 3),
+            "decode_tok_s": round((tokens - 1) / (end - first), 2) if tokens > 1 and end > first else None,
+            "text": text}
+
+
+def lookup(backends: list[str], ks: list[int]) -> list[dict]:
+    """Per backend and k: mean decode tokens/s per prompt kind and how many texts equal plain decoding's."""
+    prompts = app_prompts()
+    path = ROOT / "bench" / "out" / "lookup_prompts.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(prompts))
+    summary = []
+    for name in backends:
+        out = subprocess.run([sys.executable, __file__, "--lookup-one", name, "--lookup", ",".join(map(str, ks))],
+                             capture_output=True, text=True, check=True)
+        rows = json.loads(out.stdout.strip().splitlines()[-1])
+        for k in ks:
+            for kind in dict.fromkeys(r["kind"] for r in rows):
+                sel = [r for r in rows if r["k"] == k and r["kind"] == kind]
+                summary.append({"backend": name, "k": k, "kind": kind, "prompts": len(sel),
+                                "decode_tok_s": round(float(np.mean([r["decode_tok_s"] for r in sel
+                                                                     if r["decode_tok_s"]])), 2),
+                                "tokens": sum(r["tokens"] for r in sel),
+                                "same_as_plain": sum(bool(r["same_as_plain"]) for r in sel)})
+                print(json.dumps(summary[-1]), flush=True)
+    (ROOT / "bench" / "out" / "llm_lookup.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
 def parallel_chats(base_url: str, n: int) -> dict:
     """N streamed chats sent at once to an OpenAI-compatible server."""
     from assistant.models.registry import create
@@ -162,7 +272,16 @@ def main() -> None:
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--parallel-chats", type=int, default=0)
     ap.add_argument("--base-url", default="http://127.0.0.1:8080/v1")
+    ap.add_argument("--lookup", help="prompt-lookup speculative decoding: comma-separated k (0: plain)")
+    ap.add_argument("--lookup-one", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.lookup_one:
+        prompts = [tuple(p) for p in json.loads((ROOT / "bench" / "out" / "lookup_prompts.json").read_text())]
+        print(json.dumps(lookup_backend(args.lookup_one, [int(k) for k in args.lookup.split(",")], prompts)))
+        return
+    if args.lookup:
+        lookup(args.backends.split(","), [int(k) for k in args.lookup.split(",")])
+        return
     if args.one:
         print(json.dumps(one_backend(args.one)))
         return

@@ -202,3 +202,49 @@ def test_openai_backend_retries_json_with_json_object_when_json_schema_is_reject
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Prefixed(Ticking):
+    """Keeps warmed prefixes; reports a prefill for each stream like llama_cpp (prompt 40 tokens, 30 cached)."""
+
+    def __init__(self, settings, fail=()):
+        super().__init__(settings, n=3, tick=0.0)
+        self.fail, self.kept = set(fail), []
+
+    def warm_prefix(self, messages):
+        if messages[0]["content"] in self.fail:
+            raise LLMUnavailable("llama.cpp failed")
+        self.kept.append(messages[0]["content"])
+        return 10 * len(self.kept)
+
+    def stream(self, messages, max_new_tokens=None, stop=None):
+        self.prefill = {"prompt_tokens": 40, "cached_tokens": 30, "prefill_ms": 12.5}
+        yield from super().stream(messages, max_new_tokens, stop)
+
+
+def test_gate_warms_prefixes_one_slot_at_a_time_and_skips_a_failing_one():
+    llm = Prefixed(settings(), fail={"B"})
+    gate = LLMGate(llm)
+    kinds = {"a": [{"role": "system", "content": "A"}], "b": [{"role": "system", "content": "B"}],
+             "c": [{"role": "system", "content": "C"}]}
+    assert gate.warm(kinds) == {"a": 10, "c": 20}
+    assert llm.kept == ["A", "C"]
+    assert [(r.purpose, r.kind, r.outcome, r.prompt_tokens) for r in gate.records] == [
+        ("warm:a", "warm", "ok", 10), ("warm:b", "warm", "unavailable", None), ("warm:c", "warm", "ok", 20)]
+    assert gate._free.acquire(blocking=False)          # every slot given back
+    gate._free.release()
+    stop = threading.Event()
+    stop.set()
+    assert gate.warm(kinds, stop=stop) == {}            # Stop (app shutting down) ends the warm-up
+
+
+def test_gate_records_the_backends_prefill_per_call():
+    gate = LLMGate(Prefixed(settings()))
+    assert "".join(gate.stream([], purpose="shopper")) == "w0 w1 w2 "
+    record = gate.records[-1]
+    assert (record.prompt_tokens, record.cached_tokens, record.prefill_ms) == (40, 30, 12.5)
+    row = gate.stats()["shopper"]
+    assert row["prefill_ms_p50"] == 12.5 and row["cached_tokens_p50"] == 30.0
+    plain = LLMGate(Ticking(settings(), n=2, tick=0.0))          # a backend that reports nothing
+    list(plain.stream([], purpose="shopper"))
+    assert plain.records[-1].prefill_ms is None and "prefill_ms_p50" not in plain.stats()["shopper"]

@@ -8,7 +8,7 @@ import pytest
 from assistant.recommend.base import Interactions
 from assistant.recommend.evaluate import evaluate
 from assistant.recommend.metrics import (average_popularity, coverage, exposure, gini, hit_rate_at_k, ndcg_at_k,
-                                         novelty, recall_at_k)
+                                         novelty, recall_at_k, replaced)
 
 # user A: relevant items at ranks 1 and 3 of 4, two relevant; user B: one hit at rank 4, three relevant
 HITS = np.array([[1, 0, 1, 0], [0, 0, 0, 1]], bool)
@@ -70,3 +70,14 @@ def test_evaluate_on_a_scripted_ranking():
     # p = 2/3 (bought once, 2 users) or 1/3: (0.5849625 + 19 * 1.5849625) / 20
     assert r["novelty@20"] == pytest.approx((0.5849625 + 19 * 1.5849625) / 20, abs=1e-6)
     assert r["users"] == 2
+
+
+def test_replaced_and_list_cost_by_hand():
+    from assistant.recommend.evaluate import list_cost
+    base = np.array([[0, 1, 2, 3], [4, 5, 6, 7]])
+    new = np.array([[0, 1, 3, 9], [4, 5, 6, 7]])          # user 0: 9 replaces 2 (3 moves up)
+    assert replaced(base, new, 4).tolist() == [1, 0]
+    assert replaced(base, new, 2).tolist() == [0, 0]
+    assert replaced(base, new, 3).tolist() == [1, 0]        # top 3: {0, 1, 3} vs {0, 1, 2}
+    cost = list_cost(base, new)
+    assert cost == {"replaced@10": 0.5, "replaced@20": 0.5, "users_changed@20": 0.5, "max_replaced@20": 1}

@@ -134,12 +134,40 @@ def test_prompt_system_parts_are_a_stable_prefix():
 
 
 LONG_PROMPT = [{"role": "system", "content": "You are helpful."},
-               {"role": "user", "content": " ".join(f"word{i}" for i in range(700)) + " Summarise."}]  # ~2,700 tokens
+               {"role": "user", "content": " ".join(f"word{i}" for i in range(450)) + " Summarise."}]  # ~1,750 tokens
+
+
+def test_prompt_prefix_is_the_start_of_every_rendered_prompt():
+    """prompts.prefix cuts each template at its first per-request value: every real prompt starts with it."""
+    from assistant.chat.warm import prompt_prefixes
+    from assistant.prompts import prefix, render
+    assert prefix("route")[1]["content"] == 'Message: """'
+    assert prefix("chitchat", shop="S")[1]["content"] == ""
+    values = {"shop": "S", "question": "q?", "language": "English", "title": "Mug", "reasons": "red",
+              "sections": "[a.md#b] B:\ntext", "message": "hi", "metrics": "m", "dimensions": "d", "periods": "p"}
+    kinds = prompt_prefixes("S")
+    assert set(kinds) == {"shopper", "route", "service", "chitchat", "staff"}
+    from assistant.segments.llm_parse import PROMPT_VALUES
+    for kind, name in {"shopper": "shopper", "route": "route", "service": "service", "chitchat": "chitchat",
+                       "staff": "staff_query"}.items():
+        full = render(name, **{**values, **(PROMPT_VALUES if kind == "staff" else {})})
+        assert full[0] == kinds[kind][0], kind
+        assert full[1]["content"].startswith(kinds[kind][1]["content"]), kind
+    with pytest.raises(KeyError):
+        prefix("service")                                # a system-part value missing: an error, not a gap
+
+
+def test_llama_cpp_memory_settings_are_checked():
+    from assistant.errors import ConfigError
+    with pytest.raises(ConfigError, match="llm_kv_type must be one of"):
+        create("llm", "llama_cpp", settings=Settings.load(llm_kv_type="q2")).warm_up()
+    with pytest.raises(ConfigError, match="needs llm_flash_attn=true"):
+        create("llm", "llama_cpp", settings=Settings.load(llm_kv_type="q8_0", llm_flash_attn=False)).warm_up()
 
 
 @pytest.mark.llm
 def test_llama_cpp_stop_cuts_prompt_processing():
-    """A ~2,700-token prompt takes 5-20 s to read on 2 cores; Stop after 0.5 s must end it within ~1 s, through
+    """A ~1,750-token prompt takes 4-15 s to read on 2 cores; Stop after 0.5 s must end it within ~1 s, through
     the backend and through the gate's deadline, and leave the model usable."""
     import time
 
@@ -155,7 +183,7 @@ def test_llama_cpp_stop_cuts_prompt_processing():
     start = time.monotonic()
     assert list(llm.stream(LONG_PROMPT, 20, stop)) == []
     assert time.monotonic() - start < 1.5
-    assert model.abort_flag.fired and model.n_tokens < 2000          # stopped inside prompt processing
+    assert model.abort_flag.fired and model.n_tokens < 1700          # stopped inside prompt processing
     gate = gate_for(llm)
     with pytest.raises(LLMUnavailable, match="stopped"):
         gate.json(LONG_PROMPT, ROUTE_SCHEMA, purpose="test", timeout_s=0.5)
@@ -198,3 +226,32 @@ def first_pieces(llm, messages, n=5) -> str:
     text = "".join(next(pieces) for _ in range(n))
     pieces.close()
     return text
+
+
+@pytest.mark.llm
+def test_llama_cpp_warmed_prefixes_are_kept_and_reused_exactly():
+    """Each prompt kind's static prefix, evaluated once at start, is kept outside the LRU budget (here one byte:
+    no recent prompt is kept at all), so after other prompts a route call re-reads only its message; the answer
+    is the one a cold model gives."""
+    from assistant.chat.router import ROUTE_SCHEMA
+    from assistant.chat.warm import prompt_prefixes
+    from assistant.models.llama_state import PrefixStateCache
+    from assistant.prompts import render
+    llm = create("llm", "llama_cpp")
+    model = llm._model()
+    model.set_cache(PrefixStateCache(1))
+    kinds = prompt_prefixes("The Demo Gift Shop")
+    warmed = {kind: llm.warm_prefix(messages) for kind, messages in kinds.items()}
+    assert warmed["route"] > 500 and all(n > 40 for n in warmed.values()), warmed
+    assert llm.warm_prefix(kinds["route"]) == 0                          # kept: not evaluated again
+    assert set(map(len, model.cache.pinned)) == set(warmed.values())
+    shopper = render("shopper", shop="The Demo Gift Shop", language="English", question="a gift for a tea lover",
+                     title="White Tea Cup and Saucer", reasons="it is the tea cup you asked for")
+    llm.complete(shopper, 8)
+    assert llm.prefill["cached_tokens"] >= warmed["shopper"]
+    route = render("route", message="where is my parcel? it was due on Monday")
+    answer = llm.json(route, ROUTE_SCHEMA, max_new_tokens=16)
+    assert llm.prefill["cached_tokens"] >= warmed["route"]            # the shopper prompt came between
+    assert llm.prefill["prompt_tokens"] - llm.prefill["cached_tokens"] < 40
+    cold = create("llm", "llama_cpp", settings=Settings.load(llm_prompt_cache_mb=0, llm_batch=511))  # a second model
+    assert cold.json(route, ROUTE_SCHEMA, max_new_tokens=16) == answer == {"label": "order"}

@@ -82,7 +82,10 @@ def test_build_tunes_the_cf_model_and_reports_it(small_shop, monkeypatch):
     data = Interactions.from_frame(purchases, item_ids=shop.products["item_id"])
     cf = fit_cf(purchases, data, Settings.load(tune_budget_s=5.0))
     report = cf["report"]
-    assert set(report["tuned"]) == {"ease", "itemknn", "sequential", "hybrid"}
+    assert set(report["tuned"]) == {"ease", "itemknn", "sequential", "hybrid", "debiased"}
+    # the `debiased` strategy's exposure flow is solved with the tuned reward, not a hand-set one
+    assert report["exposure"]["reward"] == report["tuned"]["debiased"]["config"]["reward"]
+    assert cf["exposure"].base is cf["model"]
     assert report["config"] == cf["model"].params and report["tune_budget_s"] == 5.0
     assert report["config"]["l2"] == report["tuned"]["ease"]["config"]["l2"]
     assert all(t["val_ndcg@10"] is not None for t in report["tuned"].values())

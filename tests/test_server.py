@@ -28,6 +28,8 @@ def test_server_command_sizes_context_per_slot():
     assert cmd[0] == "/bin/true" and cmd[cmd.index("--parallel") + 1] == "3"
     assert cmd[cmd.index("--cache-ram") + 1] == "96"           # the same prompt-state budget as in-process
     assert cmd[cmd.index("--ctx-size") + 1] == str(2048 * 3) and cmd[cmd.index("--port") + 1] == "8099"
+    assert [cmd[cmd.index(flag) + 1] for flag in ("--cache-type-k", "--cache-type-v", "--flash-attn", "--load-mode")] \
+        == ["q8_0", "q8_0", "on", "none"]                       # the same memory settings as in-process
     with pytest.raises(ValueError, match="unknown LLM server engine 'vllm'"):
         server_command(s, 8099, 1, engine="vllm")
 

@@ -89,3 +89,34 @@ def test_status_and_api(web):
     reply = web.api_ask("what is your return policy?", "", "")
     assert reply["intent"] == "policy" and reply["citations"]
     assert web.api_feedback(reply["conversation_id"], reply["message_id"], "down", "")["id"] > 0
+
+
+def test_background_load_warms_every_prompt_prefix_through_the_gate(small_index, small_settings):
+    """At start the app loads the LLM behind the UI, then evaluates each prompt kind's static prefix, one gate
+    slot at a time: a customer never pays a cold prefix."""
+    from assistant.chat.warm import prompt_prefixes
+    from assistant.models.llm import LLM
+
+    class Loading(LLM):
+        loaded = False
+
+        def warm_up(self):
+            self.loaded = True
+
+        def ready(self):
+            return self.loaded
+
+        def stream(self, messages, max_new_tokens=None, stop=None):
+            yield "Hello."
+
+        def warm_prefix(self, messages):
+            return len(messages[0]["content"]) // 4
+
+    llm = Loading(small_settings)
+    web = WebApp(Assistant(Services(small_settings, small_index, llm=llm), Router(small_settings)))
+    assert web.llm_state == "loading"
+    web.load_llm_in_background().join(timeout=10)
+    assert web.llm_state == "ready"
+    kinds = list(prompt_prefixes(web.s.shop_name))
+    assert [(r.purpose, r.outcome) for r in web.s.gate.records] == [(f"warm:{k}", "ok") for k in kinds]
+    assert all(r.prompt_tokens > 10 for r in web.s.gate.records)

@@ -4,6 +4,7 @@
     reply = assistant.ask("a red mug under £10", user_id="12347")            # role defaults to shopper
     print([p["title"] for p in reply.products]); print("".join(reply.stream()))
     reply = assistant.ask("revenue by segment last quarter", role="staff")    # staff insights
+    assistant.warm_prompts()        # at start, after the LLM loads: every prompt kind's static prefix, kept
 
 message -> router -> handler (shopper | service | staff | chitchat) -> Answer (facts, template, LLM request)
 -> Reply (cards at once, text streamed), built here; memory updates from the Answer saved here.
@@ -25,6 +26,7 @@ from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
 from assistant.chat.store import Store
+from assistant.chat.warm import prompt_prefixes
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable, UsageError
 from assistant.models.gate import gate_for
@@ -119,6 +121,12 @@ class Assistant:
         if self._staff is None:
             self._staff = StaffHandler(self.s)
         return self._staff
+
+    def warm_prompts(self, stop=None) -> dict[str, int]:
+        """Evaluate every prompt kind's static prefix once, through the gate (chat/warm.py); {kind: tokens}."""
+        if not self.s.llm_ready():
+            return {}
+        return self.s.gate.warm(prompt_prefixes(self.s.shop_name), stop=stop)
 
     def strategy_for(self, conversation_id: str) -> str:
         """A/B arm of a conversation: stable hash of its id over the configured strategies."""

@@ -11,7 +11,7 @@ is added to the cart with probability BASE_P, or HIT_P when the customer bought 
 times (1 + lift) in the second arm (the planted lift). So each arm's true conversion rate (share of
 conversations with an add-to-cart) is known exactly: the mean over customers of 1 - prod(1 - p_card).
 
-Checks, at the sample size `stats.sample_size` gives for the true rates (and at least the size `eval ab`
+Checks, at the sample size `stats.sample_size` (continuity-corrected, see stats.py) gives for the true rates (and at least the size `eval ab`
 plans for a `ab_target_lift` lift over the control's true rate, before which it names no winner):
 - power: over `runs` A/B experiments, how often report.compare_arms names the second arm the winner;
 - false positives: over `runs` A/A experiments (the first arm against itself, no lift), how often it names
@@ -36,7 +36,7 @@ from assistant.artifacts import product_vectors
 from assistant.chat.engine import arm_of
 from assistant.chat.store import Store
 from assistant.experiments.report import ArmCounts, Plan, ab_report, compare_arms
-from assistant.experiments.stats import sample_size, wilson
+from assistant.experiments.stats import exact_power, sample_size, wilson
 from assistant.recommend.base import Interactions
 from assistant.recommend.evaluate import aligned_vectors, fit_input, history_matrix, load_interactions, new_model
 
@@ -63,8 +63,7 @@ def card_probabilities(data_dir: Path, settings, arms: tuple[str, ...]) -> tuple
     vectors = aligned_vectors(items, product_vectors(settings))
     out = {}
     for arm in dict.fromkeys(arms):
-        config = {"strength": settings.debias_strength} if arm == "debiased" else {}
-        model = new_model(arm, config, vectors)
+        model = new_model(arm, {}, vectors)        # default configs (debiased: the exposure flow, reward 400)
         model.fit(fit_input(model, train, data))
         history = history_matrix(train, data, getattr(model, "history_half_life_days", None))
         probs = np.empty((len(rows), CARDS))
@@ -150,7 +149,8 @@ def simulate(data_dir: Path, settings, arms: tuple[str, ...] = ("hybrid", "debia
             "holdout_days": settings.eval_holdout_days, "click_model": {"cards": CARDS, "base_p": BASE_P,
                                                                      "hit_p": HIT_P, "lift": lift},
             "true_conversion": [round(true_a, 5), round(true_b, 5)], "plan": plan.__dict__, "n_per_arm": n,
-            "planned_per_arm": planned,
+            "planned_per_arm": planned, "exact_power": exact_power(true_a, true_b, n, plan.alpha),
+            "exact_size": exact_power(true_a, true_a, n, plan.alpha),
             "runs": runs, "power": found / runs, "power_ci": wilson(found, runs),
             "false_positive_rate": false_pos / runs, "false_positive_ci": wilson(false_pos, runs),
             "stored_runs": stored, "seconds": round(time.perf_counter() - started, 1)}
@@ -166,9 +166,11 @@ def format_simulation(r: dict) -> str:
              f"sample size the tool asks for (alpha {r['plan']['alpha']:g}, power {r['plan']['power']:g}): "
              f"{r['n_per_arm']} conversations per arm",
              f"A/B: the better arm found in {r['power']:.1%} of {r['runs']} runs "
-             f"(95% CI {r['power_ci'][0]:.1%}-{r['power_ci'][1]:.1%})",
+             f"(95% CI {r['power_ci'][0]:.1%}-{r['power_ci'][1]:.1%}; the test's exact power at this size "
+             f"{r['exact_power']:.2%})",
              f"A/A: a winner declared in {r['false_positive_rate']:.2%} of {r['runs']} runs "
-             f"(95% CI {r['false_positive_ci'][0]:.2%}-{r['false_positive_ci'][1]:.2%}; alpha {r['plan']['alpha']:g})"]
+             f"(95% CI {r['false_positive_ci'][0]:.2%}-{r['false_positive_ci'][1]:.2%}; alpha {r['plan']['alpha']:g}, "
+             f"exact size {r['exact_size']:.2%})"]
     for s in r["stored_runs"]:
         lines.append(f"through the store ({s['kind']}): arms {s['arms']}, conversations {s['conversations']}, "
                      f"conversion {s['conversion']}, add-to-cart/card {s['add_to_cart_per_card']}, "

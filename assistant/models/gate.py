@@ -6,13 +6,17 @@
     gate.stream(messages, purpose="shopper", wait_s=0)   # only if a slot is free now, else LLMUnavailable("busy")
     gate.json(messages, schema, purpose="route", timeout_s=4)   # dict, or LLMUnavailable (busy/late/invalid)
     gate.stats()   # {"shopper": {"calls": 12, "ok": 11, "wait_ms_p50": 3.1, "generation_ms_p95": 5210.0, ...}}
+    gate.warm({"route": render("route", message=""), ...})   # at start: each prompt kind's static prefix, kept
 
 A call waits for one of `llm.parallel` slots (1 in-process, the server's slots for `openai`) at most
 `llm_queue_timeout_s` (or what is left of `timeout_s`), then raises LLMUnavailable("busy") so the caller
 answers from a template instead of keeping a customer waiting. Generation ends at the deadline
 (`llm_timeout_s` for streams, `timeout_s` for JSON), when `stop` is set, or when the consumer closes the
 stream (Gradio's Stop button). Each call leaves a CallRecord (purpose, wait ms, first-piece ms,
-generation ms, outcome) in `gate.records` (the last `llm_gate_records`) and a debug log line.
+generation ms, outcome, and where the backend knows them, prompt tokens, tokens reused from the prompt
+cache and prefill ms) in `gate.records` (the last `llm_gate_records`) and a debug log line.
+`warm` evaluates each prompt kind's static prefix through the same slots (purpose "warm:<kind>"), one at
+a time, so a customer who arrives meanwhile waits for one prefix at most.
 """
 from __future__ import annotations
 
@@ -40,6 +44,9 @@ class CallRecord:
     first_ms: float | None        # slot -> first piece (None: no piece)
     generation_ms: float          # slot -> done
     outcome: str                  # ok | busy | timeout | cancelled | unavailable
+    prompt_tokens: int | None = None      # the prompt's tokens (backends that report it: llama_cpp)
+    cached_tokens: int | None = None      # of them, already evaluated (a kept state or the last prompt)
+    prefill_ms: float | None = None       # evaluating the rest, up to the first token
 
 
 class _Halt:
@@ -76,6 +83,29 @@ class LLMGate:
     def warm_up(self) -> None:
         self.llm.warm_up()
 
+    def warm(self, prefixes: dict[str, list[dict]], stop: threading.Event | None = None) -> dict[str, int]:
+        """Evaluate and keep each prompt kind's static prefix (`{kind: messages}`), one slot at a time;
+        {kind: tokens evaluated}. A prefix that fails is logged and skipped (its first real call pays it)."""
+        done: dict[str, int] = {}
+        for kind, messages in prefixes.items():
+            if stop is not None and stop.is_set():
+                break
+            wait_ms = self._acquire(self.settings.llm_queue_timeout_s, stop, f"warm:{kind}", "warm")
+            start = time.monotonic()
+            outcome = "ok"
+            try:
+                done[kind] = self.llm.warm_prefix(messages)
+            except LLMUnavailable as e:
+                outcome = "unavailable"
+                log.warning("could not warm the %s prompt prefix: %s", kind, e)
+            finally:
+                self._free.release()
+                ms = (time.monotonic() - start) * 1000
+                self._record(CallRecord(f"warm:{kind}", "warm", wait_ms, None, ms, outcome,
+                                        prompt_tokens=done.get(kind)))
+        log.info("prompt prefixes warmed: %s", done)
+        return done
+
     # ------------------------------------------------------------------ calls
     def stream(self, messages: list[dict], purpose: str, stop: threading.Event | None = None,
                max_new_tokens: int | None = None, wait_s: float | None = None) -> Iterator[str]:
@@ -86,11 +116,12 @@ class LLMGate:
         wait_ms = self._acquire(wait if wait_s is None else min(wait, wait_s), stop, purpose, "stream")
         start = time.monotonic()
         halt = _Halt(stop, start + self.settings.llm_timeout_s)
-        first_ms, outcome = None, "ok"
+        first_ms, outcome, prefill = None, "ok", {}
         try:
             for piece in self.llm.stream(messages, max_new_tokens, halt):
                 if first_ms is None:
                     first_ms = (time.monotonic() - start) * 1000
+                    prefill = self._prefill()
                 yield piece
             if halt.is_set():
                 outcome = halt.why()
@@ -106,7 +137,7 @@ class LLMGate:
             halt.set()
             self._free.release()
             self._record(CallRecord(purpose, "stream", wait_ms, first_ms, (time.monotonic() - start) * 1000,
-                                    outcome))
+                                    outcome, **prefill))
             log.debug("llm %s stream: queued %.0f ms, total %.0f ms, %s", purpose, wait_ms,
                       (time.monotonic() - queued) * 1000, outcome)
 
@@ -118,9 +149,11 @@ class LLMGate:
         wait_ms = self._acquire(min(budget, self.settings.llm_queue_timeout_s), stop, purpose, "json")
         start = time.monotonic()
         halt = _Halt(stop, queued + budget)
-        outcome = "ok"
+        outcome, prefill = "ok", {}
         try:
-            return self.llm.json(messages, schema, max_new_tokens, halt)
+            out = self.llm.json(messages, schema, max_new_tokens, halt)
+            prefill = self._prefill()
+            return out
         except LLMUnavailable:
             outcome = halt.why() if halt.is_set() else "unavailable"
             raise
@@ -128,9 +161,17 @@ class LLMGate:
             halt.set()
             self._free.release()
             ms = (time.monotonic() - start) * 1000
-            self._record(CallRecord(purpose, "json", wait_ms, ms if outcome == "ok" else None, ms, outcome))
+            self._record(CallRecord(purpose, "json", wait_ms, ms if outcome == "ok" else None, ms, outcome,
+                                    **prefill))
 
     # ------------------------------------------------------------------ bookkeeping
+    def _prefill(self) -> dict:
+        """The backend's record of the prompt it is running (one generation at a time in-process); {} if none."""
+        if self.slots != 1:
+            return {}           # several calls at once: the backend's "last prompt" may be another call's
+        prefill = getattr(self.llm, "prefill", None)
+        return dict(prefill) if prefill else {}
+
     def _acquire(self, wait_s: float, stop, purpose: str, kind: str) -> float:
         """Wait for a slot at most `wait_s` (checking `stop`); the wait in ms, or LLMUnavailable('busy')."""
         start = time.monotonic()
@@ -157,7 +198,7 @@ class LLMGate:
             row: dict = {"calls": len(rs)}
             for outcome in sorted({r.outcome for r in rs}):
                 row[outcome] = sum(r.outcome == outcome for r in rs)
-            for name in ("wait_ms", "first_ms", "generation_ms"):
+            for name in ("wait_ms", "first_ms", "generation_ms", "prefill_ms", "prompt_tokens", "cached_tokens"):
                 values = [getattr(r, name) for r in rs if getattr(r, name) is not None]
                 if values:
                     row[f"{name}_p50"] = round(float(np.percentile(values, 50)), 1)

@@ -1,8 +1,11 @@
-"""Two things llama-cpp-python lacks for a shared in-process model: prompt states that survive other
-prompts, and a stop that also cuts prompt processing.
+"""What llama-cpp-python lacks for a shared in-process model: prompt states that survive other prompts,
+static prefixes evaluated once and kept, a record of each prompt's prefill, and a stop that also cuts
+prompt processing.
 
-    model = PrefixCachedLlama(model_path=..., n_ctx=4096)       # a llama_cpp.Llama whose saved states omit logits
-    model.set_cache(LlamaRAMCache(128 << 20))                  # after each call its state is kept (LRU by bytes)
+    model = PrefixCachedLlama(model_path=..., n_ctx=2048)       # a llama_cpp.Llama whose saved states omit logits
+    model.set_cache(PrefixStateCache(128 << 20))               # after each call its state is kept (LRU by bytes)
+    model.pin_prefix(model.prefix_tokens(render("route", message="")))   # a static prefix, evaluated now, kept
+    model.prefill            # {"prompt_tokens": 640, "cached_tokens": 626, "prefill_ms": 180.2} of the last prompt
     flag = AbortFlag(model)                                     # llama_decode checks it after every graph node
     with flag.watching(stop_event):                             # stop_event set -> the running llama_decode
         for chunk in model.create_chat_completion(...): ...     #   returns 2: RuntimeError, `flag.fired` is True
@@ -15,6 +18,12 @@ that array on every load; `PrefixCachedLlama` saves and restores only what llama
 use, ~28 KB a token for Qwen2.5-1.5B, and the token ids). `Llama._create_completion` looks the prompt up by
 longest common token prefix and loads the state when it shares more than what is already evaluated.
 
+Static prefixes: every prompt kind (router, service, shopper, chitchat, staff) starts with the same system
+part; `prefix_tokens` gives the tokens of a kind's prompt up to its first per-request value (exactly as
+create_chat_completion tokenizes it, less the last token, which may merge with what follows), and
+`pin_prefix` evaluates them once and keeps the state outside the LRU, so a rare prompt kind never finds its
+prefix evicted by a run of frequent ones.
+
 Abort: the callback is libc's `strlen` on a two-byte buffer [flag, NUL]: it returns 0 or 1, which is the
 `bool (*)(void *)` llama.cpp calls from its compute thread, without taking Python's GIL (a Python callback
 would be called after every node, ~900 a token, and wait for the GIL each time). Where libc cannot be found
@@ -25,13 +34,54 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from llama_cpp import Llama, LlamaState, llama_cpp
+from llama_cpp import Llama, LlamaState, llama_chat_format, llama_cpp
+from llama_cpp.llama_cache import LlamaRAMCache
 
 POLL_S = 0.02      # how often the watcher looks at the stop event while llama.cpp computes
+MARK = "\uE000prefix-end\uE000"      # a private-use marker: where a prompt's static prefix ends
+
+
+class PrefixStateCache(LlamaRAMCache):
+    """LlamaRAMCache (recent prompts' states, LRU by bytes) plus pinned states that are never evicted: the
+    static prefix of each prompt kind. A lookup returns the state sharing the longest token prefix with the
+    prompt, pinned or not."""
+
+    def __init__(self, capacity_bytes: int):
+        super().__init__(capacity_bytes)
+        self.pinned: dict[tuple[int, ...], LlamaState] = {}
+
+    def pin(self, key, state: LlamaState) -> None:
+        self.pinned[tuple(key)] = state
+
+    @property
+    def pinned_bytes(self) -> int:
+        return sum(state.llama_state_size for state in self.pinned.values())
+
+    def _best(self, key: tuple[int, ...]) -> tuple[tuple[int, ...] | None, bool]:
+        best, best_len, pinned = None, 0, False
+        for store, is_pinned in ((self.pinned, True), (self.cache_state, False)):
+            for k in store:
+                n = Llama.longest_token_prefix(k, key)
+                if n > best_len:
+                    best, best_len, pinned = k, n, is_pinned
+        return best, pinned
+
+    def __getitem__(self, key) -> LlamaState:
+        best, pinned = self._best(tuple(key))
+        if best is None:
+            raise KeyError("no saved state shares a prefix with this prompt")
+        if pinned:
+            return self.pinned[best]
+        self.cache_state.move_to_end(best)
+        return self.cache_state[best]
+
+    def __contains__(self, key) -> bool:
+        return self._best(tuple(key))[0] is not None
 
 
 class PrefixCachedLlama(Llama):
@@ -40,6 +90,54 @@ class PrefixCachedLlama(Llama):
     `state_loads` counts the prompts that started from a saved state."""
 
     state_loads = 0
+    prefill: dict | None = None     # the last prompt: tokens, tokens reused from the KV cache, ms to its first token
+
+    def prefix_tokens(self, messages: list[dict]) -> list[int]:
+        """The tokens create_chat_completion makes of `messages`, up to the end of the last message's content,
+        less the last token (it may merge with the text that follows in a real prompt). [] without a template."""
+        template = self.metadata.get("tokenizer.chat_template")
+        if not template:
+            return []
+        eos, bos = self.token_eos(), self.token_bos()
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=self._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=self._model.token_get_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+        marked = [dict(m) for m in messages]
+        marked[-1]["content"] = marked[-1]["content"] + MARK
+        result = formatter(messages=marked)
+        text = result.prompt[:result.prompt.index(MARK)]
+        return self.tokenize(text.encode("utf-8"), add_bos=not result.added_special, special=True)[:-1]
+
+    def pin_prefix(self, tokens: list[int]) -> bool:
+        """Evaluate `tokens` and keep their state in the cache's pinned set; False if already there (or no cache)."""
+        if not isinstance(self.cache, PrefixStateCache) or not tokens or tuple(tokens) in self.cache.pinned:
+            return False
+        shared = Llama.longest_token_prefix(self._input_ids.tolist(), tokens)
+        self.n_tokens = min(shared, len(tokens) - 1)     # keep what is already evaluated, drop the rest
+        self.eval(tokens[self.n_tokens:])
+        self.cache.pin(tokens, self.save_state())
+        return True
+
+    def generate(self, tokens, *args, **kwargs):
+        """Llama.generate, recording in `self.prefill` how much of the prompt was already evaluated and how long
+        the prompt took up to its first token."""
+        tokens = list(tokens)
+        cached = min(Llama.longest_token_prefix(self._input_ids.tolist(), tokens), max(0, len(tokens) - 1))
+        self.prefill = {"prompt_tokens": len(tokens), "cached_tokens": cached, "prefill_ms": None}
+        start = time.perf_counter()
+        inner = super().generate(tokens, *args, **kwargs)
+        try:
+            sent = None
+            while True:
+                try:
+                    token = inner.send(sent)
+                except StopIteration:
+                    return
+                if self.prefill["prefill_ms"] is None:
+                    self.prefill["prefill_ms"] = round((time.perf_counter() - start) * 1000, 1)
+                sent = yield token
+        finally:
+            inner.close()
 
     def save_state(self) -> LlamaState:
         ctx = self._ctx.ctx

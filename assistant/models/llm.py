@@ -62,6 +62,13 @@ class LLM(ABC):
         """True when a call will not have to wait for weights to load."""
         return True
 
+    def warm_prefix(self, messages: list[dict]) -> int:
+        """Evaluate the static start of a prompt kind now and keep it (a backend with a prompt cache does);
+        the number of tokens evaluated. Default: nothing to keep."""
+        return 0
+
+    prefill: dict | None = None     # the last prompt's {"prompt_tokens", "cached_tokens", "prefill_ms"}, if known
+
 
 def parse_json(text: str, schema: dict) -> dict:
     """`text` parsed and checked against `schema`; anything else raises LLMUnavailable naming the problem."""

@@ -55,6 +55,11 @@ class OpenAICompatibleLLM(LLM):
             except NETWORK_ERRORS as e:
                 log.warning("LLM server %s not answering (%s); template answers until it is up", url, e)
 
+    def warm_prefix(self, messages: list[dict]) -> int:
+        """A one-token completion of the prefix, so the server's prompt cache holds it (0: tokens not known)."""
+        self.complete(messages, max_new_tokens=1)
+        return 0
+
     def _post(self, body: dict, url: str):
         request = urllib.request.Request(url + "/chat/completions", data=json.dumps(body).encode(),
                                          headers={"Content-Type": "application/json"})

@@ -51,7 +51,10 @@ def server_command(settings: Settings, port: int, parallel: int, host: str = "12
         return [str(find_llama_server(settings)), "--model", gguf, "--host", host, "--port", str(port),
                 "--alias", settings.llm_model, "--parallel", str(parallel),
                 "--ctx-size", str(settings.llm_context * parallel), "--threads", str(threads),
-                "--threads-batch", str(threads), "--cache-ram", str(settings.llm_prompt_cache_mb), "--no-webui"]
+                "--threads-batch", str(threads), "--cache-ram", str(settings.llm_prompt_cache_mb), "--no-webui",
+                "--cache-type-k", settings.llm_kv_type, "--cache-type-v", settings.llm_kv_type,
+                "--flash-attn", "on" if settings.llm_flash_attn else "off",
+                "--load-mode", "mmap" if settings.llm_mmap else "none"]      # the in-process memory settings
     if engine == "python":
         return [sys.executable, "-m", "llama_cpp.server", "--model", gguf, "--host", host, "--port", str(port),
                 "--model_alias", settings.llm_model, "--n_ctx", str(settings.llm_context),

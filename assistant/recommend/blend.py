@@ -13,6 +13,11 @@ cold_weight x its content match (the best cosine of its product vector to one of
 recent items) x the row's best CF score (cold_weight 1 and a perfect match tie with the best pick), when
 the model was given product vectors (`cf.item_vectors = vectors` before fit; the build and `eval recs`
 pass the catalog's MiniLM vectors); an empty history (a new customer) is scored by popularity alone.
+New arrivals get a published slot as well (`new_slot` p, 0 = off): in every list, place p goes to the
+never-bought item of best content match to the history (if that match is at least NEW_MIN_MATCH and the item
+is not already above place p), so each customer is shown one new product that resembles what they bought,
+whatever the CF scores; the places from p down shift by one. recommend/tuning.py takes the highest place
+whose validation NDCG@10 and NDCG@20 stay within `cold_max_ndcg_loss` of the best blend's.
 The weights and every part's config are chosen on a validation split by recommend/tuning.py; a zero
 weight leaves the part out (seq_weight 0: no sequential model, fitted on binary purchases). Recent purchases say more about the next one than old ones, so the
 parts score a decayed history. Above EASE's item limit ItemKNN takes EASE's place.
@@ -28,25 +33,63 @@ from assistant.recommend.registry import create_recommender, register_recommende
 
 
 RECENT = 20      # a never-bought item is compared with the history's RECENT most recent items
+NEW_MIN_MATCH = 0.5     # new-arrival slot: the least content match (cosine) that earns a customer's slot
 
 
 def content_match(history: sp.csr_matrix, vectors: np.ndarray, items: np.ndarray) -> np.ndarray:
     """(rows, len(items)) the best cosine (negatives 0) of each item to one of the row's RECENT most recent
     (highest-valued) history items: a new colour of a product they bought scores near 1."""
+    history = sp.csr_matrix(history)
     out = np.zeros((history.shape[0], len(items)), np.float32)
-    target = vectors[items]
+    recent, owner = [], []
     for r in range(history.shape[0]):
         row = history.indices[history.indptr[r]:history.indptr[r + 1]]
         if len(row):
             values = history.data[history.indptr[r]:history.indptr[r + 1]]
-            recent = row[np.argsort(-values, kind="stable")[:RECENT]]
-            out[r] = np.clip((vectors[recent] @ target.T).max(axis=0), 0, None)
+            recent.append(row[np.argsort(-values, kind="stable")[:RECENT]])
+            owner.append(r)
+    if not recent or not len(items):
+        return out
+    sims = vectors[np.concatenate(recent)] @ vectors[items].T         # one product for all rows
+    starts = np.cumsum([0] + [len(x) for x in recent[:-1]])
+    out[owner] = np.clip(np.maximum.reduceat(sims, starts, axis=0), 0, None)
     return out
 
 
 def cold_scores(match: np.ndarray, best, weight: float) -> np.ndarray:
     """(rows, cold items) weight x content match x the row's best score `best`."""
     return weight * match * best
+
+
+def new_arrival_slot(scores: np.ndarray, seen: sp.csr_matrix, match: np.ndarray, new_items: np.ndarray,
+                     slot: int, min_match: float = NEW_MIN_MATCH) -> np.ndarray:
+    """`scores` (rows, items) with each row's best-matching item of `new_items` (match: rows x new items) moved
+    to list place `slot` (1-based, among the row's unseen items) when its match >= min_match and it is not
+    already ranked above that place. Rows without history (nothing to match) are left alone."""
+    out = np.array(scores, dtype=np.float32)
+    if slot <= 0 or not len(new_items) or not out.shape[0]:
+        return out
+    seen = sp.csr_matrix(seen)
+    best = np.argmax(match, axis=1)
+    ok = (match[np.arange(len(best)), best] >= min_match) & (np.diff(seen.indptr) > 0)
+    for r in np.flatnonzero(ok):
+        j = int(new_items[best[r]])
+        row = out[r].astype(np.float64)
+        row[seen.indices[seen.indptr[r]:seen.indptr[r + 1]]] = -np.inf
+        row[j] = -np.inf
+        k = min(slot, int(np.isfinite(row).sum()))
+        if k <= 0:
+            continue
+        top = np.sort(-np.partition(-row, k - 1)[:k])[::-1]       # the k best other items, best first
+        if slot == 1:
+            value = top[0] + 1.0
+        elif len(top) >= slot:
+            value = (top[slot - 2] + top[slot - 1]) / 2             # between places slot - 1 and slot
+        else:
+            value = top[-1] - 1.0                                    # a short list: last
+        if out[r, j] < value:
+            out[r, j] = value
+    return out
 
 
 @register_recommender("hybrid")
@@ -64,10 +107,11 @@ class BlendedCF(Recommender):
 
     def __init__(self, l2: float = 400.0, k: int = 200, shrink: float = 10.0, knn_weight: float = 0.3,
                  seq_weight: float = 0.0, pop_weight: float = 0.0, half_life_days: float = 30.0,
-                 seq: dict | None = None, cold_weight: float = 1.0, main_weight: float = 1.0, **params):
+                 seq: dict | None = None, cold_weight: float = 1.0, main_weight: float = 1.0, new_slot: int = 0,
+                 **params):
         super().__init__(l2=l2, k=k, shrink=shrink, knn_weight=knn_weight, seq_weight=seq_weight,
                          pop_weight=pop_weight, half_life_days=half_life_days, seq=dict(seq or {}),
-                         cold_weight=cold_weight, main_weight=main_weight, **params)
+                         cold_weight=cold_weight, main_weight=main_weight, new_slot=new_slot, **params)
         self.item_vectors: np.ndarray | None = None     # (n_items, dim) unit rows, optional: see the docstring
 
     @property
@@ -110,10 +154,13 @@ class BlendedCF(Recommender):
         history = sp.csr_matrix(history)
         vectors = getattr(self, "item_vectors", None)
         unseen = self.counts == 0
-        if vectors is not None and self.params.get("cold_weight", 0) and unseen.any():
+        cold, slot = self.params.get("cold_weight", 0), self.params.get("new_slot", 0)
+        if vectors is not None and (cold or slot) and unseen.any():
             match = content_match(history, vectors, np.flatnonzero(unseen))
             best = scores[:, ~unseen].max(axis=1, keepdims=True) if (~unseen).any() else 1.0
-            scores[:, unseen] = cold_scores(match, best, self.params["cold_weight"])
+            scores[:, unseen] = cold_scores(match, best, cold)
+            if slot:
+                scores = new_arrival_slot(scores, history, match, np.flatnonzero(unseen), slot)
         empty = np.diff(history.indptr) == 0
         if empty.any():
             scores[empty] = popularity

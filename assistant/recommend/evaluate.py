@@ -28,7 +28,7 @@ from assistant.data.contracts import Column, Table, find_table_file, read_table
 from assistant.errors import UsageError
 from assistant.recommend.base import Interactions
 from assistant.recommend.metrics import (average_popularity, coverage, exposure, gini, hit_matrix, hit_rate_at_k,
-                                         ndcg_at_k, novelty, recall_at_k)
+                                         ndcg_at_k, novelty, recall_at_k, replaced)
 from assistant.recommend.registry import create_recommender
 
 INTERACTIONS = Table("interactions", (
@@ -91,11 +91,12 @@ def ranked(scores: np.ndarray, seen: sp.csr_matrix, k: int = 20) -> np.ndarray:
 
 
 def ranking_metrics(top: np.ndarray, truth: list[set], n_items: int) -> dict:
-    """Recall@20, NDCG@10, HR@10 (means over users) and coverage@20 of ranked lists `top`."""
+    """Recall@20, NDCG@10, NDCG@20, HR@10 (means over users) and coverage@20 of ranked lists `top`."""
     hits = hit_matrix(top, truth)
     n_relevant = np.array([len(t) for t in truth])
     return {"recall@20": float(recall_at_k(hits, n_relevant, 20).mean()),
             "ndcg@10": float(ndcg_at_k(hits, n_relevant, 10).mean()),
+            "ndcg@20": float(ndcg_at_k(hits, n_relevant, 20).mean()),
             "hr@10": float(hit_rate_at_k(hits, 10).mean()),
             "coverage@20": coverage(top[:, :20], n_items)}
 
@@ -118,18 +119,21 @@ def held_out_rows(data: Interactions, test: pd.DataFrame) -> tuple[np.ndarray, l
 
 
 def evaluate(model, data: Interactions, history: sp.csr_matrix, test: pd.DataFrame,
-             batch: int = 256) -> dict:
-    """Recall@20, NDCG@10, HR@10, coverage@20 of `model` over the test users, and scoring ms per user."""
+             batch: int = 256, tops: dict | None = None) -> dict:
+    """Recall@20, NDCG@10/20, HR@10, coverage@20 of `model` over the test users, and scoring ms per user.
+    `tops`, if given, receives the (users, 20) ranked lists under the model's name."""
     rows, truth = held_out_rows(data, test)
     if (rows < 0).any():
         raise ValueError(f"{int((rows < 0).sum())} test users have no training purchases: split() keeps one")
-    tops = []
+    tops_ = []
     start, cpu = time.perf_counter(), time.process_time()
     for b in range(0, len(rows), batch):
         chunk = rows[b:b + batch]
-        tops.append(ranked(model.score(history[chunk]), data.matrix[chunk]))
+        tops_.append(ranked(model.score(history[chunk]), data.matrix[chunk]))
     score_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu   # CPU: what a busy machine hides
-    top = np.concatenate(tops) if tops else np.zeros((0, 20), np.int64)
+    top = np.concatenate(tops_) if tops_ else np.zeros((0, 20), np.int64)
+    if tops is not None:
+        tops[model.name] = top
     popularity = np.diff(data.matrix.tocsc().indptr)          # training buyers per item
     return {**ranking_metrics(top, truth, len(data.item_ids)),
             **bias_metrics(top, popularity, data.matrix.shape[0]), "score_s": round(score_s, 3),
@@ -175,7 +179,7 @@ def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, para
     tuned = tune_models([m for m in models if m not in (params or {})], train, how, tune_budget_s, items,
                         item_vectors=vectors, max_ndcg_loss=max_ndcg_loss, cold_max_ndcg_loss=cold_max_ndcg_loss)
     data = Interactions.from_frame(train, item_ids=items)
-    results = []
+    results, tops = [], {}
     for name in models:
         t = tuned.get(name)
         config = (params or {}).get(name, t.config if t else {})
@@ -184,9 +188,23 @@ def compare(train: pd.DataFrame, test: pd.DataFrame, models=DEFAULT_MODELS, para
         model.fit(fit_input(model, train, data))
         fit_s = time.perf_counter() - start
         history = history_matrix(train, data, getattr(model, "history_half_life_days", None))
-        results.append({"model": name, **evaluate(model, data, history, test), "fit_s": round(fit_s, 3),
+        results.append({"model": name, **evaluate(model, data, history, test, tops=tops), "fit_s": round(fit_s, 3),
                         "config": model.params, **(t.report() if t else {"tune_s": 0.0})})
+    if "hybrid" in tops:
+        for r in results:
+            if r["model"] != "hybrid":
+                r.update(list_cost(tops["hybrid"], tops[r["model"]]))
     return results
+
+
+def list_cost(base_top: np.ndarray, new_top: np.ndarray) -> dict:
+    """What a re-ranking costs each user against the base lists: items replaced in the top 10 and top 20
+    (mean, and the share of users with any), the most any user lost."""
+    r10, r20 = replaced(base_top, new_top, 10), replaced(base_top, new_top, 20)
+    return {"replaced@10": float(r10.mean()) if len(r10) else 0.0,
+            "replaced@20": float(r20.mean()) if len(r20) else 0.0,
+            "users_changed@20": float((r20 > 0).mean()) if len(r20) else 0.0,
+            "max_replaced@20": int(r20.max()) if len(r20) else 0}
 
 
 def cold_splits(df: pd.DataFrame, holdout_days: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -13,6 +13,7 @@ Popularity bias of the lists (`popularity` = training buyers per item, `top` = r
     exposure([[0, 1], [0, 2]], n_items=4)                          # [2, 1, 1, 0] times each item is shown
     gini([2, 1, 1, 0])                                             # 0.375  0 = even exposure, 1 = one item
     novelty([[0, 1], [0, 2]], np.array([3, 1, 0]), n_users=3)      # [0.5, 1.0] mean -log2 p(item)
+    replaced([[0, 1, 2], [3, 4, 5]], [[0, 2, 7], [3, 4, 5]], 3)    # [1, 0] items of a re-ranked list not in the base one
 
 Per-user values; the caller averages. A user with no relevant items counts as one (no division by zero).
 """
@@ -75,3 +76,10 @@ def novelty(top, popularity: np.ndarray, n_users: int) -> np.ndarray:
     (add-one: an item nobody bought yet is the most novel, not infinitely so)."""
     p = (np.asarray(popularity, np.float64) + 1) / (n_users + 1)
     return (-np.log2(p))[np.asarray(top)].mean(axis=1)
+
+
+def replaced(base_top, new_top, k: int) -> np.ndarray:
+    """(users,) how many of each user's new top k are not in their base top k: the per-user cost of a
+    re-ranking, beside what it does to the averages."""
+    base_top, new_top = np.asarray(base_top)[:, :k], np.asarray(new_top)[:, :k]
+    return np.array([len(set(n.tolist()) - set(b.tolist())) for b, n in zip(base_top, new_top)], np.int64)

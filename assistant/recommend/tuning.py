@@ -15,9 +15,13 @@ The hybrid reuses its parts' tuned configs and searches its blend weights (BLEND
 history half-life on the parts' validation scores: no refit per weight, then (given product vectors) the
 weight of the content score of never-bought items: the largest of COLD_WEIGHTS whose validation NDCG@10
 stays within `cold_max_ndcg_loss` (Setting) of the best blend's (new products are worth showing; a
-weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before).
-The debiased model keeps the tuned hybrid and takes the debiasing strength (DEBIAS_STRENGTHS) whose
-validation coverage@20 is best among those within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of strength 0's NDCG@10.
+weight chosen for NDCG alone is 0, as validation users rarely buy what nobody bought before): first the highest
+place of NEW_SLOTS for the new-arrival slot (recommend/blend.py) whose NDCG@10 and NDCG@20 stay within that
+budget, then the largest content weight whose NDCG@10 and NDCG@20, with the slot, still do.
+The debiased model keeps the tuned hybrid and takes the exposure reward (DEBIAS_REWARDS; or, for the ips and
+xquad methods, the strength of DEBIAS_STRENGTHS) whose validation coverage@20 is best among those whose NDCG@10
+and NDCG@20 both stay within `max_ndcg_loss` (Setting debias_max_ndcg_loss) of the hybrid's: the flow is solved
+over the validation customers' lists, as the build solves it over every customer's.
 budget_s 0: defaults, untuned.
 Leaves out: Bayesian search, early stopping on anything but the epoch checkpoints.
 """
@@ -33,7 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.recommend.base import Interactions, normalise_rows
-from assistant.recommend.blend import cold_scores, content_match
+from assistant.recommend.blend import cold_scores, content_match, new_arrival_slot
 from assistant.recommend.ease import EASE
 from assistant.recommend.evaluate import fit_input, held_out_rows, history_matrix, ranked, ranking_metrics, split
 from assistant.recommend.registry import create_recommender
@@ -60,6 +64,8 @@ HALF_LIVES = (30.0, 7.0, 120.0, 3650.0)       # history half-life (days) the hyb
 SHARE = {"popularity": 0.0, "debiased": 0.2, "ease": 1.0, "itemknn": 1.0, "als": 1.0, "sequential": 3.0, "hybrid": 1.0}
 PARTS = ("ease", "itemknn", "sequential")       # what the hybrid blends (tuned first when it is asked for)
 COLD_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)      # hybrid: content score of never-bought items (x the best score)
+NEW_SLOTS = (3, 5, 10, 15, 20)                  # hybrid: list place of the new-arrival slot, highest first
+DEBIAS_REWARDS = (0.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0)   # exposure: rank steps per item
 DEBIAS_STRENGTHS = {"ips": (0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2),
                     "xquad": (0.0, 0.1, 0.2, 0.3, 0.5, 0.7)}
 
@@ -218,20 +224,32 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_
                 best.val_ndcg, best.scores = score, blend
                 best.config = {"main_weight": mw, "knn_weight": kw, "seq_weight": sw, "pop_weight": pw,
                                "half_life_days": half_life}
-    best.config["cold_weight"] = 0.0
+    best.config["cold_weight"], best.config["new_slot"] = 0.0, 0
     if val.item_vectors is not None and (counts == 0).any():
         unseen = counts == 0
         history = val.history(best.config["half_life_days"])[val.rows]
         match = content_match(history, val.item_vectors, np.flatnonzero(unseen))
         base, floor = best.scores, best.val_ndcg * (1 - cold_max_ndcg_loss)
+        floor20 = ranking_metrics(ranked(base, val.seen), val.truth, base.shape[1])["ndcg@20"] * (1 - cold_max_ndcg_loss)
+        for slot in NEW_SLOTS:                      # first the slot: the highest place within the budget
+            trial = new_arrival_slot(base, val.seen, match, np.flatnonzero(unseen), slot)
+            m = ranking_metrics(ranked(trial, val.seen), val.truth, trial.shape[1])
+            best.trials += 1
+            if m["ndcg@10"] >= floor and m["ndcg@20"] >= floor20:
+                best.config["new_slot"] = slot
+                break
         top = base[:, ~unseen].max(axis=1, keepdims=True)
-        for cw in COLD_WEIGHTS[1:]:
+        for cw in COLD_WEIGHTS[1:]:                 # then the content score, within what is left of it
             trial = base.copy()
             trial[:, unseen] = cold_scores(match, top, cw)
-            score = val.ndcg(trial)
+            trial = new_arrival_slot(trial, val.seen, match, np.flatnonzero(unseen), best.config["new_slot"])
+            m = ranking_metrics(ranked(trial, val.seen), val.truth, trial.shape[1])
             best.trials += 1
-            if score >= floor:
-                best.val_ndcg, best.scores, best.config["cold_weight"] = score, trial, cw
+            if m["ndcg@10"] >= floor and m["ndcg@20"] >= floor20:
+                best.val_ndcg, best.scores, best.config["cold_weight"] = m["ndcg@10"], trial, cw
+        if not best.config["cold_weight"] and best.config["new_slot"]:
+            best.scores = new_arrival_slot(base, val.seen, match, np.flatnonzero(unseen), best.config["new_slot"])
+            best.val_ndcg = val.ndcg(best.scores)
     ease, knn = parts["ease"].config if "ease" in parts else {}, parts["itemknn"].config
     best.config = {"l2": ease.get("l2", 400.0), "k": knn.get("k", 200), "shrink": knn.get("shrink", 10.0),
                    **best.config, "seq": parts["sequential"].config if best.config["seq_weight"] else {}}
@@ -239,10 +257,12 @@ def tune_hybrid(val: Validation, parts: dict[str, Tuned], budget_s: float, cold_
     return best
 
 
-def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: str = "ips") -> Tuned:
-    """The hybrid's config plus the debiasing strength with the best validation coverage@20 among those whose
-    NDCG@10 is at least (1 - max_ndcg_loss) x the hybrid's (on the hybrid's validation scores; no refit)."""
-    from assistant.recommend.debias import ips, short_head, tail_share, xquad
+def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: str = "exposure") -> Tuned:
+    """The hybrid's config plus the debiasing parameter (exposure: reward; ips, xquad: strength) with the best
+    validation coverage@20 among those whose NDCG@10 and NDCG@20 are both at least (1 - max_ndcg_loss) x the
+    hybrid's (on the hybrid's validation scores; no refit)."""
+    from assistant.recommend.debias import (MAX_SWAPS, apply_swaps, flow_swaps, ips, row_changes, short_head,
+                                            tail_share, xquad)
     from assistant.recommend.metrics import coverage
     start = time.perf_counter()
     counts = np.asarray(val.data.matrix.sum(axis=0)).ravel()
@@ -250,16 +270,27 @@ def tune_debiased(val: Validation, hybrid: Tuned, max_ndcg_loss: float, method: 
     scores = np.array(hybrid.scores, dtype=np.float64)
     scores[val.seen.nonzero()] = -np.inf
     p_tail = tail_share(val.seen, head, default=0.8)
-    best, floor, chosen = Tuned("debiased", {}), None, {}
-    for strength in DEBIAS_STRENGTHS[method]:
-        top = (ranked(ips(scores, counts, strength), val.seen) if method == "ips" else
-               xquad(scores, head, p_tail, strength))
-        ndcg, cov = ranking_metrics(top, val.truth, scores.shape[1])["ndcg@10"], coverage(top[:, :20], scores.shape[1])
-        floor = ndcg * (1 - max_ndcg_loss) if floor is None else floor
+    base = ranking_metrics(ranked(scores, val.seen), val.truth, scores.shape[1])
+    floor = {k: base[k] * (1 - max_ndcg_loss) for k in ("ndcg@10", "ndcg@20")}
+    best, chosen = Tuned("debiased", {}), {}
+    param = "reward" if method == "exposure" else "strength"
+    for value in (DEBIAS_REWARDS if method == "exposure" else DEBIAS_STRENGTHS[method]):
+        if method == "exposure":
+            swaps = flow_swaps(scores, value, MAX_SWAPS)
+            top = ranked(apply_swaps(scores, [row_changes(swaps, r) for r in range(swaps.shape[0])]), val.seen)
+        elif method == "ips":
+            top = ranked(ips(scores, counts, value), val.seen)
+        else:
+            top = xquad(scores, head, p_tail, value)
+        m = ranking_metrics(top, val.truth, scores.shape[1])
+        cov = coverage(top[:, :20], scores.shape[1])
         best.trials += 1
-        if ndcg >= floor and (not chosen or cov > chosen["coverage"]):
-            best.val_ndcg, chosen = ndcg, {"strength": strength, "coverage": cov}
-    log.info("debiased (%s): strength %s, validation coverage@20 %.3f", method, chosen["strength"], chosen["coverage"])
-    best.config = {**hybrid.config, "method": method, "strength": chosen["strength"]}
+        log.info("debiased (%s) %s %s: validation NDCG@10 %.4f, NDCG@20 %.4f, coverage@20 %.3f",
+                 method, param, value, m["ndcg@10"], m["ndcg@20"], cov)
+        if all(m[k] >= floor[k] for k in floor) and (not chosen or cov > chosen["coverage"]):
+            best.val_ndcg, chosen = m["ndcg@10"], {param: value, "coverage": cov}
+    log.info("debiased (%s): %s %s, validation coverage@20 %.3f", method, param, chosen[param], chosen["coverage"])
+    best.config = {**hybrid.config, "method": method, param: chosen[param],
+                   **({"max_swaps": MAX_SWAPS} if method == "exposure" else {})}
     best.tune_s = time.perf_counter() - start
     return best

@@ -38,7 +38,7 @@ from assistant.search.score import score
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import stem
 
-STRATEGIES = ("hybrid", "content", "popularity", "debiased")   # debiased: hybrid / popularity propensity
+STRATEGIES = ("hybrid", "content", "popularity", "debiased")   # debiased: hybrid + the exposure flow's swaps
 MAX_QUERY_CHARS = 1000
 
 
@@ -150,7 +150,7 @@ class Ranker:
         cand = pool.ids
         scores, parts = score(self, pool, query_vector, history, request)
         if strategy == "debiased" and len(cand):
-            scores = self._debiased(cand, scores)
+            cand, scores = self._debiased(cand, scores, history, allowed, query, parts, n)
         notes = []
         if parts["weak_query"]:
             notes.append(f"no product matches '{query[:80]}' closely; showing "
@@ -196,10 +196,30 @@ class Ranker:
         return [self.catalog.item_ids[i] for i in ids[0] if i >= 0 and i != row][:n]
 
     # ------------------------------------------------------------------ internals
-    def _debiased(self, cand: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        """The pool's scores divided by the popularity propensity (recommend/debias.py's ips, strength
-        Settings.debias_strength): what few people bought moves up."""
-        return ips(scores[None, :], self.buyers[cand], self.index.settings.debias_strength)[0]
+    def _debiased(self, cand, scores, history, allowed, query, parts, n) -> tuple[np.ndarray, np.ndarray]:
+        """The `debiased` strategy. With the build's exposure flow (recommend/debias.py, index.exposure): the
+        first item the flow swapped into this customer's list (allowed by the filters; with a query, only if
+        the query recalled it) takes the n-th place: one card per answer goes to an item the flow gives
+        exposure. Without one (older builds): the pool's scores / popularity propensity (ips, strength
+        Settings.debias_strength)."""
+        exposure = self.index.exposure
+        if exposure is None:
+            return cand, ips(scores[None, :], self.buyers[cand], self.index.settings.debias_strength)[0]
+        pool = set(cand.tolist())
+        swapped = [int(i) for i in exposure.swapped(history)[0] if allowed[i] and (not query or int(i) in pool)]
+        if not swapped:
+            return cand, scores
+        i = swapped[0]
+        if i not in pool:
+            cand, scores = np.append(cand, i), np.append(scores, -np.inf)
+            parts["cf"][i] = float(self.index.cf.score_items(history, np.array([i]))[0])
+        order = np.sort(scores[cand != i])[::-1]
+        k = min(n, len(order) + 1)
+        above, below = (order[k - 2] if k >= 2 else order[0] + 2.0), (order[k - 1] if len(order) >= k else None)
+        value = (above + below) / 2 if below is not None and np.isfinite(below) else above - 1.0
+        scores = scores.copy()
+        scores[cand == i] = max(float(scores[cand == i][0]), value)
+        return cand, scores
 
     def _history(self, user_id, session_items) -> sp.csr_matrix:
         row = sp.csr_matrix((1, self.catalog.size), dtype=np.float32)

@@ -27,6 +27,9 @@ FILLABLE = [m for m in METRICS if m not in ("customer_share", "matching_customer
 MAX_TOKENS = 48           # the longest answer with every field filled is ~40 tokens
 PERIODS = ["last month", "this month", "last quarter", "this quarter", "this year", "last year", "last 30 days",
            "last 7 days", "last 90 days"]
+# the prompt's static values (its system part): the same for every question, so an engine keeps it evaluated
+PROMPT_VALUES = {"metrics": ", ".join(FILLABLE), "dimensions": ", ".join(DIMENSIONS),
+                 "periods": ", ".join(f'"{p}"' for p in PERIODS)}
 
 
 def schema(vocabulary: dict[str, set[str]]) -> dict:
@@ -54,8 +57,7 @@ class LLMQueryFiller:
 
     def __call__(self, question: str, parse=None) -> Query | None:
         # the values themselves are enums of the schema (constrained decoding), so the prompt stays short
-        messages = render("staff_query", question=question, metrics=", ".join(FILLABLE),
-                          dimensions=", ".join(DIMENSIONS), periods=", ".join(f'"{p}"' for p in PERIODS))
+        messages = render("staff_query", question=question, **PROMPT_VALUES)
         try:
             out = self.gate.json(messages, self.schema, purpose="staff", timeout_s=self.timeout_s,
                                  max_new_tokens=MAX_TOKENS)
