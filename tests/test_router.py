@@ -123,6 +123,7 @@ def test_an_order_number_means_this_shops_order_unless_another_company_is_named(
 def test_other_companies_only_when_named(router):
     assert router.route("reset my Gmail password").source == "rule"
     assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts
+    assert router.route("能用微信付款吗").source != "rule"                      # WeChat Pay is a payment method too
 
 
 @pytest.mark.parametrize("text", ["我的淘宝订单怎么还没发货", "在亚马逊买的耳机怎么退", "my ASOS return hasn't been refunded"])
