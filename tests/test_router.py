@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from assistant.chat.route_eval import read_eval_set, summarise
 from assistant.chat.router import OFF_TOPIC_LABELS, ROUTE_SCHEMA, Router
 from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
-from assistant.chat.short_request import CatalogTerms
+from assistant.chat.short_request import CatalogTerms, asks_availability
 from assistant.errors import LLMUnavailable
 from assistant.models.llm import LLM
 from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, ROUTER_TEST, UTTERANCES
@@ -59,6 +60,16 @@ def test_short_requests_made_of_catalog_words(text, expected):
     assert CatalogTerms.from_titles(TITLES).is_product_request(text) is expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("do you sell satin ribbon", True), ("is the owl doorstop sold out", True), ("你们有卖相框吗", True),
+    ("这款杯子还有货吗", True), ("这个什么时候补货", True),
+    ("do you do gift wrapping", False),                       # a service, not a shelf
+    ("my order was cancelled because it was out of stock", False), ("我的订单什么时候补货", False),
+    ("do you sell my data", False), ("can I return a sold out item", False)])
+def test_availability_questions(text, expected):
+    assert asks_availability(text) is expected
+
+
 # ---------------------------------------------------------------- the router on its own utterances
 @pytest.fixture(scope="module")
 def router(small_settings, small_index):
@@ -73,7 +84,7 @@ def test_calibration_comes_from_cross_validation(router):
     assert cal["cv_out_of_scope_recall"] > 0.75 and cal["cv_in_scope_recall"] > 0.75
 
 
-@pytest.mark.parametrize("text", ["a photo frame", "mugs", "蛋糕架"])
+@pytest.mark.parametrize("text", ["a photo frame", "mugs", "蛋糕架", "do you stock enamel jugs", "你们卖不卖蜡烛"])
 def test_short_product_requests_reach_product_search(router, text):
     assert router.route(text).intent == "product_search"
 
@@ -98,9 +109,27 @@ def test_off_topic_is_declined(router, text):
     assert router.route(text).intent == "out_of_scope"
 
 
+def test_an_order_number_means_this_shops_order_unless_another_company_is_named(router, monkeypatch):
+    cal = router.calibration
+    unsure = (cal["tau"] + cal["high"]) / 2      # the detector leans out of scope but is not sure
+    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", unsure, unsure))
+    assert (router.route("any news on C662901?").intent, router.route("any news on C662901?").source) == ("order", "rule")
+    assert router.route("my Amazon order 4458291 is late").intent == "out_of_scope"
+    assert router.route("any news on the parcel?").intent == "out_of_scope"           # no number: the detector stands
+    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", 0.99, max(0.99, cal["high"])))
+    assert router.route("what is 123456 divided by 7").intent == "out_of_scope"     # detector sure: a number is not enough
+
+
 def test_other_companies_only_when_named(router):
     assert router.route("reset my Gmail password").source == "rule"
     assert router.route("can I pay with PayPal").intent == "policy"         # a payment method the shop accepts
+    assert router.route("能用微信付款吗").source != "rule"                      # WeChat Pay is a payment method too
+
+
+@pytest.mark.parametrize("text", ["我的淘宝订单怎么还没发货", "在亚马逊买的耳机怎么退", "my ASOS return hasn't been refunded"])
+def test_other_companies_named_inside_a_sentence(router, text):
+    # Chinese has no spaces: the name sits between other characters and must still count as a whole name
+    assert (router.route(text).intent, router.route(text).source) == ("out_of_scope", "rule")
 
 
 def test_an_email_address_names_no_other_company(router):
@@ -182,6 +211,29 @@ def test_blind_sets_are_never_trained_on(path, n, zh):
     assert {r["label"] for r in rows} == {"service", "product", "off_topic"}
     train = {row["text"].strip().lower() for row in csv.DictReader(open(UTTERANCES, encoding="utf-8"))}
     assert not train & {r["text"].strip().lower() for r in rows}
+
+
+def _trigrams(text: str) -> set[str]:
+    """Character 3-grams of the text with case, spaces and punctuation removed ("Cake stand?" ~ "a cake stand")."""
+    t = re.sub(r"\W", "", text.lower())
+    return {t[i:i + 3] for i in range(max(1, len(t) - 2))}
+
+
+def test_trigram_similarity_by_hand():
+    a, b = _trigrams("Cake stand?"), _trigrams("a cake stand")   # 7 grams of 'cakestand', 8 of 'acakestand'
+    assert len(a & b) / len(a | b) == 7 / 8
+
+
+def test_no_training_utterance_is_a_near_copy_of_a_blind_message():
+    """Beyond exact copies: no utterance shares >= 80% of its character 3-grams with a blind message
+    (this caught "How tall is Mount Everest?", "满多少包邮？", "a cake stand" written by both sides)."""
+    blind = [_trigrams(r["text"]) for path in (ROUTER_DEV, ROUTER_TEST) for r in read_eval_set(path)]
+    near = []
+    for row in csv.DictReader(open(UTTERANCES, encoding="utf-8")):
+        g = _trigrams(row["text"])
+        if any(len(g & h) / len(g | h) >= 0.8 for h in blind):
+            near.append(row["text"])
+    assert near == []
 
 
 def test_eval_set_errors_name_row_and_field(tmp_path):

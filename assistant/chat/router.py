@@ -9,9 +9,11 @@ Fast path: a logistic regression over multilingual-e5-small embeddings (English 
 utterances in `resources/utterances.csv`, beside their character n-grams (chat/route_features.py; the
 embeddings, the fitted model and its calibration are cached per file hash and tunables). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
-(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") are product searches by rule;
+(chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") and questions whether the shop
+sells or stocks something ("do you sell ribbon", "还有货吗") are product searches by rule;
 a service-like question naming another company (resources/other_companies.txt) is declined by rule
-(e-mail addresses are masked first: "my email is jo@gmail.com" names no company).
+(e-mail addresses are masked first: "my email is jo@gmail.com" names no company); an order number in a
+message the detector is not sure is off-topic, and that names no other company, makes it an order question.
 
 LLM path (only when P(out_of_scope) falls in the calibrated unsure band, or the top probability is low):
 one constrained-JSON call through the LLM gate, with a closed label set that names the off-topic domains
@@ -36,10 +38,11 @@ import numpy as np
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
+from assistant.chat.constraints import CJK
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
-from assistant.chat.short_request import CatalogTerms
+from assistant.chat.short_request import CatalogTerms, asks_availability
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
 from assistant.fsutil import atomic_write
@@ -68,7 +71,15 @@ def other_company_pattern(path: Path = OTHER_COMPANIES) -> re.Pattern:
     """Whole-word, case-insensitive match of any name listed in `path` (# comments and blank lines skipped)."""
     names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
-    return re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(names, key=len, reverse=True)), re.I)
+    return re.compile("|".join(_whole(n) for n in sorted(names, key=len, reverse=True)), re.I)
+
+
+def _whole(name: str) -> str:
+    """A name as a whole word; a Chinese name has no spaces around it ("我的淘宝订单"), so only its Latin
+    neighbours are fenced off there."""
+    if CJK.search(name):
+        return rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
+    return rf"(?<!\w){re.escape(name)}(?!\w)"
 
 
 @dataclass
@@ -176,12 +187,18 @@ class Router:
             return Route("chitchat", 1.0, "rule", 0.0)
         if self.catalog is not None and self.catalog.is_product_request(text):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
-        intent, confidence, p_oos = self.classify(text)
+        if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
+            return Route("product_search", 1.0, "rule", ms_since(start, 2))
+        masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
+        intent, confidence, p_oos = self.classify(masked)
         source, llm_label = "classifier", None
         cal = self.calibration
         unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
-        if intent in SERVICE + (OOS,) and self.other_company.search(EMAIL.sub(" ", text)):
+        other_company = self.other_company.search(masked)
+        if intent in SERVICE + (OOS,) and other_company:
             intent, source = OOS, "rule"        # a service question about another company's order or account
+        elif intent == OOS and p_oos < cal["high"] and ORDER_ID_PATTERN.search(masked):
+            intent, source = "order", "rule"    # an order number and no other company: this shop's order
         elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"

@@ -10,6 +10,14 @@ is a word of a product title or category (plural "s"/"es" folded) is a product s
 classifier thinks: an embedding sees too little in two words. Questions ("how", "吗"...) never match.
 In Chinese, what is left after the shopping terms may be a short modifier (红色, 大) but no word of an
 order's life (收到, 碎, 退...): "收到的杯子是碎的" (the mug came broken) is a complaint, not a search.
+
+    asks_availability("do you sell wrapping ribbon")   # True: does the shop sell / stock it, is it sold out
+    asks_availability("这款杯子还有货吗")               # True
+    asks_availability("我的订单什么时候补发")           # False: about an order, not the shelf
+
+Whether the shop sells something, has it in stock, or when it comes back is a product search (the
+shopper answers it from the catalog's stock), however policy-like the sentence sounds. Words of an order's
+life (order, refund, 订单, 退...) keep the message out of this rule.
 """
 from __future__ import annotations
 
@@ -26,6 +34,16 @@ ZH_FILLER = re.compile(r"[一个些只的买想要请给我]")
 MAX_ZH_MODIFIER = 3                      # characters left around the shopping terms ("红色", "大号")
 ZH_SERVICE = re.compile(r"[收到寄送裹单碎坏破丢退换款钱付错漏少没]")
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+AVAILABILITY = re.compile(r"(?i)\b(?:do|does|will) (?:you|you guys|your shop|the shop) (?:still )?(?:sell|stock|carry)\b"
+                          r"|\b(?:sold out|out of stock|back in stock|restock(?:ed|ing)?)\b"
+                          r"|有卖|卖不卖|有没有卖|你们卖|你家卖|还有货|有货吗|有现货|卖完了|卖光了|断货|缺货|补货")
+ORDER_WORDS = re.compile(r"(?i)\b(?:my order|order (?:no|number|#)|refund|return|cancel|parcel|tracking|invoice|my (?:data|details|information|e-?mail))\b"
+                         r"|订单|单号|退|换货|发货|快递|包裹|取消|付款|账户|账号|发票|我买的|收到|个人信息|数据")
+
+
+def asks_availability(text: str) -> bool:
+    """A question whether the shop sells or stocks something (see the module docstring)."""
+    return bool(AVAILABILITY.search(text)) and not ORDER_WORDS.search(text)
 
 
 def _fold(word: str) -> str:
