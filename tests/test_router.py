@@ -112,11 +112,11 @@ def test_off_topic_is_declined(router, text):
 def test_an_order_number_means_this_shops_order_unless_another_company_is_named(router, monkeypatch):
     cal = router.calibration
     unsure = (cal["tau"] + cal["high"]) / 2      # the detector leans out of scope but is not sure
-    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", unsure, unsure))
+    monkeypatch.setattr(router, "classify", lambda text, service_cue=False: ("out_of_scope", unsure, unsure))
     assert (router.route("any news on C662901?").intent, router.route("any news on C662901?").source) == ("order", "rule")
     assert router.route("my Amazon order 4458291 is late").intent == "out_of_scope"
     assert router.route("any news on the parcel?").intent == "out_of_scope"           # no number: the detector stands
-    monkeypatch.setattr(router, "classify", lambda text: ("out_of_scope", 0.99, max(0.99, cal["high"])))
+    monkeypatch.setattr(router, "classify", lambda text, service_cue=False: ("out_of_scope", 0.99, max(0.99, cal["high"])))
     assert router.route("what is 123456 divided by 7").intent == "out_of_scope"     # detector sure: a number is not enough
 
 

@@ -42,6 +42,7 @@ from assistant.chat.constraints import CJK
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
+from assistant.chat.service_cues import SERVICE_CUE, bought_situation, has_service_cue
 from assistant.chat.short_request import CatalogTerms, asks_availability
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
@@ -156,10 +157,14 @@ class Router:
         p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
         tau = best_threshold(p_oos, is_oos, s.router_min_in_scope_recall)
         low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
-        declined = p_oos >= tau
-        result = {"tau": round(tau, 4), "low": round(low, 4), "high": round(high, 4),
+        cue = np.array([has_service_cue(t) and not self.other_company.search(EMAIL.sub(" ", t)) for t in texts])
+        tau_cue = (best_threshold(p_oos[cue], is_oos[cue], s.router_min_service_cue_recall)
+                   if is_oos[cue].any() and not is_oos[cue].all() else tau)
+        declined = p_oos >= np.where(cue, tau_cue, tau)
+        result = {"tau": round(tau, 4), "tau_service_cue": round(tau_cue, 4), "low": round(low, 4), "high": round(high, 4),
                   "cv_out_of_scope_recall": round(float(declined[is_oos].mean()), 4),
-                  "cv_in_scope_recall": round(float((~declined[~is_oos]).mean()), 4), "n": len(labels)}
+                  "cv_in_scope_recall": round(float((~declined[~is_oos]).mean()), 4), "n": len(labels),
+                  "n_service_cue": int(cue.sum())}
         atomic_write(cache, json.dumps(result).encode())
         log.info("router calibration: %s", result)
         return result
@@ -171,11 +176,13 @@ class Router:
         probs = self.model.predict_proba(row)[0]
         return dict(zip(self.classes, probs.tolist()))
 
-    def classify(self, text: str) -> tuple[str, float, float]:
-        """(intent, its probability, P(out_of_scope)) from the classifier and the calibrated threshold."""
+    def classify(self, text: str, service_cue: bool = False) -> tuple[str, float, float]:
+        """(intent, its probability, P(out_of_scope)) from the classifier and the calibrated threshold: the
+        one calibrated on utterances with a service cue when `service_cue` (chat/service_cues.py)."""
         probs = self.probabilities(text)
         p_oos = probs.get(OOS, 0.0)
-        if p_oos >= self.calibration["tau"]:
+        cal = self.calibration
+        if p_oos >= (cal.get("tau_service_cue", cal["tau"]) if service_cue else cal["tau"]):
             return OOS, p_oos, p_oos
         best = max((k for k in probs if k != OOS), key=probs.get)
         return best, probs[best], p_oos
@@ -190,15 +197,18 @@ class Router:
         if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
         masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
-        intent, confidence, p_oos = self.classify(masked)
+        other_company = self.other_company.search(masked)
+        intent, confidence, p_oos = self.classify(masked, service_cue=has_service_cue(masked) and not other_company)
         source, llm_label = "classifier", None
         cal = self.calibration
         unsure = cal["low"] <= p_oos < cal["high"] or confidence < self.settings.router_threshold
-        other_company = self.other_company.search(masked)
+        bought = None if other_company else bought_situation(masked)
         if intent in SERVICE + (OOS,) and other_company:
             intent, source = OOS, "rule"        # a service question about another company's order or account
         elif intent == OOS and p_oos < cal["high"] and ORDER_ID_PATTERN.search(masked):
             intent, source = "order", "rule"    # an order number and no other company: this shop's order
+        elif bought and (intent in ("product_search", "refine", "chitchat") or intent == OOS and p_oos < cal["high"]):
+            intent, source = bought, "rule"     # a purchase already made: on its way, or arrived damaged
         elif unsure and use_llm and self.llm is not None:
             llm_label = self._ask_llm(text)
             source = "fallback" if llm_label is None else "llm"
@@ -239,6 +249,6 @@ class Router:
 def _key(examples: Path, settings: Settings) -> str:
     """Cache key: the utterances and everything the calibration depends on."""
     tunables = (settings.router_c, settings.router_cv_folds, settings.router_band_share,
-                settings.router_min_in_scope_recall, settings.router_char_weight, sklearn.__version__, 2)
-    parts = [examples.read_bytes(), repr(tunables).encode()]
+                settings.router_min_in_scope_recall, settings.router_min_service_cue_recall, settings.router_char_weight, sklearn.__version__, 2)
+    parts = [examples.read_bytes(), repr(tunables).encode(), SERVICE_CUE.pattern.encode(), OTHER_COMPANIES.read_bytes()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
