@@ -14,7 +14,7 @@ utterances that carry a cue (chat/router.py), because "payment" or "account" als
 
 `bought_situation` recognises two plain situations of a purchase already made, whatever products it
 names: the customer asks when it arrives or where it is (an order question), or it came damaged,
-broken, faulty or incomplete, or the customer praises it or wants to review it (a returns or
+broken, faulty or incomplete (or it stopped working, or goes back), or the customer praises it or wants to review it (a returns or
 reviews question: policy). A message that asks for products ("do you
 have", "any ... ones", "有没有", "推荐") is a product request even when it mentions a past purchase.
 """
@@ -43,6 +43,10 @@ DAMAGED = re.compile(r"(?i)\b(?:arrived|came|turned up|received|opened)\b.{0,40}
                      r"|in pieces|chipped|faulty|missing|not working|doesn't work|dead)\b"
                      r"|\b(?:broken|smashed|shattered|cracked|damaged|chipped) (?:on|when|in) (?:arrival|delivery|the post|transit)\b"
                      r"|收到.{0,12}(?:碎|坏|裂|破|不亮|少了|缺)|(?:摔|压)(?:碎|坏)|到货.{0,6}(?:碎|坏|破)")
+# Something bought is faulty or incomplete, or goes back: "stopped working", "missing parts", "少了一个", "补发".
+DEFECT = re.compile(r"(?i)\b(?:missing (?:parts?|pieces?|bits?|screws?)|(?:doesn't|don't|won't|didn't|does not|do not|no longer) "
+                    r"(?:work|light up|switch on|turn on)|stopped working|faulty|defective|send (?:it|them|this|these) back)\b"
+                    r"|少了(?:一|个|件|配件)|缺了|不亮了|用了.{0,4}就坏|补发|补寄")
 REVIEW = re.compile(r"(?i)\b(?:(?:leave|write|give|post|add)(?: you)? (?:a |an |my )?(?:\w+ )?(?:review|rating|feedback|stars?)"
                     r"|[1-5] stars?|five stars?|(?:love[sd]?|adored?|(?:happy|pleased|delighted|thrilled) with) (?:my|our|the) (?:order|purchase|parcel|delivery))\b"
                     r"|好评|差评|五星|写评价|给评价|(?:很|非常|挺|特别|还是很)满意")
@@ -60,7 +64,7 @@ def bought_situation(text: str) -> str | None:
     """'order' (a bought thing: when does it come), 'policy' (it came damaged; a review) or None (see the docstring)."""
     if ASKS_FOR_PRODUCTS.search(text):
         return None
-    if DAMAGED.search(text) or REVIEW.search(text):
+    if DAMAGED.search(text) or DEFECT.search(text) or REVIEW.search(text):
         return "policy"
     if BOUGHT.search(text) and ARRIVAL.search(text):
         return "order"
