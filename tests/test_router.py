@@ -257,3 +257,41 @@ def test_chinese_question_cites_the_same_section_as_its_english_twin(minilm):
 def test_glossary_keeps_latin_words():
     assert to_english("PayPal退款多久") == "refund refunded how long days PayPal"
     assert to_english("how long") == "how long"
+
+
+# ---------------------------------------------------------------- service situations (chat/service_cues.py)
+def test_service_cue_threshold_is_calibrated_and_used(router, monkeypatch):
+    cal = router.calibration
+    assert 0 < cal["n_service_cue"] < cal["n"] and 0 < cal["tau_service_cue"] < 1
+    between = (min(cal["tau"], cal["tau_service_cue"]) + max(cal["tau"], cal["tau_service_cue"])) / 2
+    monkeypatch.setattr(router, "probabilities", lambda text: {"out_of_scope": between, "policy": 1 - between})
+    with_cue = router.classify("x", service_cue=True)[0]
+    without = router.classify("x", service_cue=False)[0]
+    assert {with_cue, without} == {"out_of_scope", "policy"}
+    assert (with_cue == "policy") == (cal["tau_service_cue"] > cal["tau"])
+
+
+@pytest.mark.parametrize("text", [
+    "I ordered two lanterns last week, will they be here before Saturday's party",   # a bought thing on its way
+    "我买的那个台灯什么时候能送到",
+    "the serving plate arrived in two pieces, what happens now",                      # damaged on arrival
+    "消费满多少可以免运费",                                                              # free-delivery threshold
+    "快递包装很用心，好评",                                                               # a short review
+    "上次买的相框很喜欢，在哪里看我的积分",                                                 # loyalty points
+])
+def test_purchases_already_made_are_service(router, text):
+    assert router.route(text).intent in ("order", "policy", "handoff")
+
+
+@pytest.mark.parametrize("text", ["my last candles burnt out in an hour, do you have longer lasting ones",
+                                  "what can I buy for a grandad who owns everything"])
+def test_product_requests_that_mention_a_purchase_or_a_gift(router, text):
+    assert router.route(text, has_products=True).intent in ("product_search", "refine")
+
+
+@pytest.mark.parametrize("text", ["feeling really low and lonely tonight", "我有点社恐，怎么交朋友",
+                                  "is it safe to tell a cold caller my bank sort code", "台风明天到上海吗",
+                                  "推荐一部好看的古装剧", "write a regex for UK phone numbers"])
+def test_personal_advice_weather_media_and_coding_are_declined(router, text):
+    # personal advice and feelings are declined politely, not handed to a person
+    assert router.route(text).intent == "out_of_scope"
