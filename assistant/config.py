@@ -64,7 +64,7 @@ class Settings:
     router_cv_folds: int = 5                            # folds of the out-of-scope calibration
     router_band_share: float = 0.8                      # share of cross-validated mistakes the LLM gets to look at
     router_min_in_scope_recall: float = 0.95            # tau keeps at least this share of shop messages (CV)
-    router_min_service_cue_recall: float = 0.97         # same, for messages with a service cue (chat/service_cues.py)
+    router_min_service_cue_recall: float = 0.98         # same, for messages with a service cue (chat/service_cues.py)
     router_char_weight: float = 0.5                     # character n-grams beside the embedding (0: embedding only)
 
     # retrieval and ranking
