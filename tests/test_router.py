@@ -295,3 +295,9 @@ def test_product_requests_that_mention_a_purchase_or_a_gift(router, text):
 def test_personal_advice_weather_media_and_coding_are_declined(router, text):
     # personal advice and feelings are declined politely, not handed to a person
     assert router.route(text).intent == "out_of_scope"
+
+
+def test_a_couriers_own_customers_are_declined_but_our_parcels_are_not(router):
+    route = router.route("my Evri account keeps rejecting my password")
+    assert (route.intent, route.source) == ("out_of_scope", "rule")
+    assert router.route("Evri marked it delivered but my order never came").intent in ("order", "policy", "handoff")

@@ -11,7 +11,8 @@ embeddings, the fitted model and its calibration are cached per file hash and tu
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
 (chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") and questions whether the shop
 sells or stocks something ("do you sell ribbon", "还有货吗") are product searches by rule;
-a service-like question naming another company (resources/other_companies.txt) is declined by rule
+a service-like question naming another company (resources/other_companies.txt), or about the customer's
+own account with a courier or a parcel they sent (chat/couriers.py), is declined by rule
 (e-mail addresses are masked first: "my email is jo@gmail.com" names no company); an order number in a
 message the detector is not sure is off-topic, and that names no other company, makes it an order question.
 
@@ -39,6 +40,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 from assistant.chat.constraints import CJK
+from assistant.chat.couriers import courier_own_business
 from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
@@ -197,7 +199,7 @@ class Router:
         if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
         masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
-        other_company = self.other_company.search(masked)
+        other_company = self.other_company.search(masked) or courier_own_business(masked)
         intent, confidence, p_oos = self.classify(masked, service_cue=has_service_cue(masked) and not other_company)
         source, llm_label = "classifier", None
         cal = self.calibration
