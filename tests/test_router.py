@@ -10,7 +10,7 @@ import pytest
 from assistant.chat.route_eval import read_eval_set, summarise
 from assistant.chat.router import OFF_TOPIC_LABELS, ROUTE_SCHEMA, Router
 from assistant.chat.scope import balanced_accuracy, best_threshold, unsure_band
-from assistant.chat.short_request import CatalogTerms, asks_availability
+from assistant.chat.short_request import CatalogTerms, asks_availability, asks_for_gift
 from assistant.errors import LLMUnavailable
 from assistant.models.llm import LLM
 from assistant.resources import DEMO_KB, KB_QUESTIONS, ROUTER_DEV, ROUTER_TEST, UTTERANCES
@@ -68,6 +68,15 @@ def test_short_requests_made_of_catalog_words(text, expected):
     ("do you sell my data", False), ("can I return a sold out item", False)])
 def test_availability_questions(text, expected):
     assert asks_availability(text) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("what should I get my sister who has every gadget already", True), ("gift ideas for a keen gardener", True),
+    ("送什么给刚搬家的朋友", True), ("what would you buy for a ten year old", True),
+    ("what do you get when you cross a cow and a trampoline", False),          # a joke, not a gift request
+    ("can you gift wrap my order", False), ("is it rude to regift a present", False)])
+def test_gift_requests(text, expected):
+    assert asks_for_gift(text) is expected
 
 
 # ---------------------------------------------------------------- the router on its own utterances

@@ -22,6 +22,7 @@ def test_service_cue(text, expected):
     ("上个月订的灯串还没到", "order"),
     # arrived damaged, faulty, incomplete, or goes back: returns (policy)
     ("the jug arrived cracked, what do I do", "policy"),
+    ("my teapot got here in bits", "policy"),
     ("收到的碗碎了两个", "policy"),
     ("the night light stopped working after a week", "policy"),
     ("拼图少了一块，能补发吗", "policy"),

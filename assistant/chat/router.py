@@ -10,7 +10,8 @@ utterances in `resources/utterances.csv`, beside their character n-grams (chat/r
 embeddings, the fitted model and its calibration are cached per file hash and tunables). The message is declined
 when P(out_of_scope) >= tau, a threshold calibrated by cross-validation over those utterances
 (chat/scope.py). Short requests made of catalog words ("mugs", "蛋糕架") and questions whether the shop
-sells or stocks something ("do you sell ribbon", "还有货吗") are product searches by rule;
+sells or stocks something ("do you sell ribbon", "还有货吗") and requests for gift ideas ("what should I get
+my dad") are product searches by rule;
 a service-like question naming another company (resources/other_companies.txt), or about the customer's
 own account with a courier or a parcel they sent (chat/couriers.py), is declined by rule
 (e-mail addresses are masked first: "my email is jo@gmail.com" names no company); an order number in a
@@ -45,7 +46,7 @@ from assistant.chat.orders import ORDER_ID_PATTERN
 from assistant.chat.route_features import RouteFeatures
 from assistant.chat.scope import best_threshold, out_of_fold_probabilities, unsure_band
 from assistant.chat.service_cues import SERVICE_CUE, bought_situation, has_service_cue
-from assistant.chat.short_request import CatalogTerms, asks_availability
+from assistant.chat.short_request import CatalogTerms, asks_availability, asks_for_gift
 from assistant.config import Settings
 from assistant.errors import DataError, LLMUnavailable
 from assistant.fsutil import atomic_write
@@ -196,7 +197,7 @@ class Router:
             return Route("chitchat", 1.0, "rule", 0.0)
         if self.catalog is not None and self.catalog.is_product_request(text):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
-        if asks_availability(text) and not self.other_company.search(EMAIL.sub(" ", text)):
+        if (asks_availability(text) or asks_for_gift(text)) and not self.other_company.search(EMAIL.sub(" ", text)):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
         masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
         other_company = self.other_company.search(masked) or courier_own_business(masked)

@@ -39,8 +39,8 @@ BOUGHT = re.compile(r"(?i)\bI (?:bought|ordered|purchased|paid for)\b|\b(?:bough
 ARRIVAL = re.compile(r"(?i)\b(?:arrive[sd]?|arriving|turn(?:ed)? up|get here|come(?! in\b)|coming|delivered|dispatched|shipped"
                      r"|where is|where are|still (?:not|hasn't|haven't|isn't|aren't)|not (?:here|arrived)|by (?:mon|tues|wednes|thurs|fri|satur|sun)day)\b"
                      r"|什么时候(?:能)?(?:到|送到|发货)|(?:还)?没(?:有)?(?:到|收到|发货)|到哪|到了吗|发货了吗")
-DAMAGED = re.compile(r"(?i)\b(?:arrived|came|turned up|received|opened)\b.{0,40}\b(?:broken|smashed|shattered|cracked|damaged"
-                     r"|in pieces|chipped|faulty|missing|not working|doesn't work|dead)\b"
+DAMAGED = re.compile(r"(?i)\b(?:arrived|came|turned up|showed up|got here|got to me|was delivered|were delivered|received|opened)\b.{0,40}\b(?:broken|smashed|shattered|cracked|damaged"
+                     r"|in pieces|in bits|chipped|faulty|missing|not working|doesn't work|dead)\b"
                      r"|\b(?:broken|smashed|shattered|cracked|damaged|chipped) (?:on|when|in) (?:arrival|delivery|the post|transit)\b"
                      r"|收到.{0,12}(?:碎|坏|裂|破|不亮|少了|缺)|(?:摔|压)(?:碎|坏)|到货.{0,6}(?:碎|坏|破)")
 # Something bought is faulty or incomplete, or goes back: "stopped working", "missing parts", "少了一个", "补发".

@@ -15,6 +15,8 @@ order's life (收到, 碎, 退...): "收到的杯子是碎的" (the mug came bro
     asks_availability("这款杯子还有货吗")               # True
     asks_availability("我的订单什么时候补发")           # False: about an order, not the shelf
 
+    asks_for_gift("what to get my dad who says he wants nothing")   # True: gift ideas are a product search
+
 Whether the shop sells something, has it in stock, or when it comes back is a product search (the
 shopper answers it from the catalog's stock), however policy-like the sentence sounds. Words of an order's
 life (order, refund, 订单, 退...) keep the message out of this rule.
@@ -37,6 +39,10 @@ WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 AVAILABILITY = re.compile(r"(?i)\b(?:do|does|will) (?:you|you guys|your shop|the shop) (?:still )?(?:sell|stock|carry)\b"
                           r"|\b(?:sold out|out of stock|back in stock|restock(?:ed|ing)?)\b"
                           r"|有卖|卖不卖|有没有卖|你们卖|你家卖|还有货|有货吗|有现货|卖完了|卖光了|断货|缺货|补货")
+GIFT_REQUEST = re.compile(r"(?i)\bwhat (?:to|should I|shall I|can I|could I|do I) (?:get|buy|give)\b"
+                          r"|\bwhat (?:do|would|should) you (?:get|buy|give) (?:a|an|my|your|for|someone|somebody|people)\b"
+                          r"|\b(?:gift|present) ideas?\b|\bideas? for (?:a |my )?(?:gift|present)\b"
+                          r"|送(?:什么|点什么|啥)|买什么礼物|礼物(?:推荐|送什么|买什么)")
 ORDER_WORDS = re.compile(r"(?i)\b(?:my order|order (?:no|number|#)|refund|return|cancel|parcel|tracking|invoice|my (?:data|details|information|e-?mail))\b"
                          r"|订单|单号|退|换货|发货|快递|包裹|取消|付款|账户|账号|发票|我买的|收到|个人信息|数据")
 
@@ -44,6 +50,12 @@ ORDER_WORDS = re.compile(r"(?i)\b(?:my order|order (?:no|number|#)|refund|return
 def asks_availability(text: str) -> bool:
     """A question whether the shop sells or stocks something (see the module docstring)."""
     return bool(AVAILABILITY.search(text)) and not ORDER_WORDS.search(text)
+
+
+def asks_for_gift(text: str) -> bool:
+    """A request for gift ideas ("what should I get my dad", "present ideas for a man who has everything",
+    "送什么给老师"): a product search, unless it holds an order's words."""
+    return bool(GIFT_REQUEST.search(text)) and not ORDER_WORDS.search(text)
 
 
 def _fold(word: str) -> str:
