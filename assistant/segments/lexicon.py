@@ -47,7 +47,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
                        r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值"),
-    ("new_customers", r"\bnew (?:customers|buyers|clients|shoppers)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
+    ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
                       r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
                 r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
@@ -78,6 +78,9 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
+METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new customers names the metric, not the
+    "new_customers": {("segment", "new")},     # segment 'new' (the segment is then written "the new segment")
+}
 BEST_SELLING = r"\bbest(?:-| )?sell(?:ing|ers?)\b|\btop(?:-| )sell(?:ing|ers?)\b|\bsold (?:the )?most\b|" \
                r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买"
 DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)

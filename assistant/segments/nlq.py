@@ -200,7 +200,8 @@ class QuestionParser:
             order = order_only
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
-        entities = sorted(long_names + self._names(t))
+        owned = set().union(*(L.METRIC_OWN_NAMES.get(m, set()) for m in metrics))
+        entities = sorted(long_names + self._names(t, owned=owned, notes=notes))
         entities = [e for _, e in entities]
         self._category_suffix(t)
         if not metrics and self._how_many_of_a_segment(text, entities):
@@ -454,8 +455,12 @@ class QuestionParser:
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
-    def _names(self, t: _Text, min_words: int = 1) -> list[tuple[int, tuple[str, str]]]:
-        """(position, (filter key, value)) of the names in the question with at least `min_words` words."""
+    def _names(self, t: _Text, min_words: int = 1, owned: set = frozenset(),
+               notes: list[str] | None = None) -> list[tuple[int, tuple[str, str]]]:
+        """(position, (filter key, value)) of the names in the question with at least `min_words` words.
+
+        A name in `owned` written bare ("new" in "new-customer acquisition") is a word of the question's metric:
+        it is explained by the metric and never also becomes a filter (one word, one meaning)."""
         found: dict[tuple[str, str], int] = {}
         for name in sorted(self.names, key=len, reverse=True):
             if name not in t.text or len(name.split()) < min_words:
@@ -466,6 +471,12 @@ class QuestionParser:
                 pattern = re.escape(name)
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
+                named_as_such = re.match(rf"\W*(?:{L.DIMENSION_NOUNS[self.names[name][0]]})", t.text[m.end():]) \
+                    if self.names[name][0] in L.DIMENSION_NOUNS else None     # "the new segment": the segment
+                if self.names[name] in owned and name == self.names[name][1].lower() and not named_as_such:
+                    if notes is not None:
+                        notes.append(f"'{name}' read as part of the metric, not as the {self.names[name][0]} filter")
+                    continue
                 found.setdefault(self.names[name], m.start())
         return sorted((pos, key) for key, pos in found.items())
 
