@@ -46,11 +46,13 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                                r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
-                       r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值"),
+                       r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
+                       r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
-                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
+                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
+                      r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
+                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
@@ -82,20 +84,22 @@ METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new c
     "new_customers": {("segment", "new")},     # segment 'new' (the segment is then written "the new segment")
 }
 BEST_SELLING = r"\bbest(?:-| )?sell(?:ing|ers?)\b|\btop(?:-| )sell(?:ing|ers?)\b|\bsold (?:the )?most\b|" \
-               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买"
+               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买|" \
+               r"(?:买|卖|购买)(?:得|的)最多"
 DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
     "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bnations?\b|国家|市场|各国|每国",
     "segment": r"\b(?:rfm |customer )?segments?\b|客户分群|客户细分|客户群体|客户群|分群|客群|细分群体|细分|群体",
     "cluster": r"\b(?:behavioural |behavioral )?clusters?\b|聚类|集群",
     "category": r"\b(?:product )?categor(?:y|ies)\b|\bdepartments?\b|\branges?\b|\bcollections?\b|类别|品类|类目",
     "product": r"\bproducts?\b|\bitems?\b|\bskus?\b|\barticles?\b|产品|商品",
-    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势",
+    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势|"
+             r"(?<=哪个)月份?|(?<=哪一个)月份?|(?<=哪)月份?",
 }
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
              r"\branked?\b|\branking\b|\bmost\b|\bleast\b|\bbiggest\b|\blargest\b|\bsmallest\b|\bhighest\b|" \
              r"\blowest\b|\bbest\b|\bworst\b|\bbottom\b|\bleading\b|各|每个|每|按|哪些|哪个|哪|排名|前"
-RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
-RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
+RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前|(?<![最较更])高(?!价值)"
+RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差|(?<![最较更])低(?!价值)"
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twenty": 20, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "十": 10, "二十": 20}
@@ -108,6 +112,13 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
      r"多次购买|下过多次单|回头客|复购客户|购买过两次以上", ("orders", ">=", 2)),
+]
+_CN_N = r"(\d+|[一二两三四五六七八九十])"
+CONDITIONS_CN = [   # (regex with the number as group 1, op): '至少下了3单', '下过3次及以上订单', '不少于2笔订单'
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*(?:至少|最少|不少于)\s*(?:下过|下了|买过|买了|购买过|购买了|下|买)?\s*{_CN_N}\s*"
+     r"(?:次|单|笔|个)(?:或以上|及以上)?(?:的)?(?:订单|购买|单)?", ">="),
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*{_CN_N}\s*(?:次|单|笔|个)\s*(?:或|及)以上(?:的)?(?:订单|购买|单)?", ">="),
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*(?:超过|多于)\s*{_CN_N}\s*(?:次|单|笔|个)(?:的)?(?:订单|购买|单)?", ">"),
 ]
 COUNTRY_ALIASES = {
     "uk": "United Kingdom", "u.k.": "United Kingdom", "britain": "United Kingdom", "great britain": "United Kingdom",
@@ -161,6 +172,7 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少|上涨|下跌|涨|跌"
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety) (?:days|weeks) before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
+               r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from|with|to) (?:the )?(?:previous|prior|preceding) " \
                r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety)(?: (?:days|weeks|months))?\b|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
@@ -190,11 +202,12 @@ versus compared compare comparison against
 """.split())
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
-                    "排序")
+                    "排序",
+                    "以来", "这个", "这些")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
-    r"\b(?:in|within) the same (?:year|month|quarter)\b")
+    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
@@ -206,7 +219,7 @@ AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\bt
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
-    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|平均消费",
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
     (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
@@ -214,7 +227,12 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      "average order value; items per order it does not have.", ("average order value",)),
 ]
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
-FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")
+FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
+                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
+CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyin input picks the wrong character)
+    "复够率": "复购率", "复构率": "复购率", "回够率": "回购率", "流逝率": "流失率", "留失率": "流失率",
+    "客单加": "客单价", "消售额": "销售额", "销受额": "销售额", "营业鹅": "营业额", "定单": "订单", "退获": "退货",
+}
 LOGIC_WORDS = set("""
 only just up between before after since until till not no never without except excluding apart both either neither
 other others more less than same different

@@ -98,6 +98,8 @@ def normalize(question: str) -> str:
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
+    # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
+    text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
 
     for pattern, short in L.SHORTHANDS:           # 'no. of orders', 'orders per head', '20pc'
         text = re.sub(pattern, short, text)
@@ -173,7 +175,8 @@ class QuestionParser:
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|items|skus)\b")     # a count of groups: not in the layer
+                                  r"clusters|months|items|skus)\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
@@ -267,6 +270,10 @@ class QuestionParser:
         """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
         text = spelling.unglue_numbers(text)
+        for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
+            if typo in text:
+                text = text.replace(typo, word)
+                notes.append(f"read '{typo}' as '{word}'")
         for word in text.split(" "):
             plain = word.strip(".'-\"")
             if plain.isascii() and plain.isalpha() and len(plain) >= 6 and plain not in self.known_words:
@@ -385,7 +392,7 @@ class QuestionParser:
                  (rf"\b(?:at most|no more than|up to) {n} {thing}\b", "<="),
                  (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
                  (rf"\b(?:exactly|only|just)? ?{n} {thing}\b", "=")]
-        for pattern, op in forms:
+        for pattern, op in forms + L.CONDITIONS_CN:
             m = t.first(pattern)
             if m:
                 word = next(g for g in m.groups() if g)
