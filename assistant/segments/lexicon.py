@@ -16,7 +16,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
     ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
-                    r"\bbefore (?:any )?(?:returns|refunds)\b|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
+                    r"\bbefore (?:any )?(?:returns|refunds)(?: (?:are|were|get|got|have been|is|was) (?:taken off|deducted|subtracted|removed|netted off|taken out))?\b|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
                             r"made (?:a )?returns?)(?: (?:something|anything|an? (?:item|product|order)|items|products|"
                             r"goods|orders|stuff|at least one (?:item|product|order|thing)|one or more (?:items|products)))?\b|"
@@ -28,7 +28,9 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|"
-                      r"\b(?:value|money|revenue|sales) (?:lost|given back) (?:to|through|on|in) (?:returns|refunds)\b|\breturns\b|退货金额|退货额|退款金额"),
+                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back) "
+                      r"(?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|"
+                      r"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
@@ -37,22 +39,23 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
                   r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?"),
-    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?churn (?:risk|probability|likelihood)\b|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
+    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
-    ("churn_rate", r"\bchurn(?:ed)? rate\b|\bno (?:purchases?|orders?) (?:in|for) (?:the (?:last|past) )?(?:90|ninety)\+? days\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
+    ("churn_rate", r"\bchurn(?:ed)? rate\b|\bno (?:purchases?|orders?) (?:in|for) (?:the (?:last|past) |over |more than )?(?:90|ninety)\+? days\b|"
+                   r"\blapse(?:d)? rate\b|\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
                                r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
                                r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
-                       r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
+                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
                       r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
                       r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
+                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
@@ -77,6 +80,8 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
      ("easter category",)),
     (r"复活节(?!(?:品类|类|商品|产品|装饰|用品))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"(?<!新)客群(?!体)", "“客群”是指RFM分群（segment）还是行为聚类（cluster）？", ("分群", "聚类")),   # group: which?
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", "Which predicted probability: churn risk or high-value probability?",
+     ("churn risk", "high value probability")),
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
@@ -170,14 +175,16 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少|上涨|下跌|涨|跌"
-PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety) (?:days|weeks) before(?: that| it| then)?\b|" \
+PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
                r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from|with|to) (?:the )?(?:previous|prior|preceding) " \
                r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety)(?: (?:days|weeks|months))?\b|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
-               r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:month|quarter|period|year) before\b|" \
+               r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:week|month|quarter|period|year) before\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
+COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
+                r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
 SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
@@ -209,7 +216,12 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
-                     r"enough (?:customers|buyers|shoppers|people|data)\b"     # the layer always hides small groups
+                     r"enough (?:customers|buyers|shoppers|people|data)\b|" \
+                     r"\b(?:only |just )?(?:the ones|those|the groups|groups|the rows|rows|ones) (?:that )?(?:you'?re|you are|we'?re|" \
+                     r"we are|i'?m|i am) allowed to (?:show|see|display|share|report)\b|" \
+                     r"\b(?:excl\.?|excluding|except|without|leaving out|leave out|skip(?:ping)?|drop(?:ping)?|minus) " \
+                     r"(?:anything|any|all|groups?|ones|rows|those|the ones|the groups)(?: (?:that|which) (?:are|is))? " \
+                     r"too small to (?:show|report|display|share)\b"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
     "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
             r"\bin descending order\b|从高到低|由高到低|降序",

@@ -62,10 +62,18 @@ class _Text:
         self.taken = [False] * len(text)
 
     def find(self, pattern: str):
-        """Matches of `pattern` that do not overlap explained characters."""
-        for m in re.finditer(pattern, self.text):
+        """Matches of `pattern` that do not overlap explained characters (a match that does is tried again one
+        character later, so 'share of customers | that have returned something' still finds the second phrase)."""
+        rx, pos = re.compile(pattern), 0
+        while pos <= len(self.text):
+            m = rx.search(self.text, pos)
+            if m is None:
+                return
             if m.end() > m.start() and not any(self.taken[m.start():m.end()]):
                 yield m
+                pos = m.end()
+            else:
+                pos = m.start() + 1
 
     def take(self, start: int, end: int) -> None:
         self.taken[start:end] = [True] * (end - start)
@@ -207,6 +215,8 @@ class QuestionParser:
         entities = sorted(long_names + self._names(t, owned=owned, notes=notes))
         entities = [e for _, e in entities]
         self._category_suffix(t)
+        if len(entities) >= 2:              # 'UK vs Germany, who spent more': the comparison itself
+            list(self._take_all(t, L.COMPARED_MORE))
         if not metrics and self._how_many_of_a_segment(text, entities):
             metrics = ["customers"]         # 'how many champions bought something': a count of customers
         t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
