@@ -32,6 +32,8 @@ AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_prob
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 MIN_TITLE_TYPO = 7        # a misspelt word is read as a product-title word only from this many letters
+MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the question names that one title
+TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
@@ -140,6 +142,7 @@ class QuestionParser:
         # edit-distance readings (spelling.py): any known word competes, so a tie with a product word asks instead;
         # a one-word country name or alias may be read only with the reading stated ("Germany (you wrote ...)")
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
+        self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
 
     # ------------------------------------------------------------ entry point
@@ -226,12 +229,16 @@ class QuestionParser:
         unexplained = []
         for start, end, words in runs:
             found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
+            typo = None
+            if not found and not set(words.split()) & L.LOGIC_WORDS:
+                found, typo = self._product_one_typo(words)   # 'white hanging heart t-light holdr'
             if len(found) > MAX_PRODUCT_MATCHES and " " not in words.strip():
                 found = []                  # one common word ('big', 'heart'): not a product name, just unexplained
             strong = len(found) == 1 and _covers(words, found[0])
             if strong:
                 products.append(found[0])
-                notes.append(f"'{words}' read as the product {found[0]}")
+                notes.append(f"'{words}' read as the product {found[0]}" + (f" (you wrote '{typo[0]}' for "
+                                                                            f"'{typo[1]}')" if typo else ""))
             elif found and clarify is None:
                 clarify = Clarification(
                     f"Several products match '{words}'. Which one do you mean?" if len(found) > 1 else
@@ -288,6 +295,11 @@ class QuestionParser:
             plain = word.strip(".'-\"")
             if plain.isascii() and plain.isalpha() and len(plain) >= 6 and plain not in self.known_words:
                 glued = spelling.split_glued(plain, self.typo_set | L.FILLER)
+                if glued and set(glued.split()) & L.FILLER:
+                    d = spelling.allowed_distance(plain)
+                    if any(spelling.edit_distance(plain, w) <= d and w not in L.KNOWN_WORDS | L.FILLER
+                           for w in self.name_words):
+                        glued = None    # 'loyalits': a name one letter off, not 'loyal' + 'its'
                 if glued:               # 'lastmonth' -> 'last month'
                     notes.append(f"read '{plain}' as '{glued}'")
                     out.append(word.replace(plain, glued))
@@ -366,6 +378,26 @@ class QuestionParser:
             squashed = "".join(content)
             hits = [title for low, title in self.titles.items() if squashed in re.sub(r"[^a-z0-9]", "", low)]
         return sorted(hits, key=lambda x: (len(x), x))
+
+    def _product_one_typo(self, words: str) -> tuple[list[str], tuple[str, str] | None]:
+        """Titles that every content word of `words` names exactly but one, that one being within
+        TITLE_TYPO_DISTANCE edits of a word of the title ('holdr' in 'white hanging heart t-light holdr'), and
+        (misspelt, title word) when there is one such title. At least two words must match exactly."""
+        content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
+        if len(content) < 3 or CJK.search(words):
+            return [], None
+        hits: dict[str, tuple[str, str]] = {}
+        for low, title in self.titles.items():
+            title_words = re.findall(r"[a-z0-9][a-z0-9'\-]*", low)
+            missing = [w for w in content if not any(t == w or t in (w + "s", w + "es") for t in title_words)]
+            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]):
+                continue
+            close = [t for t in title_words if t not in content
+                     and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
+            if len(close) == 1:
+                hits[title] = (missing[0], close[0])
+        found = sorted(hits, key=lambda x: (len(x), x))
+        return found, (hits[found[0]] if len(found) == 1 else None)
 
     def _periods(self, t: _Text):
         found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
