@@ -190,7 +190,7 @@ class QuestionParser:
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
-                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
+                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
@@ -605,6 +605,8 @@ class QuestionParser:
                                            [f"{metrics[0] if metrics else 'customers'} for {v}" for v in values])
             if len(values) > 1:
                 group_by = key          # "UK vs Germany": one row each
+                if limit == 0:
+                    limit = None        # "which of UK and Germany is higher": both rows, highest first
         if share_customers:
             if condition is None:
                 cond_keys = [k for k in ("country", "segment", "cluster") if k in filters and len(filters[k]) == 1]
