@@ -552,6 +552,10 @@ ROUND5_SQL = [
      "HAVING COUNT(DISTINCT order_id) >= 3)"),
     ("每个客户平均累计消费是多少", "SELECT AVG(monetary) FROM profiles"),
     ("lifetime gross spend per customer among champions", "SELECT AVG(monetary) FROM profiles WHERE segment = 'champions'"),
+    ("how many customers have gone quiet", "SELECT COUNT(*) FROM profiles WHERE recency_days > 90"),
+    ("有多少德国客户流失了",
+     f"SELECT COUNT(*) FROM profiles WHERE recency_days > 90 AND user_id IN (SELECT user_id FROM {LINES} "
+     "WHERE NOT ret AND country = 'Germany')"),
     ("how much did we lose to returns last quarter",
      f"SELECT SUM(amt) FROM {LINES} WHERE ret AND order_date >= '2011-07-01' AND order_date < '2011-10-01'"),
     ("what did we sell last month before returns are taken off", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND {NOV}"),
@@ -565,6 +569,13 @@ ROUND5_SQL = [
     ("how many units of the regency cakestand 3 teir",
      f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier'"),
 ]
+
+
+def test_how_many_churned_is_a_count_and_what_share_is_the_rate(staff):
+    """'how many customers churned' once answered all customers (4,334) beside the churn rate: now the count."""
+    assert staff.parser.parse("how many customers churned").query == Query("churned_customers")
+    assert staff.parser.parse("what share of customers have lapsed").query == Query("churn_rate")
+    assert staff.parser.parse("churned customers by country").query == Query("churned_customers", "country")
 
 
 @pytest.mark.parametrize("question,sql", ROUND5_SQL, ids=[c[0][:40] for c in ROUND5_SQL])

@@ -42,8 +42,12 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?)?(?:多少|几)(?:个|笔|次)?(?:订)?单"),
     ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
-    ("churn_rate", r"\bchurn(?:ed)? rate\b|\bno (?:purchases?|orders?) (?:in|for) (?:the (?:last|past) |over |more than )?(?:90|ninety)\+? days\b|"
-                   r"\blapse(?:d)? rate\b|\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
+    ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
+                   r"流失率"),
+    # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
+    ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
+                          r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
+                          r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? days\b|已流失|流失了"),
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
                                r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"

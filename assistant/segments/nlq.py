@@ -559,6 +559,13 @@ class QuestionParser:
                 "segment 'new'. Which one?",
                 ["how many customers are in the new segment", "how many new customers last month",
                  "how many new customers this year"])
+        if "churned_customers" in metrics:
+            if share_customers or "churn_rate" in metrics:     # "what share have gone quiet": the churn rate
+                metrics = ["churn_rate" if m == "churned_customers" else m for m in metrics]
+                metrics = list(dict.fromkeys(m for m in metrics if m != "customers"))
+                share_customers = False
+            elif condition is None:
+                metrics = [m for m in metrics if m != "customers"]      # "how many customers churned": a count
         if "returning_customers" in metrics and condition is None and not share_customers:
             metrics = [m for m in metrics if m != "customers"]
         if share_customers and {"churn_rate", "repeat_rate"} & set(metrics):
@@ -632,7 +639,7 @@ class QuestionParser:
                                        "you like to know?",
                                        ["total revenue", "revenue by country", "customers by segment",
                                         "repeat purchase rate"])
-        who = {"new_customers", "returning_customers"} & set(metrics)
+        who = {"new_customers", "returning_customers", "churned_customers"} & set(metrics)
         if len(metrics) > 1 and who and not counted_customers:   # "revenue from new customers": a filter, not a count
             return None, Clarification(
                 f"I can't restrict {' or '.join(m for m in metrics if m not in who)} to {METRICS[who.pop()].label};"
