@@ -609,7 +609,10 @@ def test_typos_are_read_with_the_reading_stated_or_asked(staff):
 
 
 @pytest.mark.parametrize("question", ["人均收入", "average propensity score for champions",
-                                      "how many customers bought more than 3 units"])
+                                      "how many customers bought more than 3 units",
+                                      "how many customers are likely to churn",       # no count by a probability
+                                      "how many customers are at risk of churning",   # 'churning' is no typo
+                                      "how many returns last month", "上个月有多少次退货"])  # money, not a count
 def test_words_that_stay_unclear_still_ask(staff, question):
     insight = staff.answer(question)
     assert insight.clarification is not None and insight.facts == [], insight.reading

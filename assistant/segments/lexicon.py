@@ -234,6 +234,10 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
            r"\bin ascending order\b|从低到高|由低到高|升序"}
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
+    (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
+     r"credit notes|cancellations)\b|(?:多少|几)(?:次|笔|个|单)退货|退货(?:次数|单数|数量)",
+     "I have the value of returns (money) and the number of customers who returned something, not a count of "
+     "returns. Which one?", ("returns value", "customers who returned something")),
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
     (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
@@ -243,6 +247,9 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      "By basket size, do you mean money per order (average order value) or items per order? The layer has "
      "average order value; items per order it does not have.", ("average order value",)),
 ]
+PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|were|will|would)(?: be)?(?: \w+)? " \
+                  r"(?:likely|at risk of|going to|expected to|predicted to|probably)\b|" \
+                  r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
                  "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
@@ -263,6 +270,7 @@ previous last this current change growth increase decrease compared versus betwe
 percent fraction portion total number count best selling seller sellers popular biggest largest highest lowest
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
+churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
 january february march april june july august september october november december
 """.split())
 

@@ -260,7 +260,7 @@ class QuestionParser:
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
                                         bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
-                                        bool(re.search(L.BUY_VERBS, text)))
+                                        bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
         if query is not None and query.bought and (query.time or query.compare) and not same_period \
@@ -541,7 +541,8 @@ class QuestionParser:
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
-                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False) -> tuple[Query | None, Clarification | None]:
+                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False,
+                  predicted_count=False) -> tuple[Query | None, Clarification | None]:
         """A Query from the explained parts, or a clarifying question when they do not make one question."""
         if not metrics and buyers_of:
             metrics = ["customers"]
@@ -591,6 +592,14 @@ class QuestionParser:
                     [f"how many customers {condition_words(condition)}", f"{others[0]} " +
                      describe_scope(None, {}, products, periods)])
             metrics = ["matching_customers"]
+        probability = [m for m in metrics if METRICS[m].kind == "probability"]
+        if probability and counted_customers and predicted_count:
+            # "how many customers are likely to churn": no count by a predicted probability in the layer
+            scope = describe_scope(None, {k: v for k, v in entities}, products, periods)
+            return None, Clarification(
+                f"I can't count customers by a predicted probability. I can give their {METRICS[probability[0]].label}"
+                ", or count a segment (e.g. 'at risk'). Which one?",
+                [f"{probability[0].replace('_', ' ')} {scope}".strip(), "how many customers are in the at risk segment"])
         if len(metrics) > 1 and "customers" in metrics and not counted_customers:
             metrics.remove("customers")     # "revenue from champion customers": customers names who, not a count
         # group-by cues: a dimension noun with the same dimension's value named is a filter, not a grouping
