@@ -49,6 +49,7 @@ class Settings:
     llm_batch: int = 512                                # llama.cpp prompt tokens evaluated per llama_decode
     llm_prompt_cache_mb: int = 128                      # llama.cpp: states of recent prompts kept (0: last only),
                                                         # besides each prompt kind's static prefix (warmed at start)
+    llm_warm_kb_sections: int = 64                      # KB sections whose service-prompt prefix is kept at start
     llm_parallel: int = 4                               # openai backend: concurrent calls (the server's slots)
     llm_queue_timeout_s: float = 20.0                   # wait this long for a free LLM slot, then template
     llm_later_products_wait_s: float = 0.0              # explanations after an answer's first: wait this long at most

@@ -74,10 +74,7 @@ class WebApp:
 
     def warm_up(self) -> None:
         """Load the query embedder, the co-purchase model and the staff analytics now, not on the first message."""
-        self.s.index.embedder.query("warm up")
-        self.s.ranker.complement_model          # built from the orders on first use (seconds)
-        self.s.index.kb.search("returns", k=1)
-        self.assistant.staff.parser.parse("customers by segment")
+        self.assistant.warm_components()
 
     def status(self) -> str:
         shop = self.s.shop_name

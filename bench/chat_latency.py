@@ -6,8 +6,10 @@ Routing fast path = e5 embedding + logistic regression over every held-out utter
 in the same run, is routing the first 8 of them with the LLM (prompts/route.md). First token: time
 from the question to the first piece of text shown (code lead-in) and to the first LLM token, for
 shopper and policy questions, after the app has started and warmed up: the model loaded and every prompt
-kind's static prefix evaluated (`Assistant.warm_prompts`, as app.py does at start; `--cold-prefixes` skips
-it, the "before" figure). "first LLM token" is when the first checked LLM text reaches the reader: for a
+kind's static prefix and each KB section's service prefix evaluated (`Assistant.warm_prompts`), and the
+embedder, co-purchase model, KB and staff layer loaded (`Assistant.warm_components`), as app.py does at start;
+`--cold-prefixes` skips the prompt warm-up, the "before" figure). "first LLM token" is when the first
+checked LLM text reaches the reader: for a
 shopper answer that is its first whole explanation sentence (a sentence is checked before it is shown). The
 gate's per-purpose stages: wait for the slot, prefill (prompt tokens, of them already cached, ms to the first
 token) and first piece / generation ms; `per_question` gives each question's own figures.
@@ -46,6 +48,7 @@ def main() -> None:
     assistant = Assistant.from_settings(Settings.load(), llm=None if args.no_llm else "auto")
     texts, _ = read_labelled(ROUTER_EVAL)
     assistant.router.classify("warm up")
+    assistant.warm_components()          # as the app does at start: embedder, co-purchase model, KB, staff layer
     fast = []
     for t in texts:
         start = time.perf_counter()

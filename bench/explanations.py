@@ -49,8 +49,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "explanations.json")
     args = ap.parse_args()
     assistant = warm_assistant(args.no_llm)
-    assistant.s.index.embedder.query("warm up")
-    assistant.s.ranker.complement_model                 # as the app's warm-up does
+    assistant.warm_components()                         # as the app's warm-up does
     assistant.ask("mugs").finish()                      # warm: the router's models, the shopper prompt's prefix
     assistant.warm_prompts()                            # as app.py does at start: every prompt kind's static prefix
     titles = list(assistant.s.ranker.catalog.titles)

@@ -157,6 +157,34 @@ def test_prompt_prefix_is_the_start_of_every_rendered_prompt():
         prefix("service")                                # a system-part value missing: an error, not a gap
 
 
+def test_service_prompt_starts_with_its_kb_sections_kept_prefix(small_index, small_settings):
+    """The service prompt of a policy answer quoting one KB section starts with that section's warmed prefix,
+    word for word (same quoting, same neutralizing); quoting two sections it shares the first one's."""
+    from assistant.chat.engine import Assistant, Services
+    from assistant.chat.router import Router
+    from assistant.chat.warm import section_prefixes
+    from assistant.models.llm import LLM
+
+    class Echo(LLM):
+        def stream(self, messages, max_new_tokens=None, stop=None):
+            yield "ok"
+
+    assistant = Assistant(Services(small_settings, small_index, llm=Echo(small_settings)), Router(small_settings))
+    kept = section_prefixes("S", small_index.kb.chunks, 64)
+    assert len(section_prefixes("S", small_index.kb.chunks, 2)) == 2
+    turn = type("Turn", (), {"intent": "policy", "message": "how long do I have to return an item?",
+                             "language": "English", "user_id": None})()
+    answer = assistant.service.handle(turn)
+    first = answer.citations[0]
+    key = f"service:{first}"
+    messages = section_prefixes(assistant.s.shop_name, small_index.kb.chunks, 64)[key]
+    assert answer.prompt[0] == messages[0]
+    assert answer.prompt[1]["content"].startswith(messages[1]["content"][:-len('Customer\'s question: """')])
+    if len(answer.citations) == 1:
+        assert answer.prompt[1]["content"].startswith(messages[1]["content"])
+    assert set(kept) == {f"service:{a}" for a in small_index.kb.chunks["anchor"]}
+
+
 def test_llama_cpp_memory_settings_are_checked():
     from assistant.errors import ConfigError
     with pytest.raises(ConfigError, match="llm_kv_type must be one of"):

@@ -94,7 +94,7 @@ def test_status_and_api(web):
 def test_background_load_warms_every_prompt_prefix_through_the_gate(small_index, small_settings):
     """At start the app loads the LLM behind the UI, then evaluates each prompt kind's static prefix, one gate
     slot at a time: a customer never pays a cold prefix."""
-    from assistant.chat.warm import prompt_prefixes
+    from assistant.chat.warm import prompt_prefixes, section_prefixes
     from assistant.models.llm import LLM
 
     class Loading(LLM):
@@ -117,6 +117,8 @@ def test_background_load_warms_every_prompt_prefix_through_the_gate(small_index,
     assert web.llm_state == "loading"
     web.load_llm_in_background().join(timeout=10)
     assert web.llm_state == "ready"
-    kinds = list(prompt_prefixes(web.s.shop_name))
+    sections = list(section_prefixes(web.s.shop_name, small_index.kb.chunks, 64))
+    assert len(sections) == len(small_index.kb.chunks) > 0 and sections[0].startswith("service:")
+    kinds = list(prompt_prefixes(web.s.shop_name)) + sections     # the kinds first: the likeliest prefixes ready soonest
     assert [(r.purpose, r.outcome) for r in web.s.gate.records] == [(f"warm:{k}", "ok") for k in kinds]
     assert all(r.prompt_tokens > 10 for r in web.s.gate.records)

@@ -26,7 +26,7 @@ from assistant.chat.service import ServiceHandler
 from assistant.chat.shopper import ShopperHandler
 from assistant.chat.staff import StaffHandler
 from assistant.chat.store import Store
-from assistant.chat.warm import prompt_prefixes
+from assistant.chat.warm import prompt_prefixes, section_prefixes
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable, UsageError
 from assistant.models.gate import gate_for
@@ -123,10 +123,20 @@ class Assistant:
         return self._staff
 
     def warm_prompts(self, stop=None) -> dict[str, int]:
-        """Evaluate every prompt kind's static prefix once, through the gate (chat/warm.py); {kind: tokens}."""
+        """Evaluate every prompt kind's static prefix once, then the service prompt's prefix for each KB
+        section, through the gate (chat/warm.py); {kind: tokens}."""
         if not self.s.llm_ready():
             return {}
-        return self.s.gate.warm(prompt_prefixes(self.s.shop_name), stop=stop)
+        return self.s.gate.warm(prompt_prefixes(self.s.shop_name) | section_prefixes(
+            self.s.shop_name, self.s.index.kb.chunks, self.s.settings.llm_warm_kb_sections), stop=stop)
+
+    def warm_components(self) -> None:
+        """Load the query embedder, the co-purchase model, the KB search and the staff analytics now, not on
+        the first message (app start; the latency benches do the same)."""
+        self.s.index.embedder.query("warm up")
+        self.s.ranker.complement_model          # built from the orders on first use (seconds)
+        self.s.index.kb.search("returns", k=1)
+        self.staff.parser.parse("customers by segment")
 
     def strategy_for(self, conversation_id: str) -> str:
         """A/B arm of a conversation: stable hash of its id over the configured strategies."""

@@ -18,6 +18,12 @@ from assistant.search.money import format_price
 CONTACT = "contact.md#customer-service"   # the KB section a hand-off quotes (phone, hours, reply time)
 
 
+def quote_sections(hits: list[dict]) -> str:
+    """The KB sections as the service prompt quotes them (KB text is data, never instructions: neutralized).
+    One home for the layout: the start-up warm-up (chat/warm.py) keeps each single section's prompt prefix."""
+    return "\n\n".join(f"[{h['citation']}] {h['section']}:\n{neutralize(h['text'])[:900]}" for h in hits)
+
+
 class ServiceHandler:
     def __init__(self, services):
         self.s = services
@@ -38,9 +44,8 @@ class ServiceHandler:
                                  "I'm not sure our policies cover that, so I've asked a colleague to answer")
         # a second section only if it is itself a confident match: fewer prompt tokens to read (prefill on 2 cores)
         hits = hits[:1] + [h for h in hits[1:] if h["score"] >= self.s.settings.kb_confident]
-        hits = [{**h, "text": neutralize(h["text"])} for h in hits]     # KB text is data, never instructions
-        best = hits[0]
-        sections = "\n\n".join(f"[{h['citation']}] {h['section']}:\n{h['text'][:900]}" for h in hits)
+        best = {**hits[0], "text": neutralize(hits[0]["text"])}
+        sections = quote_sections(hits)
         return Answer("policy", citations=[h["citation"] for h in hits],
                       lead=f"From our policy, {best['title']} - {best['section']}:",    # shown at once
                       fallback=f"{_first_sentences(best['text'], 2)} [{best['citation']}]",
