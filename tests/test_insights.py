@@ -571,6 +571,28 @@ ROUND5_SQL = [
 ]
 
 
+@pytest.mark.parametrize("question,period", [
+    ("revenue in december last year", Period("2010-12-01", "2011-01-01", "December 2010")),
+    ("last year's december revenue", Period("2010-12-01", "2011-01-01", "December 2010")),
+    ("去年12月的净收入", Period("2010-12-01", "2011-01-01", "December 2010")),
+    ("今年3月的订单数", Period("2011-03-01", "2011-04-01", "March 2011")),
+    ("revenue q4 last year", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+])
+def test_a_month_beside_a_relative_year_is_in_that_year(staff, question, period):
+    """Once read as the month of this year compared with the whole of last year (two periods)."""
+    q = staff.parser.parse(question).query
+    assert q.time == period and q.compare == []
+    apart = staff.parser.parse("revenue in december vs last year").query     # 'vs' between: two periods
+    assert [p.label for p in apart.compare] == ["December 2011", "2010"]
+
+
+def test_n_times_or_more_in_chinese_asks_which_bound(staff):
+    ask = staff.answer("下过2次以上订单的客户")       # 以上: inclusive or not varies in use
+    assert ask.clarification and ask.facts == []
+    at_least, more = (staff.parser.parse(c).query for c in ask.clarification.choices)
+    assert at_least.condition == Condition("orders", ">=", 2) and more.condition == Condition("orders", ">", 2)
+
+
 def test_how_many_churned_is_a_count_and_what_share_is_the_rate(staff):
     """'how many customers churned' once answered all customers (4,334) beside the churn rate: now the count."""
     assert staff.parser.parse("how many customers churned").query == Query("churned_customers")

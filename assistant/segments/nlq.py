@@ -177,6 +177,12 @@ class QuestionParser:
         if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
             list(self._take_all(t, r"占(?=\S*(?:比例|百分比|比重|份额|多少))|比例|百分比|比重|份额|占比"))
         condition = self._condition(t)
+        above = None if condition else t.first(r"(\d+|[一二两三四五六七八九十])\s*(次|单|笔)\s*以上")
+        if above and not clarify:     # '2次以上': at least 2 or more than 2? Usage differs: ask
+            n, unit = above.group(1), above.group(2)
+            clarify = Clarification(f"“{n}{unit}以上”是指至少{n}{unit}（含{n}{unit}），还是超过{n}{unit}？",
+                                    [question_with(text, above.group(0), f"至少{n}{unit}"),
+                                     question_with(text, above.group(0), f"超过{n}{unit}")])
         buyers_of = bool(t.first(L.BUYERS_OF))
         best_selling = bool(t.first(L.BEST_SELLING))
         ranked_number = self._number_before_noun(t)
@@ -479,7 +485,7 @@ class QuestionParser:
                 word = m.group(0)
                 before = t.text[max(0, m.start() - 3):m.start()]
                 if not word.isascii():
-                    singular = singular or "哪个" in before
+                    singular = singular or "哪个" in before or bool(re.search(r"哪(?:一)?个|哪家", t.text))
                 elif not re.search(r"(?:s|ies|monthly|by month)$", word):
                     singular = True
                 if dim not in found:

@@ -228,7 +228,36 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
             if period is not None:
                 found.append(((m.start(), m.end()), period))
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-    return sorted(found, key=lambda f: f[0])
+    return _in_named_year(text, sorted(found, key=lambda f: f[0]))
+
+
+RELATIVE_YEAR = re.compile(r"(?:the )?(?:last|previous|past|prior|this|current) year|去年|今年|前年")
+IN_A_YEAR = re.compile(r"[A-Z][a-z]+ \d{4}|Q[1-4] \d{4}|H[12] \d{4}")     # labels of a month, quarter or half
+YEAR_GAP = re.compile(r"\s*(?:,|of|in|'s|的)?\s*")
+
+
+def _in_named_year(text: str, found: list) -> list:
+    """'December last year', '去年12月', "last year's Q4": a month, quarter or half named beside a relative year is
+    in that year (one period, not the month compared with the whole year)."""
+    out, i = [], 0
+    while i < len(found):
+        if i + 1 < len(found):
+            (a, pa), (b, pb) = found[i], found[i + 1]
+            gap = text[a[1]:b[0]]
+            pair = [((a, pa), text[a[0]:a[1]]), ((b, pb), text[b[0]:b[1]])]
+            years = [x for x in pair if RELATIVE_YEAR.fullmatch(x[1].strip())]
+            parts = [x for x in pair if IN_A_YEAR.fullmatch(x[0][1].label) and not re.search(r"\d{4}", x[1])]
+            if len(years) == 1 and len(parts) == 1 and YEAR_GAP.fullmatch(gap):
+                (_, year), ((_, part), _) = years[0][0], parts[0]
+                shift = pd.Timestamp(year.start).year - pd.Timestamp(part.start).year
+                start, end = (pd.Timestamp(x) + pd.DateOffset(years=shift) for x in (part.start, part.end))
+                label = part.label.replace(str(pd.Timestamp(part.start).year), str(start.year))
+                out.append(((a[0], b[1]), Period(_day(start), _day(end), label)))
+                i += 2
+                continue
+        out.append(found[i])
+        i += 1
+    return out
 
 
 def previous_window(p: Period) -> Period:
