@@ -586,6 +586,15 @@ def test_a_month_beside_a_relative_year_is_in_that_year(staff, question, period)
     assert [p.label for p in apart.compare] == ["December 2011", "2010"]
 
 
+def test_customers_who_are_new_is_the_new_customers_metric(staff, db):
+    """'how many loyal customers are new this year' once compared the segments loyal and new."""
+    insight = staff.answer("how many loyal customers are new this year")
+    assert insight.query == Query("new_customers", filters={"segment": ["loyal"]}, time=Y2011)
+    expected = db.execute(f"SELECT COUNT(*) FROM (SELECT user_id, MIN(order_date) d, ANY_VALUE(segment) s FROM {LINES} "
+                          "WHERE NOT ret GROUP BY user_id) WHERE s = 'loyal' AND d >= '2011-01-01'").fetchone()[0]
+    assert insight.facts == [("all", expected)]
+
+
 def test_n_times_or_more_in_chinese_asks_which_bound(staff):
     ask = staff.answer("下过2次以上订单的客户")       # 以上: inclusive or not varies in use
     assert ask.clarification and ask.facts == []
@@ -634,7 +643,9 @@ def test_typos_are_read_with_the_reading_stated_or_asked(staff):
                                       "how many customers bought more than 3 units",
                                       "how many customers are likely to churn",       # no count by a probability
                                       "how many customers are at risk of churning",   # 'churning' is no typo
-                                      "how many returns last month", "上个月有多少次退货"])  # money, not a count
+                                      "how many returns last month", "上个月有多少次退货",   # money, not a count
+                                      "top 5 new products by revenue",           # 'new' is no segment of products
+                                      "best selling products to new customers last month"])   # no such filter
 def test_words_that_stay_unclear_still_ask(staff, question):
     insight = staff.answer(question)
     assert insight.clarification is not None and insight.facts == [], insight.reading

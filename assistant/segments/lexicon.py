@@ -57,7 +57,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                        r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
-                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
+                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|\b(?:customers |buyers |clients |who |that )(?:are|were|is|was) new\b(?! segment)|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
                       r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
                 r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
@@ -90,6 +90,8 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
+ADJECTIVE_SEGMENTS = {"new", "loyal", "promising"}   # before a product/category/order noun they describe that
+NOT_A_SEGMENT_AFTER = r"\s*(?:products?|items?|lines?|skus?|categor(?:y|ies)|ranges?|orders?|arrivals?|stock|产品|商品|品类|订单)"
 METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new customers names the metric, not the
     "new_customers": {("segment", "new")},     # segment 'new' (the segment is then written "the new segment")
 }

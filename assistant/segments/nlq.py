@@ -251,7 +251,7 @@ class QuestionParser:
                     f"Do you mean the product {found[0]}?",
                     [question_with(question, words, f'"{title}"') for title in found[:MAX_CHOICES]])
             else:
-                close = self._close_names(words)
+                close = [c for c in self._close_names(words) if c[1].lower() != words.strip()]   # 'new products'
                 if close and clarify is None:
                     clarify = Clarification(
                         f"I don't know '{words}'. Did you mean {' or '.join(v for _, v in close)}?",
@@ -528,6 +528,10 @@ class QuestionParser:
                 t.take(m.start(), m.end())
                 named_as_such = re.match(rf"\W*(?:{L.DIMENSION_NOUNS[self.names[name][0]]})", t.text[m.end():]) \
                     if self.names[name][0] in L.DIMENSION_NOUNS else None     # "the new segment": the segment
+                if name in L.ADJECTIVE_SEGMENTS and self.names[name][0] == "segment" \
+                        and re.match(L.NOT_A_SEGMENT_AFTER, t.text[m.end():]):
+                    t.taken[m.start():m.end()] = [False] * (m.end() - m.start())
+                    continue            # 'new products': not the segment 'new'; the word stays unexplained
                 if self.names[name] in owned and name == self.names[name][1].lower() and not named_as_such:
                     if notes is not None:
                         notes.append(f"'{name}' read as part of the metric, not as the {self.names[name][0]} filter")
@@ -556,6 +560,13 @@ class QuestionParser:
             metrics = [m for m in metrics if m not in ("revenue", "customers")]
             metrics.insert(0, "top_share")
         if best_selling:
+            who = [m for m in metrics if m in ("new_customers", "returning_customers", "churned_customers")]
+            if who:     # "best selling products to new customers": the layer can't restrict sales to those
+                label = METRICS[who[0]].label
+                scope = describe_scope(None, {}, products, periods)
+                return None, Clarification(
+                    f"I can't restrict best-selling products to {label}. I can rank all products, or count {label}."
+                    " Which one?", [f"best-selling products {scope}".strip(), f"{who[0].replace('_', ' ')} {scope}".strip()])
             metrics = [m for m in metrics if m != "customers"] or ["units"]
             limit = limit or 0
             if not dims:
