@@ -577,6 +577,9 @@ ROUND5_SQL = [
     ("去年12月的净收入", Period("2010-12-01", "2011-01-01", "December 2010")),
     ("今年3月的订单数", Period("2011-03-01", "2011-04-01", "March 2011")),
     ("revenue q4 last year", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+    ("去年第四季度的收入", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+    ("units sold in the first quarter", Period("2011-01-01", "2011-04-01", "Q1 2011")),
+    ("2011年第三季度的订单数", Period("2011-07-01", "2011-10-01", "Q3 2011")),
 ])
 def test_a_month_beside_a_relative_year_is_in_that_year(staff, question, period):
     """Once read as the month of this year compared with the whole of last year (two periods)."""

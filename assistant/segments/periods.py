@@ -88,6 +88,15 @@ def _rules(as_of: pd.Timestamp):
         start = pd.Timestamp(year=y, month=3 * n - 2, day=1)
         return Period(_day(start), _day(start + pd.DateOffset(months=3)), f"Q{n} {y}")
 
+    def ordinal_quarter(m):   # 'the first quarter (of 2011)', '第四季度', '2011年第一季度': the latest such quarter
+        words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2,
+                 "3": 3, "4": 4}
+        n = words[m.group("qn") or m.group("qn2")]
+        y_text = m.group("qy") or m.group("qy2")
+        y = int(y_text) if y_text else (year if 3 * n - 2 <= today.month else year - 1)
+        start = pd.Timestamp(year=y, month=3 * n - 2, day=1)
+        return Period(_day(start), _day(start + pd.DateOffset(months=3)), f"Q{n} {y}")
+
     def a_year(m):
         y = int(next(g for g in m.groups() if g))
         return Period(f"{y}-01-01", f"{y + 1}-01-01", str(y))
@@ -163,6 +172,8 @@ def _rules(as_of: pd.Timestamp):
         (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
         (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)(?:以内|之内|内)?", last_n_cn),
         (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
+        (r"\b(?:the )?(?P<qn>first|second|third|fourth) quarter(?: of (?P<qy>\d{4}))?\b|"
+         r"(?:(?P<qy2>\d{4})\s*年\s*)?第(?P<qn2>[一二三四1-4])季度", ordinal_quarter),
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
         (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),
         (rf"(\b(?:in|during|for|of|since) )?\b({_MONTH_RE})\.?(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b", named),
