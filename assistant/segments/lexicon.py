@@ -32,14 +32,15 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"(?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|"
                       r"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
-            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
+            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
                   r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
-                  r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?)?(?:多少|几)(?:个|笔|次)?(?:订)?单"),
+                  r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
+                  r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
     ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
