@@ -651,6 +651,7 @@ def test_typos_are_read_with_the_reading_stated_or_asked(staff):
                                       "how many customers are at risk of churning",   # 'churning' is no typo
                                       "how many returns last month", "上个月有多少次退货",   # money, not a count
                                       "top 5 new products by revenue",           # 'new' is no segment of products
+                                      "流失风险高的客户都买些什么",                  # 高 describes: no ranking
                                       "best selling products to new customers last month"])   # no such filter
 def test_words_that_stay_unclear_still_ask(staff, question):
     insight = staff.answer(question)

@@ -503,10 +503,11 @@ class QuestionParser:
             limit = int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
             if re.search(r"bottom|worst|lowest|smallest|least|后", m.group(0)):
                 order = "asc"
-        if t.first(L.RANK_ASC):
+        predicate = {d: "哪" in t.text and t.first(p) for d, p in L.RANK_PREDICATE.items()}
+        if t.first(L.RANK_ASC) or predicate["asc"]:
             order = "asc"
             limit = limit or 0
-        elif t.first(L.RANK_DESC):
+        elif t.first(L.RANK_DESC) or predicate["desc"]:
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
