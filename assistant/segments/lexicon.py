@@ -114,7 +114,7 @@ GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bac
 RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
 RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
 # '哪个国家的复购率高': 高/低 ending a 哪 question ranks; elsewhere ('流失风险高的客户') it describes, never ranks
-RANK_PREDICATE = {"desc": r"(?:比较|较|更)?高(?=\s*(?:一些|一点|些|吗|呢)?\s*$)", "asc": r"(?:比较|较|更)?低(?=\s*(?:一些|一点|些|吗|呢)?\s*$)"}
+RANK_PREDICATE = {"desc": r"(?<!最)(?:比较|较|更)?高(?=\s*(?:一些|一点|些|吗|呢)?\s*$)", "asc": r"(?<!最)(?:比较|较|更)?低(?=\s*(?:一些|一点|些|吗|呢)?\s*$)"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twenty": 20, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "十": 10, "二十": 20}
@@ -276,6 +276,7 @@ percent fraction portion total number count best selling seller sellers popular 
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
+rate rates net
 january february march april june july august september october november december
 """.split())
 

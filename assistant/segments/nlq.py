@@ -503,11 +503,10 @@ class QuestionParser:
             limit = int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
             if re.search(r"bottom|worst|lowest|smallest|least|后", m.group(0)):
                 order = "asc"
-        predicate = {d: "哪" in t.text and t.first(p) for d, p in L.RANK_PREDICATE.items()}
-        if t.first(L.RANK_ASC) or predicate["asc"]:
+        if t.first(L.RANK_ASC) or ("哪" in t.text and t.first(L.RANK_PREDICATE["asc"])):
             order = "asc"
             limit = limit or 0
-        elif t.first(L.RANK_DESC) or predicate["desc"]:
+        elif t.first(L.RANK_DESC) or ("哪" in t.text and t.first(L.RANK_PREDICATE["desc"])):
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 

@@ -8,7 +8,12 @@ Definitions (README, "Staff insights"): last/this month, last/this quarter (cale
 (2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
 before as_of), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
 May 2011", "from March to May 2011": first day of the first to the end of the last) and "since March 2011" /
-"since 2011" (up to as_of). Each match reports its character span so the parser knows which words it explained.
+"since 2011" (up to as_of); ordinal quarters ("the first quarter", 第三季度); a month, quarter or half beside a relative
+year is in that year ("December last year", 去年12月: one period). Each match reports its character span so the
+parser knows which words it explained.
+
+    find_periods("revenue in december last year", pd.Timestamp("2011-12-10"))
+    # [((8, 29), Period('2010-12-01', '2011-01-01', 'December 2010'))]
 """
 from __future__ import annotations
 
