@@ -513,6 +513,8 @@ READINGS = [
     ("哪个国家的复购率高", Query("repeat_rate", "country", limit=1)),
     ("2011年哪个月的收入最高", Query("revenue", "month", time=Y2011, limit=1)),
     ("今年新增客户按国家", Query("new_customers", "country", time=Y2011)),
+    ("how many customers did we acquire in Germany this year",     # was all customers beside the new ones
+     Query("new_customers", filters={"country": ["Germany"]}, time=Y2011)),
     ("下过3次及以上订单的客户有多少", Query("matching_customers", condition=Condition("orders", ">=", 3))),
     ("至少下了2单的客户有多少", Query("matching_customers", condition=Condition("orders", ">=", 2))),
     ("各分群的人均累计消费", Query("customer_value", "segment")),

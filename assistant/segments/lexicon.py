@@ -57,7 +57,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
                        r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
-    ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
+    ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|"
+                      r"\b(?:customers|buyers|clients|shoppers)(?: (?:did|have|had) we| we| were| have been)? (?:acquire|acquired|won|gained)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
                       r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|\b(?:customers |buyers |clients |who |that )(?:are|were|is|was) new\b(?! segment)|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
                       r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
