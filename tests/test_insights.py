@@ -530,6 +530,10 @@ READINGS = [
      Query("gross_sales", time=Period("2011-11-01", "2011-12-01", "last month"))),
     ("how much revenue was lost to cancellations and returns in 2011", Query("returns_value", time=Y2011)),
     ("lapse rate by cluster", Query("churn_rate", "cluster")),
+    ("returns value of the returns-prone cluster",           # was every cluster: 'returns' took half the word
+     Query("returns_value", filters={"cluster": ["Returns-prone narrow-range one-off customers"]})),
+    ("how many brand-new customers did we win in march 2011",
+     Query("new_customers", time=Period("2011-03-01", "2011-04-01", "March 2011"))),
     ("what share of our customers have gone quiet", Query("churn_rate")),
     ("avg churn prob of the hibernating segment", Query("churn_risk", filters={"segment": ["hibernating"]})),
     ("revenue by country, only the ones you're allowed to show", Query("revenue", "country")),
@@ -654,6 +658,7 @@ def test_typos_are_read_with_the_reading_stated_or_asked(staff):
                                       "how many returns last month", "上个月有多少次退货",   # money, not a count
                                       "top 5 new products by revenue",           # 'new' is no segment of products
                                       "流失风险高的客户都买些什么",                  # 高 describes: no ranking
+                                      "returns value of the returns-happy customers",   # half a word is not a word
                                       "best selling products to new customers last month"])   # no such filter
 def test_words_that_stay_unclear_still_ask(staff, question):
     insight = staff.answer(question)

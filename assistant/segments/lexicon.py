@@ -218,6 +218,7 @@ ranked rank ranking sorted sort descending ascending top most least biggest larg
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
 """.split())
+COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",

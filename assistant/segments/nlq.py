@@ -91,7 +91,14 @@ class _Text:
         runs, current = [], None
         for m in WORD.finditer(self.text):
             word = m.group(0).strip(".'-")
-            explained = any(self.taken[m.start():m.end()]) or not word or word in L.FILLER or word in L.FILLER_CJK
+            # a word counts as explained only when all its parts are ('returns-prone': 'returns' alone is not;
+            # "this year's": the possessive 's' adds nothing; 'brand-new': 'brand' only stresses 'new')
+            open_parts = [p.group(0) for p in re.finditer(r"[a-z0-9]+", m.group(0))
+                          if not all(self.taken[m.start() + p.start():m.start() + p.end()])]
+            explained = all(p in L.FILLER or p in L.COMPOUND_FILLER or (p == "s" and m.group(0).endswith("'s"))
+                            for p in open_parts) or not word or word in L.FILLER or word in L.FILLER_CJK
+            if CJK.fullmatch(m.group(0)):
+                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK
             if explained:
                 if current:
                     runs.append(current)
@@ -130,6 +137,17 @@ class QuestionParser:
             for alias, value in aliases.items():
                 if value in vocabulary.get(key, ()):
                     self.names.setdefault(alias, (key, value))
+        # a cluster by the first word(s) of its name that no other cluster starts with: 'the returns-prone cluster'
+        self.early_names = set()
+        clusters = [v.lower() for v in vocabulary.get("cluster", ())]
+        for value in clusters:
+            words = value.split()
+            for i in range(1, len(words)):
+                prefix = " ".join(words[:i])
+                if sum(c.startswith(prefix + " ") for c in clusters) == 1 and prefix not in self.names:
+                    for noun in ("cluster", "clusters"):
+                        self.names.setdefault(f"{prefix} {noun}", self.names[value])
+                        self.early_names.add(f"{prefix} {noun}")
         self.known_words = set(L.FILLER) | {w for n in self.names for w in n.split()}
         self.known_words |= {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
         # typos snap only to the layer's own words and segment/category names; a country or product name that is
@@ -518,7 +536,7 @@ class QuestionParser:
         it is explained by the metric and never also becomes a filter (one word, one meaning)."""
         found: dict[tuple[str, str], int] = {}
         for name in sorted(self.names, key=len, reverse=True):
-            if name not in t.text or len(name.split()) < min_words:
+            if name not in t.text or (len(name.split()) < min_words and name not in self.early_names):
                 continue
             if name.isascii():
                 pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
