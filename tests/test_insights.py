@@ -538,6 +538,8 @@ READINGS = [
     ("avg churn prob of the hibernating segment", Query("churn_risk", filters={"segment": ["hibernating"]})),
     ("revenue by country, only the ones you're allowed to show", Query("revenue", "country")),
     ("top 5 products by units excl. anything too small to show", Query("units", "product", limit=5)),
+    ("各国家的收入，排除太小的组", Query("revenue", "country")),
+    ("customers by country excluding small ones", Query("customers", "country")),
     ("share of customers that have returned something", Query("customer_share", condition=Condition("returned"))),
     ("France vs Spain: who spent more in 2011",
      Query("revenue", "country", {"country": ["France", "Spain"]}, time=Y2011)),

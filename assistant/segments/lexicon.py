@@ -212,7 +212,7 @@ our store shop business during over than when where into out ones one them they 
 buyers placed place having been time far level levels based located living live lives fall falls belong
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
-pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
+separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
 predicted estimated actually really basically
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
@@ -233,7 +233,11 @@ K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categor
                      r"we are|i'?m|i am) allowed to (?:show|see|display|share|report)\b|" \
                      r"\b(?:excl\.?|excluding|except|without|leaving out|leave out|skip(?:ping)?|drop(?:ping)?|minus) " \
                      r"(?:anything|any|all|groups?|ones|rows|those|the ones|the groups)(?: (?:that|which) (?:are|is))? " \
-                     r"too small to (?:show|report|display|share)\b"     # the layer always hides small groups
+                     r"too small to (?:show|report|display|share)\b|" \
+                     r"\b(?:excl\.?|excluding|except|without|leaving out|ignoring|ignore|skip(?:ping)?|drop(?:ping)?) (?:the )?" \
+                     r"(?:small|tiny|very small) (?:ones|groups|countries|segments|categories|clusters)\b|" \
+                     r"(?:排除|去掉|不含|不包括|剔除)(?:人数)?(?:太小|过小|太少|过少)的(?:组|分组|群体|国家)?|" \
+                     r"(?:只看|只显示|仅显示|只要)(?:允许|可以|能)(?:显示|展示|公开)的"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
     "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
             r"\bin descending order\b|从高到低|由高到低|降序",
