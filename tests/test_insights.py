@@ -535,6 +535,7 @@ READINGS = [
     ("how many brand-new customers did we win in march 2011",
      Query("new_customers", time=Period("2011-03-01", "2011-04-01", "March 2011"))),
     ("what share of our customers have gone quiet", Query("churn_rate")),
+    ("share of customers with no order in 90d+", Query("churn_rate")),
     ("avg churn prob of the hibernating segment", Query("churn_risk", filters={"segment": ["hibernating"]})),
     ("revenue by country, only the ones you're allowed to show", Query("revenue", "country")),
     ("top 5 products by units excl. anything too small to show", Query("units", "product", limit=5)),

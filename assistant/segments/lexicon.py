@@ -48,7 +48,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
     ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
                           r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
-                          r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? days\b|已流失|流失了"),
+                          r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? ?(?:days|d)\b\+?|已流失|流失了"),
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
                                r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
