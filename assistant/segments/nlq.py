@@ -95,7 +95,9 @@ class _Text:
             # "this year's": the possessive 's' adds nothing; 'brand-new': 'brand' only stresses 'new')
             open_parts = [p.group(0) for p in re.finditer(r"[a-z0-9]+", m.group(0))
                           if not all(self.taken[m.start() + p.start():m.start() + p.end()])]
-            explained = all(p in L.FILLER or p in L.COMPOUND_FILLER or (p == "s" and m.group(0).endswith("'s"))
+            compound = "-" in m.group(0)          # 'brand' stresses only inside 'brand-new'; 'by brand' is a word
+            explained = all(p in L.FILLER or (compound and p in L.COMPOUND_FILLER)
+                            or (p == "s" and m.group(0).endswith("'s"))
                             for p in open_parts) or not word or word in L.FILLER or word in L.FILLER_CJK
             if CJK.fullmatch(m.group(0)):
                 explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK
