@@ -16,7 +16,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
     ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
-                    r"\bbefore (?:any )?(?:returns|refunds)\b|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
+                    r"\bbefore (?:any )?(?:returns|refunds)(?: (?:are|were|get|got|have been|is|was) (?:taken off|deducted|subtracted|removed|netted off|taken out))?\b|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
                             r"made (?:a )?returns?)(?: (?:something|anything|an? (?:item|product|order)|items|products|"
                             r"goods|orders|stuff|at least one (?:item|product|order|thing)|one or more (?:items|products)))?\b|"
@@ -28,29 +28,41 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|"
-                      r"\b(?:value|money|revenue|sales) (?:lost|given back) (?:to|through|on|in) (?:returns|refunds)\b|\breturns\b|退货金额|退货额|退款金额"),
+                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back) "
+                      r"(?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|"
+                      r"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
-            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价"),
+            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?"),
-    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?churn (?:risk|probability|likelihood)\b|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
+                  r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
+                  r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
+    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
-    ("churn_rate", r"\bchurn(?:ed)? rate\b|\bno (?:purchases?|orders?) (?:in|for) (?:the (?:last|past) )?(?:90|ninety)\+? days\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|\b(?:have|has|had) churned\b|\bchurned\b|流失率|流失了"),
+    ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
+                   r"流失率"),
+    # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
+    ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
+                          r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
+                          r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? ?(?:days|d)\b\+?|已流失|流失了"),
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
                                r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
                                r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
-                       r"\blifetime spend\b|(?:平均)?客户(?:终身)?价值"),
-    ("new_customers", r"\bnew (?:customers|buyers|clients|shoppers)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
-                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客"),
+                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
+                       r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
+    ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|"
+                      r"\b(?:customers|buyers|clients|shoppers)(?: (?:did|have|had) we| we| were| have been)? (?:acquire|acquired|won|gained)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
+                      r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|\b(?:customers |buyers |clients |who |that )(?:are|were|is|was) new\b(?! segment)|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
+                      r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱"),
+                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
@@ -75,24 +87,35 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
      ("easter category",)),
     (r"复活节(?!(?:品类|类|商品|产品|装饰|用品))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"(?<!新)客群(?!体)", "“客群”是指RFM分群（segment）还是行为聚类（cluster）？", ("分群", "聚类")),   # group: which?
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", "Which predicted probability: churn risk or high-value probability?",
+     ("churn risk", "high value probability")),
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
+ADJECTIVE_SEGMENTS = {"new", "loyal", "promising"}   # before a product/category/order noun they describe that
+NOT_A_SEGMENT_AFTER = r"\s*(?:products?|items?|lines?|skus?|categor(?:y|ies)|ranges?|orders?|arrivals?|stock|产品|商品|品类|订单)"
+METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new customers names the metric, not the
+    "new_customers": {("segment", "new")},     # segment 'new' (the segment is then written "the new segment")
+}
 BEST_SELLING = r"\bbest(?:-| )?sell(?:ing|ers?)\b|\btop(?:-| )sell(?:ing|ers?)\b|\bsold (?:the )?most\b|" \
-               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买"
+               r"\bsell(?:s)? (?:the )?most\b|\bmost sold\b|\bmost popular\b|最畅销|卖得最好|最热销|畅销|最喜欢买|最爱买|最常买|" \
+               r"(?:买|卖|购买)(?:得|的)最多"
 DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
     "country": r"\bcountr(?:y|ies)\b|\bmarkets?\b|\bnations?\b|国家|市场|各国|每国",
     "segment": r"\b(?:rfm |customer )?segments?\b|客户分群|客户细分|客户群体|客户群|分群|客群|细分群体|细分|群体",
     "cluster": r"\b(?:behavioural |behavioral )?clusters?\b|聚类|集群",
     "category": r"\b(?:product )?categor(?:y|ies)\b|\bdepartments?\b|\branges?\b|\bcollections?\b|类别|品类|类目",
     "product": r"\bproducts?\b|\bitems?\b|\bskus?\b|\barticles?\b|产品|商品",
-    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势",
+    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势|"
+             r"(?<=哪个)月份?|(?<=哪一个)月份?|(?<=哪)月份?",
 }
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
              r"\branked?\b|\branking\b|\bmost\b|\bleast\b|\bbiggest\b|\blargest\b|\bsmallest\b|\bhighest\b|" \
              r"\blowest\b|\bbest\b|\bworst\b|\bbottom\b|\bleading\b|各|每个|每|按|哪些|哪个|哪|排名|前"
 RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
 RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
+# '哪个国家的复购率高': 高/低 ending a 哪 question ranks; elsewhere ('流失风险高的客户') it describes, never ranks
+RANK_PREDICATE = {"desc": r"(?<!最)(?:比较|较|更)?高(?=\s*(?:一些|一点|些|吗|呢)?\s*$)", "asc": r"(?<!最)(?:比较|较|更)?低(?=\s*(?:一些|一点|些|吗|呢)?\s*$)"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "twenty": 20, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
                 "九": 9, "十": 10, "二十": 20}
@@ -105,6 +128,13 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
      r"多次购买|下过多次单|回头客|复购客户|购买过两次以上", ("orders", ">=", 2)),
+]
+_CN_N = r"(\d+|[一二两三四五六七八九十])"
+CONDITIONS_CN = [   # (regex with the number as group 1, op): '至少下了3单', '下过3次及以上订单', '不少于2笔订单'
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*(?:至少|最少|不少于)\s*(?:下过|下了|买过|买了|购买过|购买了|下|买)?\s*{_CN_N}\s*"
+     r"(?:次|单|笔|个)(?:或以上|及以上)?\s*(?:的)?\s*(?:订单|购买|单)?", ">="),
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*{_CN_N}\s*(?:次|单|笔|个)\s*(?:或|及)以上\s*(?:的)?\s*(?:订单|购买|单)?", ">="),
+    (rf"(?:下过|下了|买过|买了|购买过|购买了)?\s*(?:超过|多于)\s*{_CN_N}\s*(?:次|单|笔|个)\s*(?:的)?\s*(?:订单|购买|单)?", ">"),
 ]
 COUNTRY_ALIASES = {
     "uk": "United Kingdom", "u.k.": "United Kingdom", "britain": "United Kingdom", "great britain": "United Kingdom",
@@ -156,13 +186,16 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少|上涨|下跌|涨|跌"
-PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety) (?:days|weeks) before(?: that| it| then)?\b|" \
+PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
+               r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from|with|to) (?:the )?(?:previous|prior|preceding) " \
                r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety)(?: (?:days|weeks|months))?\b|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
-               r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:month|quarter|period|year) before\b|" \
+               r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:week|month|quarter|period|year) before\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
+COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
+                r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
 SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
@@ -179,21 +212,32 @@ our store shop business during over than when where into out ones one them they 
 buyers placed place having been time far level levels based located living live lives fall falls belong
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
-pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
+separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
 predicted estimated actually really basically
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
 """.split())
+COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
-                    "排序")
+                    "排序",
+                    "以来", "这个", "这些")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
-    r"\b(?:in|within) the same (?:year|month|quarter)\b")
+    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
-                     r"enough (?:customers|buyers|shoppers|people|data)\b"     # the layer always hides small groups
+                     r"enough (?:customers|buyers|shoppers|people|data)\b|" \
+                     r"\b(?:only |just )?(?:the ones|those|the groups|groups|the rows|rows|ones) (?:that )?(?:you'?re|you are|we'?re|" \
+                     r"we are|i'?m|i am) allowed to (?:show|see|display|share|report)\b|" \
+                     r"\b(?:excl\.?|excluding|except|without|leaving out|leave out|skip(?:ping)?|drop(?:ping)?|minus) " \
+                     r"(?:anything|any|all|groups?|ones|rows|those|the ones|the groups)(?: (?:that|which) (?:are|is))? " \
+                     r"too small to (?:show|report|display|share)\b|" \
+                     r"\b(?:excl\.?|excluding|except|without|leaving out|ignoring|ignore|skip(?:ping)?|drop(?:ping)?) (?:the )?" \
+                     r"(?:small|tiny|very small) (?:ones|groups|countries|segments|categories|clusters)\b|" \
+                     r"(?:排除|去掉|不含|不包括|剔除)(?:人数)?(?:太小|过小|太少|过少)的(?:组|分组|群体|国家)?|" \
+                     r"(?:只看|只显示|仅显示|只要)(?:允许|可以|能)(?:显示|展示|公开)的"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
     "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
             r"\bin descending order\b|从高到低|由高到低|降序",
@@ -201,17 +245,29 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
            r"\bin ascending order\b|从低到高|由低到高|升序"}
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
+    (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
+     r"credit notes|cancellations)\b|(?:多少|几)(?:次|笔|个|单)退货|退货(?:次数|单数|数量)",
+     "I have the value of returns (money) and the number of customers who returned something, not a count of "
+     "returns. Which one?", ("returns value", "customers who returned something")),
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
-    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|平均消费",
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
     (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
      "By basket size, do you mean money per order (average order value) or items per order? The layer has "
      "average order value; items per order it does not have.", ("average order value",)),
 ]
+PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|were|will|would)(?: be)?(?: \w+)? " \
+                  r"(?:likely|at risk of|going to|expected to|predicted to|probably)\b|" \
+                  r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
-FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其")
+FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
+                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
+CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyin input picks the wrong character)
+    "复够率": "复购率", "复构率": "复购率", "回够率": "回购率", "流逝率": "流失率", "留失率": "流失率",
+    "客单加": "客单价", "消售额": "销售额", "销受额": "销售额", "营业鹅": "营业额", "定单": "订单", "退获": "退货",
+}
 LOGIC_WORDS = set("""
 only just up between before after since until till not no never without except excluding apart both either neither
 other others more less than same different
@@ -225,6 +281,8 @@ previous last this current change growth increase decrease compared versus betwe
 percent fraction portion total number count best selling seller sellers popular biggest largest highest lowest
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
+churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
+rate rates net
 january february march april june july august september october november december
 """.split())
 

@@ -23,7 +23,7 @@ from assistant.segments.periods import find_periods
 from assistant.segments.semantic import DIMENSIONS, METRICS, Query
 
 log = logging.getLogger(__name__)
-FILLABLE = [m for m in METRICS if m not in ("customer_share", "matching_customers", "top_share")]
+FILLABLE = [m for m in METRICS if m not in ("customer_share", "matching_customers", "top_share", "churned_customers")]
 MAX_TOKENS = 48           # the longest answer with every field filled is ~40 tokens
 PERIODS = ["last month", "this month", "last quarter", "this quarter", "this year", "last year", "last 30 days",
            "last 7 days", "last 90 days"]

@@ -32,6 +32,8 @@ AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_prob
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 MIN_TITLE_TYPO = 7        # a misspelt word is read as a product-title word only from this many letters
+MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the question names that one title
+TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
@@ -62,10 +64,18 @@ class _Text:
         self.taken = [False] * len(text)
 
     def find(self, pattern: str):
-        """Matches of `pattern` that do not overlap explained characters."""
-        for m in re.finditer(pattern, self.text):
+        """Matches of `pattern` that do not overlap explained characters (a match that does is tried again one
+        character later, so 'share of customers | that have returned something' still finds the second phrase)."""
+        rx, pos = re.compile(pattern), 0
+        while pos <= len(self.text):
+            m = rx.search(self.text, pos)
+            if m is None:
+                return
             if m.end() > m.start() and not any(self.taken[m.start():m.end()]):
                 yield m
+                pos = m.end()
+            else:
+                pos = m.start() + 1
 
     def take(self, start: int, end: int) -> None:
         self.taken[start:end] = [True] * (end - start)
@@ -81,7 +91,16 @@ class _Text:
         runs, current = [], None
         for m in WORD.finditer(self.text):
             word = m.group(0).strip(".'-")
-            explained = any(self.taken[m.start():m.end()]) or not word or word in L.FILLER or word in L.FILLER_CJK
+            # a word counts as explained only when all its parts are ('returns-prone': 'returns' alone is not;
+            # "this year's": the possessive 's' adds nothing; 'brand-new': 'brand' only stresses 'new')
+            open_parts = [p.group(0) for p in re.finditer(r"[a-z0-9]+", m.group(0))
+                          if not all(self.taken[m.start() + p.start():m.start() + p.end()])]
+            compound = "-" in m.group(0)          # 'brand' stresses only inside 'brand-new'; 'by brand' is a word
+            explained = all(p in L.FILLER or (compound and p in L.COMPOUND_FILLER)
+                            or (p == "s" and m.group(0).endswith("'s"))
+                            for p in open_parts) or not word or word in L.FILLER or word in L.FILLER_CJK
+            if CJK.fullmatch(m.group(0)):
+                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK
             if explained:
                 if current:
                     runs.append(current)
@@ -98,6 +117,8 @@ def normalize(question: str) -> str:
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
+    # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
+    text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
 
     for pattern, short in L.SHORTHANDS:           # 'no. of orders', 'orders per head', '20pc'
         text = re.sub(pattern, short, text)
@@ -118,6 +139,17 @@ class QuestionParser:
             for alias, value in aliases.items():
                 if value in vocabulary.get(key, ()):
                     self.names.setdefault(alias, (key, value))
+        # a cluster by the first word(s) of its name that no other cluster starts with: 'the returns-prone cluster'
+        self.early_names = set()
+        clusters = [v.lower() for v in vocabulary.get("cluster", ())]
+        for value in clusters:
+            words = value.split()
+            for i in range(1, len(words)):
+                prefix = " ".join(words[:i])
+                if sum(c.startswith(prefix + " ") for c in clusters) == 1 and prefix not in self.names:
+                    for noun in ("cluster", "clusters"):
+                        self.names.setdefault(f"{prefix} {noun}", self.names[value])
+                        self.early_names.add(f"{prefix} {noun}")
         self.known_words = set(L.FILLER) | {w for n in self.names for w in n.split()}
         self.known_words |= {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
         # typos snap only to the layer's own words and segment/category names; a country or product name that is
@@ -130,6 +162,7 @@ class QuestionParser:
         # edit-distance readings (spelling.py): any known word competes, so a tie with a product word asks instead;
         # a one-word country name or alias may be read only with the reading stated ("Germany (you wrote ...)")
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
+        self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
 
     # ------------------------------------------------------------ entry point
@@ -164,6 +197,12 @@ class QuestionParser:
         if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
             list(self._take_all(t, r"占(?=\S*(?:比例|百分比|比重|份额|多少))|比例|百分比|比重|份额|占比"))
         condition = self._condition(t)
+        above = None if condition else t.first(r"(\d+|[一二两三四五六七八九十])\s*(次|单|笔)\s*以上")
+        if above and not clarify:     # '2次以上': at least 2 or more than 2? Usage differs: ask
+            n, unit = above.group(1), above.group(2)
+            clarify = Clarification(f"“{n}{unit}以上”是指至少{n}{unit}（含{n}{unit}），还是超过{n}{unit}？",
+                                    [question_with(text, above.group(0), f"至少{n}{unit}"),
+                                     question_with(text, above.group(0), f"超过{n}{unit}")])
         buyers_of = bool(t.first(L.BUYERS_OF))
         best_selling = bool(t.first(L.BEST_SELLING))
         ranked_number = self._number_before_noun(t)
@@ -173,10 +212,11 @@ class QuestionParser:
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|items|skus)\b")     # a count of groups: not in the layer
+                                  r"clusters|months|items|skus)\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
-                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户")
+                               r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
@@ -200,9 +240,12 @@ class QuestionParser:
             order = order_only
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
-        entities = sorted(long_names + self._names(t))
+        owned = set().union(*(L.METRIC_OWN_NAMES.get(m, set()) for m in metrics))
+        entities = sorted(long_names + self._names(t, owned=owned, notes=notes))
         entities = [e for _, e in entities]
         self._category_suffix(t)
+        if len(entities) >= 2:              # 'UK vs Germany, who spent more': the comparison itself
+            list(self._take_all(t, L.COMPARED_MORE))
         if not metrics and self._how_many_of_a_segment(text, entities):
             metrics = ["customers"]         # 'how many champions bought something': a count of customers
         t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
@@ -212,19 +255,23 @@ class QuestionParser:
         unexplained = []
         for start, end, words in runs:
             found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
+            typo = None
+            if not found and not set(words.split()) & L.LOGIC_WORDS:
+                found, typo = self._product_one_typo(words)   # 'white hanging heart t-light holdr'
             if len(found) > MAX_PRODUCT_MATCHES and " " not in words.strip():
                 found = []                  # one common word ('big', 'heart'): not a product name, just unexplained
             strong = len(found) == 1 and _covers(words, found[0])
             if strong:
                 products.append(found[0])
-                notes.append(f"'{words}' read as the product {found[0]}")
+                notes.append(f"'{words}' read as the product {found[0]}" + (f" (you wrote '{typo[0]}' for "
+                                                                            f"'{typo[1]}')" if typo else ""))
             elif found and clarify is None:
                 clarify = Clarification(
                     f"Several products match '{words}'. Which one do you mean?" if len(found) > 1 else
                     f"Do you mean the product {found[0]}?",
                     [question_with(question, words, f'"{title}"') for title in found[:MAX_CHOICES]])
             else:
-                close = self._close_names(words)
+                close = [c for c in self._close_names(words) if c[1].lower() != words.strip()]   # 'new products'
                 if close and clarify is None:
                     clarify = Clarification(
                         f"I don't know '{words}'. Did you mean {' or '.join(v for _, v in close)}?",
@@ -239,7 +286,7 @@ class QuestionParser:
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
                                         bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
-                                        bool(re.search(L.BUY_VERBS, text)))
+                                        bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
         if query is not None and query.bought and (query.time or query.compare) and not same_period \
@@ -266,10 +313,19 @@ class QuestionParser:
         """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
         text = spelling.unglue_numbers(text)
+        for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
+            if typo in text:
+                text = text.replace(typo, word)
+                notes.append(f"read '{typo}' as '{word}'")
         for word in text.split(" "):
             plain = word.strip(".'-\"")
             if plain.isascii() and plain.isalpha() and len(plain) >= 6 and plain not in self.known_words:
                 glued = spelling.split_glued(plain, self.typo_set | L.FILLER)
+                if glued and set(glued.split()) & L.FILLER:
+                    d = spelling.allowed_distance(plain)
+                    if any(spelling.edit_distance(plain, w) <= d and w not in L.KNOWN_WORDS | L.FILLER
+                           for w in self.name_words):
+                        glued = None    # 'loyalits': a name one letter off, not 'loyal' + 'its'
                 if glued:               # 'lastmonth' -> 'last month'
                     notes.append(f"read '{plain}' as '{glued}'")
                     out.append(word.replace(plain, glued))
@@ -349,6 +405,26 @@ class QuestionParser:
             hits = [title for low, title in self.titles.items() if squashed in re.sub(r"[^a-z0-9]", "", low)]
         return sorted(hits, key=lambda x: (len(x), x))
 
+    def _product_one_typo(self, words: str) -> tuple[list[str], tuple[str, str] | None]:
+        """Titles that every content word of `words` names exactly but one, that one being within
+        TITLE_TYPO_DISTANCE edits of a word of the title ('holdr' in 'white hanging heart t-light holdr'), and
+        (misspelt, title word) when there is one such title. At least two words must match exactly."""
+        content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
+        if len(content) < 3 or CJK.search(words):
+            return [], None
+        hits: dict[str, tuple[str, str]] = {}
+        for low, title in self.titles.items():
+            title_words = re.findall(r"[a-z0-9][a-z0-9'\-]*", low)
+            missing = [w for w in content if not any(t == w or t in (w + "s", w + "es") for t in title_words)]
+            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]):
+                continue
+            close = [t for t in title_words if t not in content
+                     and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
+            if len(close) == 1:
+                hits[title] = (missing[0], close[0])
+        found = sorted(hits, key=lambda x: (len(x), x))
+        return found, (hits[found[0]] if len(found) == 1 else None)
+
     def _periods(self, t: _Text):
         found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
         for (start, end), _ in found:
@@ -384,7 +460,7 @@ class QuestionParser:
                  (rf"\b(?:at most|no more than|up to) {n} {thing}\b", "<="),
                  (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
                  (rf"\b(?:exactly|only|just)? ?{n} {thing}\b", "=")]
-        for pattern, op in forms:
+        for pattern, op in forms + L.CONDITIONS_CN:
             m = t.first(pattern)
             if m:
                 word = next(g for g in m.groups() if g)
@@ -429,7 +505,7 @@ class QuestionParser:
                 word = m.group(0)
                 before = t.text[max(0, m.start() - 3):m.start()]
                 if not word.isascii():
-                    singular = singular or "哪个" in before
+                    singular = singular or "哪个" in before or bool(re.search(r"哪(?:一)?个|哪家", t.text))
                 elif not re.search(r"(?:s|ies|monthly|by month)$", word):
                     singular = True
                 if dim not in found:
@@ -447,18 +523,22 @@ class QuestionParser:
             limit = int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
             if re.search(r"bottom|worst|lowest|smallest|least|后", m.group(0)):
                 order = "asc"
-        if t.first(L.RANK_ASC):
+        if t.first(L.RANK_ASC) or ("哪" in t.text and t.first(L.RANK_PREDICATE["asc"])):
             order = "asc"
             limit = limit or 0
-        elif t.first(L.RANK_DESC):
+        elif t.first(L.RANK_DESC) or ("哪" in t.text and t.first(L.RANK_PREDICATE["desc"])):
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
-    def _names(self, t: _Text, min_words: int = 1) -> list[tuple[int, tuple[str, str]]]:
-        """(position, (filter key, value)) of the names in the question with at least `min_words` words."""
+    def _names(self, t: _Text, min_words: int = 1, owned: set = frozenset(),
+               notes: list[str] | None = None) -> list[tuple[int, tuple[str, str]]]:
+        """(position, (filter key, value)) of the names in the question with at least `min_words` words.
+
+        A name in `owned` written bare ("new" in "new-customer acquisition") is a word of the question's metric:
+        it is explained by the metric and never also becomes a filter (one word, one meaning)."""
         found: dict[tuple[str, str], int] = {}
         for name in sorted(self.names, key=len, reverse=True):
-            if name not in t.text or len(name.split()) < min_words:
+            if name not in t.text or (len(name.split()) < min_words and name not in self.early_names):
                 continue
             if name.isascii():
                 pattern = rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])"
@@ -466,6 +546,16 @@ class QuestionParser:
                 pattern = re.escape(name)
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
+                named_as_such = re.match(rf"\W*(?:{L.DIMENSION_NOUNS[self.names[name][0]]})", t.text[m.end():]) \
+                    if self.names[name][0] in L.DIMENSION_NOUNS else None     # "the new segment": the segment
+                if name in L.ADJECTIVE_SEGMENTS and self.names[name][0] == "segment" \
+                        and re.match(L.NOT_A_SEGMENT_AFTER, t.text[m.end():]):
+                    t.taken[m.start():m.end()] = [False] * (m.end() - m.start())
+                    continue            # 'new products': not the segment 'new'; the word stays unexplained
+                if self.names[name] in owned and name == self.names[name][1].lower() and not named_as_such:
+                    if notes is not None:
+                        notes.append(f"'{name}' read as part of the metric, not as the {self.names[name][0]} filter")
+                    continue
                 found.setdefault(self.names[name], m.start())
         return sorted((pos, key) for key, pos in found.items())
 
@@ -481,7 +571,8 @@ class QuestionParser:
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
-                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False) -> tuple[Query | None, Clarification | None]:
+                  buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False,
+                  predicted_count=False) -> tuple[Query | None, Clarification | None]:
         """A Query from the explained parts, or a clarifying question when they do not make one question."""
         if not metrics and buyers_of:
             metrics = ["customers"]
@@ -489,6 +580,13 @@ class QuestionParser:
             metrics = [m for m in metrics if m not in ("revenue", "customers")]
             metrics.insert(0, "top_share")
         if best_selling:
+            who = [m for m in metrics if m in ("new_customers", "returning_customers", "churned_customers")]
+            if who:     # "best selling products to new customers": the layer can't restrict sales to those
+                label = METRICS[who[0]].label
+                scope = describe_scope(None, {}, products, periods)
+                return None, Clarification(
+                    f"I can't restrict best-selling products to {label}. I can rank all products, or count {label}."
+                    " Which one?", [f"best-selling products {scope}".strip(), f"{who[0].replace('_', ' ')} {scope}".strip()])
             metrics = [m for m in metrics if m != "customers"] or ["units"]
             limit = limit or 0
             if not dims:
@@ -499,6 +597,13 @@ class QuestionParser:
                 "segment 'new'. Which one?",
                 ["how many customers are in the new segment", "how many new customers last month",
                  "how many new customers this year"])
+        if "churned_customers" in metrics:
+            if share_customers or "churn_rate" in metrics:     # "what share have gone quiet": the churn rate
+                metrics = ["churn_rate" if m == "churned_customers" else m for m in metrics]
+                metrics = list(dict.fromkeys(m for m in metrics if m != "customers"))
+                share_customers = False
+            elif condition is None:
+                metrics = [m for m in metrics if m != "customers"]      # "how many customers churned": a count
         if "returning_customers" in metrics and condition is None and not share_customers:
             metrics = [m for m in metrics if m != "customers"]
         if share_customers and {"churn_rate", "repeat_rate"} & set(metrics):
@@ -524,6 +629,14 @@ class QuestionParser:
                     [f"how many customers {condition_words(condition)}", f"{others[0]} " +
                      describe_scope(None, {}, products, periods)])
             metrics = ["matching_customers"]
+        probability = [m for m in metrics if METRICS[m].kind == "probability"]
+        if probability and counted_customers and predicted_count:
+            # "how many customers are likely to churn": no count by a predicted probability in the layer
+            scope = describe_scope(None, {k: v for k, v in entities}, products, periods)
+            return None, Clarification(
+                f"I can't count customers by a predicted probability. I can give their {METRICS[probability[0]].label}"
+                ", or count a segment (e.g. 'at risk'). Which one?",
+                [f"{probability[0].replace('_', ' ')} {scope}".strip(), "how many customers are in the at risk segment"])
         if len(metrics) > 1 and "customers" in metrics and not counted_customers:
             metrics.remove("customers")     # "revenue from champion customers": customers names who, not a count
         # group-by cues: a dimension noun with the same dimension's value named is a filter, not a grouping
@@ -545,6 +658,8 @@ class QuestionParser:
                                            [f"{metrics[0] if metrics else 'customers'} for {v}" for v in values])
             if len(values) > 1:
                 group_by = key          # "UK vs Germany": one row each
+                if limit == 0:
+                    limit = None        # "which of UK and Germany is higher": both rows, highest first
         if share_customers:
             if condition is None:
                 cond_keys = [k for k in ("country", "segment", "cluster") if k in filters and len(filters[k]) == 1]
@@ -570,7 +685,7 @@ class QuestionParser:
                                        "you like to know?",
                                        ["total revenue", "revenue by country", "customers by segment",
                                         "repeat purchase rate"])
-        who = {"new_customers", "returning_customers"} & set(metrics)
+        who = {"new_customers", "returning_customers", "churned_customers"} & set(metrics)
         if len(metrics) > 1 and who and not counted_customers:   # "revenue from new customers": a filter, not a count
             return None, Clarification(
                 f"I can't restrict {' or '.join(m for m in metrics if m not in who)} to {METRICS[who.pop()].label};"

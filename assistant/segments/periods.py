@@ -8,7 +8,12 @@ Definitions (README, "Staff insights"): last/this month, last/this quarter (cale
 (2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
 before as_of), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
 May 2011", "from March to May 2011": first day of the first to the end of the last) and "since March 2011" /
-"since 2011" (up to as_of). Each match reports its character span so the parser knows which words it explained.
+"since 2011" (up to as_of); ordinal quarters ("the first quarter", 第三季度); a month, quarter or half beside a relative
+year is in that year ("December last year", 去年12月: one period). Each match reports its character span so the
+parser knows which words it explained.
+
+    find_periods("revenue in december last year", pd.Timestamp("2011-12-10"))
+    # [((8, 29), Period('2010-12-01', '2011-01-01', 'December 2010'))]
 """
 from __future__ import annotations
 
@@ -88,6 +93,15 @@ def _rules(as_of: pd.Timestamp):
         start = pd.Timestamp(year=y, month=3 * n - 2, day=1)
         return Period(_day(start), _day(start + pd.DateOffset(months=3)), f"Q{n} {y}")
 
+    def ordinal_quarter(m):   # 'the first quarter (of 2011)', '第四季度', '2011年第一季度': the latest such quarter
+        words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2,
+                 "3": 3, "4": 4}
+        n = words[m.group("qn") or m.group("qn2")]
+        y_text = m.group("qy") or m.group("qy2")
+        y = int(y_text) if y_text else (year if 3 * n - 2 <= today.month else year - 1)
+        start = pd.Timestamp(year=y, month=3 * n - 2, day=1)
+        return Period(_day(start), _day(start + pd.DateOffset(months=3)), f"Q{n} {y}")
+
     def a_year(m):
         y = int(next(g for g in m.groups() if g))
         return Period(f"{y}-01-01", f"{y + 1}-01-01", str(y))
@@ -163,6 +177,8 @@ def _rules(as_of: pd.Timestamp):
         (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
         (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)(?:以内|之内|内)?", last_n_cn),
         (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
+        (r"\b(?:the )?(?P<qn>first|second|third|fourth) quarter(?: of (?P<qy>\d{4}))?\b|"
+         r"(?:(?P<qy2>\d{4})\s*年\s*)?第(?P<qn2>[一二三四1-4])季度", ordinal_quarter),
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
         (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),
         (rf"(\b(?:in|during|for|of|since) )?\b({_MONTH_RE})\.?(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b", named),
@@ -228,7 +244,36 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
             if period is not None:
                 found.append(((m.start(), m.end()), period))
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-    return sorted(found, key=lambda f: f[0])
+    return _in_named_year(text, sorted(found, key=lambda f: f[0]))
+
+
+RELATIVE_YEAR = re.compile(r"(?:the )?(?:last|previous|past|prior|this|current) year|去年|今年|前年")
+IN_A_YEAR = re.compile(r"[A-Z][a-z]+ \d{4}|Q[1-4] \d{4}|H[12] \d{4}")     # labels of a month, quarter or half
+YEAR_GAP = re.compile(r"\s*(?:,|of|in|'s|的)?\s*")
+
+
+def _in_named_year(text: str, found: list) -> list:
+    """'December last year', '去年12月', "last year's Q4": a month, quarter or half named beside a relative year is
+    in that year (one period, not the month compared with the whole year)."""
+    out, i = [], 0
+    while i < len(found):
+        if i + 1 < len(found):
+            (a, pa), (b, pb) = found[i], found[i + 1]
+            gap = text[a[1]:b[0]]
+            pair = [((a, pa), text[a[0]:a[1]]), ((b, pb), text[b[0]:b[1]])]
+            years = [x for x in pair if RELATIVE_YEAR.fullmatch(x[1].strip())]
+            parts = [x for x in pair if IN_A_YEAR.fullmatch(x[0][1].label) and not re.search(r"\d{4}", x[1])]
+            if len(years) == 1 and len(parts) == 1 and YEAR_GAP.fullmatch(gap):
+                (_, year), ((_, part), _) = years[0][0], parts[0]
+                shift = pd.Timestamp(year.start).year - pd.Timestamp(part.start).year
+                start, end = (pd.Timestamp(x) + pd.DateOffset(years=shift) for x in (part.start, part.end))
+                label = part.label.replace(str(pd.Timestamp(part.start).year), str(start.year))
+                out.append(((a[0], b[1]), Period(_day(start), _day(end), label)))
+                i += 2
+                continue
+        out.append(found[i])
+        i += 1
+    return out
 
 
 def previous_window(p: Period) -> Period:

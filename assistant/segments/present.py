@@ -104,7 +104,7 @@ def canonical(q: Query) -> str:
              "new_customers": "new customers", "returning_customers": "customers who returned something",
              "aov": "average order value", "repeat_rate": "repeat purchase rate", "frequency": "orders per customer",
              "customer_value": "customer value", "high_value_probability": "high value probability",
-             "churn_risk": "churn risk", "churn_rate": "churn rate", "gross_sales": "gross sales",
+             "churn_risk": "churn risk", "churn_rate": "churn rate", "churned_customers": "churned customers", "gross_sales": "gross sales",
              "returns_value": "returns value", "units": "units sold"}
     text = words.get(q.metric, q.metric)
     if q.group_by:

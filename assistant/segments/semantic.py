@@ -45,6 +45,8 @@ _M = [
            "distinct customers with at least one return line in scope"),
     Metric("churn_rate", "churn rate", "rate", "churned::DOUBLE / NULLIF(customers, 0)",
            "share of customers in scope whose last purchase is more than 90 days before the shop's today"),
+    Metric("churned_customers", "customers who churned", "count", "COALESCE(churned, 0)",
+           "customers in scope whose last purchase is more than 90 days before the shop's today"),
     Metric("churn_risk", "average churn risk", "probability", "churn_risk",
            "average predicted churn probability of the customers in scope"),
     Metric("high_value_probability", "average high-value probability", "probability", "high_value_probability",
