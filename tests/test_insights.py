@@ -545,6 +545,10 @@ READINGS = [
     ("France vs Spain: who spent more in 2011",
      Query("revenue", "country", {"country": ["France", "Spain"]}, time=Y2011)),
     ("lifetime gross spend per customer by segment", Query("customer_value", "segment")),
+    ("top5 products by units", Query("units", "product", limit=5)),          # glued to its number
+    ("bottom3 countries by orders", Query("orders", "country", limit=3, order="asc")),
+    ("units sold of the popcorn holdr", Query("units", filters={"product": ["Popcorn Holder"]})),  # whole title
+    ("回头客（至少买过两次的）有多少人", Query("matching_customers", condition=Condition("orders", ">=", 2))),
     ("December so far: gross, returns, net",
      Query("gross_sales", time=Period("2011-12-01", "2012-01-01", "December 2011"),
            also=["returns_value", "revenue"])),
@@ -663,7 +667,8 @@ def test_typos_are_read_with_the_reading_stated_or_asked(staff):
                                       "流失风险高的客户都买些什么",                  # 高 describes: no ranking
                                       "returns value of the returns-happy customers",   # half a word is not a word
                                       "best selling products to new customers last month",   # no such filter
-                                      "revenue by brand", "orders per brand"])   # 'brand' is filler only in 'brand-new'
+                                      "revenue by brand", "orders per brand",
+                                      "回头客（至少买过三次的）有多少人"])   # two conditions that disagree   # 'brand' is filler only in 'brand-new'
 def test_words_that_stay_unclear_still_ask(staff, question):
     insight = staff.answer(question)
     assert insight.clarification is not None and insight.facts == [], insight.reading

@@ -408,9 +408,11 @@ class QuestionParser:
     def _product_one_typo(self, words: str) -> tuple[list[str], tuple[str, str] | None]:
         """Titles that every content word of `words` names exactly but one, that one being within
         TITLE_TYPO_DISTANCE edits of a word of the title ('holdr' in 'white hanging heart t-light holdr'), and
-        (misspelt, title word) when there is one such title. At least two words must match exactly."""
+        (misspelt, title word) when there is one such title. At least two words must match exactly, or, with
+        two words, the corrected words must be the whole title ('popcorn holdr': Popcorn Holder, not Large
+        Popcorn Holder)."""
         content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
-        if len(content) < 3 or CJK.search(words):
+        if len(content) < 2 or CJK.search(words):
             return [], None
         hits: dict[str, tuple[str, str]] = {}
         for low, title in self.titles.items():
@@ -420,7 +422,8 @@ class QuestionParser:
                 continue
             close = [t for t in title_words if t not in content
                      and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
-            if len(close) == 1:
+            whole = sorted(close[0] if w == missing[0] else w for w in content) == sorted(title_words) if close else False
+            if len(close) == 1 and (len(content) >= 3 or whole):
                 hits[title] = (missing[0], close[0])
         found = sorted(hits, key=lambda x: (len(x), x))
         return found, (hits[found[0]] if len(found) == 1 else None)
@@ -450,9 +453,20 @@ class QuestionParser:
         return float(next(g for g in m.groups() if g))
 
     def _condition(self, t: _Text) -> Condition | None:
+        """The order-count condition ('at least 2 orders', 回头客, 至少下过两单); a second phrase saying the same
+        ('回头客（至少下过两单的）') is explained too, one saying something else stays unexplained (the question asks)."""
+        found = [(m, c) for m, c in self._conditions(t)]
+        for m, c in found:
+            if c == found[0][1]:
+                t.take(m.start(), m.end())
+        return found[0][1] if found else None
+
+    def _conditions(self, t: _Text):
+        """(match, Condition) for the first match of each condition phrase, in priority order."""
         for pattern, (kind, op, value) in L.CONDITIONS:
-            if t.first(pattern):
-                return Condition(kind, op, value)
+            m = next(t.find(pattern), None)
+            if m:
+                yield m, Condition(kind, op, value)
         n = r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + ")"
         thing = r"(?:orders|purchases|times|order|purchase|time)"
         forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b", ">="),
@@ -461,11 +475,10 @@ class QuestionParser:
                  (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
                  (rf"\b(?:exactly|only|just)? ?{n} {thing}\b", "=")]
         for pattern, op in forms + L.CONDITIONS_CN:
-            m = t.first(pattern)
+            m = next(t.find(pattern), None)
             if m:
                 word = next(g for g in m.groups() if g)
-                return Condition("orders", op, int(word) if word.isdigit() else L.NUMBER_WORDS[word])
-        return None
+                yield m, Condition("orders", op, int(word) if word.isdigit() else L.NUMBER_WORDS[word])
 
     def _number_before_noun(self, t: _Text) -> int | None:
         """'10 best-selling products', 'which 3 categories', '最高的三个国家': a number naming how many groups."""
@@ -473,7 +486,7 @@ class QuestionParser:
         nouns = "|".join(L.DIMENSION_NOUNS.values())
         m = t.first(rf"(?<!least )(?<!exactly )(?<!than )(?<!only )(?<!just )(?<!most )"
                     rf"\b(\d+|{words})\b(?= (?:[\w\-]+ )?(?:{nouns}))|"
-                    rf"(\d+|[一二两三四五六七八九十]+)\s*(?:个|家|大|款|种|类)?(?=\s*(?:{nouns}))")
+                    rf"(?<![a-z])(\d+|[一二两三四五六七八九十]+)\s*(?:个|家|大|款|种|类)?(?=\s*(?:{nouns}))")   # not 'top5'
         if not m:
             return None
         word = next(g for g in m.groups() if g)
@@ -515,7 +528,8 @@ class QuestionParser:
     def _ranking(self, t: _Text) -> tuple[int | None, str]:
         limit, order = None, "desc"
         words = "|".join(w for w in L.NUMBER_WORDS if w.isascii())
-        m = t.first(rf"\b(?:top|first|bottom|best|worst|biggest|largest|leading|highest|lowest|smallest) (\d+|{words})\b|"
+        m = t.first(rf"\b(?:top|first|bottom|best|worst|biggest|largest|leading|highest|lowest|smallest)"
+                    rf"(?: (\d+|{words})|(\d+))\b|"                   # 'top 5', 'top5'
                     rf"\b(\d+|{words}) (?:biggest|largest|best|top|leading|highest|lowest|smallest|worst|most|least)\b|"
                     r"(?:前|后|最后)(\d+|[一二两三四五六七八九十]+)(?:名|个|大)?")
         if m:
