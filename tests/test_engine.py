@@ -89,6 +89,24 @@ def test_llm_hallucinations_are_removed(services, router, small_index):
     assert sentence(reply.products[0]["title"], reply.products[0]["evidence"]) in reply.text   # the template sentence
 
 
+def test_product_detail_gets_a_checked_llm_sentence_after_the_facts(services, router):
+    """'tell me about the second one': price, stock and category come from code at once; the LLM adds one
+    sentence on why it fits the request it was shown for (checked: an invented price is dropped)."""
+    llm = ScriptedLLM("{first} is a lovely choice. It costs only £0.01 today.")
+    a = make(services, router, llm)
+    first = a.ask("heart decoration").finish()
+    detail = a.ask("tell me about the second one", conversation_id=first.conversation_id).finish()
+    product = first.products[1]
+    assert detail.products[0]["item_id"] == product["item_id"] and detail.llm_used
+    assert detail.text.startswith(f"{product['title']} ({product['item_id']}) costs £{product['price']:.2f}")
+    assert product["title"] + " is a lovely choice." in detail.text and "£0.01" not in detail.text
+    assert 'request: """heart decoration"""' in llm.prompts[-1][-1]["content"]    # the request, not "the second one"
+    off = make(services, router).ask("tell me about the second one", conversation_id=first.conversation_id).finish()
+    from assistant.search.evidence import sentence
+    assert not off.llm_used and off.text.endswith(sentence(product["title"], [e for e in product["evidence"]
+                                                                             if e["kind"] != "alternative"]))
+
+
 def test_policy_llm_numbers_must_be_quoted_from_the_kb(services, router):
     llm = ScriptedLLM("We refund within 14 days of receiving your return. "
                       "Refunds go back to the original payment method [refunds.md#how-you-are-refunded].")

@@ -108,10 +108,18 @@ class ShopperHandler:
         return Answer(turn.intent, fallback=text, suggestions=["show me bestsellers", "gift ideas under £10"])
 
     def _detail(self, turn, product: dict) -> Answer:
+        """'tell me about the second one': the facts from code at once, then one LLM sentence on why it fits the
+        request it was shown for (the template sentence when the LLM is off, busy or its sentence fails the check)."""
         stock = f"{product['stock']} in stock" if product["stock"] > 0 else "currently out of stock"
         shown = neutralize_product(product)
-        text = (f"{shown['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
-                f" and is {stock}. Category: {product['category']}. " + self._because(shown, turn.language))
+        facts = (f"{shown['title']} ({product['item_id']}) costs {format_price(product['price'], product['currency'])}"
+                 f" and is {stock}. Category: {product['category']}.")
         viewed = (turn.memory.get("session_items", []) + [product["item_id"]])[-10:]
-        return Answer(turn.intent, products=[product], fallback=text, suggestions=["more like this one", "cheaper"],
-                      memory={"session_items": viewed})
+        answer = Answer(turn.intent, products=[product], lead=facts, fallback=self._because(shown, turn.language),
+                        suggestions=["more like this one", "cheaper"], memory={"session_items": viewed})
+        question = turn.memory.get("query") or turn.message
+        answer.sentences = lambda: explanations(self.s, question, [shown], turn.language, [product], self.titles,
+                                                self.ids)
+        answer.purpose = "shopper"
+        answer.check = lambda text: ground(text, [product], self.titles, self.ids).text
+        return answer
