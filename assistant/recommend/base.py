@@ -139,6 +139,18 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return order.astype(np.int64), scores[order]
 
 
+def score_at_place(others: np.ndarray, place: int) -> float:
+    """A score that puts one more item at list place `place` (1-based) among `others` (finite scores, best
+    first): above the item now there and below the one before it; last when the list is shorter."""
+    if not len(others):
+        return 0.0
+    if place <= 1:
+        return float(others[0]) + 1.0
+    if len(others) >= place:
+        return (float(others[place - 2]) + float(others[place - 1])) / 2
+    return float(others[-1]) - 1.0
+
+
 def normalise_rows(x: np.ndarray) -> np.ndarray:
     """Scale each row to [0, 1] (min-max), so different models' scores can be blended."""
     lo = x.min(axis=1, keepdims=True)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.recommend.base import Recommender, normalise_rows
+from assistant.recommend.base import Recommender, normalise_rows, score_at_place
 from assistant.recommend.ease import EASE
 from assistant.recommend.registry import create_recommender, register_recommender
 
@@ -81,12 +81,7 @@ def new_arrival_slot(scores: np.ndarray, seen: sp.csr_matrix, match: np.ndarray,
         if k <= 0:
             continue
         top = np.sort(-np.partition(-row, k - 1)[:k])[::-1]       # the k best other items, best first
-        if slot == 1:
-            value = top[0] + 1.0
-        elif len(top) >= slot:
-            value = (top[slot - 2] + top[slot - 1]) / 2             # between places slot - 1 and slot
-        else:
-            value = top[-1] - 1.0                                    # a short list: last
+        value = score_at_place(top, slot)
         if out[r, j] < value:
             out[r, j] = value
     return out

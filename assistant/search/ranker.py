@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from assistant.errors import ConfigError
-from assistant.recommend.base import Interactions
+from assistant.recommend.base import Interactions, score_at_place
 from assistant.recommend.debias import ips
 from assistant.search.filters import CatalogArrays, Filters
 from assistant.search.money import format_price
@@ -238,10 +238,8 @@ class Ranker:
         if i not in pool:
             cand, scores = np.append(cand, i), np.append(scores, -np.inf)
             parts["cf"][i] = float(self.index.cf.score_items(history, np.array([i]))[0])
-        order = np.sort(scores[cand != i])[::-1]
-        k = min(n, len(order) + 1)
-        above, below = (order[k - 2] if k >= 2 else order[0] + 2.0), (order[k - 1] if len(order) >= k else None)
-        value = (above + below) / 2 if below is not None and np.isfinite(below) else above - 1.0
+        others = np.sort(scores[cand != i])[::-1]
+        value = score_at_place(others[np.isfinite(others)], n)       # the n-th card (last, in a shorter list)
         scores = scores.copy()
         scores[cand == i] = max(float(scores[cand == i][0]), value)
         return cand, scores
