@@ -123,15 +123,7 @@ class Relevance:
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
         asked = request.types + request.expanded_types
-        if not asked:
-            return None
-        hit = np.zeros(self.size, bool)
-        for t in asked:
-            for postings in (self.postings, self.category_postings):
-                rows = postings.get(t)
-                if rows is not None:
-                    hit[rows] = True
-        return hit
+        return self.covered(asked) if asked else None
 
     def covers(self, row: int, term: str) -> bool:
         """Does product `row`'s title hold `term` (stemmed word, compound part or two-word phrase)?"""
