@@ -160,7 +160,7 @@ class Router:
         p_oos, is_oos = probs[:, classes.index(OOS)], np.asarray(labels) == OOS
         tau = best_threshold(p_oos, is_oos, s.router_min_in_scope_recall)
         low, high = unsure_band(p_oos, is_oos, tau, s.router_band_share)
-        cue = np.array([has_service_cue(t) and not self.other_company.search(EMAIL.sub(" ", t)) for t in texts])
+        cue = np.array([has_service_cue(t) and not self.other_company.search(EMAIL.sub("email", t)) for t in texts])
         tau_cue = (best_threshold(p_oos[cue], is_oos[cue], s.router_min_service_cue_recall)
                    if is_oos[cue].any() and not is_oos[cue].all() else tau)
         declined = p_oos >= np.where(cue, tau_cue, tau)
@@ -197,10 +197,11 @@ class Router:
             return Route("chitchat", 1.0, "rule", 0.0)
         if self.catalog is not None and self.catalog.is_product_request(text):
             return Route("product_search", 1.0, "rule", ms_since(start, 2))
-        if (asks_availability(text) or asks_for_gift(text)) and not self.other_company.search(EMAIL.sub(" ", text)):
-            return Route("product_search", 1.0, "rule", ms_since(start, 2))
         masked = EMAIL.sub("email", text)      # an address says nothing about the topic ("...@hotmail.co.uk")
-        other_company = self.other_company.search(masked) or courier_own_business(masked)
+        named_company = self.other_company.search(masked)
+        if (asks_availability(text) or asks_for_gift(text)) and not named_company:
+            return Route("product_search", 1.0, "rule", ms_since(start, 2))
+        other_company = named_company or courier_own_business(masked)
         intent, confidence, p_oos = self.classify(masked, service_cue=has_service_cue(masked) and not other_company)
         source, llm_label = "classifier", None
         cal = self.calibration
