@@ -422,8 +422,10 @@ class QuestionParser:
                 continue
             close = [t for t in title_words if t not in content
                      and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
-            whole = sorted(close[0] if w == missing[0] else w for w in content) == sorted(title_words) if close else False
-            if len(close) == 1 and (len(content) >= 3 or whole):
+            if len(close) != 1:
+                continue
+            corrected = sorted(close[0] if w == missing[0] else w for w in content)
+            if len(content) >= 3 or corrected == sorted(title_words):     # two words: the whole title
                 hits[title] = (missing[0], close[0])
         found = sorted(hits, key=lambda x: (len(x), x))
         return found, (hits[found[0]] if len(found) == 1 else None)
@@ -455,7 +457,7 @@ class QuestionParser:
     def _condition(self, t: _Text) -> Condition | None:
         """The order-count condition ('at least 2 orders', 回头客, 至少下过两单); a second phrase saying the same
         ('回头客（至少下过两单的）') is explained too, one saying something else stays unexplained (the question asks)."""
-        found = [(m, c) for m, c in self._conditions(t)]
+        found = list(self._conditions(t))
         for m, c in found:
             if c == found[0][1]:
                 t.take(m.start(), m.end())
