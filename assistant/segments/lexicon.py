@@ -10,13 +10,22 @@ against the shop's data.
 """
 from __future__ import annotations
 
+# returns (credit notes: returns and cancellations) and the words that say they are subtracted
+_CREDIT = r"(?:returns|refunds|cancellations|credit notes|returned goods|cancelled orders)"
+CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
+TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:taken off|taken out|taken away|deducted|" \
+            r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
+            r"accounted for|factored in|applied)"
+SUBTRACTING = r"(?:deducting|subtracting|removing|netting off|netting out|taking off|taking out|knocking off)"
 METRIC_PHRASES = [   # (metric, regex) in priority order
-    ("revenue", r"\bnet of (?:returns|refunds)\b|\b(?:after|minus|less) (?:any )?(?:returns|refunds)\b|"
-                r"扣(?:掉|除)退货(?:后)?|净销售额|净营收|净额"),
+    ("revenue", rf"\bnet of (?:any |the )?{CREDIT_NOUNS}\b|\b(?:after|minus|less|once) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
+                rf"\bafter {SUBTRACTING} (?:any |the )?{CREDIT_NOUNS}\b|\bwith (?:the )?{CREDIT_NOUNS} {TAKEN_OFF}\b|"
+                r"扣(?:掉|除)(?:了)?退货(?!(?:之|以)?前)(?:以?后|之后)?|退货扣(?:掉|除)(?:了)?(?:以|之)?后|净销售额|净营收|净额"),
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
     ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
-                    r"\bbefore (?:any )?(?:returns|refunds)(?: (?:are|were|get|got|have been|is|was) (?:taken off|deducted|subtracted|removed|netted off|taken out))?\b|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
+                    rf"\b(?:before|prior to) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|\bbefore (?:we )?(?:take off|deduct|subtract|remove|net off|knock off|{SUBTRACTING}) (?:any |the )?{CREDIT_NOUNS}\b|\bpre-(?:returns|refunds)\b|"
+                    r"(?:扣(?:掉|除)?|减去?)退货(?:之|以)?前|未扣(?:掉|除)?退货|不扣(?:掉|除)?退货|退货(?:扣除)?(?:之|以)?前|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
                             r"made (?:a )?returns?)(?: (?:something|anything|an? (?:item|product|order)|items|products|"
                             r"goods|orders|stuff|at least one (?:item|product|order|thing)|one or more (?:items|products)))?\b|"
@@ -25,12 +34,13 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                             r"\bsen[dt]s? (?:something |anything |items? |goods |stuff |products? )?back\b|"
                             r"\b(?:customers|people|buyers|clients) returning (?:stuff|something|anything|items|goods|"
                             r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
-    ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
+    ("returns_value", rf"\b(?:value|amount|total|sum|cost) of (?:the |all |our )?{CREDIT_NOUNS}\b|"
+                      rf"\b(?:returns|cancellations|refunds|credit notes) (?:value|amount|total)\b|\b{CREDIT_NOUNS} cost(?: us| the business)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
-                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|"
+                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)(?: (?:or|and) (?:returned|refunded|cancelled))?\b|"
                       r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back) "
-                      r"(?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|"
-                      r"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|\breturns\b|退货金额|退货额|退款金额"),
+                      rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
@@ -70,6 +80,9 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
+# "sales in 2011 before returns come off": the phrase says which sales, so the bare sales word is not a second metric
+BARE_REVENUE = r"(?:sales|revenue|takings|turnover|income|money|销售额|营收|收入|营业额|(?:卖|售)(?:了|出)多少钱|多少钱)"
+GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"    # a gross_sales phrase that qualifies sales
 # A season's name alone ("AOV for Christmas") is the category or the trading period: it asks unless a category noun
 # follows ("Christmas category / range / products / stuff").
 _NOT_CATEGORY_NOUN = r"(?! (?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
@@ -92,6 +105,21 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
 ]
+# The churn definition said again in the question ("gone quiet for 90+ days", "超过90天没有购买"): the window words
+# restate recency > 90 days and are read as churn, with a note. Another window ("quiet for 60 days") is not the
+# definition: its words stay unexplained and the question asks.
+_CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?(?:(?:more than|over|longer than|upwards of|" \
+                r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?!\w)"
+_LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
+_NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
+          r"purchase|shop)(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
+_ZH_WINDOW = r"(?:超过|多于|已经?超过|连续)\s*(?:90|九十|(?:3|三)\s*个多?月)\s*(?:多)?天?(?:以上|或以上|及以上)?|" \
+             r"(?:90|九十)\s*(?:多)?天(?:以上|或以上|及以上)|(?:3|三)\s*个多?月(?:以上|或以上|及以上)"
+_ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
+CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no) (?:an? |any )?(?:purchases?|orders?)\b|" \
+                 rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
+                 rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})"
+CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
 ADJECTIVE_SEGMENTS = {"new", "loyal", "promising"}   # before a product/category/order noun they describe that
 NOT_A_SEGMENT_AFTER = r"\s*(?:products?|items?|lines?|skus?|categor(?:y|ies)|ranges?|orders?|arrivals?|stock|产品|商品|品类|订单)"
 METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new customers names the metric, not the
@@ -176,9 +204,10 @@ CATEGORY_ALIASES = {
     "文具": "Cards, Wrap & Stationery", "圣诞": "Christmas", "花园": "Garden & Outdoor", "户外": "Garden & Outdoor",
     "玩具": "Toys & Kids", "复活节": "Easter", "派对": "Party & Celebrations",
 }
+# the word before 'customers' ('share of German customers') is left to the names and conditions: it is a filter
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
-                     r"(?:\w+\s+)?(?:customers|buyers|shoppers|clients)\b|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%) (?:of (?:our |all |the )?(?:\w+ )?customers )?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
+                     r"(?=(?:[\w\-]+\s+){0,2}(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
+                     r"fraction|%)(?: of (?:our |all |the )?)?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"

@@ -172,6 +172,9 @@ class QuestionParser:
         t = _Text(text)
         clarify = None
         products, product_clarify = self._exact_products(t)
+        churn_restated = list(self._take_all(t, L.CHURN_RESTATED))    # before periods: 'in the last 90 days'
+        for m in churn_restated:
+            notes.append(f"'{m.group(0).strip()}' {L.CHURN_RESTATED_NOTE}")
         previous_ref = t.first(L.PREVIOUS_REF)
         change = bool(previous_ref)
         periods = self._periods(t)
@@ -218,6 +221,8 @@ class QuestionParser:
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
+        if churn_restated and not {"churn_rate", "churned_customers"} & set(metrics):
+            metrics.insert(0, "churned_customers")     # 'customers with no order for 90+ days': the churned
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
@@ -503,12 +508,18 @@ class QuestionParser:
     def _metrics(self, t: _Text) -> list[str]:
         """Metrics named, in the order the question names them."""
         found: dict[str, int] = {}
+        said: dict[str, list[str]] = {}
         for metric, pattern in L.METRIC_PHRASES:
             if metric == "top_share":
                 continue
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
                 found.setdefault(metric, m.start())
+                said.setdefault(metric, []).append(m.group(0))
+        if "gross_sales" in found and "revenue" in found \
+                and all(re.search(L.GROSS_QUALIFIER, w) for w in said["gross_sales"]) \
+                and all(re.fullmatch(L.BARE_REVENUE, w) for w in said["revenue"]):
+            found["gross_sales"] = min(found.pop("revenue"), found["gross_sales"])   # 'sales ... before returns'
         return sorted(found, key=found.get)
 
     def _dimensions(self, t: _Text) -> tuple[list[str], bool]:
