@@ -51,7 +51,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                   r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
-    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
+    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?(?!\w)|\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
                    r"流失率"),
@@ -59,8 +59,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
                           r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
                           r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? ?(?:days|d)\b\+?|已流失|流失了"),
-    ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
-                               r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
+    ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?high(?:-| )value (?:(?:probability|propensity|likelihood)(?: scores?)?|scores?)\b|"
+                               r"\b(?:probability|likelihood|propensity) (?:score )?(?:of|for|to be) (?:being |becoming )?high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
                                r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
@@ -76,7 +76,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
-              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)件货?|多少件货?"),
+              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)件货?|多少件货?|"
+              r"(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?![\u4e00-\u9fff])|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?=吗|呢|啊)"),
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
@@ -86,7 +87,7 @@ GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"  
 # A season's name alone ("AOV for Christmas") is the category or the trading period: it asks unless a category noun
 # follows ("Christmas category / range / products / stuff").
 _NOT_CATEGORY_NOUN = r"(?! (?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
-                     r"department|collection)\b)"
+                     r"department|collection)\b)(?!\s*(?:的)?\s*(?:品类|类别|类目|类|商品|产品|装饰|用品|系列))"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
@@ -94,11 +95,11 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"\b(?:christmas|xmas)\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Christmas category (its products, any time of year), or all sales in a season such as "
      "December?", ("christmas category",)),
-    (r"圣诞(?!节?(?:品类|类|商品|产品|装饰|用品))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
+    (r"圣诞(?!节?\s*(?:品类|类|商品|产品|装饰|用品|category|categories|range|products?|items?))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
     (r"\beaster\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Easter category (its products, any time of year), or all sales around Easter?",
      ("easter category",)),
-    (r"复活节(?!(?:品类|类|商品|产品|装饰|用品))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
+    (r"复活节(?!\s*(?:品类|类|商品|产品|装饰|用品|category|categories|range|products?|items?))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"(?<!新)客群(?!体)", "“客群”是指RFM分群（segment）还是行为聚类（cluster）？", ("分群", "聚类")),   # group: which?
     (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", "Which predicted probability: churn risk or high-value probability?",
      ("churn risk", "high value probability")),
@@ -119,7 +120,24 @@ _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?
 CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no) (?:an? |any )?(?:purchases?|orders?)\b|" \
                  rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
                  rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})"
+CHURN_OTHER_WINDOW = rf"(?:{_LAPSE}|{_NO_BUY}) (?:(?:for|in|over|since|during|within) )?(?:(?:the )?(?:last|past) )?" \
+                     r"(?:(?:more than|over|longer than|upwards of|beyond|at least) )?(?:\d+|a|one|two|six|sixty|thirty) ?\+? ?" \
+                     r"(?:days?|weeks?|months?|years?|d)\b|" \
+                     r"(?:超过|多于|连续)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:天|周|个月|年)(?:以上|多)?\s*(?:里|内|中)?\s*(?:都)?(?:没有|没|未)"
 CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
+# A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
+# brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.
+GLOSSED = [
+    (r"(?<!新)客群(?!体)", r"(?:rfm |customer )?segments?|分群", "分群"),
+    (r"(?<!新)客群(?!体)", r"(?:behaviou?ral )?clusters?|聚类", "聚类"),
+    (r"(?<!即将)沉睡", r"about(?:-| )to(?:-| )sleep", "即将沉睡"),
+    (r"(?<!即将)沉睡", r"hibernating|dormant", "休眠"),
+    (r"\bcustomer groups?\b", r"(?:rfm )?segments?|分群", "segments"),
+    (r"\bcustomer groups?\b", r"(?:behaviou?ral )?clusters?|聚类", "clusters"),
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", r"churn(?: risk| probability)?|流失(?:风险|概率)?", "churn risk"),
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", r"high(?:-| )value(?: probability)?|高价值(?:概率)?",
+     "high value probability"),
+]
 ADJECTIVE_SEGMENTS = {"new", "loyal", "promising"}   # before a product/category/order noun they describe that
 NOT_A_SEGMENT_AFTER = r"\s*(?:products?|items?|lines?|skus?|categor(?:y|ies)|ranges?|orders?|arrivals?|stock|产品|商品|品类|订单)"
 METRIC_OWN_NAMES = {   # metric -> names its own phrase uses: "new" beside new customers names the metric, not the

@@ -175,9 +175,16 @@ class QuestionParser:
         churn_restated = list(self._take_all(t, L.CHURN_RESTATED))    # before periods: 'in the last 90 days'
         for m in churn_restated:
             notes.append(f"'{m.group(0).strip()}' {L.CHURN_RESTATED_NOTE}")
+        other_window = t.first(L.CHURN_OTHER_WINDOW)     # 'quiet for 60 days': not the layer's definition
         previous_ref = t.first(L.PREVIOUS_REF)
         change = bool(previous_ref)
         periods = self._periods(t)
+        if other_window:
+            clarify = Clarification(
+                "The layer counts a customer as churned when their last purchase is more than 90 days before the "
+                f"shop's today; it has no other window than that ('{other_window.group(0)}'). Use the 90 days?",
+                [question_with(text, other_window.group(0), "超过90天没有" if CJK.search(other_window.group(0))
+                               else "gone quiet for more than 90 days")])
         vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
         if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
             t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
@@ -318,6 +325,12 @@ class QuestionParser:
         """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
         text = spelling.unglue_numbers(text)
+        for word, gloss, meaning in L.GLOSSED:      # '客群(segment)': the gloss says which reading
+            for pair in (rf"(?:{word})\s*(?:{gloss})(?![a-z])", rf"(?<![a-z])(?:{gloss})\s*(?:{word})"):
+                m = re.search(pair, text)
+                if m:
+                    notes.append(f"read '{m.group(0)}' as '{meaning}'")
+                    text = text[:m.start()] + f" {meaning} " + text[m.end():]
         for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
             if typo in text:
                 text = text.replace(typo, word)
@@ -588,8 +601,9 @@ class QuestionParser:
 
     def _category_suffix(self, t: _Text) -> None:
         """'厨房餐具类', '圣诞品类': the category word after a Chinese category name."""
-        for m in list(t.find(r"(?<=[\u4e00-\u9fff])(?:品类|类别|类)")):
-            if m.start() > 0 and t.taken[m.start() - 1]:
+        for m in list(t.find(r"(?<=[\u4e00-\u9fff])(?:品类|类别|类)|(?<=[a-z] )(?:品类|类别|类目|类)")):   # 'easter 类'
+            before = m.start() - (2 if t.text[m.start() - 1] == " " else 1)
+            if before >= 0 and t.taken[before]:
                 t.take(m.start(), m.end())
 
     def _how_many_of_a_segment(self, text: str, entities: list[tuple[str, str]]) -> bool:
