@@ -23,7 +23,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                 r"扣(?:掉|除)(?:了)?退货(?!(?:之|以)?前)(?:以?后|之后)?|退货扣(?:掉|除)(?:了)?(?:以|之)?后|净销售额|净营收|净额"),
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
-    ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
+    ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|"
+                    rf"\b(?:sales|revenue|takings|turnover) (?:before|prior to) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
                     rf"\b(?:before|prior to) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|\bbefore (?:we )?(?:take off|deduct|subtract|remove|net off|knock off|{SUBTRACTING}) (?:any |the )?{CREDIT_NOUNS}\b|\bpre-(?:returns|refunds)\b|"
                     r"(?:扣(?:掉|除)?|减去?)退货(?:之|以)?前|未扣(?:掉|除)?退货|不扣(?:掉|除)?退货|退货(?:扣除)?(?:之|以)?前|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
@@ -81,6 +82,25 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
+# A metric's definition said again beside its name ("net revenue (gross minus returns)", "AOV, i.e. sales / orders",
+# "复购率（下过两单及以上的客户占比）"): the definition's words are explained by the metric, never read as more metrics
+# or a condition. Read only when the metric itself is named elsewhere in the question.
+_DIV = r"(?: divided by | ?/ ?| over )"     # not 'per': 'orders per customer' is the metric's own name
+DEFINITIONS = [   # (metric, regex of its definition in words)
+    ("revenue", rf"\b(?:gross(?: sales| revenue)?|(?<!net )(?:sales|revenue|takings)) (?:minus|less|net of|without|excluding) "
+                rf"(?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|(?:毛)?销售额(?:减去?|扣除|扣掉)(?:了)?退货(?:额|金额)?"),
+    ("aov", rf"\b(?:gross )?(?:sales|revenue){_DIV}(?:the )?(?:number of )?orders?\b|(?:毛)?销售额(?:除以|/)订单数"),
+    ("frequency", rf"\b(?:the )?(?:number of )?orders{_DIV}(?:the )?(?:number of )?customers?\b|订单数(?:除以|/)客户数"),
+    ("new_customers", r"\b(?:(?:whose|with their|with a|their|by|on their|the) )?first(?:-ever| ever)? (?:purchase|order)s?"
+                      r"(?: (?:was|were|is|fell|falls|fall|happened|made|placed))?(?: (?:then|in (?:it|that (?:period|month|"
+                      r"quarter|year))))?\b|(?:其)?(?:首次|第一次)(?:购买|下单)(?:在|于|是在)?|首单(?:在|于)?"),
+    ("repeat_rate", r"\b(?:(?:the )?(?:share|percentage|proportion|%) of )?customers (?:with|who (?:placed|made|have placed|have "
+                    r"made|ordered)|having(?: placed| made)?) (?:(?:2|two) or more|at least (?:2|two)|more than one) "
+                    r"(?:orders|purchases)\b|(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上(?:订单)?(?:的)?(?:客户)?(?:的)?"
+                    r"(?:占比|比例)?"),
+]
+DEFINITION_NOTE = "restates the definition of"
+DEFINITION_NAMES = {"revenue", "frequency"}   # a formula that alone names its metric ("gross minus returns")
 # "sales in 2011 before returns come off": the phrase says which sales, so the bare sales word is not a second metric
 BARE_REVENUE = r"(?:sales|revenue|takings|turnover|income|money|销售额|营收|收入|营业额|(?:卖|售)(?:了|出)多少钱|多少钱)"
 GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"    # a gross_sales phrase that qualifies sales
@@ -271,6 +291,8 @@ FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", 
                     "排序",
                     "以来", "这个", "这些")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
+    r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
+    r"也就是说|也就是|即(?=[\s\w\u4e00-\u9fff])|"
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
@@ -301,6 +323,17 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
     (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
+    # a figure 'per order' other than average order value: not in the layer (once answered as the plain total)
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:net |gross )?(?:revenue|sales|takings|income|money|turnover)(?: \w+)? "
+     r"(?:per|each|every|an?) (?:order|invoice|transaction|basket|purchase)\b|"
+     r"每(?:一)?(?:单|笔|个订单)(?:订单)?(?:的)?(?:净)?(?:收入|营收|销售额|营业额)",
+     "Per order, the layer has average order value (gross sales / orders, before returns); no other money figure "
+     "per order. Average order value?", ("average order value",)),
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:units|items|pieces|quantity|products)(?: sold)? "
+     r"(?:per|each|every|an?|in an?) (?:order|invoice|transaction|basket|purchase)\b|"
+     r"每(?:一)?(?:单|笔|个订单)(?:订单)?(?:的)?(?:平均)?(?:件数|商品数|数量|销量)",
+     "The layer has no items-per-order figure; it has units sold and average order value (money per order). "
+     "Which one?", ("units sold", "average order value")),
     (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
      "By basket size, do you mean money per order (average order value) or items per order? The layer has "
      "average order value; items per order it does not have.", ("average order value",)),

@@ -176,6 +176,7 @@ class QuestionParser:
         for m in churn_restated:
             notes.append(f"'{m.group(0).strip()}' {L.CHURN_RESTATED_NOTE}")
         other_window = t.first(L.CHURN_OTHER_WINDOW)     # 'quiet for 60 days': not the layer's definition
+        defined = self._definitions(t, notes)             # 'net revenue (gross minus returns)': one metric
         previous_ref = t.first(L.PREVIOUS_REF)
         change = bool(previous_ref)
         periods = self._periods(t)
@@ -228,6 +229,7 @@ class QuestionParser:
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
+        metrics = [m for m in defined if m not in metrics] + metrics
         if churn_restated and not {"churn_rate", "churned_customers"} & set(metrics):
             metrics.insert(0, "churned_customers")     # 'customers with no order for 90+ days': the churned
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
@@ -447,6 +449,22 @@ class QuestionParser:
                 hits[title] = (missing[0], close[0])
         found = sorted(hits, key=lambda x: (len(x), x))
         return found, (hits[found[0]] if len(found) == 1 else None)
+
+    def _definitions(self, t: _Text, notes: list[str]) -> list[str]:
+        """Explain a metric's definition said beside the metric's own name (lexicon.DEFINITIONS), with a note; the
+        metrics a formula names on its own ('gross sales minus returns': net revenue) are returned."""
+        alone = []
+        for metric, pattern in L.DEFINITIONS:
+            for m in list(t.find(pattern)):
+                rest = t.text[:m.start()] + " " * (m.end() - m.start()) + t.text[m.end():]
+                named = any(name == metric and re.search(p, rest) for name, p in L.METRIC_PHRASES)
+                if named or metric in L.DEFINITION_NAMES:
+                    t.take(m.start(), m.end())
+                    notes.append(f"'{m.group(0).strip()}' {L.DEFINITION_NOTE} {METRICS[metric].label}")
+                    if not named:
+                        alone.append(metric)
+                    break
+        return alone
 
     def _periods(self, t: _Text):
         found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
