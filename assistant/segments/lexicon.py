@@ -73,12 +73,14 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|\b(?:customers |buyers |clients |who |that )(?:are|were|is|was) new\b(?! segment)|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
                       r"新增(?!收入|销售|营收|订单|销量)"),
     ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
+                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?|"
+                r"花(?:了|费了?)(?=多少)"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
     ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
-              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)件货?|多少件货?|"
-              r"(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?![\u4e00-\u9fff])|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?=吗|呢|啊)"),
+              r"销量|出货量|件数|销售数量|售出数量|(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)件(?:货|商品|产品|东西)?|多少件(?:货|商品|产品|东西)?|"
+              r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?![\u4e00-\u9fff])|"
+              r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?=吗|呢|啊)"),
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
@@ -139,7 +141,12 @@ _ZH_WINDOW = r"(?:超过|多于|已经?超过|连续)\s*(?:90|九十|(?:3|三)\s
 _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
 CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no) (?:an? |any )?(?:purchases?|orders?)\b|" \
                  rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
-                 rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})"
+                 rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})|" \
+                 rf"{_CHURN_WINDOW} (?:since|after) (?:their |the |a )?(?:last|latest|most recent) (?:purchase|order)\b|" \
+                 rf"\b(?:whose |with (?:their |a |the )?)?(?:last|latest|most recent) (?:purchase|order) (?:was |is |being )?" \
+                 rf"(?:more than|over|longer than) (?:90|ninety) days (?:ago|back|before)\b|\brecency (?:>|of more than|over|above) " \
+                 r"(?:90|ninety)(?: days)?\b|(?:距(?:离)?|离)?(?:上次|最后一次|最近一次)(?:购买|下单)(?:已经?|时间)?(?:超过|已超过|多于)" \
+                 r"\s*(?:90|九十)\s*天(?:以上)?"
 CHURN_OTHER_WINDOW = rf"(?:{_LAPSE}|{_NO_BUY}) (?:(?:for|in|over|since|during|within) )?(?:(?:the )?(?:last|past) )?" \
                      r"(?:(?:more than|over|longer than|upwards of|beyond|at least) )?(?:\d+|a|one|two|six|sixty|thirty) ?\+? ?" \
                      r"(?:days?|weeks?|months?|years?|d)\b|" \
@@ -265,7 +272,7 @@ COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
-SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
+SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
@@ -289,7 +296,7 @@ COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses t
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",
-                    "以来", "这个", "这些")
+                    "以来", "这个", "这些", "这款", "该款")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
     r"也就是说|也就是|即(?=[\s\w\u4e00-\u9fff])|"
@@ -362,7 +369,7 @@ percent fraction portion total number count best selling seller sellers popular 
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
-rate rates net
+rate rates net recency monetary
 january february march april june july august september october november december
 """.split())
 

@@ -36,6 +36,7 @@ MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the q
 TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
+PRODUCT_NOUN_AFTER_TITLE = r"\s*(?:这款|这个|该款|该|这一款)?\s*(?:产品|商品)|\s+(?:product|item)\b(?!s)"
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
                     r"多少(?:个|位|名)?(?:客户|顾客|人)|客户数|人数"
@@ -411,6 +412,9 @@ class QuestionParser:
             for m in t.find(rf"(?<![a-z0-9]){re.escape(low)}(?![a-z0-9])"):
                 t.take(m.start(), m.end())
                 found.append(self.titles[low])
+                noun = re.match(PRODUCT_NOUN_AFTER_TITLE, t.text[m.end():])   # 'X 这款产品': X, not a breakdown
+                if noun:
+                    t.take(m.end(), m.end() + noun.end())
         return found, clarify
 
     def _product_words(self, words: str) -> list[str]:
