@@ -39,7 +39,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       rf"\b(?:returns|cancellations|refunds|credit notes) (?:value|amount|total)\b|\b{CREDIT_NOUNS} cost(?: us| the business)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)(?: (?:or|and) (?:returned|refunded|cancelled))?\b|"
-                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back) "
+                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back|went|gone|goes|going) "
                       rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
                       rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|\breturns\b|退货金额|退货额|退款金额"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
@@ -98,8 +98,8 @@ DEFINITIONS = [   # (metric, regex of its definition in words)
                       r"quarter|year))))?\b|(?:其)?(?:首次|第一次)(?:购买|下单)(?:在|于|是在)?|首单(?:在|于)?"),
     ("repeat_rate", r"\b(?:(?:the )?(?:share|percentage|proportion|%) of )?customers (?:with|who (?:placed|made|have placed|have "
                     r"made|ordered)|having(?: placed| made)?) (?:(?:2|two) or more|at least (?:2|two)|more than one) "
-                    r"(?:orders|purchases)\b|(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上(?:订单)?(?:的)?(?:客户)?(?:的)?"
-                    r"(?:占比|比例)?"),
+                    r"(?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
+                    r"(?:单|次|笔))(?:订单)?(?:的)?(?:客户)?(?:的)?(?:占比|比例)?"),
 ]
 DEFINITION_NOTE = "restates the definition of"
 DEFINITION_NAMES = {"revenue", "frequency"}   # a formula that alone names its metric ("gross minus returns")
