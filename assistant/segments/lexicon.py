@@ -299,7 +299,7 @@ FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", 
                     "以来", "这个", "这些", "这款", "该款")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
-    r"也就是说|也就是|即(?=[\s\w\u4e00-\u9fff])|"
+    r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
