@@ -101,6 +101,12 @@ DEFINITIONS = [   # (metric, regex of its definition in words)
                     r"(?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
                     r"(?:单|次|笔))(?:订单)?(?:的)?(?:客户)?(?:的)?(?:占比|比例)?"),
 ]
+_PREDICTED = r"\b(?:the |our )?(?:model'?s? |ml )?(?:predicted|estimated|modelled|modeled) (?:probability|likelihood|score)\b|预测(?:的)?概率"
+DEFINITIONS += [
+    ("returning_customers", r"\b(?:with )?(?:at least one|one or more|a|any) (?:credit notes?|return(?: lines?)?|returned "
+                            r"(?:items?|orders?|lines?))\b|至少(?:一|1)(?:次|笔)退货"),
+    ("churn_risk", _PREDICTED), ("high_value_probability", _PREDICTED),   # the first named metric takes it
+]
 DEFINITION_NOTE = "restates the definition of"
 DEFINITION_NAMES = {"revenue", "frequency"}   # a formula that alone names its metric ("gross minus returns")
 # "sales in 2011 before returns come off": the phrase says which sales, so the bare sales word is not a second metric

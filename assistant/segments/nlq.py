@@ -506,8 +506,7 @@ class QuestionParser:
     def _conditions(self, t: _Text):
         """(match, Condition) for the first match of each condition phrase, in priority order."""
         for pattern, (kind, op, value) in L.CONDITIONS:
-            m = next(t.find(pattern), None)
-            if m:
+            for m in t.find(pattern):         # every match: '回头客(repeat customers)' says it twice
                 yield m, Condition(kind, op, value)
         n = r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + ")"
         thing = r"(?:orders|purchases|times|order|purchase|time)"
