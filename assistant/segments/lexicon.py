@@ -293,7 +293,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated actually really basically
+predicted estimated actually really basically quite
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -363,8 +363,8 @@ CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyi
 }
 LOGIC_WORDS = set("""
 only just up between before after since until till not no never without except excluding apart both either neither
-other others more less than same different
-""".split())   # words that change a question's meaning: never read as a product name, never filler
+other others more less than same different including include includes included inclusive incl
+""".split())   # words that change a question's meaning: never read as a product name, never filler, never a typo
 KNOWN_WORDS = set("""
 revenue sales gross returns return returned refunds refund orders order invoices units quantity items sold customers
 customer buyers shoppers clients people average value basket repeat purchase purchases frequency churn churned

@@ -160,6 +160,7 @@ class QuestionParser:
         self.typo_set = set(self.typo_targets)
         self.known_words |= L.KNOWN_WORDS
         self.known_words |= L.PHRASE_WORDS      # 'shift' (sold) is a word of the layer, not a typo of 'shirt'
+        self.known_words |= L.LOGIC_WORDS       # 'including' is never a typo of 'excluding'
         # edit-distance readings (spelling.py): any known word competes, so a tie with a product word asks instead;
         # a one-word country name or alias may be read only with the reading stated ("Germany (you wrote ...)")
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
