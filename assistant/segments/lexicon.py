@@ -142,10 +142,10 @@ _CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?
 _LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
 _NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
           r"purchase|shop)(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
-_ZH_WINDOW = r"(?:超过|多于|已经?超过|连续)\s*(?:90|九十|(?:3|三)\s*个多?月)\s*(?:多)?天?(?:以上|或以上|及以上)?|" \
-             r"(?:90|九十)\s*(?:多)?天(?:以上|或以上|及以上)|(?:3|三)\s*个多?月(?:以上|或以上|及以上)"
+_ZH_WINDOW = r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:(?:90|九十)\s*(?:多)?天|(?:3|三)\s*个多?月)" \
+             r"(?:以上|或以上|及以上)?(?:了)?"
 _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
-CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no) (?:an? |any )?(?:purchases?|orders?)\b|" \
+CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no|of no|no) (?:an? |any )?(?:purchases?|orders?|activity)\b|" \
                  rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
                  rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})|" \
                  rf"{_CHURN_WINDOW} (?:since|after) (?:their |the |a )?(?:last|latest|most recent) (?:purchase|order)\b|" \
@@ -156,7 +156,9 @@ CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:wi
 CHURN_OTHER_WINDOW = rf"(?:{_LAPSE}|{_NO_BUY}) (?:(?:for|in|over|since|during|within) )?(?:(?:the )?(?:last|past) )?" \
                      r"(?:(?:more than|over|longer than|upwards of|beyond|at least) )?(?:\d+|a|one|two|six|sixty|thirty) ?\+? ?" \
                      r"(?:days?|weeks?|months?|years?|d)\b|" \
-                     r"(?:超过|多于|连续)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:天|周|个月|年)(?:以上|多)?\s*(?:里|内|中)?\s*(?:都)?(?:没有|没|未)"
+                     r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:天|周|个月|年)(?:以上|多)?\s*(?:里|内|中)?\s*(?:都)?(?:没有|没|未)"
+CHURN_WORD = r"\bchurn(?:ed)?\b(?! (?:rate|risk|probability|prob|likelihood|propensity|score))|流失(?!率|风险|概率)|沉默"   # once the
+#   definition is restated beside it, 'churn' / 流失 means churned (not 'rate or risk?')
 CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
 # A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
 # brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.

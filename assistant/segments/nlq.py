@@ -177,6 +177,8 @@ class QuestionParser:
         churn_restated = list(self._take_all(t, L.CHURN_RESTATED))    # before periods: 'in the last 90 days'
         for m in churn_restated:
             notes.append(f"'{m.group(0).strip()}' {L.CHURN_RESTATED_NOTE}")
+        if churn_restated:
+            list(self._take_all(t, L.CHURN_WORD))     # '流失客户（超过90天未购买）': the churned, not 'rate or risk?'
         other_window = t.first(L.CHURN_OTHER_WINDOW)     # 'quiet for 60 days': not the layer's definition
         defined = self._definitions(t, notes)             # 'net revenue (gross minus returns)': one metric
         previous_ref = t.first(L.PREVIOUS_REF)
