@@ -739,6 +739,7 @@ def test_restated_definitions_and_glosses_are_stated_in_the_answer(staff):
     "各客群的收入",                                                # no gloss: segment or cluster?
     "Christmas revenue in 2011",                                  # no category noun: category or season?
     "revenue including returns in 2011",                          # was read as 'excluding' (a typo fix): net
+    "share of revenue from customers quiet for 90+ days",         # not the churn rate beside revenue
 ])
 def test_round6_words_that_stay_unclear_ask(staff, question):
     insight = staff.answer(question)
