@@ -682,6 +682,8 @@ ROUND6_SQL = [
      f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE {Y10}"),
     ("what did cancellations cost us in Q2 2011", f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {Q2}"),
     ("how much money went to refunds/cancellations in Q2 2011", f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {Q2}"),
+    ("2011年第二季度因退货和取消损失了多少钱", f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {Q2}"),
+    ("returns and cancellations in Q2 2011", f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {Q2}"),
     ("what share of Spanish customers have gone quiet for more than three months",
      f"SELECT AVG((user_id IN {CHURNED})::INT) FROM (SELECT DISTINCT user_id FROM {LINES} "
      "WHERE NOT ret AND country = 'Spain')"),

@@ -17,6 +17,8 @@ TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:tak
             r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
             r"accounted for|factored in|applied)"
 SUBTRACTING = r"(?:deducting|subtracting|removing|netting off|netting out|taking off|taking out|knocking off)"
+_ZH_ONE_CREDIT = r"(?:退货|退款|退单|取消(?:的)?订单|取消)"
+_ZH_CREDIT = rf"{_ZH_ONE_CREDIT}(?:\s*(?:和|与|及|或|、|/|含|包括|包含)\s*{_ZH_ONE_CREDIT})?"   # 退货（含取消）: brackets gone
 METRIC_PHRASES = [   # (metric, regex) in priority order
     ("revenue", rf"\bnet of (?:any |the )?{CREDIT_NOUNS}\b|\b(?:after|minus|less|once) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
                 rf"\bafter {SUBTRACTING} (?:any |the )?{CREDIT_NOUNS}\b|\bwith (?:the )?{CREDIT_NOUNS} {TAKEN_OFF}\b|"
@@ -41,7 +43,9 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)(?: (?:or|and) (?:returned|refunded|cancelled))?\b|"
                       r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back|went|gone|goes|going) "
                       rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
-                      rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|\breturns\b|退货金额|退货额|退款金额"),
+                      rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
+                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
