@@ -752,3 +752,26 @@ def test_another_churn_window_offers_the_definition(staff):
     ask = staff.answer("how many German customers have gone quiet in the last 60 days")
     choice = staff.parser.parse(ask.clarification.choices[0])
     assert choice.query == Query("churned_customers", filters={"country": ["Germany"]}) and choice.clarify is None
+
+
+ROUND6_READINGS = [   # (question, expected query): hand-checked, our own wording
+    ("churn score by segment", Query("churn_risk", "segment")),
+    ("各分群的平均流失概率得分", Query("churn_risk", "segment")),
+    ("高价值得分按国家", Query("high_value_probability", "country")),
+    ("churn risk (the model's predicted probability) by cluster", Query("churn_risk", "cluster")),
+    ("回头客(repeat customers)有多少", Query("matching_customers", condition=Condition("orders", ">=", 2))),
+    ("复购率（至少下过两单的客户占比）按国家", Query("repeat_rate", "country")),
+    ("customers with recency > 90 days by country", Query("churned_customers", "country")),
+    ("已经三个月没下单的客户有多少", Query("churned_customers")),
+    ("退款总额按国家", Query("returns_value", "country")),
+    ("Kitchen品类 2011年的订单数", Query("orders", filters={"category": ["Kitchen & Dining"]}, time=Y2011)),
+    ("loyal客户2011年花了多少钱", Query("revenue", filters={"segment": ["loyal"]}, time=Y2011)),
+    ("2011年的出货量", Query("units", time=Y2011)),
+]
+
+
+@pytest.mark.parametrize("question,expected", ROUND6_READINGS, ids=[r[0][:40] for r in ROUND6_READINGS])
+def test_round6_hand_checked_readings(staff, question, expected):
+    parsed = staff.parser.parse(question)
+    assert parsed.clarify is None and not parsed.unexplained, (parsed.clarify, parsed.unexplained)
+    assert parsed.query == expected

@@ -56,8 +56,9 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                   r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
-    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?(?!\w)|\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?\b|"
-                   r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
+    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn(?:-| )(?:(?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?|scores?)(?!\w)|"
+                   r"\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?(?: scores?)?\b|"
+                   r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失(?:风险|概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?流失(?:得分|评分|分数)"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
                    r"流失率"),
     # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
@@ -67,7 +68,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?high(?:-| )value (?:(?:probability|propensity|likelihood)(?: scores?)?|scores?)\b|"
                                r"\b(?:probability|likelihood|propensity) (?:score )?(?:of|for|to be) (?:being |becoming )?high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
-                               r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
+                               r"high(?:-| )?value ?概率|(?:平均)?高价值(?:概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?高价值(?:得分|评分|分数)"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
                        r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
