@@ -119,7 +119,7 @@ BARE_REVENUE = r"(?:sales|revenue|takings|turnover|income|money|销售额|营收
 GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"    # a gross_sales phrase that qualifies sales
 # A season's name alone ("AOV for Christmas") is the category or the trading period: it asks unless a category noun
 # follows ("Christmas category / range / products / stuff").
-_NOT_CATEGORY_NOUN = r"(?! (?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
+_NOT_CATEGORY_NOUN = r"(?! (?:the |its )?(?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
                      r"department|collection)\b)(?!\s*(?:的)?\s*(?:品类|类别|类目|类|商品|产品|装饰|用品|系列))"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
@@ -172,6 +172,8 @@ GLOSSED = [
     (r"(?<!新)客群(?!体)", r"(?:behaviou?ral )?clusters?|聚类", "聚类"),
     (r"(?<!即将)沉睡", r"about(?:-| )to(?:-| )sleep", "即将沉睡"),
     (r"(?<!即将)沉睡", r"hibernating|dormant", "休眠"),
+    (r"(?<!potential )\bloyalists?\b", r"potential loyalists?|潜在忠诚(?:客户)?", "potential loyalists"),
+    (r"(?<!potential )\bloyalists?\b", r"loyal(?: customers| segment)?|忠诚(?:客户)?", "loyal customers"),
     (r"\bcustomer groups?\b", r"(?:rfm )?segments?|分群", "segments"),
     (r"\bcustomer groups?\b", r"(?:behaviou?ral )?clusters?|聚类", "clusters"),
     (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", r"churn(?: risk| probability)?|流失(?:风险|概率)?", "churn risk"),
