@@ -45,7 +45,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
                       rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
                       r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
-                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?"),
+                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
+                      r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
@@ -71,7 +72,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                                r"high(?:-| )?value ?概率|(?:平均)?高价值(?:概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?高价值(?:得分|评分|分数)"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
-                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
+                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:平均)?(?:终身|生命周期)价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|"
                       r"\b(?:customers|buyers|clients|shoppers)(?: (?:did|have|had) we| we| were| have been)? (?:acquire|acquired|won|gained)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
@@ -303,7 +304,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated actually really basically quite
+predicted estimated actually really basically quite distinct unique
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
