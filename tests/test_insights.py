@@ -741,6 +741,7 @@ def test_restated_definitions_and_glosses_are_stated_in_the_answer(staff):
     "各客群的收入",                                                # no gloss: segment or cluster?
     "Christmas revenue in 2011",                                  # no category noun: category or season?
     "revenue including returns in 2011",                          # was read as 'excluding' (a typo fix): net
+    "how many customers last ordered 90 days ago",                # that day, not more than 90 days
     "share of revenue from customers quiet for 90+ days",         # not the churn rate beside revenue
 ])
 def test_round6_words_that_stay_unclear_ask(staff, question):
@@ -762,6 +763,9 @@ ROUND6_READINGS = [   # (question, expected query): hand-checked, our own wordin
     ("回头客(repeat customers)有多少", Query("matching_customers", condition=Condition("orders", ">=", 2))),
     ("复购率（至少下过两单的客户占比）按国家", Query("repeat_rate", "country")),
     ("customers with recency > 90 days by country", Query("churned_customers", "country")),
+    ("customers who last ordered more than three months ago by country", Query("churned_customers", "country")),
+    ("share of Portuguese customers who lapsed over 90 days ago",
+     Query("churn_rate", filters={"country": ["Portugal"]})),
     ("已经三个月没下单的客户有多少", Query("churned_customers")),
     ("退款总额按国家", Query("returns_value", "country")),
     ("Kitchen品类 2011年的订单数", Query("orders", filters={"category": ["Kitchen & Dining"]}, time=Y2011)),

@@ -144,14 +144,17 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
 # restate recency > 90 days and are read as churn, with a note. Another window ("quiet for 60 days") is not the
 # definition: its words stay unexplained and the question asks.
 _CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?(?:(?:more than|over|longer than|upwards of|" \
-                r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?!\w)"
+                r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?: ago)?(?!\w)"
 _LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
 _NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
           r"purchase|shop)(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
 _ZH_WINDOW = r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:(?:90|九十)\s*(?:多)?天|(?:3|三)\s*个多?月)" \
              r"(?:以上|或以上|及以上)?(?:了)?"
 _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
-CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no|of no|no) (?:an? |any )?(?:purchases?|orders?|activity)\b|" \
+_LAST_BOUGHT = r"\b(?:who )?last (?:bought|ordered|purchased|shopped)(?: anything| something| with us)? " \
+               r"(?:(?:more than|over|longer than|upwards of|beyond) (?:(?:90|ninety) days|(?:3|three) months)|" \
+               r"(?:90|ninety) ?\+ ?days|(?:3|three) ?\+ ?months)(?: ago)?\b"    # not '90 days ago': that day only
+CHURN_RESTATED = rf"{_LAST_BOUGHT}|(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no|of no|no) (?:an? |any )?(?:purchases?|orders?|activity)\b|" \
                  rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
                  rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})|" \
                  rf"{_CHURN_WINDOW} (?:since|after) (?:their |the |a )?(?:last|latest|most recent) (?:purchase|order)\b|" \
@@ -161,7 +164,8 @@ CHURN_RESTATED = rf"(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:wi
                  r"\s*(?:90|九十)\s*天(?:以上)?"
 CHURN_OTHER_WINDOW = rf"(?:{_LAPSE}|{_NO_BUY}) (?:(?:for|in|over|since|during|within) )?(?:(?:the )?(?:last|past) )?" \
                      r"(?:(?:more than|over|longer than|upwards of|beyond|at least) )?(?:\d+|a|one|two|six|sixty|thirty) ?\+? ?" \
-                     r"(?:days?|weeks?|months?|years?|d)\b|" \
+                     r"(?:days?|weeks?|months?|years?|d)\b(?: ago)?|\blast (?:bought|ordered|purchased|shopped)(?: anything| " \
+                     r"something| with us)? (?:more than |over |exactly |just )?(?:\d+|ninety|sixty|thirty) ?\+? ?(?:days?|weeks?|months?)(?: ago)?|" \
                      r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:天|周|个月|年)(?:以上|多)?\s*(?:里|内|中)?\s*(?:都)?(?:没有|没|未)"
 CHURN_WORD = r"\bchurn(?:ed)?\b(?! (?:rate|risk|probability|prob|likelihood|propensity|score))|流失(?!率|风险|概率)|沉默"   # once the
 #   definition is restated beside it, 'churn' / 流失 means churned (not 'rate or risk?')
@@ -230,7 +234,13 @@ COUNTRY_ALIASES = {
     "england": "United Kingdom", "british": "United Kingdom", "ireland": "EIRE", "irish": "EIRE",
     "the us": "USA", "u.s.": "USA", "u.s.a.": "USA", "america": "USA", "united states": "USA",
     "south africa": "RSA", "holland": "Netherlands", "the netherlands": "Netherlands", "german": "Germany",
-    "french": "France", "spanish": "Spain", "英国": "United Kingdom", "德国": "Germany", "法国": "France",
+    "french": "France", "spanish": "Spain", "portuguese": "Portugal", "belgian": "Belgium",
+    "swedish": "Sweden", "norwegian": "Norway", "finnish": "Finland",
+    "austrian": "Austria", "italian": "Italy", "australian": "Australia", "japanese": "Japan", "canadian": "Canada",
+    "polish": "Poland", "greek": "Greece", "cypriot": "Cyprus", "icelandic": "Iceland", "israeli": "Israel",
+    "brazilian": "Brazil", "lebanese": "Lebanon", "maltese": "Malta", "lithuanian": "Lithuania",
+    "singaporean": "Singapore", "american": "USA",
+    "英国": "United Kingdom", "德国": "Germany", "法国": "France",
     "西班牙": "Spain", "荷兰": "Netherlands", "爱尔兰": "EIRE", "比利时": "Belgium", "瑞士": "Switzerland",
     "葡萄牙": "Portugal", "澳大利亚": "Australia", "澳洲": "Australia", "意大利": "Italy", "挪威": "Norway",
     "日本": "Japan", "美国": "USA", "芬兰": "Finland", "奥地利": "Austria", "丹麦": "Denmark", "瑞典": "Sweden",
