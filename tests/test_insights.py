@@ -596,6 +596,14 @@ def test_hand_checked_readings(staff, question, expected):
     ("去年第四季度的收入", Period("2010-10-01", "2011-01-01", "Q4 2010")),
     ("units sold in the first quarter", Period("2011-01-01", "2011-04-01", "Q1 2011")),
     ("2011年第三季度的订单数", Period("2011-07-01", "2011-10-01", "Q3 2011")),
+    # round 6: a named year beside the month or quarter (was: the month of 2011 compared with the whole year)
+    ("2010年的12月收入", Period("2010-12-01", "2011-01-01", "December 2010")),
+    ("2010年的第四季度收入", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+    ("2010年的Q4订单数", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+    ("Q4 2010的销量", Period("2010-10-01", "2011-01-01", "Q4 2010")),
+    ("2011年Q3的收入", Period("2011-07-01", "2011-10-01", "Q3 2011")),
+    ("2010's December revenue", Period("2010-12-01", "2011-01-01", "December 2010")),
+    ("December revenue in 2010", Period("2010-12-01", "2011-01-01", "December 2010")),
 ])
 def test_a_month_beside_a_relative_year_is_in_that_year(staff, question, period):
     """Once read as the month of this year compared with the whole of last year (two periods)."""
@@ -775,6 +783,8 @@ ROUND6_READINGS = [   # (question, expected query): hand-checked, our own wordin
     ("2011年的销售量", Query("units", time=Y2011)),
     ("sales volume by country in 2011", Query("units", "country", time=Y2011)),
     ("how many items did Germany buy in 2011", Query("units", filters={"country": ["Germany"]}, time=Y2011)),
+    ("units in December for Germany in 2010",      # the words between the month and its year keep their meaning
+     Query("units", filters={"country": ["Germany"]}, time=Period("2010-12-01", "2011-01-01", "December 2010"))),
 ]
 
 

@@ -120,6 +120,7 @@ def normalize(question: str) -> str:
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
     # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
     text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
+    text = re.sub(r"(?<=[0-9])(?=的)", " ", text)     # 'q4 2010的销量': the year ends before 的 (年, 月, 天 stay glued)
 
     for pattern, short in L.SHORTHANDS:           # 'no. of orders', 'orders per head', '20pc'
         text = re.sub(pattern, short, text)
