@@ -781,6 +781,8 @@ ROUND6_READINGS = [   # (question, expected query): hand-checked, our own wordin
     ("loyal客户2011年花了多少钱", Query("revenue", filters={"segment": ["loyal"]}, time=Y2011)),
     ("2011年的出货量", Query("units", time=Y2011)),
     ("2011年的销售量", Query("units", time=Y2011)),
+    ("how much did we lose to cancelations in 2011", Query("returns_value", time=Y2011)),     # US spelling
+    ("sales in 2011 befor returns come off", Query("gross_sales", time=Y2011)),             # a typo in the phrase
     ("sales volume by country in 2011", Query("units", "country", time=Y2011)),
     ("how many items did Germany buy in 2011", Query("units", filters={"country": ["Germany"]}, time=Y2011)),
     ("units in December for Germany in 2010",      # the words between the month and its year keep their meaning

@@ -11,7 +11,7 @@ against the shop's data.
 from __future__ import annotations
 
 # returns (credit notes: returns and cancellations) and the words that say they are subtracted
-_CREDIT = r"(?:returns|refunds|cancellations|credit notes|returned goods|cancelled orders)"
+_CREDIT = r"(?:returns|refunds|cancellations|credit notes?|returned goods|cancelled orders)"
 CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
 TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:taken off|taken out|taken away|deducted|" \
             r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
@@ -396,7 +396,7 @@ percent fraction portion total number count best selling seller sellers popular 
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
-rate rates net recency monetary
+rate rates net recency monetary before after deducted subtracted excluding including cancelled
 january february march april june july august september october november december
 """.split())
 
@@ -415,5 +415,5 @@ PHRASE_WORDS = _phrase_words()
 
 SHORTHANDS = [   # (regex, replacement) applied to the normalised question: short forms staff type for layer words
     (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
-    (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+    (r"\bcustomer base\b", "customers"), (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
 ]
