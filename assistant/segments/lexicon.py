@@ -415,5 +415,6 @@ PHRASE_WORDS = _phrase_words()
 
 SHORTHANDS = [   # (regex, replacement) applied to the normalised question: short forms staff type for layer words
     (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
-    (r"\bcustomer base\b", "customers"), (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+    (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+    (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
 ]
