@@ -751,6 +751,7 @@ def test_restated_definitions_and_glosses_are_stated_in_the_answer(staff):
     "revenue including returns in 2011",                          # was read as 'excluding' (a typo fix): net
     "how many customers last ordered 90 days ago",                # that day, not more than 90 days
     "how many items are in the Christmas category",               # a count of products, not units sold
+    "gross sales without returns in 2011",                        # gross itself, or gross minus returns?
     "share of revenue from customers quiet for 90+ days",         # not the churn rate beside revenue
 ])
 def test_round6_words_that_stay_unclear_ask(staff, question):

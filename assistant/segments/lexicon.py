@@ -95,7 +95,9 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
 # or a condition. Read only when the metric itself is named elsewhere in the question.
 _DIV = r"(?: divided by | ?/ ?| over )"     # not 'per': 'orders per customer' is the metric's own name
 DEFINITIONS = [   # (metric, regex of its definition in words)
-    ("revenue", rf"\b(?:gross(?: sales| revenue)?|(?<!net )(?:sales|revenue|takings)) (?:minus|less|net of|without|excluding) "
+    # 'gross sales without returns' may mean gross itself: only minus / less / net of take returns off gross
+    ("revenue", rf"\bgross(?: sales| revenue)? (?:minus|less|net of) (?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
+                rf"\b(?<!net )(?<!gross )(?:sales|revenue|takings) (?:minus|less|net of|without|excluding) "
                 rf"(?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|(?:毛)?销售额(?:减去?|扣除|扣掉)(?:了)?退货(?:额|金额)?"),
     ("aov", rf"\b(?:gross )?(?:sales|revenue){_DIV}(?:the )?(?:number of )?orders?\b|(?:毛)?销售额(?:除以|/)订单数"),
     ("frequency", rf"\b(?:the )?(?:number of )?orders{_DIV}(?:the )?(?:number of )?customers?\b|订单数(?:除以|/)客户数"),
