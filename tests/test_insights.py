@@ -752,6 +752,7 @@ def test_restated_definitions_and_glosses_are_stated_in_the_answer(staff):
     "how many customers last ordered 90 days ago",                # that day, not more than 90 days
     "how many items are in the Christmas category",               # a count of products, not units sold
     "gross sales without returns in 2011",                        # gross itself, or gross minus returns?
+    "退货客户(customers)有多少", "毛利(gross margin)按国家",           # a gloss too vague, or not in the layer
     "share of revenue from customers quiet for 90+ days",         # not the churn rate beside revenue
 ])
 def test_round6_words_that_stay_unclear_ask(staff, question):
@@ -786,6 +787,9 @@ ROUND6_READINGS = [   # (question, expected query): hand-checked, our own wordin
     ("sales in 2011 befor returns come off", Query("gross_sales", time=Y2011)),             # a typo in the phrase
     ("sales volume by country in 2011", Query("units", "country", time=Y2011)),
     ("how many items did Germany buy in 2011", Query("units", filters={"country": ["Germany"]}, time=Y2011)),
+    ("营收贡献(revenue)按国家", Query("revenue", "country")),            # an unknown word read by its own gloss
+    ("复购比例(repeat rate)按国家", Query("repeat_rate", "country")),
+    ("沉睡客户(hibernating)的数量", Query("customers", filters={"segment": ["hibernating"]})),
     ("units in December for Germany in 2010",      # the words between the month and its year keep their meaning
      Query("units", filters={"country": ["Germany"]}, time=Period("2010-12-01", "2011-01-01", "December 2010"))),
 ]

@@ -36,6 +36,8 @@ MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the q
 TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
+GENERIC_GLOSS = {"customers", "customer", "people", "buyers", "clients", "shoppers", "products", "product", "items",
+                 "item", "number", "count", "total", "amount", "value", "figure"}   # '退货客户(customers)': too vague
 PRODUCT_NOUN_AFTER_TITLE = r"\s*(?:这款|这个|该款|该|这一款)?\s*(?:产品|商品)|\s+(?:product|item)\b(?!s)"
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
@@ -272,7 +274,12 @@ class QuestionParser:
         runs = t.leftover_runs()
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
         unexplained = []
+        glosses = _glosses(question)
         for start, end, words in runs:
+            gloss = self._explained_gloss(t, end, words, glosses)
+            if gloss:           # '营收贡献(revenue)': the writer's own English says what the Chinese word means
+                notes.append(f"'{words}' read by its gloss '{gloss}'")
+                continue
             found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
             typo = None
             if not found and not set(words.split()) & L.LOGIC_WORDS:
@@ -333,11 +340,12 @@ class QuestionParser:
         out = []
         text = spelling.unglue_numbers(text)
         for word, gloss, meaning in L.GLOSSED:      # '客群(segment)': the gloss says which reading
-            for pair in (rf"(?:{word})\s*(?:{gloss})(?![a-z])", rf"(?<![a-z])(?:{gloss})\s*(?:{word})"):
+            for pair in (rf"(?:{word})(?P<noun>\s*(?:的)?(?:客户|顾客))?\s*(?:{gloss})(?![a-z])",
+                         rf"(?<![a-z])(?:{gloss})\s*(?:{word})(?P<noun>)"):     # '沉睡客户(hibernating)' too
                 m = re.search(pair, text)
                 if m:
                     notes.append(f"read '{m.group(0)}' as '{meaning}'")
-                    text = text[:m.start()] + f" {meaning} " + text[m.end():]
+                    text = text[:m.start()] + f" {meaning}{m.group('noun') or ''} " + text[m.end():]
         for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
             if typo in text:
                 text = text.replace(typo, word)
@@ -457,6 +465,24 @@ class QuestionParser:
                 hits[title] = (missing[0], close[0])
         found = sorted(hits, key=lambda x: (len(x), x))
         return found, (hits[found[0]] if len(found) == 1 else None)
+
+    @staticmethod
+    def _explained_gloss(t: _Text, end: int, words: str, glosses: list[tuple[str, str]]) -> str | None:
+        """The English gloss right after the Chinese `words` (ending at `end`) when every word of it is explained."""
+        if not re.fullmatch(r"[\u4e00-\u9fff ]+", words):
+            return None
+        for chinese, english in glosses:
+            if words.replace(" ", "") not in chinese:
+                continue
+            m = re.match(r"[\s\u4e00-\u9fff]{0,4}?\s*" + re.escape(english), t.text[end:])
+            if m is None:
+                continue
+            start = end + m.end() - len(english)
+            gloss_words = [(start + w.start(), start + w.end(), w.group(0)) for w in re.finditer(r"[a-z0-9]+", english)]
+            if any(w not in L.FILLER | GENERIC_GLOSS for _, _, w in gloss_words) and all(
+                    w in L.FILLER or all(t.taken[a:b]) for a, b, w in gloss_words):
+                return english
+        return None
 
     def _definitions(self, t: _Text, notes: list[str]) -> list[str]:
         """Explain a metric's definition said beside the metric's own name (lexicon.DEFINITIONS), with a note; the
@@ -834,6 +860,13 @@ def _covers(words: str, title: str) -> bool:
     """Do `words` name `title` well enough to use it without asking (two words or half of the title's words)?"""
     content = [w for w in re.findall(r"[a-z0-9]+", words) if w not in L.FILLER]
     return len(content) >= 2 or 2 * len(content) >= len(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def _glosses(question: str) -> list[tuple[str, str]]:
+    """(Chinese word, English gloss) for each '中文(English)' in the question, both as normalize() writes them."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    return [(m.group(1), " ".join(m.group(2).split())) for m in
+            re.finditer(r"([\u4e00-\u9fff]{1,8})\s*[(\[]\s*([a-z][a-z0-9 '&\-]*?)\s*[)\]]", text)]
 
 
 def describe_scope(group_by, filters, products, periods) -> str:
