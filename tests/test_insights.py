@@ -699,6 +699,8 @@ ROUND6_SQL = [
      f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND user_id IN {CHURNED}"),
     ("流失客户（超过90天未购买）有多少", f"SELECT COUNT(*) FROM {CHURNED} c WHERE user_id IN "
                                      f"(SELECT user_id FROM {LINES} WHERE NOT ret)"),
+    ("how many German customers haven't placed an order in more than 90 days",
+     f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND user_id IN {CHURNED}"),
     ("how many French customers have no orders in the past 90 days",
      f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND country = 'France' AND user_id IN {CHURNED}"),
     ("what percentage of German customers placed exactly one order",     # the share phrase once ate 'German'
