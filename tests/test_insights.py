@@ -706,6 +706,14 @@ ROUND6_SQL = [
     ("what percentage of German customers placed exactly one order",     # the share phrase once ate 'German'
      f"SELECT AVG((n = 1)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
      "WHERE NOT ret AND country = 'Germany' GROUP BY user_id)"),
+    ("how many Belgian customers have 3+ orders",
+     f"SELECT COUNT(*) FROM (SELECT user_id FROM {LINES} WHERE NOT ret AND country = 'Belgium' GROUP BY user_id "
+     "HAVING COUNT(DISTINCT order_id) >= 3)"),
+    ("repeat rate (2+ orders) in 2010",
+     f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
+     f"WHERE NOT ret AND {Y10} GROUP BY user_id)"),
+    ("average order value (gross sales per order) in Norway",
+     f"SELECT SUM(amt) / COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Norway'"),
     ("mean high-value propensity score of the loyal segment",
      "SELECT AVG(high_value_probability) FROM profiles WHERE segment = 'loyal'"),
     ("repeat purchase rate (customers with at least two orders) in France",

@@ -99,14 +99,15 @@ DEFINITIONS = [   # (metric, regex of its definition in words)
     ("revenue", rf"\bgross(?: sales| revenue)? (?:minus|less|net of) (?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
                 rf"\b(?<!net )(?<!gross )(?:sales|revenue|takings) (?:minus|less|net of|without|excluding) "
                 rf"(?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|(?:毛)?销售额(?:减去?|扣除|扣掉)(?:了)?退货(?:额|金额)?"),
-    ("aov", rf"\b(?:gross )?(?:sales|revenue){_DIV}(?:the )?(?:number of )?orders?\b|(?:毛)?销售额(?:除以|/)订单数"),
+    ("aov", rf"\b(?:gross )?(?:sales|revenue){_DIV}(?:the )?(?:number of )?orders?\b|\b(?:gross )?(?:sales|revenue|spend|"
+            r"money) (?:per|an?) (?:order|invoice)\b|(?:毛)?销售额(?:除以|/)订单数"),
     ("frequency", rf"\b(?:the )?(?:number of )?orders{_DIV}(?:the )?(?:number of )?customers?\b|订单数(?:除以|/)客户数"),
     ("new_customers", r"\b(?:(?:whose|with their|with a|their|by|on their|the) )?first(?:-ever| ever)? (?:purchase|order)s?"
                       r"(?: (?:was|were|is|fell|falls|fall|happened|made|placed))?(?: (?:then|in (?:it|that (?:period|month|"
                       r"quarter|year))))?\b|(?:其)?(?:首次|第一次)(?:购买|下单)(?:在|于|是在)?|首单(?:在|于)?"),
-    ("repeat_rate", r"\b(?:(?:the )?(?:share|percentage|proportion|%) of )?customers (?:with|who (?:placed|made|have placed|have "
-                    r"made|ordered)|having(?: placed| made)?) (?:(?:2|two) or more|at least (?:2|two)|more than one) "
-                    r"(?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
+    ("repeat_rate", r"(?:\b(?:(?:the )?(?:share|percentage|proportion|%) of )?customers (?:with|who (?:placed|made|have placed|"
+                    r"have made|ordered)|having(?: placed| made)?) )?(?:(?:2|two) or more|at least (?:2|two)|more than one|"
+                    r"\b(?:2|two) ?\+) (?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
                     r"(?:单|次|笔))(?:订单)?(?:的)?(?:客户)?(?:的)?(?:占比|比例)?"),
 ]
 _PREDICTED = r"\b(?:the |our )?(?:model'?s? |ml )?(?:predicted|estimated|modelled|modeled) (?:probability|likelihood|score)\b|预测(?:的)?概率"

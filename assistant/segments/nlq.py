@@ -540,7 +540,7 @@ class QuestionParser:
                 yield m, Condition(kind, op, value)
         n = r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + ")"
         thing = r"(?:orders|purchases|times|order|purchase|time)"
-        forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b", ">="),
+        forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b|\b{n} ?\+ ?{thing}\b", ">="),
                  (rf"\bmore than {n} {thing}\b|\bover {n} {thing}\b", ">"),
                  (rf"\b(?:at most|no more than|up to) {n} {thing}\b", "<="),
                  (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
