@@ -714,6 +714,12 @@ ROUND6_SQL = [
      f"WHERE NOT ret AND {Y10} GROUP BY user_id)"),
     ("average order value (gross sales per order) in Norway",
      f"SELECT SUM(amt) / COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Norway'"),
+    ("首次下单在2011年11月的客户有多少",        # the new-customer definition said alone
+     f"SELECT COUNT(*) FROM (SELECT user_id, MIN(order_date) d FROM {LINES} WHERE NOT ret GROUP BY user_id) "
+     "WHERE d >= '2011-11-01' AND d < '2011-12-01'"),
+    ("how many customers made their first purchase in November 2011",
+     f"SELECT COUNT(*) FROM (SELECT user_id, MIN(order_date) d FROM {LINES} WHERE NOT ret GROUP BY user_id) "
+     "WHERE d >= '2011-11-01' AND d < '2011-12-01'"),
     ("mean high-value propensity score of the loyal segment",
      "SELECT AVG(high_value_probability) FROM profiles WHERE segment = 'loyal'"),
     ("repeat purchase rate (customers with at least two orders) in France",

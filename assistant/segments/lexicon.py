@@ -117,7 +117,10 @@ DEFINITIONS += [
     ("churn_risk", _PREDICTED), ("high_value_probability", _PREDICTED),   # the first named metric takes it
 ]
 DEFINITION_NOTE = "restates the definition of"
-DEFINITION_NAMES = {"revenue", "frequency"}   # a formula that alone names its metric ("gross minus returns")
+DEFINITION_NAMES = {   # a definition that alone names its metric ("gross minus returns"), given the context words
+    "revenue": "", "frequency": "",
+    "new_customers": r"\b(?:customers|buyers|people|clients|shoppers)\b|客户|顾客|买家",   # 'customers whose first order ...'
+}
 # "sales in 2011 before returns come off": the phrase says which sales, so the bare sales word is not a second metric
 BARE_REVENUE = r"(?:sales|revenue|takings|turnover|income|money|销售额|营收|收入|营业额|(?:卖|售)(?:了|出)多少钱|多少钱)"
 GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"    # a gross_sales phrase that qualifies sales

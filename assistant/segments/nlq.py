@@ -492,7 +492,7 @@ class QuestionParser:
             for m in list(t.find(pattern)):
                 rest = t.text[:m.start()] + " " * (m.end() - m.start()) + t.text[m.end():]
                 named = any(name == metric and re.search(p, rest) for name, p in L.METRIC_PHRASES)
-                if named or metric in L.DEFINITION_NAMES:
+                if named or (metric in L.DEFINITION_NAMES and re.search(L.DEFINITION_NAMES[metric], t.text)):
                     t.take(m.start(), m.end())
                     notes.append(f"'{m.group(0).strip()}' {L.DEFINITION_NOTE} {METRICS[metric].label}")
                     if not named:
