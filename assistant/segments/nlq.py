@@ -237,6 +237,8 @@ class QuestionParser:
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         metrics = [m for m in defined if m not in metrics] + metrics
+        if "new_customers" in defined:      # 'how many customers made their first purchase in ...': one count
+            metrics = [m for m in metrics if m != "customers"]
         if churn_restated and not {"churn_rate", "churned_customers"} & set(metrics):
             metrics.insert(0, "churned_customers")     # 'customers with no order for 90+ days': the churned
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
