@@ -10,7 +10,7 @@ from assistant.chat.staff import StaffHandler, export_audience
 from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.present import canonical
 from assistant.segments.semantic import Condition, Period, Query, QueryError, validate
-from assistant.segments.staff_eval import evaluate_insights, matches, parse_accuracy, same_number
+from assistant.segments.staff_eval import evaluate_insights, matches, parse_accuracy, same_number, score
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +224,18 @@ def test_scorer_rules():
     assert not matches([("all", 5)], {"value": 6}, labelled=False)
 
 
+def test_a_two_period_comparison_scores_with_the_change_it_states(staff):
+    """'Q3 vs Q2': the facts are the two figures; the answer also states the change and %, so a writer who
+    expected current / previous / change / pct rows is matched by the same two figures."""
+    insight = staff.answer("net revenue q3 2011 vs q2 2011")
+    (_, a), (_, b) = insight.facts
+    four = {"expect": "answer", "rows": [["current", a], ["previous", b], ["change", a - b],
+                                         ["pct_change", round((a - b) / b, 4)]]}
+    assert score(insight, four) == "exact"
+    assert score(insight, {**four, "rows": [*four["rows"][:2], ["change", a - b + 1], four["rows"][3]]}) == "wrong"
+    assert score(insight, {"expect": "answer", "rows": [["Q3 2011", a], ["Q2 2011", b]]}) == "exact"
+
+
 def test_parsing_regression_on_shipped_questions(staff):
     report = parse_accuracy(staff.parser)
     assert report["n"] >= 60 and report["accuracy"] >= 0.9, report["errors"]
@@ -385,6 +397,39 @@ def test_date_ranges_equal_hand_written_sql(staff, db, question, sql):
     insight = staff.answer(question)
     assert insight.clarification is None, insight.narrative
     assert insight.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("question", [
+    "orders in december",                    # 10 days of December 2011 so far, or the whole of December 2010?
+    "12月的订单数",                           # the same in Chinese
+    "glass heart t-light holder sales",      # 'heart t-light holder' is exact, but not when it is only part of it:
+    "units of heart t-light holder sold",    # one title, and 6 longer ones contain it
+])
+def test_month_in_progress_and_generic_titles_ask(staff, question):
+    insight = staff.answer(question)
+    if question.startswith("glass"):        # the longer exact title wins: no ask
+        assert insight.clarification is None and insight.query.filters["product"] == ["Glass Heart T-Light Holder"]
+        return
+    assert insight.clarification is not None and insight.facts == [], insight.reading
+    for choice in insight.clarification.choices:
+        assert staff.answer(choice).clarification is None, choice
+
+
+def test_a_month_named_with_so_far_or_a_year_is_read(staff, db):
+    dec_2010 = db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= "
+                          "'2010-12-01' AND order_date < '2011-01-01'").fetchone()[0]
+    assert staff.answer("orders in december 2010").facts == [("all", dec_2010)]
+    assert staff.answer("orders in december so far").query.time.start == "2011-12-01"
+    assert staff.answer("orders in november").clarification is None            # a whole month: the latest one
+
+
+def test_a_breakdown_phrase_is_not_a_singular_which(staff):
+    """'by country' names the breakdown; 'which markets' (plural) asks for a ranking, not the top one."""
+    q = staff.answer("churned customers by country, which markets have the most?").query
+    assert q.group_by == "country" and q.limit == 10
+    assert staff.answer("which country has the most churned customers").query.limit == 1
+    series = staff.answer("which month had the most orders in 2011")
+    assert series.query.limit == 1 and "went from" not in series.narrative
 
 
 @pytest.mark.parametrize("question", [

@@ -217,7 +217,7 @@ class Insights:
             return f"{self.fmt(q.metric, row[q.metric])}{extra}."
         if not visible:
             return f"Every {q.group_by} group has fewer than {self.k} customers; figures hidden."
-        if q.group_by == "month":
+        if q.group_by == "month" and not q.limit:            # a series; 'which month ... most' is a ranking
             first, last = visible[0], visible[-1]
             return (f"{label[:1].upper() + label[1:]} went from {self.fmt(q.metric, first[q.metric])} in "
                     f"{first['month']} to {self.fmt(q.metric, last[q.metric])} in {last['month']}.")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments import spelling
-from assistant.segments.periods import ambiguous_period, find_periods, previous_window
+from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import METRICS, Condition, Query
 
@@ -31,6 +31,7 @@ DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the 
 AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_probability"}
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
+GENERIC_TITLE = 3         # a title that this many longer titles contain ('heart t-light holder') is asked about
 MIN_TITLE_TYPO = 7        # a misspelt word is read as a product-title word only from this many letters
 MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the question names that one title
 TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
@@ -197,6 +198,9 @@ class QuestionParser:
         if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
             t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
             clarify = Clarification(vague[1], [question_with(text, vague[0].strip(), c) for c in vague[2]])
+        begun = month_in_progress(t.text, self.as_of)    # 'December' on 10 December: so far, or last December?
+        if begun and clarify is None:
+            clarify = Clarification(begun[1], [question_with(text, begun[0].strip(), c) for c in begun[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
         list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
         same_period = bool(t.first(L.SAME_PERIOD))
@@ -426,10 +430,22 @@ class QuestionParser:
             for m in t.find(rf"(?<![a-z0-9]){re.escape(low)}(?![a-z0-9])"):
                 t.take(m.start(), m.end())
                 found.append(self.titles[low])
+                longer = self._titles_containing(low)
+                if len(longer) >= GENERIC_TITLE and clarify is None:   # 'heart t-light holder': that one, or ...?
+                    clarify = Clarification(
+                        f"'{self.titles[low]}' is one product, and {len(longer)} others have those words in their "
+                        "names. Which one do you mean?",
+                        [question_with(t.text, low, f'"{c}"') for c in [self.titles[low], *longer][:MAX_CHOICES]])
                 noun = re.match(PRODUCT_NOUN_AFTER_TITLE, t.text[m.end():])   # 'X 这款产品': X, not a breakdown
                 if noun:
                     t.take(m.end(), m.end() + noun.end())
         return found, clarify
+
+    def _titles_containing(self, low: str) -> list[str]:
+        """Other titles with the whole title `low` inside them, shortest first."""
+        inside = re.compile(rf"(?<![a-z0-9]){re.escape(low)}(?![a-z0-9])")
+        return sorted((title for other, title in self.titles.items() if other != low and inside.search(other)),
+                      key=lambda x: (len(x), x))
 
     def _product_words(self, words: str) -> list[str]:
         """Titles containing every content word of `words` (whole words), shortest first."""
@@ -598,8 +614,9 @@ class QuestionParser:
                 before = t.text[max(0, m.start() - 3):m.start()]
                 if not word.isascii():
                     singular = singular or "哪个" in before or bool(re.search(r"哪(?:一)?个|哪家", t.text))
-                elif not re.search(r"(?:s|ies|monthly|by month)$", word):
-                    singular = True
+                elif not re.search(r"(?:s|ies|monthly|by month)$", word) and not re.search(
+                        r"\b(?:by|per|each|every|across)\s+$", t.text[max(0, m.start() - 8):m.start()]):
+                    singular = True     # 'which country' asks for one; 'by country' is a breakdown
                 if dim not in found:
                     found.append(dim)
         return found, singular

@@ -6,7 +6,7 @@
 
 Definitions (README, "Staff insights"): last/this month, last/this quarter (calendar), this/last year, a year
 (2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
-before as_of), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
+begun before as_of, and when that is the month in progress, "so far" or "this" say so, else `month_in_progress` asks), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
 May 2011", "from March to May 2011": first day of the first to the end of the last) and "since March 2011" /
 "since 2011" (up to as_of); ordinal quarters ("the first quarter", 第三季度); a month, quarter or half beside a relative
 year is in that year ("December last year", 去年12月: one period). Each match reports its character span so the
@@ -229,6 +229,32 @@ def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str
         recent = f"in the last {days} days"
     return (m.group(0), f"The last {n} month(s) as the last {days} days up to today, or as the {n} whole calendar "
             f"month(s) before this one ({first.strftime('%B %Y')} to {last.strftime('%B %Y')})?", [recent, whole])
+
+
+MONTH_SO_FAR = re.compile(r"\bso far\b|\bto date\b|\bmtd\b|\b(?:this|current)\b|到目前为止|目前为止|截至目前|截止目前|"
+                         r"截至今天|截止今天|至今|到现在|本月|这个月")
+
+
+def month_in_progress(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str]] | None:
+    """'December sales', '12月的销售额' asked on 10 December: a month named without a year is read as the latest one
+    begun, which is the month in progress (a few days); the speaker may mean last year's whole month. Unless the
+    question says "so far" / "this", (the words, the question to ask, replacement phrases each read exactly)."""
+    as_of = pd.Timestamp(as_of)
+    if MONTH_SO_FAR.search(text):
+        return None
+    for (start, end), p in find_periods(text, as_of):
+        words = text[start:end]
+        if (re.search(r"20\d\d", words) or RELATIVE_YEAR.search(words) or not IN_A_YEAR.fullmatch(p.label)
+                or not p.label[0].isalpha() or pd.Timestamp(p.end) <= as_of):
+            continue
+        month = pd.Timestamp(p.start)
+        if re.search(r"[\u4e00-\u9fff]", words):
+            choices = [f"{month.year}年{month.month}月到目前为止", f"{month.year - 1}年{month.month}月"]
+        else:
+            choices = [f"{month.strftime('%B %Y')} so far", f"{month.strftime('%B')} {month.year - 1}"]
+        return (words, f"{month.strftime('%B')} {month.year} has only just begun (up to {_day(as_of)}): this "
+                f"{month.strftime('%B')} so far, or the whole of {month.strftime('%B')} {month.year - 1}?", choices)
+    return None
 
 
 def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], Period]]:

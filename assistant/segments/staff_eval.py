@@ -97,7 +97,13 @@ def score(insight, item: dict) -> str:
     q = insight.query
     unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
     default_top = any(n.startswith(DEFAULT_TOP_NOTE) for n in insight.notes)
-    return "exact" if matches(insight.facts, item, labelled, unordered, default_top) else "wrong"
+    facts = insight.facts
+    if q and len(q.compare) == 2 and not q.group_by and len(facts) == 2 and None not in (facts[0][1], facts[1][1]):
+        a, b = facts[0][1], facts[1][1]        # "Q3 vs Q2": the narrative states the change and % too
+        stated = facts + [("change", a - b), ("change_pct", (a - b) / b if b else None)]
+        if matches(stated, item, labelled, unordered, default_top):
+            return "exact"
+    return "exact" if matches(facts, item, labelled, unordered, default_top) else "wrong"
 
 
 def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
