@@ -115,7 +115,7 @@ class Ranker:
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
         self.lexicon = Lexicon.load()
-        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category)
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas)
         self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:
@@ -296,7 +296,7 @@ class Ranker:
             return [evidence("product_code", what=item_id)]
         rel = self.relevance
         out = []
-        typed = [t for t in request.types + request.expanded_types if rel.covers(i, t)]
+        typed = [t for t in request.types + request.expanded_types + request.ideas if rel.covers(i, t)]
         if typed:
             out.append(evidence("type_match", what=typed[0]))
         themes = [t for t in request.themes if rel.covers(i, t)]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.fsutil import csv_rows
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.search.ideas import Ideas
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -54,11 +55,14 @@ class Request:
     head: str = ""                                        # the last content word: usually the thing wanted
     anchor: str = ""                                      # complement requests: the product named
     expanded_types: list[str] = field(default_factory=list)   # types added by the LLM (validated)
+    ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
+    idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
+    audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
 
     @property
     def search_text(self) -> str:
         """Words to match in titles: types, themes, hints (deduplicated)."""
-        return " ".join(dict.fromkeys(self.types + self.expanded_types + self.themes + self.hints))
+        return " ".join(dict.fromkeys(self.types + self.expanded_types + self.ideas + self.themes + self.hints))
 
     @property
     def meaning_text(self) -> str:
@@ -67,7 +71,7 @@ class Request:
         return " ".join(dict.fromkeys(self.english.split() + self.expanded_types))
 
     def has_subject(self) -> bool:
-        return bool(self.types or self.themes or self.hints or self.expanded_types)
+        return bool(self.types or self.themes or self.hints or self.expanded_types or self.ideas)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class Lexicon:
     zh: dict[str, str]                                   # Chinese word -> English catalog words
     kinds: dict[str, str]                                # English request word/phrase -> gift|recipient|occasion|filler
     hints: dict[str, list[str]]                          # word -> catalog hint words
+    ideas: Ideas = field(default_factory=Ideas.load)      # hobby/occasion -> things; audiences
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
@@ -84,7 +89,7 @@ class Lexicon:
             word = row["word"].strip().lower()
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints)
+        return cls(zh, kinds, hints, Ideas.load())
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -184,15 +189,38 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         if req.occasion_theme is None and len(same) > 1 and same[1] not in req.themes:
             req.themes.append(same[1])
             req.occasion_theme = same[1]
+    _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
+    cued = {w for c in req.idea_cues for w in c.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
-                   if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()]
+                   if len(w) > 2 and w not in typed and w not in cued and not vocab.known(w) and w.isascii()]
     req.unknown_zh = unknown_zh
     req.head = stem(rest[-1]) if rest else ""
     req.english = " ".join(x for x in [req.recipient or "", req.occasion or "", content, "gift" if req.gift else ""]
                            if x).strip()
     return req
+
+
+def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None:
+    """Who the request is for, and, when it names no product type, what its hobby or occasion buys. A hobby
+    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion always.
+    The hobby's own word then only hints ("garden" in a wrapping paper's title is not what a gardener uses)."""
+    req.audience = ideas.audience(english)
+    if req.types or req.anchor:
+        return
+    for idea, cue in ideas.matches(english):
+        if idea.kind == "interest" and not gift_context:
+            continue
+        req.ideas += [t for t in idea.things if t not in req.ideas]
+        req.idea_cues.append(cue)
+    if not req.ideas:
+        return
+    cue_words = {w for c in req.idea_cues for w in c.split()}
+    soft = [t for t in req.themes if t != req.occasion_theme
+            and any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)]
+    req.themes = [t for t in req.themes if t not in soft]
+    req.hints += [t for t in soft if t not in req.hints]
 
 
 def _known_prefix(word: str, vocab: Vocabulary) -> str:

@@ -1,0 +1,125 @@
+"""A shop assistant's knowledge of gifts: what a hobby or an occasion buys, and who a product is for.
+
+    ideas = Ideas.load()                                   # resources/gift_ideas.csv + resources/audience.csv
+    ideas.things("a dad who loves his garden")             # ['trowel', 'secateurs', 'kneeling pad', ...]
+    ideas.cues("a dad who loves his garden")               # ['garden']: the words that led there
+    ideas.audience("present for a 5 year old boy")         # 'child'   ('baby', 'child', 'adult' or None)
+    ideas.title_audience(titles, categories)               # (n,) array of 'baby' | 'child' | ''
+
+A hobby ("gardening", "knitting", "bird watching") or an occasion whose name no title carries ("bonfire night",
+"retirement") maps to the catalog's own title words for the things such a shopper buys (gift_ideas.csv, checked
+against the catalog by a test: every word there is in some title). Who a gift is for sets an *audience*, never a
+title word to match: a girl of nine is a child (children's things), "the girls" for afternoon tea are adults
+(no children's mugs), a new mum's baby wants baby things. An age in years decides first (0-2 baby, 3-12 child,
+13+ adult). Products are children's or babies' by their title words or a "Kids" category (audience.csv).
+This module only reads words: the relevance blend (relevance.py) decides what an audience mismatch costs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.fsutil import csv_rows
+from assistant.resources import AUDIENCE, GIFT_IDEAS
+from assistant.search.vocabulary import stem, words
+
+AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?|yo)\b(?:[- ]old)?|\baged? (\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th) birthday\b",
+                 re.I)
+AUDIENCES = ("baby", "child", "adult")
+KIDS_CATEGORY = re.compile(r"\bkids?\b|\bchild", re.I)
+
+
+def _phrase(text: str) -> str:
+    """A phrase in comparable form: lower-case, stemmed words, single spaces ('Bird Feeders' -> 'bird feeder')."""
+    return " ".join(stem(w) for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower()))
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", text) is not None
+
+
+@dataclass
+class Idea:
+    kind: str                      # interest | occasion
+    cues: list[str]                # request phrases (stemmed)
+    things: list[str]              # catalog title words/phrases (stemmed)
+
+
+@dataclass
+class Ideas:
+    ideas: list[Idea]
+    request_words: dict[str, list[str]]      # audience -> request phrases (stemmed)
+    title_words: dict[str, list[str]]        # audience -> title phrases (stemmed)
+
+    @classmethod
+    def load(cls, gift_ideas: Path = GIFT_IDEAS, audience: Path = AUDIENCE) -> "Ideas":
+        ideas = []
+        for n, row in csv_rows(gift_ideas, ("kind", "cues", "things")):
+            cues, things = _split(row["cues"]), _split(row["things"], title=True)
+            if row["kind"] not in ("interest", "occasion") or not cues or not things:
+                raise ValueError(f"{gift_ideas.name} row {n}: needs kind interest|occasion, cues and things "
+                                 f"(got {row['kind']!r}, {row['cues']!r}, {row['things']!r})")
+            ideas.append(Idea(row["kind"], cues, things))
+        request_words: dict[str, list[str]] = {a: [] for a in AUDIENCES}
+        title_words: dict[str, list[str]] = {a: [] for a in AUDIENCES}
+        for n, row in csv_rows(audience, ("side", "audience", "words")):
+            side = {"request": request_words, "title": title_words}.get(row["side"])
+            if side is None or row["audience"] not in AUDIENCES:
+                raise ValueError(f"{audience.name} row {n}: side must be request|title and audience one of "
+                                 f"{AUDIENCES} (got {row['side']!r}, {row['audience']!r})")
+            side[row["audience"]] += _split(row["words"])
+        return cls(ideas, request_words, title_words)
+
+    def matches(self, text: str) -> list[tuple[Idea, str]]:
+        """(idea, the cue found) for every idea whose cue the text holds, longest cue first within an idea."""
+        low = _phrase(text)
+        out = []
+        for idea in self.ideas:
+            cue = next((c for c in sorted(idea.cues, key=len, reverse=True) if _contains(low, c)), None)
+            if cue:
+                out.append((idea, cue))
+        return out
+
+    def things(self, text: str) -> list[str]:
+        return list(dict.fromkeys(t for idea, _ in self.matches(text) for t in idea.things))
+
+    def cues(self, text: str) -> list[str]:
+        return [cue for _, cue in self.matches(text)]
+
+    def audience(self, text: str) -> str | None:
+        """Who the request is for: an age in years first, then the youngest audience a word names
+        ('my son and his new baby' -> baby), where "the girls"/"the boys" (friends) count as adults."""
+        m = AGE.search(text)
+        if m:
+            age = int(next(g for g in m.groups() if g))
+            return "baby" if age <= 2 else "child" if age <= 12 else "adult"
+        low = _phrase(text)
+        adult = [w for w in self.request_words["adult"] if _contains(low, w)]
+        for audience in ("baby", "child"):
+            found = [w for w in self.request_words[audience] if _contains(low, w)]
+            # a child word inside an adult phrase ("the girls") does not count
+            if any(not any(_contains(a, w) for a in adult) for w in found):
+                return audience
+        return "adult" if adult else None
+
+    def title_audience(self, titles, categories=None) -> np.ndarray:
+        """'baby', 'child' or '' per product, from its title words (and a children's category)."""
+        out = []
+        for row, title in enumerate(titles):
+            low = _phrase(str(title))
+            if any(_contains(low, w) for w in self.title_words["baby"]):
+                out.append("baby")
+            elif any(_contains(low, w) for w in self.title_words["child"]) or \
+                    (categories is not None and KIDS_CATEGORY.search(str(categories[row]))):
+                out.append("child")
+            else:
+                out.append("")
+        return np.array(out, dtype=object)
+
+
+def _split(cell: str | None, title: bool = False) -> list[str]:
+    """';'-separated phrases; title words as the relevance index holds them (stemmed, stop words out)."""
+    return [p for p in (" ".join(words(x)) if title else _phrase(x) for x in (cell or "").split(";")) if p]
