@@ -3,6 +3,7 @@
     ideas = Ideas.load()                                   # resources/gift_ideas.csv + resources/audience.csv
     ideas.things("a dad who loves his garden")             # ['trowel', 'secateurs', 'kneeling pad', ...]
     ideas.cues("a dad who loves his garden")               # ['garden']: the words that led there
+    ideas.for_audience("child")                            # ['toy', 'soft toy', 'teddy', ...]: a child's gift
     ideas.audience("present for a 5 year old boy")         # 'child'   ('baby', 'child', 'adult' or None)
     ideas.title_audience(titles, categories)               # (n,) array of 'baby' | 'child' | ''
 
@@ -59,8 +60,10 @@ class Ideas:
         ideas = []
         for n, row in csv_rows(gift_ideas, ("kind", "cues", "things")):
             cues, things = _split(row["cues"]), _split(row["things"], title=True)
-            if row["kind"] not in ("interest", "occasion") or not cues or not things:
-                raise ValueError(f"{gift_ideas.name} row {n}: needs kind interest|occasion, cues and things "
+            if row["kind"] not in ("interest", "occasion", "audience") or not cues or not things or \
+                    (row["kind"] == "audience" and not set(cues) <= set(AUDIENCES)):
+                raise ValueError(f"{gift_ideas.name} row {n}: needs kind interest|occasion|audience, cues (for "
+                                 f"an audience: one of {AUDIENCES}) and things "
                                  f"(got {row['kind']!r}, {row['cues']!r}, {row['things']!r})")
             ideas.append(Idea(row["kind"], cues, things))
         request_words: dict[str, list[str]] = {a: [] for a in AUDIENCES}
@@ -78,6 +81,8 @@ class Ideas:
         low = _phrase(text)
         out = []
         for idea in self.ideas:
+            if idea.kind == "audience":
+                continue
             cue = next((c for c in sorted(idea.cues, key=len, reverse=True) if _contains(low, c)), None)
             if cue:
                 out.append((idea, cue))
@@ -86,12 +91,19 @@ class Ideas:
     def things(self, text: str) -> list[str]:
         return list(dict.fromkeys(t for idea, _ in self.matches(text) for t in idea.things))
 
+    def for_audience(self, audience: str | None) -> list[str]:
+        """What a gift for this audience usually is when nothing else says ('child' -> toys, jigsaws...)."""
+        return list(dict.fromkeys(t for idea in self.ideas if idea.kind == "audience" and audience in idea.cues
+                                  for t in idea.things))
+
     def cues(self, text: str) -> list[str]:
         return [cue for _, cue in self.matches(text)]
 
     def audience(self, text: str) -> str | None:
         """Who the request is for: an age in years first, then the youngest audience a word names
         ('my son and his new baby' -> baby), where "the girls"/"the boys" (friends) count as adults."""
+        for adult in self.request_words["adult"]:      # "my child's teacher" is for the teacher
+            text = re.sub(rf"\b[\w-]+'s? ({re.escape(adult)})\b", r"\1", text, flags=re.I)
         m = AGE.search(text)
         if m:
             age = int(next(g for g in m.groups() if g))

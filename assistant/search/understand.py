@@ -34,7 +34,7 @@ COMPLEMENT = re.compile(
     r"bought (?:together )?with|accessories for)\s+(?:the |a |an |my |our |this |that )?(.+)", re.I)
 COMPLEMENT_ZH = re.compile(r"(?:搭配|配)(.+?)(?:的|用的)?(?:东西|什么|商品|产品)?[?？。]*$|(.+?)(?:配什么|搭配什么)")
 LOVER = re.compile(r"\b(?:(\w+(?: \w+)?) (?:lovers?|fans?|enthusiasts?|addicts?)|(?:loves?|likes?|fan of|into|mad about)"
-                   r" (\w+(?: \w+)?))\b", re.I)
+                   r" (?:(?:his|her|their|my|our) )?(\w+(?: \w+)?))\b", re.I)
 
 
 @dataclass
@@ -167,7 +167,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     rest: list[str] = []
     previous = ""
     for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
-        if w in lexicon.kinds and not (lover_theme and w in lover_theme.split()):
+        # a person word inside a catalog name is the name ("dolly girl", "balloon girl"), not who it is for
+        named = previous and previous not in lexicon.kinds and f"{stem(previous)} {stem(w)}" in vocab.phrase_set
+        if w in lexicon.kinds and not named and not (lover_theme and w in lover_theme.split()):
             kind = _note(req, w, lexicon, vocab)
             if kind == "recipient" and rest and rest[-1] == previous and not vocab.types_in(previous):
                 rest.pop()            # a word describing the recipient ("new baby", "keen cook") is not a theme
@@ -207,19 +209,28 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion always.
     The hobby's own word then only hints ("garden" in a wrapping paper's title is not what a gardener uses)."""
     req.audience = ideas.audience(english)
-    if req.types or req.anchor:
+    if req.anchor:
         return
     for idea, cue in ideas.matches(english):
         if idea.kind == "interest" and not gift_context:
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
+    cue_words = {w for c in req.idea_cues for w in c.split()}
+
+    def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
+        return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
+
+    if any(not all(cued(w) for w in t.split()) for t in req.types):
+        req.ideas, req.idea_cues = [], []       # a product type was named: it is what the shopper wants
+        return
+    if not req.ideas and gift_context and not req.types:
+        req.ideas = ideas.for_audience(req.audience)
     if not req.ideas:
         return
-    cue_words = {w for c in req.idea_cues for w in c.split()}
-    soft = [t for t in req.themes if t != req.occasion_theme
-            and any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)]
+    soft = [t for t in req.themes + req.types if all(cued(w) for w in t.split())]
     req.themes = [t for t in req.themes if t not in soft]
+    req.types = [t for t in req.types if t not in soft]
     req.hints += [t for t in soft if t not in req.hints]
 
 
