@@ -8,7 +8,9 @@
     ideas.title_audience(titles, categories)               # (n,) array of 'baby' | 'child' | ''
 
 A hobby ("gardening", "knitting", "bird watching") or an occasion whose name no title carries ("bonfire night",
-"retirement") maps to the catalog's own title words for the things such a shopper buys (gift_ideas.csv, checked
+"retirement") maps to the things it buys; a style ("shabby chic", "nautical") to the title words that show it
+(vintage, doily, lace...; seaside, shell, starfish...); an audience to its usual gifts: all in the catalog's own
+title words (gift_ideas.csv, checked
 against the catalog by a test: every word there is in some title). Who a gift is for sets an *audience*, never a
 title word to match: a girl of nine is a child (children's things), "the girls" for afternoon tea are adults
 (no children's mugs), a new mum's baby wants baby things. An age in years decides first (0-2 baby, 3-12 child,
@@ -30,6 +32,7 @@ from assistant.search.vocabulary import stem, words
 AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?|yo)\b(?:[- ]old)?|\baged? (\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th) birthday\b",
                  re.I)
 AUDIENCES = ("baby", "child", "adult")
+KINDS = ("interest", "occasion", "audience", "style")
 KIDS_CATEGORY = re.compile(r"\bkids?\b|\bchild", re.I)
 
 
@@ -44,7 +47,7 @@ def _contains(text: str, phrase: str) -> bool:
 
 @dataclass
 class Idea:
-    kind: str                      # interest | occasion
+    kind: str                      # interest | occasion | audience | style
     cues: list[str]                # request phrases (stemmed)
     things: list[str]              # catalog title words/phrases (stemmed)
 
@@ -60,9 +63,9 @@ class Ideas:
         ideas = []
         for n, row in csv_rows(gift_ideas, ("kind", "cues", "things")):
             cues, things = _split(row["cues"]), _split(row["things"], title=True)
-            if row["kind"] not in ("interest", "occasion", "audience") or not cues or not things or \
+            if row["kind"] not in KINDS or not cues or not things or \
                     (row["kind"] == "audience" and not set(cues) <= set(AUDIENCES)):
-                raise ValueError(f"{gift_ideas.name} row {n}: needs kind interest|occasion|audience, cues (for "
+                raise ValueError(f"{gift_ideas.name} row {n}: needs kind one of {KINDS}, cues (for "
                                  f"an audience: one of {AUDIENCES}) and things "
                                  f"(got {row['kind']!r}, {row['cues']!r}, {row['things']!r})")
             ideas.append(Idea(row["kind"], cues, things))

@@ -117,6 +117,8 @@ class Relevance:
             out.append((alternatives, THEME_WEIGHT, not soft))                        # a Christmas thing
         if request.expanded_types:
             out.append((list(request.expanded_types), EXPANDED_WEIGHT, False))
+        for style in request.styles:  # a style named ("nautical"): any of its title words shows it
+            out.append((list(style), THEME_WEIGHT, True))
         if request.ideas:             # what the hobby/occasion buys: one group, a product of any of them covers it
             out.append((list(request.ideas), IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
@@ -193,7 +195,7 @@ class Relevance:
             rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
         for alternatives, _, hard in self.groups(request):
-            if hard and alternatives[0] in request.themes:
+            if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
                 if hit.any():
                     rel = np.where(hit, rel, rel * MISSING_FACTOR)

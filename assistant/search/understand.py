@@ -58,6 +58,7 @@ class Request:
     ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
     idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
     audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
+    styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
 
     @property
     def search_text(self) -> str:
@@ -211,12 +212,20 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.audience = ideas.audience(english)
     if req.anchor:
         return
-    for idea, cue in ideas.matches(english):
-        if idea.kind == "interest" and not gift_context:
+    matches = ideas.matches(english)
+    style_words = {w for idea, cue in matches if idea.kind == "style" for w in cue.split()}
+    for idea, cue in matches:
+        if idea.kind == "style":      # a style holds over the product: one more thing the shopper named
+            req.styles.append(idea.things)
+            req.idea_cues.append(cue)
+    req.themes = [t for t in req.themes if not set(t.split()) <= style_words]
+    req.types = [t for t in req.types if not set(t.split()) <= style_words]
+    for idea, cue in matches:
+        if idea.kind == "style" or (idea.kind == "interest" and not gift_context):
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
-    cue_words = {w for c in req.idea_cues for w in c.split()}
+    cue_words = {w for c in req.idea_cues for w in c.split()} - style_words
 
     def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
         return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
