@@ -106,7 +106,7 @@ class Ideas:
         """Who the request is for: an age in years first, then the youngest audience a word names
         ('my son and his new baby' -> baby), where "the girls"/"the boys" (friends) count as adults."""
         for adult in self.request_words["adult"]:      # "my child's teacher" is for the teacher
-            text = re.sub(rf"\b[\w-]+'s? ({re.escape(adult)})\b", r"\1", text, flags=re.I)
+            text = re.sub(rf"\b[\w-]+'s? ((?:[\w-]+ ){{0,2}}{re.escape(adult)})\b", r"\1", text, flags=re.I)
         m = AGE.search(text)
         if m:
             age = int(next(g for g in m.groups() if g))

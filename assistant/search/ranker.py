@@ -296,9 +296,15 @@ class Ranker:
             return [evidence("product_code", what=item_id)]
         rel = self.relevance
         out = []
-        typed = [t for t in request.types + request.expanded_types + request.ideas if rel.covers(i, t)]
+        typed = [t for t in request.types + request.expanded_types if rel.covers(i, t)]
+        idea = next((t for t in request.ideas if rel.covers(i, t)), None)
         if typed:
             out.append(evidence("type_match", what=typed[0]))
+        elif idea:                    # not asked for by name: what the hobby/occasion/person usually gets
+            out.append(evidence("idea", what=idea, why=request.idea_for))
+        styled = [cue for cue, words in zip(request.style_cues, request.styles) if rel.covered(words)[i]]
+        if styled:
+            out.append(evidence("style", what=styled[0]))
         themes = [t for t in request.themes if rel.covers(i, t)]
         if themes:
             out.append(evidence("theme_match", what=" and ".join(themes[:2])))

@@ -57,8 +57,10 @@ class Request:
     expanded_types: list[str] = field(default_factory=list)   # types added by the LLM (validated)
     ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
     idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
+    idea_for: str = ""                                    # who/what the ideas suit, for evidence ("bonfire night")
     audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
+    style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
 
     @property
     def search_text(self) -> str:
@@ -195,7 +197,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
-    cued = {w for c in req.idea_cues for w in c.split()}
+    cued = {w for c in req.idea_cues + req.style_cues for w in c.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
                    if len(w) > 2 and w not in typed and w not in cued and not vocab.known(w) and w.isascii()]
     req.unknown_zh = unknown_zh
@@ -217,7 +219,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     for idea, cue in matches:
         if idea.kind == "style":      # a style holds over the product: one more thing the shopper named
             req.styles.append(idea.things)
-            req.idea_cues.append(cue)
+            req.style_cues.append(cue)
     req.themes = [t for t in req.themes if not set(t.split()) <= style_words]
     req.types = [t for t in req.types if not set(t.split()) <= style_words]
     for idea, cue in matches:
@@ -225,16 +227,18 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
-    cue_words = {w for c in req.idea_cues for w in c.split()} - style_words
+        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest" else cue)
+    cue_words = {w for c in req.idea_cues for w in c.split()}
 
     def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
         return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
 
     if any(not all(cued(w) for w in t.split()) for t in req.types):
-        req.ideas, req.idea_cues = [], []       # a product type was named: it is what the shopper wants
+        req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
         return
     if not req.ideas and gift_context and not req.types:
         req.ideas = ideas.for_audience(req.audience)
+        req.idea_for = f"a {req.audience}" if req.ideas else ""
     if not req.ideas:
         return
     soft = [t for t in req.themes + req.types if all(cued(w) for w in t.split())]
