@@ -31,6 +31,7 @@ from assistant.search.vocabulary import stem, words
 
 AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?|yo)\b(?:[- ]old)?|\baged? (\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th) birthday\b",
                  re.I)
+TEEN = re.compile(r"\bteen(?:s|age|aged|ager|agers)?\b", re.I)
 AUDIENCES = ("baby", "child", "adult")
 KINDS = ("interest", "occasion", "audience", "style")
 KIDS_CATEGORY = re.compile(r"\bkids?\b|\bchild", re.I)
@@ -111,6 +112,8 @@ class Ideas:
         if m:
             age = int(next(g for g in m.groups() if g))
             return "baby" if age <= 2 else "child" if age <= 12 else "adult"
+        if TEEN.search(text):         # "a teenage boy" is past children's things
+            return "adult"
         low = _phrase(text)
         adult = [w for w in self.request_words["adult"] if _contains(low, w)]
         for audience in ("baby", "child"):

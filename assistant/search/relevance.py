@@ -37,7 +37,7 @@ GIFT_WRAPPING = frozenset({"card", "wrap", "gift wrap", "wrapping paper", "gift 
                            "envelope", "tissue", "ribbon", "gift box"})
 # Paper goods by title word: cards, wrap, invitations, paper chains (not a card holder, a card game or playing cards).
 PAPER_WORDS = frozenset({"card", "wrap", "wrapping", "invite", "invitation", "envelope", "tissue", "greeting"})
-PAPER_PHRASES = frozenset({"gift bag", "gift tag", "paper chain", "wrapping paper"})
+PAPER_PHRASES = frozenset({"gift bag", "gift tag", "gift tape", "paper chain", "wrapping paper"})
 NOT_PAPER = frozenset({"holder", "game", "playing", "wallet"})
 # Words that show the shopper asked for paper goods themselves ("birthday cards", "gift wrap", "party invitations").
 ASKS_PAPER = PAPER_WORDS | {"paper", "bag", "tag", "ribbon", "stationery", "chain"}

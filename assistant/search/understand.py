@@ -215,6 +215,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     if req.anchor:
         return
     matches = ideas.matches(english)
+    any_cue = {w for _, cue in matches for w in cue.split()}      # 'garden' read as a type is a hobby's word
     style_words = {w for idea, cue in matches if idea.kind == "style" for w in cue.split()}
     for idea, cue in matches:
         if idea.kind == "style":      # a style holds over the product: one more thing the shopper named
@@ -233,7 +234,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
         return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
 
-    if any(not all(cued(w) for w in t.split()) for t in req.types):
+    if any(not all(cued(w) or w in any_cue for w in t.split()) for t in req.types):
         req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
         return
     if not req.ideas and gift_context and not req.types:
@@ -241,7 +242,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
         req.idea_for = f"a {req.audience}" if req.ideas else ""
     if not req.ideas:
         return
-    soft = [t for t in req.themes + req.types if all(cued(w) for w in t.split())]
+    soft = [t for t in req.themes + req.types if all(cued(w) or w in any_cue for w in t.split())]
     req.themes = [t for t in req.themes if t not in soft]
     req.types = [t for t in req.types if t not in soft]
     req.hints += [t for t in soft if t not in req.hints]
