@@ -191,7 +191,8 @@ class Relevance:
         typed = self.type_match(request)
         if typed is not None and typed[rows].any():
             rel = np.where(typed[rows], rel, rel * MISSING_FACTOR)
-        if (request.gift or request.occasion or request.ideas) and not request.types and not asks_paper(request):
+        if (request.gift or request.occasion or request.ideas or request.styles or request.types) \
+                and not asks_paper(request):
             rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
         for alternatives, _, hard in self.groups(request):
