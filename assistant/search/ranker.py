@@ -115,7 +115,8 @@ class Ranker:
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
         self.lexicon = Lexicon.load()
-        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas)
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas,
+                                   self.lexicon.synonyms)
         self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:

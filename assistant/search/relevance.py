@@ -67,18 +67,22 @@ def asks_paper(request: Request) -> bool:
 
 
 class Relevance:
-    def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None):
+    def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None,
+                 synonyms: dict[str, str] | None = None):
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
         in_category: dict[str, set[int]] = defaultdict(set)
         known = set(vocab.word_count)
+        synonyms = {k: v for k, v in (synonyms or {}).items() if " " not in k}
         for row, title in enumerate(titles):
             ws = words(str(title))
             for w in words(str(categories[row])) if categories is not None else ():
                 in_category[w].add(row)       # 'toy' covers everything in 'Toys & Kids' (at CATEGORY_HIT)
             for w in ws:
                 postings[w].add(row)
+                if w in synonyms:                         # 'Tealight Holder' covers a request for t-lights
+                    postings[synonyms[w]].add(row)
                 for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
                     if w[:cut] in known and w[cut:] in known:
                         postings[w[:cut]].add(row)

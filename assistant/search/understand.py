@@ -83,16 +83,23 @@ class Lexicon:
     kinds: dict[str, str]                                # English request word/phrase -> gift|recipient|occasion|filler
     hints: dict[str, list[str]]                          # word -> catalog hint words
     ideas: Ideas = field(default_factory=Ideas.load)      # hobby/occasion -> things; audiences
+    synonyms: dict[str, str] = field(default_factory=dict)   # a shopper's spelling -> the catalog's ("tealight")
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
         zh = load_zh_terms(zh_terms)
-        kinds, hints = {}, {}
-        for row in _rows(request_words, ("kind", "word", "catalog_hints")):
+        kinds, hints, synonyms = {}, {}, {}
+        for n, row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
+            if row["kind"].strip() == "synonym":
+                if not (row["catalog_hints"] or "").strip():
+                    raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
+                                     f"needs the catalog's word")
+                synonyms[word] = row["catalog_hints"].strip().lower()
+                continue
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints, Ideas.load())
+        return cls(zh, kinds, hints, Ideas.load(), synonyms)
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -125,7 +132,7 @@ def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
     """Chinese shopping word -> English catalog words (resources/zh_terms.csv, the one home of these terms),
     longest word first so that a longest-match reader finds 茶壶 (teapot) before 茶 (tea)."""
     zh = {}
-    for row in _rows(path, ("zh", "en")):
+    for _, row in _rows(path, ("zh", "en")):
         word, english = row["zh"].strip(), (row["en"] or "").strip()
         if not english:
             raise ValueError(f"{path.name}: Chinese term {word!r}, column 'en': empty")
@@ -156,6 +163,8 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         if m:
             req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
     low = " ".join(NUMBERISH.sub(" ", english.lower()).split())
+    for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
+        low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
     m = COMPLEMENT.search(low)
     if m and not req.anchor:
         req.anchor = m.group(1).strip(" ?.!")
@@ -281,4 +290,4 @@ def _rows(path: Path, columns: tuple[str, ...]):
     for n, row in csv_rows(path, columns):
         if not (row[columns[0]] or "").strip():
             raise ValueError(f"{path.name} row {n}, column '{columns[0]}': empty")
-        yield row
+        yield n, row
