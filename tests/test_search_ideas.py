@@ -35,6 +35,8 @@ def test_who_a_request_is_for(ideas):
         "a 14 year old's birthday present": "adult",
         "a treat for the girls at the office": "adult",          # friends, not children
         "a present for a little girl": "child",
+        "something for a girl turning nine": "child",
+        "a five-year-old's party": "child",
         "gift for my sister's baby": "baby",
         "a present for my son's football coach": "adult",
         "a thank-you for my daughter's teacher": "adult",         # the teacher receives it

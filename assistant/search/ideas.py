@@ -29,8 +29,12 @@ from assistant.fsutil import csv_rows
 from assistant.resources import AUDIENCE, GIFT_IDEAS
 from assistant.search.vocabulary import stem, words
 
-AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?|yrs?|yo)\b(?:[- ]old)?|\baged? (\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th) birthday\b",
-                 re.I)
+NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                             "thirteen fourteen fifteen sixteen seventeen eighteen".split())}
+_N = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + ")"
+# "a 5 year old", "five-year-old", "aged 7", "turning nine", "her 9th birthday"
+AGE = re.compile(rf"\b{_N}[- ]?(?:years?|yrs?|yo)\b(?:[- ]old(?:'s)?)?|\b(?:aged?|turning|turns) {_N}\b|"
+                 rf"\b(\d{{1,2}})(?:st|nd|rd|th)(?= birthday\b)", re.I)
 TEEN = re.compile(r"\bteen(?:s|age|aged|ager|agers)?\b", re.I)
 AUDIENCES = ("baby", "child", "adult")
 KINDS = ("interest", "occasion", "audience", "style")
@@ -110,7 +114,8 @@ class Ideas:
             text = re.sub(rf"\b[\w-]+'s? ((?:[\w-]+ ){{0,2}}{re.escape(adult)})\b", r"\1", text, flags=re.I)
         m = AGE.search(text)
         if m:
-            age = int(next(g for g in m.groups() if g))
+            said = next(g for g in m.groups() if g).lower()
+            age = int(said) if said.isdigit() else NUMBER_WORDS[said]
             return "baby" if age <= 2 else "child" if age <= 12 else "adult"
         if TEEN.search(text):         # "a teenage boy" is past children's things
             return "adult"
@@ -122,6 +127,11 @@ class Ideas:
             if any(not any(_contains(a, w) for a in adult) for w in found):
                 return audience
         return "adult" if adult else None
+
+    @staticmethod
+    def without_age(text: str) -> str:
+        """The text with its age phrase taken out ("turning nine" is not a theme 'nine')."""
+        return AGE.sub(" ", text)
 
     def title_audience(self, titles, categories=None) -> np.ndarray:
         """'baby', 'child' or '' per product, from its title words (and a children's category)."""

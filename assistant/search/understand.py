@@ -162,7 +162,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         m = COMPLEMENT_ZH.search(text)
         if m:
             req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
-    low = " ".join(NUMBERISH.sub(" ", english.lower()).split())
+    low = " ".join(NUMBERISH.sub(" ", Ideas.without_age(english.lower())).split())
     for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
         low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
     m = COMPLEMENT.search(low)
