@@ -193,11 +193,13 @@ class Relevance:
         word (idf) decides between a product with only the type and one with only the theme."""
         rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
         typed = self.type_match(request)
-        if typed is not None and typed[rows].any():
-            rel = np.where(typed[rows], rel, rel * MISSING_FACTOR)
+        paper = np.zeros(len(rows), bool)
         if (request.gift or request.occasion or request.ideas or request.styles or request.types) \
                 and not asks_paper(request):
-            rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
+            paper = self.wrapping[rows]   # a card with a teddy on it is not a teddy: paper is never of the type
+        if typed is not None and (typed[rows] & ~paper).any():
+            rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
+        rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
         for alternatives, _, hard in self.groups(request):
             if hard and (alternatives[0] in request.themes or alternatives in request.styles):
