@@ -94,3 +94,16 @@ def test_bad_idea_rows_name_the_file_and_row(tmp_path):
     bad.write_text("kind,cues,things\ninterest,knitting,knitting kit\nhobby,golf,golf ball\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"gift_ideas.csv row 2"):
         Ideas.load(gift_ideas=bad)
+
+
+def test_synonyms_read_the_shoppers_spelling_as_the_catalogs():
+    titles = ["Embossed Glass Tealight Holder", "Star T-Light Holder", "Tea Towel Kitchen",
+              "Roses Teacup and Saucer", "Spotty Tea Cup and Saucer", "Cup of Tea Kneeling Pad"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    lexicon = Lexicon.load()
+    rel = Relevance(titles, vocab, None, lexicon.ideas, lexicon.synonyms)
+    req = understand("tealight holders", vocab, lexicon)
+    assert rel.lexical(req).round(2).tolist()[:3] == [1.0, 1.0, 0.0]           # both spellings, not the towel
+    req = understand("cups and saucers", vocab, lexicon)
+    assert [titles[i] for i in np.flatnonzero(rel.lexical(req))] == ["Roses Teacup and Saucer",
+                                                                     "Spotty Tea Cup and Saucer"]

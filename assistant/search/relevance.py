@@ -74,7 +74,7 @@ class Relevance:
         postings: dict[str, set[int]] = defaultdict(set)
         in_category: dict[str, set[int]] = defaultdict(set)
         known = set(vocab.word_count)
-        synonyms = {k: v for k, v in (synonyms or {}).items() if " " not in k}
+        synonyms = {" ".join(words(k)): v for k, v in (synonyms or {}).items()}   # as title words read
         for row, title in enumerate(titles):
             ws = words(str(title))
             for w in words(str(categories[row])) if categories is not None else ():
@@ -88,6 +88,8 @@ class Relevance:
                         postings[w[:cut]].add(row)
             for a, b in zip(ws, ws[1:]):
                 postings[f"{a} {b}"].add(row)
+                if f"{a} {b}" in synonyms:                # 'Tea Cup and Saucer' covers a request for teacups
+                    postings[synonyms[f"{a} {b}"]].add(row)
         self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
