@@ -55,6 +55,7 @@ class Idea:
     kind: str                      # interest | occasion | audience | style
     cues: list[str]                # request phrases (stemmed)
     things: list[str]              # catalog title words/phrases (stemmed)
+    audience: str | None = None    # interests: whom the hobby suggests when the request does not say (adult)
 
 
 @dataclass
@@ -73,7 +74,11 @@ class Ideas:
                 raise ValueError(f"{gift_ideas.name} row {n}: needs kind one of {KINDS}, cues (for "
                                  f"an audience: one of {AUDIENCES}) and things "
                                  f"(got {row['kind']!r}, {row['cues']!r}, {row['things']!r})")
-            ideas.append(Idea(row["kind"], cues, things))
+            audience_of = (row.get("audience") or "").strip() or None
+            if audience_of is not None and audience_of not in AUDIENCES:
+                raise ValueError(f"{gift_ideas.name} row {n}, column 'audience': {audience_of!r} is not one of "
+                                 f"{AUDIENCES}")
+            ideas.append(Idea(row["kind"], cues, things, audience_of))
         request_words: dict[str, list[str]] = {a: [] for a in AUDIENCES}
         title_words: dict[str, list[str]] = {a: [] for a in AUDIENCES}
         for n, row in csv_rows(audience, ("side", "audience", "words")):

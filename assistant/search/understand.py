@@ -238,6 +238,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
         req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest" else cue)
+        req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
     cue_words = {w for c in req.idea_cues for w in c.split()}
 
     def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
