@@ -10,8 +10,11 @@ covers "tea"), or, for a two-word type, the phrase; a product whose category hol
 "Toys & Kids") covers it by half. Product types weigh double: "cake stand" must win
 over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
 "Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
-weigh less than what the shopper said. Rarer words count more (idf). For a gift request naming no type, gift
-wrapping (cards, wrap, gift bags, tags) counts half: it goes with a present, it is not one.
+weigh less than what the shopper said. Rarer words count more (idf). Paper goods (cards, wrap, invitations,
+gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper types unless the shopper asked
+for paper: they go with a present, they are not one. A product for another audience than the request's
+(a child's for an adult, not a baby's for a baby) keeps AUDIENCE_FACTOR; what a hobby or occasion buys
+(ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
 """
 from __future__ import annotations
 

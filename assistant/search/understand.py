@@ -13,6 +13,8 @@ that only carry the request ("gift", "lover", "looking for") from resources/requ
 hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
 resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters.
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
+Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
+`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first.
 """
 from __future__ import annotations
 
