@@ -2,7 +2,7 @@
 and whom a request and a product are for.
 
     ideas = Ideas.load()                                   # resources/gift_ideas.csv + resources/audience.csv
-    ideas.things("a dad who loves his garden")             # ['trowel', 'secateurs', 'kneeling pad', ...]
+    ideas.things("a dad who loves his garden")             # ['trowel', 'secateur', 'kneeling pad', ...]
     ideas.cues("a dad who loves his garden")               # ['garden']: the words that led there
     ideas.for_audience("child")                            # ['toy', 'soft toy', 'teddy', ...]: a child's gift
     ideas.audience("present for a 5 year old boy")         # 'child'   ('baby', 'child', 'adult' or None)
@@ -12,8 +12,8 @@ A hobby ("gardening", "knitting", "bird watching") or an occasion whose name no 
 "retirement") maps to the things it buys; a style ("shabby chic", "nautical") to the title words that show it
 (vintage, doily, lace...; seaside, shell, starfish...); an audience to its usual gifts: all in the catalog's own
 title words (gift_ideas.csv, checked against the catalog by a test: every word there is in some title).
-Who a gift is for sets an *audience*, never a title word to match: a girl of nine is a child (children's things), "the girls" for afternoon tea are adults
-(no children's mugs), a new mum's baby wants baby things. An age in years decides first (0-2 baby, 3-12 child,
+Who a gift is for sets an *audience*, never a title word to match: a girl of nine is a child (children's
+things), "the girls" for afternoon tea are adults (no children's mugs), a new mum's baby wants baby things. An age in years decides first (0-2 baby, 3-12 child,
 13+ adult). Products are children's or babies' by their title words or a "Kids" category (audience.csv).
 This module only reads words: the relevance blend (relevance.py) decides what an audience mismatch costs.
 """
