@@ -10,13 +10,25 @@ against the shop's data.
 """
 from __future__ import annotations
 
+# returns (credit notes: returns and cancellations) and the words that say they are subtracted
+_CREDIT = r"(?:returns|refunds|cancellations|credit notes?|returned goods|cancelled orders)"
+CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
+TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:taken off|taken out|taken away|deducted|" \
+            r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
+            r"accounted for|factored in|applied)"
+SUBTRACTING = r"(?:deducting|subtracting|removing|netting off|netting out|taking off|taking out|knocking off)"
+_ZH_ONE_CREDIT = r"(?:退货|退款|退单|取消(?:的)?订单|取消)"
+_ZH_CREDIT = rf"{_ZH_ONE_CREDIT}(?:\s*(?:和|与|及|或|、|/|含|包括|包含)\s*{_ZH_ONE_CREDIT})?"   # 退货（含取消）: brackets gone
 METRIC_PHRASES = [   # (metric, regex) in priority order
-    ("revenue", r"\bnet of (?:returns|refunds)\b|\b(?:after|minus|less) (?:any )?(?:returns|refunds)\b|"
-                r"扣(?:掉|除)退货(?:后)?|净销售额|净营收|净额"),
+    ("revenue", rf"\bnet of (?:any |the )?{CREDIT_NOUNS}\b|\b(?:after|minus|less|once) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
+                rf"\bafter {SUBTRACTING} (?:any |the )?{CREDIT_NOUNS}\b|\bwith (?:the )?{CREDIT_NOUNS} {TAKEN_OFF}\b|"
+                r"扣(?:掉|除)(?:了)?退货(?!(?:之|以)?前)(?:以?后|之后)?|退货扣(?:掉|除)(?:了)?(?:以|之)?后|净销售额|净营收|净额"),
     ("top_share", r"(?:share|percentage|proportion|percent|portion|fraction|%)\s+of\s+(?:our\s+|total\s+|the\s+)?"
                   r"(?:net\s+)?(?:revenue|sales)"),
-    ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|\b(?:sales|revenue|takings|turnover) before (?:returns|refunds)\b|"
-                    r"\bbefore (?:any )?(?:returns|refunds)(?: (?:are|were|get|got|have been|is|was) (?:taken off|deducted|subtracted|removed|netted off|taken out))?\b|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
+    ("gross_sales", r"\bgross (?:sales|revenue|takings|turnover)\b|"
+                    rf"\b(?:sales|revenue|takings|turnover) (?:before|prior to) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
+                    rf"\b(?:before|prior to) (?:any |the )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|\bbefore (?:we )?(?:take off|deduct|subtract|remove|net off|knock off|{SUBTRACTING}) (?:any |the )?{CREDIT_NOUNS}\b|\bpre-(?:returns|refunds)\b|"
+                    r"(?:扣(?:掉|除)?|减去?)退货(?:之|以)?前|未扣(?:掉|除)?退货|不扣(?:掉|除)?退货|退货(?:扣除)?(?:之|以)?前|\bgross\b(?! (?:margin|profit|spend))|\bgross(?= (?:vs\.?|versus|and|or|&) net (?:revenue|sales)\b)|毛销售额|总销售额（未扣退货）|毛收入"),
     ("returning_customers", r"\b(?:customers|people|buyers|clients) (?:who|that) (?:have |has |had )?(?:returned|"
                             r"made (?:a )?returns?)(?: (?:something|anything|an? (?:item|product|order)|items|products|"
                             r"goods|orders|stuff|at least one (?:item|product|order|thing)|one or more (?:items|products)))?\b|"
@@ -25,12 +37,16 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                             r"\bsen[dt]s? (?:something |anything |items? |goods |stuff |products? )?back\b|"
                             r"\b(?:customers|people|buyers|clients) returning (?:stuff|something|anything|items|goods|"
                             r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
-    ("returns_value", r"\b(?:value|amount|total|sum) of (?:the )?(?:returns|returned goods|refunds|credit notes)(?: and cancellations)?\b|"
+    ("returns_value", rf"\b(?:value|amount|total|sum|cost) of (?:the |all |our )?{CREDIT_NOUNS}\b|"
+                      rf"\b(?:returns|cancellations|refunds|credit notes) (?:value|amount|total)\b|\b{CREDIT_NOUNS} cost(?: us| the business)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
-                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)\b|"
-                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back) "
-                      r"(?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|"
-                      r"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) (?:returns|refunds|cancellations)(?: (?:and|or|&) (?:returns|refunds|cancellations))?\b|\breturns\b|退货金额|退货额|退款金额"),
+                      r"\bhow much (?:was|got|has been|did we get) (?:returned|refunded)(?: (?:or|and) (?:returned|refunded|cancelled))?\b|"
+                      r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back|went|gone|goes|going) "
+                      rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
+                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
+                      r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
@@ -41,39 +57,77 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                   r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
-    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn (?:risk|probability|prob\.?|likelihood|propensity)(?: score)?(?!\w)|\b(?:risk|probability|likelihood) of churn(?:ing)?\b|"
-                   r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失风险|(?:平均)?流失概率"),
+    ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn(?:-| )(?:(?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?|scores?)(?!\w)|"
+                   r"\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?(?: scores?)?\b|"
+                   r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失(?:风险|概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?流失(?:得分|评分|分数)"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
                    r"流失率"),
     # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
     ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
                           r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
                           r"(?:the (?:last|past) |over |more than )?(?:90|ninety)\+? ?(?:days|d)\b\+?|已流失|流失了"),
-    ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?high(?:-| )value (?:probability|propensity|likelihood|score)\b|"
-                               r"\b(?:probability|likelihood) of (?:being|becoming) high(?:-| )value\b|"
+    ("high_value_probability", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?high(?:-| )value (?:(?:probability|propensity|likelihood)(?: scores?)?|scores?)\b|"
+                               r"\b(?:probability|likelihood|propensity) (?:score )?(?:of|for|to be) (?:being |becoming )?high(?:-| )value\b|"
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
-                               r"high(?:-| )?value ?概率|(?:平均)?高价值概率|高价值可能性"),
+                               r"high(?:-| )?value ?概率|(?:平均)?高价值(?:概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?高价值(?:得分|评分|分数)"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
                        r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
-                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
+                       r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:平均)?(?:终身|生命周期)价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|"
                       r"\b(?:customers|buyers|clients|shoppers)(?: (?:did|have|had) we| we| were| have been)? (?:acquire|acquired|won|gained)\b|\bfirst(?:-| )time (?:customers|buyers)\b|"
                       r"\bacquired\b|\bacquire\b|\b(?:customer )?acquisition\b|\b(?:customers |buyers |clients |who |that )(?:are|were|is|was) new\b(?! segment)|新增的(?:客户|顾客)|新增(?:了)?(?:多少|几)?(?:个|位|名)?(?:客户|顾客)|新客户|新客|"
                       r"新增(?!收入|销售|营收|订单|销量)"),
-    ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b|\bturnover\b|\bincome\b|\btakings\b|"
-                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?"),
+    ("revenue", r"\bnet (?:revenue|sales|takings|turnover|income)\b|\brevenue\b|\bsales\b(?! volume)|\bturnover\b|\bincome\b|\btakings\b|"
+                r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?|"
+                r"花(?:了|费了?)(?=多少)"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:多少|几)单|单数"),
-    ("units", r"\bunits?(?: sold)?\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
-              r"销量|件数|销售数量|售出数量|(?:卖|售)(?:了|出)?去?(?:了)?(?:多少|几)件货?|多少件货?"),
+    ("units", r"\bunits?(?: sold)?\b|\b(?:sales|unit) volume\b|\bvolume (?:sold|shipped)\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
+              r"销量|销售量|售出量|出货量|件数|销售数量|售出数量|(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)件(?:货|商品|产品|东西)?|多少件(?:货|商品|产品|东西)?|"
+              r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?![\u4e00-\u9fff])|"
+              r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?=吗|呢|啊)"),
     ("customers", r"\b(?:customers|customer|buyers|shoppers|clients|people|purchasers)\b|\bcustomer count\b|"
                   r"客户数量|顾客数量|客户数|客户|顾客|买家|人数|多少(?:个)?人|多少位|多少名"),
 ]
+# A metric's definition said again beside its name ("net revenue (gross minus returns)", "AOV, i.e. sales / orders",
+# "复购率（下过两单及以上的客户占比）"): the definition's words are explained by the metric, never read as more metrics
+# or a condition. Read only when the metric itself is named elsewhere in the question.
+_DIV = r"(?: divided by | ?/ ?| over )"     # not 'per': 'orders per customer' is the metric's own name
+DEFINITIONS = [   # (metric, regex of its definition in words)
+    # 'gross sales without returns' may mean gross itself: only minus / less / net of take returns off gross
+    ("revenue", rf"\bgross(?: sales| revenue)? (?:minus|less|net of) (?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|"
+                rf"\b(?<!net )(?<!gross )(?:sales|revenue|takings) (?:minus|less|net of|without|excluding) "
+                rf"(?:the |any )?{CREDIT_NOUNS}(?: {TAKEN_OFF})?\b|(?:毛)?销售额(?:减去?|扣除|扣掉)(?:了)?退货(?:额|金额)?"),
+    ("aov", rf"\b(?:gross )?(?:sales|revenue){_DIV}(?:the )?(?:number of )?orders?\b|\b(?:gross )?(?:sales|revenue|spend|"
+            r"money) (?:per|an?) (?:order|invoice)\b|(?:毛)?销售额(?:除以|/)订单数"),
+    ("frequency", rf"\b(?:the )?(?:number of )?orders{_DIV}(?:the )?(?:number of )?customers?\b|订单数(?:除以|/)客户数"),
+    ("new_customers", r"\b(?:(?:whose|with their|with a|their|by|on their|the) )?first(?:-ever| ever)? (?:purchase|order)s?"
+                      r"(?: (?:was|were|is|fell|falls|fall|happened|made|placed))?(?: (?:then|in (?:it|that (?:period|month|"
+                      r"quarter|year))))?\b|(?:其)?(?:首次|第一次)(?:购买|下单)(?:在|于|是在)?|首单(?:在|于)?"),
+    ("repeat_rate", r"(?:\b(?:(?:the )?(?:share|percentage|proportion|%) of )?customers (?:with|who (?:placed|made|have placed|"
+                    r"have made|ordered)|having(?: placed| made)?) )?(?:(?:2|two) or more|at least (?:2|two)|more than one|"
+                    r"\b(?:2|two) ?\+) (?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
+                    r"(?:单|次|笔))(?:订单)?(?:的)?(?:客户)?(?:的)?(?:占比|比例)?"),
+]
+_PREDICTED = r"\b(?:the |our )?(?:model'?s? |ml )?(?:predicted|estimated|modelled|modeled) (?:probability|likelihood|score)\b|预测(?:的)?概率"
+DEFINITIONS += [
+    ("returning_customers", r"\b(?:with )?(?:at least one|one or more|a|any) (?:credit notes?|return(?: lines?)?|returned "
+                            r"(?:items?|orders?|lines?))\b|至少(?:一|1)(?:次|笔)退货"),
+    ("churn_risk", _PREDICTED), ("high_value_probability", _PREDICTED),   # the first named metric takes it
+]
+DEFINITION_NOTE = "restates the definition of"
+DEFINITION_NAMES = {   # a definition that alone names its metric ("gross minus returns"), given the context words
+    "revenue": "", "frequency": "",
+    "new_customers": r"\b(?:customers|buyers|people|clients|shoppers)\b|客户|顾客|买家",   # 'customers whose first order ...'
+}
+# "sales in 2011 before returns come off": the phrase says which sales, so the bare sales word is not a second metric
+BARE_REVENUE = r"(?:sales|revenue|takings|turnover|income|money|销售额|营收|收入|营业额|(?:卖|售)(?:了|出)多少钱|多少钱)"
+GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"    # a gross_sales phrase that qualifies sales
 # A season's name alone ("AOV for Christmas") is the category or the trading period: it asks unless a category noun
 # follows ("Christmas category / range / products / stuff").
-_NOT_CATEGORY_NOUN = r"(?! (?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
-                     r"department|collection)\b)"
+_NOT_CATEGORY_NOUN = r"(?! (?:the |its )?(?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
+                     r"department|collection)\b)(?!\s*(?:的)?\s*(?:品类|类别|类目|类|商品|产品|装饰|用品|系列))"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
@@ -81,16 +135,61 @@ AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two 
     (r"\b(?:christmas|xmas)\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Christmas category (its products, any time of year), or all sales in a season such as "
      "December?", ("christmas category",)),
-    (r"圣诞(?!节?(?:品类|类|商品|产品|装饰|用品))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
+    (r"圣诞(?!节?\s*(?:品类|类|商品|产品|装饰|用品|category|categories|range|products?|items?))", "您是指圣诞品类（全年的圣诞商品），还是圣诞季（例如12月）的全部销售？", ("圣诞品类",)),
     (r"\beaster\b" + _NOT_CATEGORY_NOUN,
      "Do you mean the Easter category (its products, any time of year), or all sales around Easter?",
      ("easter category",)),
-    (r"复活节(?!(?:品类|类|商品|产品|装饰|用品))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
+    (r"复活节(?!\s*(?:品类|类|商品|产品|装饰|用品|category|categories|range|products?|items?))", "您是指复活节品类，还是复活节前后的全部销售？", ("复活节品类",)),
     (r"(?<!新)客群(?!体)", "“客群”是指RFM分群（segment）还是行为聚类（cluster）？", ("分群", "聚类")),   # group: which?
     (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", "Which predicted probability: churn risk or high-value probability?",
      ("churn risk", "high value probability")),
     (r"\bchurn(?:ing)?\b|流失", "Do you mean churn rate (share of customers whose last purchase was more than 90 days "
      "ago) or churn risk (their average predicted churn probability)?", ("churn rate", "churn risk")),
+]
+# The churn definition said again in the question ("gone quiet for 90+ days", "超过90天没有购买"): the window words
+# restate recency > 90 days and are read as churn, with a note. Another window ("quiet for 60 days") is not the
+# definition: its words stay unexplained and the question asks.
+_CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?(?:(?:more than|over|longer than|upwards of|" \
+                r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?: ago)?(?!\w)"
+_LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
+_NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
+          r"purchase|shop|(?:placed|made|place|make) (?:an? |any )?(?:orders?|purchases?))(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
+_ZH_WINDOW = r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:(?:90|九十)\s*(?:多)?天|(?:3|三)\s*个多?月)" \
+             r"(?:以上|或以上|及以上)?(?:了)?"
+_ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
+_LAST_BOUGHT = r"\b(?:who )?last (?:bought|ordered|purchased|shopped)(?: anything| something| with us)? " \
+               r"(?:(?:more than|over|longer than|upwards of|beyond) (?:(?:90|ninety) days|(?:3|three) months)|" \
+               r"(?:90|ninety) ?\+ ?days|(?:3|three) ?\+ ?months)(?: ago)?\b"    # not '90 days ago': that day only
+CHURN_RESTATED = rf"{_LAST_BOUGHT}|(?:{_LAPSE}|{_NO_BUY}) {_CHURN_WINDOW}|{_CHURN_WINDOW} (?:without|with no|of no|no) (?:an? |any )?(?:purchases?|orders?|activity)\b|" \
+                 rf"(?:{_ZH_WINDOW})\s*(?:的时间)?(?:里|内|中)?\s*(?:{_ZH_NO_BUY})|(?:{_ZH_NO_BUY})\s*(?:的时间)?(?:已经?)?(?:{_ZH_WINDOW})|" \
+                 rf"(?:流失|沉默)(?:了)?\s*(?:{_ZH_WINDOW})|" \
+                 rf"{_CHURN_WINDOW} (?:since|after) (?:their |the |a )?(?:last|latest|most recent) (?:purchase|order)\b|" \
+                 rf"\b(?:whose |with (?:their |a |the )?)?(?:last|latest|most recent) (?:purchase|order) (?:was |is |being )?" \
+                 rf"(?:more than|over|longer than) (?:90|ninety) days (?:ago|back|before)\b|\brecency (?:>|of more than|over|above) " \
+                 r"(?:90|ninety)(?: days)?\b|(?:距(?:离)?|离)?(?:上次|最后一次|最近一次)(?:购买|下单)(?:已经?|时间)?(?:超过|已超过|多于)" \
+                 r"\s*(?:90|九十)\s*天(?:以上)?"
+CHURN_OTHER_WINDOW = rf"(?:{_LAPSE}|{_NO_BUY}) (?:(?:for|in|over|since|during|within) )?(?:(?:the )?(?:last|past) )?" \
+                     r"(?:(?:more than|over|longer than|upwards of|beyond|at least) )?(?:\d+|a|one|two|six|sixty|thirty) ?\+? ?" \
+                     r"(?:days?|weeks?|months?|years?|d)\b(?: ago)?|\blast (?:bought|ordered|purchased|shopped)(?: anything| " \
+                     r"something| with us)? (?:more than |over |exactly |just )?(?:\d+|ninety|sixty|thirty) ?\+? ?(?:days?|weeks?|months?)(?: ago)?|" \
+                     r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:\d+|[一二两三四五六七八九十]+)\s*(?:天|周|个月|年)(?:以上|多)?\s*(?:里|内|中)?\s*(?:都)?(?:没有|没|未)"
+CHURN_WORD = r"\bchurn(?:ed)?\b(?! (?:rate|risk|probability|prob|likelihood|propensity|score))|流失(?!率|风险|概率)|沉默"   # once the
+#   definition is restated beside it, 'churn' / 流失 means churned (not 'rate or risk?')
+CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
+# A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
+# brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.
+GLOSSED = [
+    (r"(?<!新)客群(?!体)", r"(?:rfm |customer )?segments?|分群", "分群"),
+    (r"(?<!新)客群(?!体)", r"(?:behaviou?ral )?clusters?|聚类", "聚类"),
+    (r"(?<!即将)沉睡", r"about(?:-| )to(?:-| )sleep", "即将沉睡"),
+    (r"(?<!即将)沉睡", r"hibernating|dormant", "休眠"),
+    (r"(?<!potential )\bloyalists?\b", r"potential loyalists?|潜在忠诚(?:客户)?", "potential loyalists"),
+    (r"(?<!potential )\bloyalists?\b", r"loyal(?: customers| segment)?|忠诚(?:客户)?", "loyal customers"),
+    (r"\bcustomer groups?\b", r"(?:rfm )?segments?|分群", "segments"),
+    (r"\bcustomer groups?\b", r"(?:behaviou?ral )?clusters?|聚类", "clusters"),
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", r"churn(?: risk| probability)?|流失(?:风险|概率)?", "churn risk"),
+    (r"\bpropensity(?: scores?)?\b|倾向(?:得分|分数|评分)", r"high(?:-| )value(?: probability)?|高价值(?:概率)?",
+     "high value probability"),
 ]
 ADJECTIVE_SEGMENTS = {"new", "loyal", "promising"}   # before a product/category/order noun they describe that
 NOT_A_SEGMENT_AFTER = r"\s*(?:products?|items?|lines?|skus?|categor(?:y|ies)|ranges?|orders?|arrivals?|stock|产品|商品|品类|订单)"
@@ -141,7 +240,13 @@ COUNTRY_ALIASES = {
     "england": "United Kingdom", "british": "United Kingdom", "ireland": "EIRE", "irish": "EIRE",
     "the us": "USA", "u.s.": "USA", "u.s.a.": "USA", "america": "USA", "united states": "USA",
     "south africa": "RSA", "holland": "Netherlands", "the netherlands": "Netherlands", "german": "Germany",
-    "french": "France", "spanish": "Spain", "英国": "United Kingdom", "德国": "Germany", "法国": "France",
+    "french": "France", "spanish": "Spain", "portuguese": "Portugal", "belgian": "Belgium",
+    "swedish": "Sweden", "norwegian": "Norway", "finnish": "Finland",
+    "austrian": "Austria", "italian": "Italy", "australian": "Australia", "japanese": "Japan", "canadian": "Canada",
+    "polish": "Poland", "greek": "Greece", "cypriot": "Cyprus", "icelandic": "Iceland", "israeli": "Israel",
+    "brazilian": "Brazil", "lebanese": "Lebanon", "maltese": "Malta", "lithuanian": "Lithuania",
+    "singaporean": "Singapore", "american": "USA",
+    "英国": "United Kingdom", "德国": "Germany", "法国": "France",
     "西班牙": "Spain", "荷兰": "Netherlands", "爱尔兰": "EIRE", "比利时": "Belgium", "瑞士": "Switzerland",
     "葡萄牙": "Portugal", "澳大利亚": "Australia", "澳洲": "Australia", "意大利": "Italy", "挪威": "Norway",
     "日本": "Japan", "美国": "USA", "芬兰": "Finland", "奥地利": "Austria", "丹麦": "Denmark", "瑞典": "Sweden",
@@ -176,9 +281,11 @@ CATEGORY_ALIASES = {
     "文具": "Cards, Wrap & Stationery", "圣诞": "Christmas", "花园": "Garden & Outdoor", "户外": "Garden & Outdoor",
     "玩具": "Toys & Kids", "复活节": "Easter", "派对": "Party & Celebrations",
 }
+# the word before 'customers' ('share of German customers') is left to the names and conditions: it is a filter
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
-                     r"(?:\w+\s+)?(?:customers|buyers|shoppers|clients)\b|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%) (?:of (?:our |all |the )?(?:\w+ )?customers )?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
+                     r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
+                     r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
+                     r"fraction|%)(?: of (?:our |all |the )?)?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
@@ -198,7 +305,7 @@ COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
-SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted)\b|卖了|卖出|售出|卖"
+SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
@@ -213,7 +320,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated actually really basically
+predicted estimated actually really basically quite distinct unique
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -222,8 +329,10 @@ COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses t
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",
-                    "以来", "这个", "这些")
+                    "以来", "这个", "这些", "这款", "该款")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
+    r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
+    r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
@@ -254,6 +363,17 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
     (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
+    # a figure 'per order' other than average order value: not in the layer (once answered as the plain total)
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:net |gross )?(?:revenue|sales|takings|income|money|turnover)(?: \w+)? "
+     r"(?:per|each|every|an?) (?:order|invoice|transaction|basket|purchase)\b|"
+     r"每(?:一)?(?:单|笔|个订单)(?:订单)?(?:的)?(?:净)?(?:收入|营收|销售额|营业额)",
+     "Per order, the layer has average order value (gross sales / orders, before returns); no other money figure "
+     "per order. Average order value?", ("average order value",)),
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:units|items|pieces|quantity|products)(?: sold)? "
+     r"(?:per|each|every|an?|in an?) (?:order|invoice|transaction|basket|purchase)\b|"
+     r"每(?:一)?(?:单|笔|个订单)(?:订单)?(?:的)?(?:平均)?(?:件数|商品数|数量|销量)",
+     "The layer has no items-per-order figure; it has units sold and average order value (money per order). "
+     "Which one?", ("units sold", "average order value")),
     (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
      "By basket size, do you mean money per order (average order value) or items per order? The layer has "
      "average order value; items per order it does not have.", ("average order value",)),
@@ -270,8 +390,8 @@ CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyi
 }
 LOGIC_WORDS = set("""
 only just up between before after since until till not no never without except excluding apart both either neither
-other others more less than same different
-""".split())   # words that change a question's meaning: never read as a product name, never filler
+other others more less than same different including include includes included inclusive incl
+""".split())   # words that change a question's meaning: never read as a product name, never filler, never a typo
 KNOWN_WORDS = set("""
 revenue sales gross returns return returned refunds refund orders order invoices units quantity items sold customers
 customer buyers shoppers clients people average value basket repeat purchase purchases frequency churn churned
@@ -282,7 +402,7 @@ percent fraction portion total number count best selling seller sellers popular 
 smallest least most bottom worst leading top higher lower bigger larger better worse breakdown ranking ranked exactly least more than once twice multiple
 item items unit times product thing things stuff goods purchased bought ordered placed spent spend sent send sends
 churning lapsing lapsed lapse quiet propensity acquisition cancellations cancellation cancelled refunded allowed
-rate rates net
+rate rates net recency monetary before after deducted subtracted excluding including cancelled
 january february march april june july august september october november december
 """.split())
 
@@ -302,4 +422,5 @@ PHRASE_WORDS = _phrase_words()
 SHORTHANDS = [   # (regex, replacement) applied to the normalised question: short forms staff type for layer words
     (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
     (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+    (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
 ]

@@ -36,6 +36,9 @@ MIN_TITLE_TYPO_SHORT = 4  # ... or from this many when every other word of the q
 TITLE_TYPO_DISTANCE = 2   # edits allowed to that one word
 HOW_MANY_ALONE = r"\bhow many\b(?! (?:\w+ )?(?:orders|units|items|pieces|invoices|products|new|times))"
 MAX_PRODUCT_MATCHES = MAX_CHOICES  # one leftover word matching more titles than we can list: not a product name
+GENERIC_GLOSS = {"customers", "customer", "people", "buyers", "clients", "shoppers", "products", "product", "items",
+                 "item", "number", "count", "total", "amount", "value", "figure"}   # '退货客户(customers)': too vague
+PRODUCT_NOUN_AFTER_TITLE = r"\s*(?:这款|这个|该款|该|这一款)?\s*(?:产品|商品)|\s+(?:product|item)\b(?!s)"
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
                     r"多少(?:个|位|名)?(?:客户|顾客|人)|客户数|人数"
@@ -119,6 +122,7 @@ def normalize(question: str) -> str:
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
     # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
     text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
+    text = re.sub(r"(?<=[0-9])(?=的)", " ", text)     # 'q4 2010的销量': the year ends before 的 (年, 月, 天 stay glued)
 
     for pattern, short in L.SHORTHANDS:           # 'no. of orders', 'orders per head', '20pc'
         text = re.sub(pattern, short, text)
@@ -159,6 +163,7 @@ class QuestionParser:
         self.typo_set = set(self.typo_targets)
         self.known_words |= L.KNOWN_WORDS
         self.known_words |= L.PHRASE_WORDS      # 'shift' (sold) is a word of the layer, not a typo of 'shirt'
+        self.known_words |= L.LOGIC_WORDS       # 'including' is never a typo of 'excluding'
         # edit-distance readings (spelling.py): any known word competes, so a tie with a product word asks instead;
         # a one-word country name or alias may be read only with the reading stated ("Germany (you wrote ...)")
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
@@ -172,9 +177,22 @@ class QuestionParser:
         t = _Text(text)
         clarify = None
         products, product_clarify = self._exact_products(t)
+        churn_restated = list(self._take_all(t, L.CHURN_RESTATED))    # before periods: 'in the last 90 days'
+        for m in churn_restated:
+            notes.append(f"'{m.group(0).strip()}' {L.CHURN_RESTATED_NOTE}")
+        if churn_restated:
+            list(self._take_all(t, L.CHURN_WORD))     # '流失客户（超过90天未购买）': the churned, not 'rate or risk?'
+        other_window = t.first(L.CHURN_OTHER_WINDOW)     # 'quiet for 60 days': not the layer's definition
+        defined = self._definitions(t, notes)             # 'net revenue (gross minus returns)': one metric
         previous_ref = t.first(L.PREVIOUS_REF)
         change = bool(previous_ref)
         periods = self._periods(t)
+        if other_window:
+            clarify = Clarification(
+                "The layer counts a customer as churned when their last purchase is more than 90 days before the "
+                f"shop's today; it has no other window than that ('{other_window.group(0)}'). Use the 90 days?",
+                [question_with(text, other_window.group(0), "超过90天没有" if CJK.search(other_window.group(0))
+                               else "gone quiet for more than 90 days")])
         vague = ambiguous_period(t.text, self.as_of)     # 'last 3 months', 'last week': which window? ask
         if vague and not any(t.taken[t.text.index(vague[0]):t.text.index(vague[0]) + len(vague[0])]):
             t.take(t.text.index(vague[0]), t.text.index(vague[0]) + len(vague[0]))
@@ -212,12 +230,17 @@ class QuestionParser:
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|items|skus)\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
+        metrics = [m for m in defined if m not in metrics] + metrics
+        if "new_customers" in defined:      # 'how many customers made their first purchase in ...': one count
+            metrics = [m for m in metrics if m != "customers"]
+        if churn_restated and not {"churn_rate", "churned_customers"} & set(metrics):
+            metrics.insert(0, "churned_customers")     # 'customers with no order for 90+ days': the churned
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
@@ -253,7 +276,12 @@ class QuestionParser:
         runs = t.leftover_runs()
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
         unexplained = []
+        glosses = _glosses(question)
         for start, end, words in runs:
+            gloss = self._explained_gloss(t, end, words, glosses)
+            if gloss:           # '营收贡献(revenue)': the writer's own English says what the Chinese word means
+                notes.append(f"'{words}' read by its gloss '{gloss}'")
+                continue
             found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
             typo = None
             if not found and not set(words.split()) & L.LOGIC_WORDS:
@@ -313,6 +341,13 @@ class QuestionParser:
         """Snap a misspelt word to the layer's own vocabulary only when exactly one close word exists."""
         out = []
         text = spelling.unglue_numbers(text)
+        for word, gloss, meaning in L.GLOSSED:      # '客群(segment)': the gloss says which reading
+            for pair in (rf"(?:{word})(?P<noun>\s*(?:的)?(?:客户|顾客))?\s*(?:{gloss})(?![a-z])",
+                         rf"(?<![a-z])(?:{gloss})\s*(?:{word})(?P<noun>)"):     # '沉睡客户(hibernating)' too
+                m = re.search(pair, text)
+                if m:
+                    notes.append(f"read '{m.group(0)}' as '{meaning}'")
+                    text = text[:m.start()] + f" {meaning}{m.group('noun') or ''} " + text[m.end():]
         for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
             if typo in text:
                 text = text.replace(typo, word)
@@ -391,6 +426,9 @@ class QuestionParser:
             for m in t.find(rf"(?<![a-z0-9]){re.escape(low)}(?![a-z0-9])"):
                 t.take(m.start(), m.end())
                 found.append(self.titles[low])
+                noun = re.match(PRODUCT_NOUN_AFTER_TITLE, t.text[m.end():])   # 'X 这款产品': X, not a breakdown
+                if noun:
+                    t.take(m.end(), m.end() + noun.end())
         return found, clarify
 
     def _product_words(self, words: str) -> list[str]:
@@ -430,6 +468,40 @@ class QuestionParser:
         found = sorted(hits, key=lambda x: (len(x), x))
         return found, (hits[found[0]] if len(found) == 1 else None)
 
+    @staticmethod
+    def _explained_gloss(t: _Text, end: int, words: str, glosses: list[tuple[str, str]]) -> str | None:
+        """The English gloss right after the Chinese `words` (ending at `end`) when every word of it is explained."""
+        if not re.fullmatch(r"[\u4e00-\u9fff ]+", words):
+            return None
+        for chinese, english in glosses:
+            if words.replace(" ", "") not in chinese:
+                continue
+            m = re.match(r"[\s\u4e00-\u9fff]{0,4}?\s*" + re.escape(english), t.text[end:])
+            if m is None:
+                continue
+            start = end + m.end() - len(english)
+            gloss_words = [(start + w.start(), start + w.end(), w.group(0)) for w in re.finditer(r"[a-z0-9]+", english)]
+            if any(w not in L.FILLER | GENERIC_GLOSS for _, _, w in gloss_words) and all(
+                    w in L.FILLER or all(t.taken[a:b]) for a, b, w in gloss_words):
+                return english
+        return None
+
+    def _definitions(self, t: _Text, notes: list[str]) -> list[str]:
+        """Explain a metric's definition said beside the metric's own name (lexicon.DEFINITIONS), with a note; the
+        metrics a formula names on its own ('gross sales minus returns': net revenue) are returned."""
+        alone = []
+        for metric, pattern in L.DEFINITIONS:
+            for m in list(t.find(pattern)):
+                rest = t.text[:m.start()] + " " * (m.end() - m.start()) + t.text[m.end():]
+                named = any(name == metric and re.search(p, rest) for name, p in L.METRIC_PHRASES)
+                if named or (metric in L.DEFINITION_NAMES and re.search(L.DEFINITION_NAMES[metric], t.text)):
+                    t.take(m.start(), m.end())
+                    notes.append(f"'{m.group(0).strip()}' {L.DEFINITION_NOTE} {METRICS[metric].label}")
+                    if not named:
+                        alone.append(metric)
+                    break
+        return alone
+
     def _periods(self, t: _Text):
         found = [(span, p) for span, p in find_periods(t.text, self.as_of) if not any(t.taken[span[0]:span[1]])]
         for (start, end), _ in found:
@@ -466,12 +538,11 @@ class QuestionParser:
     def _conditions(self, t: _Text):
         """(match, Condition) for the first match of each condition phrase, in priority order."""
         for pattern, (kind, op, value) in L.CONDITIONS:
-            m = next(t.find(pattern), None)
-            if m:
+            for m in t.find(pattern):         # every match: '回头客(repeat customers)' says it twice
                 yield m, Condition(kind, op, value)
         n = r"(\d+|" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + ")"
         thing = r"(?:orders|purchases|times|order|purchase|time)"
-        forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b", ">="),
+        forms = [(rf"\b(?:at least|minimum of|min) {n} {thing}\b|\b{n} or more {thing}\b|\b{n} ?\+ ?{thing}\b", ">="),
                  (rf"\bmore than {n} {thing}\b|\bover {n} {thing}\b", ">"),
                  (rf"\b(?:at most|no more than|up to) {n} {thing}\b", "<="),
                  (rf"\b(?:fewer|less) than {n} {thing}\b", "<"),
@@ -503,12 +574,18 @@ class QuestionParser:
     def _metrics(self, t: _Text) -> list[str]:
         """Metrics named, in the order the question names them."""
         found: dict[str, int] = {}
+        said: dict[str, list[str]] = {}
         for metric, pattern in L.METRIC_PHRASES:
             if metric == "top_share":
                 continue
             for m in list(t.find(pattern)):
                 t.take(m.start(), m.end())
                 found.setdefault(metric, m.start())
+                said.setdefault(metric, []).append(m.group(0))
+        if "gross_sales" in found and "revenue" in found \
+                and all(re.search(L.GROSS_QUALIFIER, w) for w in said["gross_sales"]) \
+                and all(re.fullmatch(L.BARE_REVENUE, w) for w in said["revenue"]):
+            found["gross_sales"] = min(found.pop("revenue"), found["gross_sales"])   # 'sales ... before returns'
         return sorted(found, key=found.get)
 
     def _dimensions(self, t: _Text) -> tuple[list[str], bool]:
@@ -577,8 +654,9 @@ class QuestionParser:
 
     def _category_suffix(self, t: _Text) -> None:
         """'厨房餐具类', '圣诞品类': the category word after a Chinese category name."""
-        for m in list(t.find(r"(?<=[\u4e00-\u9fff])(?:品类|类别|类)")):
-            if m.start() > 0 and t.taken[m.start() - 1]:
+        for m in list(t.find(r"(?<=[\u4e00-\u9fff])(?:品类|类别|类)|(?<=[a-z] )(?:品类|类别|类目|类)")):   # 'easter 类'
+            before = m.start() - (2 if t.text[m.start() - 1] == " " else 1)
+            if before >= 0 and t.taken[before]:
                 t.take(m.start(), m.end())
 
     def _how_many_of_a_segment(self, text: str, entities: list[tuple[str, str]]) -> bool:
@@ -784,6 +862,13 @@ def _covers(words: str, title: str) -> bool:
     """Do `words` name `title` well enough to use it without asking (two words or half of the title's words)?"""
     content = [w for w in re.findall(r"[a-z0-9]+", words) if w not in L.FILLER]
     return len(content) >= 2 or 2 * len(content) >= len(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def _glosses(question: str) -> list[tuple[str, str]]:
+    """(Chinese word, English gloss) for each '中文(English)' in the question, both as normalize() writes them."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    return [(m.group(1), " ".join(m.group(2).split())) for m in
+            re.finditer(r"([\u4e00-\u9fff]{1,8})\s*[(\[]\s*([a-z][a-z0-9 '&\-]*?)\s*[)\]]", text)]
 
 
 def describe_scope(group_by, filters, products, periods) -> str:

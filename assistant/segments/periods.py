@@ -176,7 +176,7 @@ def _rules(as_of: pd.Timestamp):
         (r"\b(?:this|current) year\b|\byear to date\b|\bytd\b|今年", lambda m: Period(f"{year}-01-01", f"{year + 1}-01-01", f"{year}")),
         (rf"\b(?:in the |over the |during the )?(?:last|past|previous) {_N} (day|week)s?\b", last_n),
         (r"(?:最近|过去|近)(\d+|[一二两三四五六七八九十]+)(天|日|周)(?:以内|之内|内)?", last_n_cn),
-        (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4}))?\b|\b(\d{4})\s*q([1-4])\b", quarter),
+        (r"\bq([1-4])(?:\s*(?:of\s+)?(\d{4})(?:\s*年)?)?(?![a-z0-9])|\b(\d{4})\s*(?:年\s*)?(?:的\s*)?q([1-4])(?![a-z0-9])", quarter),
         (r"\b(?:the )?(?P<qn>first|second|third|fourth) quarter(?: of (?P<qy>\d{4}))?\b|"
          r"(?:(?P<qy2>\d{4})\s*年\s*)?第(?P<qn2>[一二三四1-4])季度", ordinal_quarter),
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
@@ -248,27 +248,36 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
 
 
 RELATIVE_YEAR = re.compile(r"(?:the )?(?:last|previous|past|prior|this|current) year|去年|今年|前年")
+NAMED_YEAR = re.compile(r"(?:(?:in|during|for|of) )?20\d\d(?:\s*年(?:度)?)?")   # '2010年的12月', "2010's December"
 IN_A_YEAR = re.compile(r"[A-Z][a-z]+ \d{4}|Q[1-4] \d{4}|H[12] \d{4}")     # labels of a month, quarter or half
 YEAR_GAP = re.compile(r"\s*(?:,|of|in|'s|的)?\s*")
+# 'December revenue in 2010': words between a month and its year that do not set two periods apart
+NOT_APART = re.compile(r"\b(?:vs\.?|versus|v|compared?|comparison|against|and|or|than|to|from|with|before|after|until|"
+                       r"till|since|between|change|growth)\b|对比|相比|和|与|跟|比|到|至|及|或")
 
 
 def _in_named_year(text: str, found: list) -> list:
-    """'December last year', '去年12月', "last year's Q4": a month, quarter or half named beside a relative year is
-    in that year (one period, not the month compared with the whole year)."""
+    """'December last year', '去年12月', "last year's Q4", '2010年的12月': a month, quarter or half named beside a
+    relative or named year is in that year (one period, not the month compared with the whole year)."""
     out, i = [], 0
     while i < len(found):
         if i + 1 < len(found):
             (a, pa), (b, pb) = found[i], found[i + 1]
             gap = text[a[1]:b[0]]
             pair = [((a, pa), text[a[0]:a[1]]), ((b, pb), text[b[0]:b[1]])]
-            years = [x for x in pair if RELATIVE_YEAR.fullmatch(x[1].strip())]
+            years = [x for x in pair if RELATIVE_YEAR.fullmatch(x[1].strip()) or NAMED_YEAR.fullmatch(x[1].strip())]
             parts = [x for x in pair if IN_A_YEAR.fullmatch(x[0][1].label) and not re.search(r"\d{4}", x[1])]
-            if len(years) == 1 and len(parts) == 1 and YEAR_GAP.fullmatch(gap):
+            near = YEAR_GAP.fullmatch(gap) or (len(gap.split()) <= 4 and not NOT_APART.search(gap))
+            if len(years) == 1 and len(parts) == 1 and near:
                 (_, year), ((_, part), _) = years[0][0], parts[0]
                 shift = pd.Timestamp(year.start).year - pd.Timestamp(part.start).year
                 start, end = (pd.Timestamp(x) + pd.DateOffset(years=shift) for x in (part.start, part.end))
                 label = part.label.replace(str(pd.Timestamp(part.start).year), str(start.year))
-                out.append(((a[0], b[1]), Period(_day(start), _day(end), label)))
+                merged = Period(_day(start), _day(end), label)
+                if YEAR_GAP.fullmatch(gap):
+                    out.append(((a[0], b[1]), merged))
+                else:       # words between ('December revenue in 2010'): they keep their own meaning
+                    out += [(a, merged), (b, merged)]
                 i += 2
                 continue
         out.append(found[i])

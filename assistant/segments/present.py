@@ -61,6 +61,8 @@ def _label(q: Query) -> str:
         return f"share of net revenue from the top {q.top_pct:g}% of customers"
     if q.metric in ("customer_share", "matching_customers"):
         return f"{m.label} who {condition_words(q.condition)}"
+    if q.metric == "returns_value":     # 'lost to cancellations': a cancellation is a credit note, counted here
+        return f"{m.label} (credit notes: returns and cancellations)"
     return m.label
 
 

@@ -29,7 +29,8 @@ _M = [
            "gross sales minus returns (credit notes), each document by its own order date; 'sales' means this"),
     Metric("gross_sales", "gross sales", "money", "COALESCE(gross, 0)", "sum of quantity x unit price of purchase lines"),
     Metric("returns_value", "returns value", "money", "COALESCE(returns_value, 0)",
-           "sum of quantity x unit price of return lines (orders with status returned)"),
+           "sum of quantity x unit price of return lines (orders with status returned: credit notes, i.e. returns "
+           "and cancellations)"),
     Metric("orders", "orders", "count", "COALESCE(orders, 0)", "number of distinct purchase orders"),
     Metric("aov", "average order value", "money", "gross / NULLIF(orders, 0)", "gross sales / orders"),
     Metric("units", "units sold", "count", "COALESCE(units, 0)", "sum of quantity over purchase lines"),
