@@ -196,11 +196,13 @@ def test_shopper_lead_names_the_matches_and_labels_the_alternatives():
     me = SimpleNamespace(s=SimpleNamespace(currency="GBP"))
     products = [{"title": t} for t in "abcde"]
 
-    def lead(matches, language="English", no_match=False):
-        result = SimpleNamespace(strategy="hybrid", no_match=no_match, notes=[], matched=products[:matches])
+    def lead(matches, language="English", no_match=False, idea_for=""):
+        result = SimpleNamespace(strategy="hybrid", no_match=no_match, notes=[], matched=products[:matches],
+                                 request=SimpleNamespace(idea_for=idea_for))
         c = SimpleNamespace(language=language, filters=Filters())
         return ShopperHandler._lead(me, c, result, products)
     assert lead(5) == "Here are 5 picks."
+    assert lead(5, idea_for="someone into knitting") == "Here are 5 picks for someone into knitting."
     assert lead(2) == "Here are 2 picks. After them, 3 nearest alternatives, not exactly what you asked for."
     assert lead(1) == "Here is 1 pick. After it, 4 nearest alternatives, not exactly what you asked for."
     assert lead(3, "Chinese") == "为您找到 3 件商品。另有 2 件相近的备选，并不完全符合您的要求。"

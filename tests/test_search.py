@@ -56,7 +56,9 @@ def test_overlapping_type_phrases_keep_the_one_named_last():
 
 def test_understanding_gift_lover_chinese_complement_and_unknown(vocab, lexicon):
     r = understand("a gift for a tea lover under 10 pounds", vocab, lexicon)
-    assert (r.types, r.themes, r.gift, r.unknown) == ([], ["tea"], True, [])
+    # the hobby's word only hints; what a tea lover uses (gift_ideas.csv) is what must match
+    assert (r.types, r.themes, r.hints, r.gift, r.unknown) == ([], [], ["tea"], True, [])
+    assert r.ideas[:3] == ["teapot", "tea cosy", "teacup"] and r.idea_cues == ["tea"]
     r = understand("蛋糕架", vocab, lexicon)
     assert (r.language, r.types, r.english) == ("Chinese", ["cake stand"], "cake stand")
     r = understand("what goes well with the White Hanging Heart T-Light Holder?", vocab, lexicon)
@@ -299,9 +301,9 @@ def test_no_judged_request_is_copied_into_the_vocabulary_files():
     """The judged set is evaluation data: a request's wording (more than the name of one thing: over three
     words, or over three Chinese characters) must not appear in a vocabulary file's cells."""
     import csv
-    from assistant.resources import REQUEST_WORDS, ZH_TERMS
-    cells = [c.strip().lower() for p in (REQUEST_WORDS, ZH_TERMS)
-             for row in csv.reader(p.open(encoding="utf-8")) for c in row if c.strip()]
+    from assistant.resources import AUDIENCE, GIFT_IDEAS, REQUEST_WORDS, ZH_TERMS
+    cells = [c.strip().lower() for p in (REQUEST_WORDS, ZH_TERMS, GIFT_IDEAS, AUDIENCE)
+             for row in csv.reader(p.open(encoding="utf-8")) for c in row for c in c.split(";") if c.strip()]
     long_requests = [j.text.lower().strip(" ?.!") for j in load_judged()
                      if len(j.text.split()) > 3 or (not j.text.isascii() and len(j.text) > 3)]
     assert len(long_requests) > 60

@@ -92,7 +92,9 @@ class ShopperHandler:
         if zh:
             return f"为您找到 {matches} 件商品。" + (f"另有 {rest} 件相近的备选，并不完全符合您的要求。" if rest else "")
         fits = ", ".join(c.filters.describe(self.s.currency)[:3]) if not c.filters.is_empty() else ""
-        return (f"Here {'is 1 pick' if matches == 1 else f'are {matches} picks'}" + (f" ({fits})" if fits else "")
+        request = getattr(result, "request", None)      # how the request was read, said plainly ("for a child")
+        who = f" for {request.idea_for}" if request is not None and request.idea_for else ""
+        return (f"Here {'is 1 pick' if matches == 1 else f'are {matches} picks'}{who}" + (f" ({fits})" if fits else "")
                 + "." + (f" After {'it' if matches == 1 else 'them'}, {rest} nearest alternative"
                          f"{'s' if rest > 1 else ''}, not exactly what you asked for." if rest else ""))
 

@@ -27,5 +27,7 @@ ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, C
 DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
 ZH_TERMS = RESOURCES / "zh_terms.csv"              # zh,en: Chinese shopping words -> English catalog words
 REQUEST_WORDS = RESOURCES / "request_words.csv"    # kind,word,catalog_hints: gift/recipient/occasion/filler words
+GIFT_IDEAS = RESOURCES / "gift_ideas.csv"          # kind,cues,things: hobby/occasion -> catalog title words
+AUDIENCE = RESOURCES / "audience.csv"              # side,audience,words: who a request / a product is for
 SEARCH_REQUESTS = RESOURCES / "eval" / "search_requests.csv"     # the blind judged search set (requests)
 SEARCH_JUDGMENTS = RESOURCES / "eval" / "search_judgments.csv"   # ... and its graded judgments

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 PHRASES = {  # kind -> (English, Chinese); {placeholders} come from Evidence.values
     "type_match": ("it is a {what}, just what you asked for", "正是您要找的{what}"),
     "theme_match": ("it has the {what} look you asked for", "带有您想要的{what}元素"),
+    "idea": ("it is just the thing for {why}", "正是您描述的人或场合常用的东西"),   # {why} is English
+    "style": ("it has the {what} style you asked for", "是您想要的{what}风格"),
     "meaning_match": ("it is close to what you described", "和您描述的很接近"),
     "occasion": ("it suits {what}", "很适合{what}"),
     "product_code": ("it is the product with code {what}", "就是编号为 {what} 的商品"),

@@ -26,7 +26,8 @@ MAX_TYPES = 5
 
 def needs_expansion(request: Request) -> bool:
     """Only requests with a subject but no product type ('a gift for a tea lover', 'something for mum')."""
-    return not request.types and not request.anchor and (request.gift or request.recipient is not None) \
+    return not request.types and not request.anchor and not request.ideas \
+        and (request.gift or request.recipient is not None) \
         and bool(request.themes or request.hints)
 
 

@@ -115,7 +115,8 @@ class Ranker:
         self.bestseller_min = max(10.0, float(np.quantile(self.buyers, 0.95))) if self.catalog.size else 10.0
         self._segments(buyers)
         self.lexicon = Lexicon.load()
-        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category)
+        self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas,
+                                   self.lexicon.synonyms)
         self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:
@@ -297,8 +298,14 @@ class Ranker:
         rel = self.relevance
         out = []
         typed = [t for t in request.types + request.expanded_types if rel.covers(i, t)]
+        idea = next((t for t in request.ideas if rel.covers(i, t)), None)
         if typed:
             out.append(evidence("type_match", what=typed[0]))
+        elif idea:                    # not asked for by name: what the hobby/occasion/person usually gets
+            out.append(evidence("idea", what=idea, why=request.idea_for))
+        styled = [cue for cue, words in zip(request.style_cues, request.styles) if rel.covered(words)[i]]
+        if styled:
+            out.append(evidence("style", what=styled[0]))
         themes = [t for t in request.themes if rel.covers(i, t)]
         if themes:
             out.append(evidence("theme_match", what=" and ".join(themes[:2])))

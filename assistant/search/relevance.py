@@ -10,8 +10,11 @@ covers "tea"), or, for a two-word type, the phrase; a product whose category hol
 "Toys & Kids") covers it by half. Product types weigh double: "cake stand" must win
 over "Cake Towel" for a shopper who asked for a cake stand; a word shared with the request ("tea" in
 "Tea Party Birthday Card") is not enough when a type was asked for. Hints (from recipient/occasion)
-weigh less than what the shopper said. Rarer words count more (idf). For a gift request naming no type, gift
-wrapping (cards, wrap, gift bags, tags) counts half: it goes with a present, it is not one.
+weigh less than what the shopper said. Rarer words count more (idf). Paper goods (cards, wrap, invitations,
+gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper types unless the shopper asked
+for paper: they go with a present, they are not one. A product for another audience than the request's
+(a child's for an adult, not a baby's for a baby) keeps AUDIENCE_FACTOR; what a hobby or occasion buys
+(ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
 """
 from __future__ import annotations
 
@@ -20,10 +23,11 @@ from collections import defaultdict
 
 import numpy as np
 
+from assistant.search.ideas import Ideas
 from assistant.search.understand import Request
 from assistant.search.vocabulary import SIZES, Vocabulary, words
 
-TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT = 1.0, 1.0, 0.6, 1.5
+TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
 CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
@@ -34,40 +38,66 @@ NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the reques
 # keep half their relevance ("a birthday present for a little girl" wants a present, not a birthday card).
 GIFT_WRAPPING = frozenset({"card", "wrap", "gift wrap", "wrapping paper", "gift bag", "gift tag", "tag", "tape",
                            "envelope", "tissue", "ribbon", "gift box"})
+# Paper goods by title word: cards, wrap, invitations, paper chains (not a card holder, a card game or playing cards).
+PAPER_WORDS = frozenset({"card", "wrap", "wrapping", "invite", "invitation", "envelope", "tissue", "greeting"})
+PAPER_PHRASES = frozenset({"gift bag", "gift tag", "gift tape", "paper chain", "wrapping paper"})
+NOT_PAPER = frozenset({"holder", "game", "playing", "wallet"})
+# Words that show the shopper asked for paper goods themselves ("birthday cards", "gift wrap", "party invitations").
+ASKS_PAPER = PAPER_WORDS | {"paper", "bag", "tag", "ribbon", "stationery", "chain"}
 WRAPPING_FACTOR = 0.5
+AUDIENCE_FACTOR = 0.5        # an adult's gift that is a children's product (or a baby's that is not a baby's) keeps half
+CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
 def _is_wrapping(types: list[str], title: str) -> bool:
-    """Gift wrapping: its first mined type is one ("Gift Bag Birthday"), or, with no mined type, its title
-    names one ("Card Suki Birthday"); a "Card Holder" is a holder."""
-    if types:
-        return types[0] in GIFT_WRAPPING
-    return bool(set(words(title)) & GIFT_WRAPPING)
+    """Paper goods that go with a present: its first mined type is gift wrapping ("Gift Bag Birthday"), or its
+    title names a card, wrap, invitation, envelope, gift tag or paper chain ("Bank Account Greeting Card",
+    "Party Invites Woodland"); a "Card Holder", a card game and playing cards are things, not paper goods."""
+    if types and types[0] in GIFT_WRAPPING:
+        return True
+    ws = words(title)
+    if set(ws) & NOT_PAPER:
+        return False
+    pairs = {f"{a} {b}" for a, b in zip(ws, ws[1:])}
+    return bool(set(ws) & PAPER_WORDS or pairs & PAPER_PHRASES)
+
+
+def asks_paper(request: Request) -> bool:
+    """Did the shopper ask for cards, wrap, invitations or other paper goods themselves?"""
+    said = set(words(request.english)) | {w for t in request.types + request.themes for w in t.split()}
+    return bool(said & ASKS_PAPER)
 
 
 class Relevance:
-    def __init__(self, titles, vocab: Vocabulary, categories=None):
+    def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None,
+                 synonyms: dict[str, str] | None = None):
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
         in_category: dict[str, set[int]] = defaultdict(set)
         known = set(vocab.word_count)
+        synonyms = {" ".join(words(k)): v for k, v in (synonyms or {}).items()}   # as title words read
         for row, title in enumerate(titles):
             ws = words(str(title))
             for w in words(str(categories[row])) if categories is not None else ():
                 in_category[w].add(row)       # 'toy' covers everything in 'Toys & Kids' (at CATEGORY_HIT)
             for w in ws:
                 postings[w].add(row)
+                if w in synonyms:                         # 'Tealight Holder' covers a request for t-lights
+                    postings[synonyms[w]].add(row)
                 for cut in range(3, len(w) - 2):          # compounds: teapot -> tea + pot
                     if w[:cut] in known and w[cut:] in known:
                         postings[w[:cut]].add(row)
             for a, b in zip(ws, ws[1:]):
                 postings[f"{a} {b}"].add(row)
+                if f"{a} {b}" in synonyms:                # 'Tea Cup and Saucer' covers a request for teacups
+                    postings[synonyms[f"{a} {b}"]].add(row)
         self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
         self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
+        self.audience = (ideas or Ideas.load()).title_audience(titles, categories)   # 'baby' | 'child' | ''
 
     def _idf(self, term: str) -> float:
         df = len(self.postings.get(term, ())) or len(self.category_postings.get(term, ()))
@@ -96,6 +126,10 @@ class Relevance:
             out.append((alternatives, THEME_WEIGHT, not soft))                        # a Christmas thing
         if request.expanded_types:
             out.append((list(request.expanded_types), EXPANDED_WEIGHT, False))
+        for style in request.styles:  # a style named ("nautical"): any of its title words shows it
+            out.append((list(style), THEME_WEIGHT, True))
+        if request.ideas:             # what the hobby/occasion buys: one group, a product of any of them covers it
+            out.append((list(request.ideas), IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
         if hints:
             out.append((hints, HINT_WEIGHT, False))
@@ -122,7 +156,7 @@ class Relevance:
 
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
-        asked = request.types + request.expanded_types
+        asked = request.types + request.expanded_types + request.ideas
         return self.covered(asked) if asked else None
 
     def covers(self, row: int, term: str) -> bool:
@@ -164,16 +198,31 @@ class Relevance:
         word (idf) decides between a product with only the type and one with only the theme."""
         rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
         typed = self.type_match(request)
-        if typed is not None and typed[rows].any():
-            rel = np.where(typed[rows], rel, rel * MISSING_FACTOR)
-        elif request.gift and typed is None and not GIFT_WRAPPING & set(request.themes):
-            rel = np.where(self.wrapping[rows], rel * WRAPPING_FACTOR, rel)
+        paper = np.zeros(len(rows), bool)
+        if (request.gift or request.occasion or request.ideas or request.styles or request.types) \
+                and not asks_paper(request):
+            paper = self.wrapping[rows]   # a card with a teddy on it is not a teddy: paper is never of the type
+        if typed is not None and (typed[rows] & ~paper).any():
+            rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
+        rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
+        rel = rel * self.audience_factor(request.audience, rows)
         for alternatives, _, hard in self.groups(request):
-            if hard and alternatives[0] in request.themes:
+            if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
                 if hit.any():
                     rel = np.where(hit, rel, rel * MISSING_FACTOR)
         return rel
+
+    def audience_factor(self, audience: str | None, rows: np.ndarray) -> np.ndarray | float:
+        """What a product keeps for being for someone else than the request's audience (1.0: no mismatch)."""
+        mine = self.audience[rows]
+        if audience == "adult":
+            return np.where(mine != "", AUDIENCE_FACTOR, 1.0)
+        if audience == "baby":
+            return np.where(mine == "baby", 1.0, AUDIENCE_FACTOR)
+        if audience == "child":
+            return np.where(mine != "", 1.0, CHILD_ADULT_FACTOR)
+        return 1.0
 
     def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
         """Nothing is relevant enough to offer as a match. Only a request holding words no product has can be
@@ -182,7 +231,7 @@ class Relevance:
         or the best title covers less than half of the request with each unknown word counted at
         UNKNOWN_WEIGHT x the rarest word's weight. Chinese the lexicon cannot map counts only when nothing
         at all was mapped (the lexicon is not complete)."""
-        if request.anchor:
+        if request.anchor or request.ideas:     # ideas are checked against the catalog: the shop has them
             return False
         if not request.has_subject():
             return bool(request.unknown or request.unknown_zh)

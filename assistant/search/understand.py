@@ -13,6 +13,8 @@ that only carry the request ("gift", "lover", "looking for") from resources/requ
 hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
 resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters.
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
+Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
+`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from assistant.fsutil import csv_rows
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.search.ideas import Ideas
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -33,7 +36,7 @@ COMPLEMENT = re.compile(
     r"bought (?:together )?with|accessories for)\s+(?:the |a |an |my |our |this |that )?(.+)", re.I)
 COMPLEMENT_ZH = re.compile(r"(?:搭配|配)(.+?)(?:的|用的)?(?:东西|什么|商品|产品)?[?？。]*$|(.+?)(?:配什么|搭配什么)")
 LOVER = re.compile(r"\b(?:(\w+(?: \w+)?) (?:lovers?|fans?|enthusiasts?|addicts?)|(?:loves?|likes?|fan of|into|mad about)"
-                   r" (\w+(?: \w+)?))\b", re.I)
+                   r" (?:(?:his|her|their|my|our) )?(\w+(?: \w+)?))\b", re.I)
 
 
 @dataclass
@@ -54,11 +57,17 @@ class Request:
     head: str = ""                                        # the last content word: usually the thing wanted
     anchor: str = ""                                      # complement requests: the product named
     expanded_types: list[str] = field(default_factory=list)   # types added by the LLM (validated)
+    ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
+    idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
+    idea_for: str = ""                                    # who/what the ideas suit, for evidence ("bonfire night")
+    audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
+    styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
+    style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
 
     @property
     def search_text(self) -> str:
         """Words to match in titles: types, themes, hints (deduplicated)."""
-        return " ".join(dict.fromkeys(self.types + self.expanded_types + self.themes + self.hints))
+        return " ".join(dict.fromkeys(self.types + self.expanded_types + self.ideas + self.themes + self.hints))
 
     @property
     def meaning_text(self) -> str:
@@ -67,7 +76,7 @@ class Request:
         return " ".join(dict.fromkeys(self.english.split() + self.expanded_types))
 
     def has_subject(self) -> bool:
-        return bool(self.types or self.themes or self.hints or self.expanded_types)
+        return bool(self.types or self.themes or self.hints or self.expanded_types or self.ideas)
 
 
 @dataclass
@@ -75,16 +84,24 @@ class Lexicon:
     zh: dict[str, str]                                   # Chinese word -> English catalog words
     kinds: dict[str, str]                                # English request word/phrase -> gift|recipient|occasion|filler
     hints: dict[str, list[str]]                          # word -> catalog hint words
+    ideas: Ideas = field(default_factory=Ideas.load)      # hobby/occasion -> things; audiences
+    synonyms: dict[str, str] = field(default_factory=dict)   # a shopper's spelling -> the catalog's ("tealight")
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
         zh = load_zh_terms(zh_terms)
-        kinds, hints = {}, {}
-        for row in _rows(request_words, ("kind", "word", "catalog_hints")):
+        kinds, hints, synonyms = {}, {}, {}
+        for n, row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
+            if row["kind"].strip() == "synonym":
+                if not (row["catalog_hints"] or "").strip():
+                    raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
+                                     f"needs the catalog's word")
+                synonyms[word] = row["catalog_hints"].strip().lower()
+                continue
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints)
+        return cls(zh, kinds, hints, Ideas.load(), synonyms)
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -117,7 +134,7 @@ def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
     """Chinese shopping word -> English catalog words (resources/zh_terms.csv, the one home of these terms),
     longest word first so that a longest-match reader finds 茶壶 (teapot) before 茶 (tea)."""
     zh = {}
-    for row in _rows(path, ("zh", "en")):
+    for _, row in _rows(path, ("zh", "en")):
         word, english = row["zh"].strip(), (row["en"] or "").strip()
         if not english:
             raise ValueError(f"{path.name}: Chinese term {word!r}, column 'en': empty")
@@ -147,7 +164,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         m = COMPLEMENT_ZH.search(text)
         if m:
             req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
-    low = " ".join(NUMBERISH.sub(" ", english.lower()).split())
+    low = " ".join(NUMBERISH.sub(" ", Ideas.without_age(english.lower())).split())
+    for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
+        low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
     m = COMPLEMENT.search(low)
     if m and not req.anchor:
         req.anchor = m.group(1).strip(" ?.!")
@@ -162,7 +181,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     rest: list[str] = []
     previous = ""
     for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
-        if w in lexicon.kinds and not (lover_theme and w in lover_theme.split()):
+        # a person word inside a catalog name is the name ("dolly girl", "balloon girl"), not who it is for
+        named = previous and previous not in lexicon.kinds and f"{stem(previous)} {stem(w)}" in vocab.phrase_set
+        if w in lexicon.kinds and not named and not (lover_theme and w in lover_theme.split()):
             kind = _note(req, w, lexicon, vocab)
             if kind == "recipient" and rest and rest[-1] == previous and not vocab.types_in(previous):
                 rest.pop()            # a word describing the recipient ("new baby", "keen cook") is not a theme
@@ -184,15 +205,59 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         if req.occasion_theme is None and len(same) > 1 and same[1] not in req.themes:
             req.themes.append(same[1])
             req.occasion_theme = same[1]
+    _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
+    cued = {w for c in req.idea_cues + req.style_cues for w in c.split()}
     req.unknown = [w for w in dict.fromkeys(stem(x) for x in rest)
-                   if len(w) > 2 and w not in typed and not vocab.known(w) and w.isascii()]
+                   if len(w) > 2 and w not in typed and w not in cued and not vocab.known(w) and w.isascii()]
     req.unknown_zh = unknown_zh
     req.head = stem(rest[-1]) if rest else ""
     req.english = " ".join(x for x in [req.recipient or "", req.occasion or "", content, "gift" if req.gift else ""]
                            if x).strip()
     return req
+
+
+def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None:
+    """Who the request is for, and, when it names no product type, what its hobby or occasion buys. A hobby
+    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion always.
+    The hobby's own word then only hints ("garden" in a wrapping paper's title is not what a gardener uses)."""
+    req.audience = ideas.audience(english)
+    if req.anchor:
+        return
+    matches = ideas.matches(english)
+    any_cue = {w for _, cue in matches for w in cue.split()}      # 'garden' read as a type is a hobby's word
+    style_words = {w for idea, cue in matches if idea.kind == "style" for w in cue.split()}
+    for idea, cue in matches:
+        if idea.kind == "style":      # a style holds over the product: one more thing the shopper named
+            req.styles.append(idea.things)
+            req.style_cues.append(cue)
+    req.themes = [t for t in req.themes if not set(t.split()) <= style_words]
+    req.types = [t for t in req.types if not set(t.split()) <= style_words]
+    for idea, cue in matches:
+        if idea.kind == "style" or (idea.kind == "interest" and not gift_context):
+            continue
+        req.ideas += [t for t in idea.things if t not in req.ideas]
+        req.idea_cues.append(cue)
+        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest" else cue)
+        req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
+    cue_words = {w for c in req.idea_cues for w in c.split()}
+
+    def cued(t: str) -> bool:         # 'garden' from 'gardening', 'hen' from 'hen party'
+        return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
+
+    if any(not all(cued(w) or w in any_cue for w in t.split()) for t in req.types):
+        req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
+        return
+    if not req.ideas and gift_context and not req.types:
+        req.ideas = ideas.for_audience(req.audience)
+        req.idea_for = f"a {req.audience}" if req.ideas else ""
+    if not req.ideas:
+        return
+    soft = [t for t in req.themes + req.types if all(cued(w) or w in any_cue for w in t.split())]
+    req.themes = [t for t in req.themes if t not in soft]
+    req.types = [t for t in req.types if t not in soft]
+    req.hints += [t for t in soft if t not in req.hints]
 
 
 def _known_prefix(word: str, vocab: Vocabulary) -> str:
@@ -228,4 +293,4 @@ def _rows(path: Path, columns: tuple[str, ...]):
     for n, row in csv_rows(path, columns):
         if not (row[columns[0]] or "").strip():
             raise ValueError(f"{path.name} row {n}, column '{columns[0]}': empty")
-        yield row
+        yield n, row

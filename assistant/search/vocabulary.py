@@ -79,7 +79,7 @@ class Vocabulary:
             if i + 1 in used:                        # is a candle holder of glass, not a glass candle)
                 continue
             phrase = f"{ws[i]} {ws[i + 1]}"
-            if phrase in self.types or (ws[i + 1] in self.types and phrase in self._phrases):
+            if phrase in self.types or (ws[i + 1] in self.types and phrase in self.phrase_set):
                 found.insert(0, phrase)
                 used |= {i, i + 1}
         found += [w for i, w in enumerate(ws) if i not in used and w in self.types and w not in found]
@@ -91,7 +91,7 @@ class Vocabulary:
         return [w for w in dict.fromkeys(words(text)) if w in self.word_count and w not in typed]
 
     @functools.cached_property
-    def _phrases(self) -> set[str]:
+    def phrase_set(self) -> set[str]:
         return set(self.phrases)
 
     def known(self, term: str) -> bool:
