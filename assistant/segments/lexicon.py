@@ -285,14 +285,14 @@ CATEGORY_ALIASES = {
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%)(?: of (?:our |all |the )?)?|\bhow many percent\b|占比|比例|百分比|百分之几|份额"
+                     r"fraction|%)(?: of (?:our |all |the )?)?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
 CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:d)?\b|\bdecrease(?:d)?\b|\bdrop(?:ped)?\b|" \
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
-         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|变化|增长|下降|增加|减少|上涨|下跌|涨|跌"
+         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|涨幅|增幅|降幅|跌幅|变化|增长|下降|增加|减少|上涨|下跌|涨|跌|(?<!至)(?<!最)(?:多|少)了?多少(?!钱)"
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
                r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
@@ -300,6 +300,10 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"(?:\d+|one|two|three|four|six|seven|ten|twelve|fourteen|thirty|sixty|ninety)(?: (?:days|weeks|months))?\b|" \
                r"\b(?:than|vs\.?|versus|against|compared (?:to|with)|from) (?:the )?(?:previous|prior|preceding|one before|" \
                r"period before)(?: (?:period|month|quarter|year|window))?\b|\bthe (?:week|month|quarter|period|year) before\b|" \
+               r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the |a )?(?:same|equal)[- ](?:length|size|sized|long) " \
+               r"(?:window|period|stretch|span|run) (?:just |immediately |right )?before(?: that| it| then)?\b|" \
+               r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the )?(?:previous|prior|preceding) " \
+               r"(?:window|period|stretch) of (?:the )?(?:same|equal) length\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
@@ -360,7 +364,7 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      "returns. Which one?", ("returns value", "customers who returned something")),
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
-    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b(?! per (?:customer|buyer|client|head)\b)|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
     # a figure 'per order' other than average order value: not in the layer (once answered as the plain total)
@@ -422,5 +426,24 @@ PHRASE_WORDS = _phrase_words()
 SHORTHANDS = [   # (regex, replacement) applied to the normalised question: short forms staff type for layer words
     (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
     (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
+    (r"\brevs?\b", "revenue"), (r"\bcusts\b", "customers"), (r"\bcust\b", "customer"),   # 'rev', 'custs'
     (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
 ]
+
+# -- harmless words: a closed list of words that never change what is asked (never a logic, negation, comparison,
+# time or filter word). Each is explained only beside what it leans on, and the answer notes it as not changing
+# the question (nlq.HARMLESS_NOTE).
+SPEND_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean|typical) )?(?:(?:all[- ]time|lifetime|total) )?(?:spend|spending) " \
+                     r"(?:per|by each|for each|for every|of (?:a|each|the average)) (?:customer|buyer|client)\b"   # no period named: customer value
+_GROUP_NOUN = r"(?:(?:customers?|buyers|clients|shoppers|segment|cluster|group|market|country)\s+|(?:的)?(?:客户|顾客)\s*)?"
+COLLECTIVE_AFTER_GROUP = rf"^\s*{_GROUP_NOUN}(?P<w>lot|bunch|crowd|folks?|gang|guys|mob|cohort|people|ones)\b|" \
+                         rf"^\s*{_GROUP_NOUN}(?P<z>这群人|这帮人|这批人|那群人|那帮人|这群|这帮|这批|那群|那帮|这伙人|群体)"   # 'the hibernating lot', 休眠客户这群人
+RESTRICTOR_BEFORE = r"(?:\b(?:only|just|solely|exclusively|purely)(?: (?:in|for|from|to|the))*|仅限|仅|只看|只算|只)\s*$"   # 'just Germany'
+RESTRICTOR_AFTER = rf"^\s*{_GROUP_NOUN}(?P<w>only|alone)\b(?! (?:bought|ordered|purchased|once|twice|one|\d))|" \
+                   rf"^\s*{_GROUP_NOUN}(?P<z>而已|就行|就好)"   # 'UK only'
+SAME_PERIOD_AGAIN = r"\b(?:that|the same|this same|said) (?:year|month|quarter|week)(?:'s)?\b(?! before| after| earlier| later)|" \
+                    r"当年|那年|同年|该年|那一年|当月|那个月|该月|同月|当季|该季度"   # '... in 2011 ... that year': the one period named
+INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)"   # 'brand new customers': new customers
+CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
+CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
+GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)

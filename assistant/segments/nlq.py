@@ -41,6 +41,8 @@ GENERIC_GLOSS = {"customers", "customer", "people", "buyers", "clients", "shoppe
                  "item", "number", "count", "total", "amount", "value", "figure"}   # '退货客户(customers)': too vague
 PRODUCT_NOUN_AFTER_TITLE = r"\s*(?:这款|这个|该款|该|这一款)?\s*(?:产品|商品)|\s+(?:product|item)\b(?!s)"
 MAX_METRICS = 3           # "how many customers and how much revenue": up to three figures on one scope
+HARMLESS_NOTE = "read as not changing the question"   # a word of lexicon's closed harmless list, said beside what it leans on
+PERIOD_DAYS = {"year": (365, 366), "quarter": (89, 92), "month": (28, 31), "week": (7, 7)}   # 'that year' needs a year named
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
                     r"多少(?:个|位|名)?(?:客户|顾客|人)|客户数|人数"
 
@@ -173,6 +175,47 @@ class QuestionParser:
 
     # ------------------------------------------------------------ entry point
     def parse(self, question: str) -> Parse:
+        parse = self._parse(question)
+        if parse.unexplained and CJK.search(question):
+            fixed = self._cjk_country_typo(normalize(question), parse.unexplained)
+            if fixed:                   # '德过的收入': one character off one country name only, read with a note
+                again = self._parse(fixed[0])
+                if not again.unexplained:
+                    again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
+                    return again
+        return parse
+
+    def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
+        """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
+        is one character off exactly one Chinese country name, its first character kept: in a 3-character name
+        any later character but a filler one ('西般牙'); in a 2-character name only 国 typed as a homophone
+        ('德过'), since many everyday words are one character off one (日期 日本, 美元 美国, 欧洲 澳洲)."""
+        names = {n: v for n, v in self.countries.items() if CJK.match(n) and 2 <= len(n) <= 3}
+        hits = {}
+        for run in unexplained:
+            run = run.replace(" ", "")
+            if not re.fullmatch(r"[\u4e00-\u9fff]{1,3}", run):
+                continue
+            for i in (m.start() for m in re.finditer(re.escape(run), text)):
+                for n, country in names.items():
+                    for a in range(max(0, i + len(run) - len(n)), i + 1):
+                        window = text[a:a + len(n)]
+                        if len(window) != len(n) or a + len(n) < i + len(run):
+                            continue
+                        outside = window[:i - a] + window[i - a + len(run):]
+                        diff = [k for k in range(len(n)) if window[k] != n[k]]
+                        typed = window[diff[0]] if len(diff) == 1 else ""
+                        fits = (len(n) == 3 and typed not in L.FILLER_CJK) or \
+                            (len(n) == 2 and n[1] == "国" and typed in L.GUO_HOMOPHONES)
+                        if len(diff) == 1 and diff[0] > 0 and fits and CJK.fullmatch(typed) \
+                                and all(c in L.FILLER_CJK or c in n for c in outside) and window not in self.names:
+                            hits[(window, a)] = (n, country)
+        if len(set(hits.values())) != 1 or len(hits) != 1:
+            return None
+        (window, a), (name, country) = next(iter(hits.items()))
+        return text[:a] + name + text[a + len(window):], window, country
+
+    def _parse(self, question: str) -> Parse:
         notes: list[str] = []
         text = self._fix_typos(normalize(question), notes)
         t = _Text(text)
@@ -188,6 +231,14 @@ class QuestionParser:
         previous_ref = t.first(L.PREVIOUS_REF)
         change = bool(previous_ref)
         periods = self._periods(t)
+        if len(_distinct_periods(periods)) == 1:      # '... in 2011 ... that year': the period already named
+            for m in list(t.find(L.SAME_PERIOD_AGAIN)):
+                if _unit_fits(m.group(0), periods[0]):
+                    t.take(m.start(), m.end())
+                    notes.append(f"'{m.group(0)}' read as {periods[0].label}")
+        for m in list(t.find(L.INTENSIFIERS)):          # 'brand new customers'
+            t.take(m.start(), m.end())
+            notes.append(f"'{m.group(0).strip(' -')}' {HARMLESS_NOTE}")
         if other_window:
             clarify = Clarification(
                 "The layer counts a customer as churned when their last purchase is more than 90 days before the "
@@ -209,7 +260,8 @@ class QuestionParser:
             if t.first(pattern):
                 order_only = direction
         list(self._take_all(t, L.FILLER_PHRASES))      # 'at least once' before 'least' reads as a ranking
-        long_names = self._names(t, min_words=3)          # 'frequent big-spending customers' before metric words
+        spans: list[tuple[int, int, str]] = []          # where names were read: harmless words lean on them
+        long_names = self._names(t, min_words=3, spans=spans)          # 'frequent big-spending customers' before metric words
         for pattern, ask, choices in L.AMBIGUOUS_EARLY:
             m = t.first(pattern)
             if m and not clarify:
@@ -236,15 +288,21 @@ class QuestionParser:
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
                                   r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
+        spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         metrics = [m for m in defined if m not in metrics] + metrics
+        if spend_per_customer and "customer_value" not in metrics:
+            metrics.insert(0, "customer_value")
+            notes.append(f"'{spend_per_customer.group(0)}' read as average customer value (all-time spend per customer)")
         if "new_customers" in defined:      # 'how many customers made their first purchase in ...': one count
             metrics = [m for m in metrics if m != "customers"]
         if churn_restated and not {"churn_rate", "churned_customers"} & set(metrics):
             metrics.insert(0, "churned_customers")     # 'customers with no order for 90+ days': the churned
+        if {"churned_customers", "churn_rate"} & set(metrics) or re.search(L.CHURN_WORD, text):
+            list(self._take_all(t, L.CHURN_OLD))      # 老客户流失: the churned are old customers by definition
         if AVERAGES & set(metrics):          # the metric is itself an average: 'on average', 'avg' add nothing
             list(self._take_all(t, L.AVERAGE_WORDS))
         for pattern, ask, choices in L.AMBIGUOUS_METRICS:
@@ -268,7 +326,8 @@ class QuestionParser:
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
         owned = set().union(*(L.METRIC_OWN_NAMES.get(m, set()) for m in metrics))
-        entities = sorted(long_names + self._names(t, owned=owned, notes=notes))
+        entities = sorted(long_names + self._names(t, owned=owned, notes=notes, spans=spans))
+        self._harmless_beside_names(t, spans, notes)
         entities = [e for _, e in entities]
         self._category_suffix(t)
         if len(entities) >= 2:              # 'UK vs Germany, who spent more': the comparison itself
@@ -276,7 +335,7 @@ class QuestionParser:
         if not metrics and self._how_many_of_a_segment(text, entities):
             metrics = ["customers"]         # 'how many champions bought something': a count of customers
         t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
-        self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS)])
+        self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS + L.CJK_VERBS)])
         runs = t.leftover_runs()
         # leftover words may name a product ("the regency cakestand"): exact, unique, or ask
         unexplained = []
@@ -640,8 +699,8 @@ class QuestionParser:
             limit = limit or 0          # 0: ranking asked, no size given
         return limit, order
 
-    def _names(self, t: _Text, min_words: int = 1, owned: set = frozenset(),
-               notes: list[str] | None = None) -> list[tuple[int, tuple[str, str]]]:
+    def _names(self, t: _Text, min_words: int = 1, owned: set = frozenset(), notes: list[str] | None = None,
+               spans: list | None = None) -> list[tuple[int, tuple[str, str]]]:
         """(position, (filter key, value)) of the names in the question with at least `min_words` words.
 
         A name in `owned` written bare ("new" in "new-customer acquisition") is a word of the question's metric:
@@ -667,7 +726,30 @@ class QuestionParser:
                         notes.append(f"'{name}' read as part of the metric, not as the {self.names[name][0]} filter")
                     continue
                 found.setdefault(self.names[name], m.start())
+                if spans is not None:
+                    spans.append((m.start(), m.end(), self.names[name][0]))
         return sorted((pos, key) for key, pos in found.items())
+
+    @staticmethod
+    def _harmless_beside_names(t: _Text, spans: list[tuple[int, int, str]], notes: list[str]) -> None:
+        """Words of the closed harmless list right beside a name: a restrictor restating the filter ('UK only',
+        'just Germany', 仅英国) and a collective noun after a segment or cluster ('the hibernating lot', 这群人).
+        Never beside a category or product ('only Christmas products' may mean something else)."""
+        def take(a: int, b: int) -> None:
+            if b > a and not any(t.taken[a:b]):
+                t.take(a, b)
+                notes.append(f"'{t.text[a:b].strip()}' {HARMLESS_NOTE}")
+        for start, end, key in spans:
+            if key not in ("country", "segment", "cluster"):
+                continue
+            before = re.search(L.RESTRICTOR_BEFORE, t.text[:start])
+            if before:
+                take(before.start(), before.end())
+            for pattern in (L.RESTRICTOR_AFTER, L.COLLECTIVE_AFTER_GROUP if key != "country" else None):
+                m = re.match(pattern, t.text[end:]) if pattern else None
+                if m:       # only the harmless word itself: the noun before it may be explained already
+                    word = "w" if m.group("w") else "z"
+                    take(end + m.start(word), end + m.end(word))
 
     def _category_suffix(self, t: _Text) -> None:
         """'厨房餐具类', '圣诞品类': the category word after a Chinese category name."""
@@ -678,7 +760,9 @@ class QuestionParser:
 
     def _how_many_of_a_segment(self, text: str, entities: list[tuple[str, str]]) -> bool:
         names = [re.escape(n) for n, (key, _) in self.names.items() if key in ("segment", "cluster") and n.isascii()]
-        return bool(names and re.search(rf"\bhow many (?:of (?:our |the )?)?(?:{'|'.join(names)})\b", text))
+        return bool(names and re.search(rf"\bhow many (?:of (?:our |the )?)?(?:{'|'.join(names)})\b", text)) or bool(
+            any(key in ("segment", "cluster") for key, _ in entities)
+            and re.search(r"\bhow many of (?:them|those|these|that group)\b", text))    # 'loyal - how many of them' 
 
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
@@ -859,6 +943,14 @@ class QuestionParser:
         return Query(metric, group_by, filters, bought, condition if metric in ("customer_share",
                                                                                "matching_customers") else None,
                      time, compare, change, top_pct, limit, order, also), None
+
+
+def _unit_fits(words: str, period) -> bool:
+    """Does 'that year' / 当月 name a unit as long as the one period named?"""
+    unit = next((u for u, w in (("year", "year|年"), ("quarter", "quarter|季"), ("month", "month|月"), ("week", "week"))
+                 if re.search(w, words)), None)
+    days = (pd.Timestamp(period.end) - pd.Timestamp(period.start)).days
+    return unit is not None and PERIOD_DAYS[unit][0] <= days <= PERIOD_DAYS[unit][1]
 
 
 def _days_named(text: str) -> int | None:

@@ -55,6 +55,9 @@ def split_glued(word: str, known: set[str], min_part: int = 3) -> str | None:
     """'lastmonth' -> 'last month' when exactly one split gives two known words of at least min_part letters."""
     splits = [f"{word[:i]} {word[i:]}" for i in range(min_part, len(word) - min_part + 1)
               if word[:i] in known and word[i:] in known]
+    if not splits:      # 'grossales': the letter both words share written once ('gross' + 'sales')
+        splits = [f"{word[:i]} {word[i - 1:]}" for i in range(min_part, len(word) - min_part + 2)
+                  if word[:i] in known and word[i - 1:] in known]
     return splits[0] if len(splits) == 1 else None
 
 
