@@ -433,7 +433,7 @@ SHORTHANDS = [   # (regex, replacement) applied to the normalised question: shor
 # -- harmless words: a closed list of words that never change what is asked (never a logic, negation, comparison,
 # time or filter word). Each is explained only beside what it leans on, and the answer notes it as not changing
 # the question (nlq.HARMLESS_NOTE).
-SPEND_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean|typical) )?(?:(?:all[- ]time|lifetime|total) )?(?:spend|spending) " \
+SPEND_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean|typical) )?(?:(?:all[- ]time|lifetime|total) )?(?:gross )?(?:spend|spending) " \
                      r"(?:per|by each|for each|for every|of (?:a|each|the average)) (?:customer|buyer|client)\b"   # no period named: customer value
 _GROUP_NOUN = r"(?:(?:customers?|buyers|clients|shoppers|segment|cluster|group|market|country)\s+|(?:的)?(?:客户|顾客)\s*)?"
 COLLECTIVE_AFTER_GROUP = rf"^\s*{_GROUP_NOUN}(?P<w>lot|bunch|crowd|folks?|gang|guys|mob|cohort|people|ones)\b|" \

@@ -289,6 +289,11 @@ class QuestionParser:
                                   r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
+        if periods and clarify is None and re.search(L.SPEND_PER_CUSTOMER, t.text):
+            clarify = Clarification("Per customer I have average customer value: all-time gross spend per customer, "
+                                    "not spend within a period. All-time customer value?",
+                                    [question_with(text, re.search(L.SPEND_PER_CUSTOMER, t.text).group(0),
+                                                   "average customer value")])
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
