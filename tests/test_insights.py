@@ -654,8 +654,8 @@ def test_a_month_beside_a_relative_year_is_in_that_year(staff, question, period)
     """Once read as the month of this year compared with the whole of last year (two periods)."""
     q = staff.parser.parse(question).query
     assert q.time == period and q.compare == []
-    apart = staff.parser.parse("revenue in november vs last year").query     # 'vs' between: two periods
-    assert [p.label for p in apart.compare] == ["November 2011", "2010"]   # (December, in progress, asks: c97dddc)
+    apart = staff.parser.parse("revenue in december vs last year").query     # 'vs' between: two periods
+    assert [p.label for p in apart.compare] == ["December 2011", "2010"]
 
 
 def test_customers_who_are_new_is_the_new_customers_metric(staff, db):
