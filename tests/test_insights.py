@@ -895,6 +895,12 @@ HARMLESS_SQL = [
      f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} WHERE NOT ret "
      "GROUP BY user_id)"),
     ("lifetime spending per client", "SELECT AVG(monetary) FROM profiles"),
+    ("what % of 2011 shoppers bought anything from christmas",     # once a count: the year hid 'what % of'
+     f"SELECT AVG(x::INT) FROM (SELECT user_id, bool_or(category = 'Christmas') x FROM {LINES} WHERE NOT ret "
+     f"AND {IN_2011} GROUP BY user_id)"),
+    ("what percent of 2010 buyers are in Germany",
+     f"SELECT AVG((country = 'Germany')::INT) FROM (SELECT DISTINCT user_id, country FROM {LINES} WHERE NOT ret "
+     "AND order_date >= '2010-01-01' AND order_date < '2011-01-01')"),
     ("the promising segment - how many of them ordered during 2011",
      f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND segment = 'promising' AND {IN_2011}"),
 ]
@@ -947,6 +953,7 @@ def test_change_words_and_a_window_of_the_same_length(staff, db):
     "美元收入",                                      # dollars, one character off 美国
     "按日期的订单数",                                 # by date, one character off 日本
     "how many brand customers",                    # 'brand' stresses only 'new'
+    "how many customers bought from christmas to new year",   # 'from Christmas to ...': a period, not the category
 ])
 def test_harmless_words_never_stretch_to_change_a_question(staff, question):
     got = staff.answer(question)

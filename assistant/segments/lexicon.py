@@ -285,7 +285,7 @@ CATEGORY_ALIASES = {
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%)(?: of (?:our |all |the )?)?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"
+                     r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
@@ -427,6 +427,10 @@ SHORTHANDS = [   # (regex, replacement) applied to the normalised question: shor
     (r"\bno\.? of\b|#\s*of\b", "number of"), (r"\bper head\b", "per customer"),
     (r"\bcustomer base\b", "customers"), (r"(?<=\d)\s*(?:pc|pct)\b", "%"), (r"\b(?:pc|pct) of\b", "percent of"),
     (r"\brevs?\b", "revenue"), (r"\bcusts\b", "customers"), (r"\bcust\b", "customer"),   # 'rev', 'custs'
+    # 'bought anything from Christmas': bought from the category ('from Christmas to New Year', '... 2010': a period)
+    (r"\b((?:bought|buy|buys|ordered|purchased|shopped) (?:anything |something |stuff |items |products )?from "
+     r"(?:the |our )?(?:christmas|xmas|easter))\b(?! (?:category|range|products?|items?|stuff|to|until|till|through|"
+     r"onwards|season|period|\d))", r"\1 category"),
     (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
 ]
 
