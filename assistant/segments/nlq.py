@@ -10,6 +10,8 @@ Each explainer (periods, metric phrases, conditions, rankings, dimensions, names
 categories and products, filler words) masks the words it explains. Words left over are reported, never guessed:
 the caller asks the LLM (constrained to the layer's schema) or asks the user. Country and product names resolve
 exactly (or by a listed alias); a name that only resembles one becomes a clarifying question.
+Words of lexicon's closed harmless list ('France only', 'the hibernating lot', 'that year') are explained only
+beside what they lean on, and the answer notes each as read without changing the question.
 """
 from __future__ import annotations
 
