@@ -209,10 +209,12 @@ class Relevance:
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
-        for alternatives, _, hard in self.groups(request):
+        groups = self.groups(request)
+        materials = sum(alternatives[0] in MATERIALS for alternatives, _, _ in groups)
+        for alternatives, _, hard in groups:
             if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
-                material = alternatives[0] in MATERIALS
+                material = materials == 1 and alternatives[0] in MATERIALS   # "zinc metal": either will do
                 if hit.any():
                     rel = np.where(hit, rel, rel * (MATERIAL_MISSING_FACTOR if material else MISSING_FACTOR))
         return rel

@@ -188,8 +188,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     rest: list[str] = []
     previous = ""
     for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
-        if w.endswith("'s") and w[:-2] in lexicon.kinds:
-            w = w[:-2]                # "my daughter's room", "a man's wash bag": the person, not a theme
+        if w.endswith("'s") and lexicon.kinds.get(w[:-2]) == "recipient":
+            previous = w              # "my daughter's room", "men's shoes", "my child's teacher": whose it is
+            continue                  # (an audience, read by ideas.py), neither a theme nor the recipient
         # a person word inside a catalog name is the name ("dolly girl", "balloon girl"), not who it is for
         named = previous and previous not in lexicon.kinds and f"{stem(previous)} {stem(w)}" in vocab.phrase_set
         if w in lexicon.kinds and not named and not (lover_theme and w in lover_theme.split()):
