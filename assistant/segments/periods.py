@@ -238,11 +238,13 @@ MONTH_SO_FAR = re.compile(r"\bso far\b|\bto date\b|\bmtd\b|\b(?:this|current)\b|
 def month_in_progress(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str]] | None:
     """'December sales', '12月的销售额' asked on 10 December: a month named without a year is read as the latest one
     begun, which is the month in progress (a few days); the speaker may mean last year's whole month. Unless the
-    question says "so far" / "this", (the words, the question to ask, replacement phrases each read exactly)."""
+    question says "so far" / "this" or names another period, (the words, the question to ask, replacement phrases
+    each read exactly)."""
     as_of = pd.Timestamp(as_of)
-    if MONTH_SO_FAR.search(text):
+    found = find_periods(text, as_of)
+    if MONTH_SO_FAR.search(text) or len(found) != 1:    # 'December vs last year': this December, against 2010
         return None
-    for (start, end), p in find_periods(text, as_of):
+    for (start, end), p in found:
         words = text[start:end]
         if (re.search(r"20\d\d", words) or RELATIVE_YEAR.search(words) or not IN_A_YEAR.fullmatch(p.label)
                 or not p.label[0].isalpha() or pd.Timestamp(p.end) <= as_of):
