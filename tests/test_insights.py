@@ -10,7 +10,7 @@ from assistant.chat.staff import StaffHandler, export_audience
 from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.present import canonical
 from assistant.segments.semantic import Condition, Period, Query, QueryError, validate
-from assistant.segments.staff_eval import evaluate_insights, matches, parse_accuracy, same_number, score
+from assistant.segments.staff_eval import evaluate_insights, load_items, matches, parse_accuracy, same_number, score
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +234,14 @@ def test_a_two_period_comparison_scores_with_the_change_it_states(staff):
     assert score(insight, four) == "exact"
     assert score(insight, {**four, "rows": [*four["rows"][:2], ["change", a - b + 1], four["rows"][3]]}) == "wrong"
     assert score(insight, {"expect": "answer", "rows": [["Q3 2011", a], ["Q2 2011", b]]}) == "exact"
+
+
+def test_a_list_value_is_read_as_unlabelled_rows(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"id": "a", "question": "q", "expect": "answer", "value": [5, 4, 1, 0.25]}\n', encoding="utf-8")
+    item = load_items(path)[0]
+    assert item["rows"] == [[5], [4], [1], [0.25]] and "value" not in item
+    assert matches([("Q3", 5), ("Q2", 4), ("change", 1), ("change_pct", 0.25)], item, labelled=False)
 
 
 def test_parsing_regression_on_shipped_questions(staff):

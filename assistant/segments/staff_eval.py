@@ -48,6 +48,8 @@ def load_items(path: Path = STAFF_EVAL) -> list[dict]:
                     raise ValueError(f"{path}: line {n}: field {key!r} missing")
             if item["expect"] == "answer" and "value" not in item and "rows" not in item:
                 raise ValueError(f"{path}: line {n}: expect=answer needs 'value' or 'rows'")
+            if isinstance(item.get("value"), list):     # [current, previous, change, pct]: unlabelled rows
+                item["rows"] = [[v] for v in item.pop("value")]
             items.append(item)
     return items
 
