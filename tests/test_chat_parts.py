@@ -207,3 +207,21 @@ def test_shopper_lead_names_the_matches_and_labels_the_alternatives():
     assert lead(1) == "Here is 1 pick. After it, 4 nearest alternatives, not exactly what you asked for."
     assert lead(3, "Chinese") == "为您找到 3 件商品。另有 2 件相近的备选，并不完全符合您的要求。"
     assert lead(0, no_match=True).startswith("Sorry, we don't have that.")
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("tea lights under a pound", None, 1.0),
+    ("stocking fillers under a fiver", None, 5.0),
+    ("a tenner present for my neighbour", None, 10.0),   # a slang budget said alone is the most to spend
+    ("a mug for a fiver", None, 5.0),
+    ("something over a tenner", 10.0, None),
+    ("coasters under twelve pounds", None, 12.0),
+    ("几块钱的小礼物", None, 10.0),                        # "a few pounds": under ten
+    ("五块以内的杯子", None, 5.0),
+    ("two pound coins", None, None),                      # an amount with no bound is no limit
+    ("score board", None, None),
+])
+def test_price_amounts_said_in_words_are_limits(text, low, high):
+    c = parse_constraints(text)
+    assert (c.filters.min_price, c.filters.max_price) == (low, high)
+    assert "fiver" not in c.query and "tenner" not in c.query

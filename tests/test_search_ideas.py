@@ -107,3 +107,63 @@ def test_synonyms_read_the_shoppers_spelling_as_the_catalogs():
     req = understand("cups and saucers", vocab, lexicon)
     assert [titles[i] for i in np.flatnonzero(rel.lexical(req))] == ["Roses Teacup and Saucer",
                                                                      "Spotty Tea Cup and Saucer"]
+
+
+SHOP = ["Glass Heart T-Light Holder", "Wooden Candle Holder", "Iron Candle Holder Tall", "Glass Marble Paperweight",
+        "Wooden Toy Train", "Soft Toy Rabbit", "Wooden Spoon Set", "Blue Willow Teacup", "Blue Stripe Ceramic Knob",
+        "Blue Willow Plate", "Easter Egg Basket Pink", "Childrens Egg Cup Spaceboy", "Zinc Heart Planter",
+        "Metal Bucket Garden"]
+
+
+def _ranked(text: str, titles=SHOP, categories=None):
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand(text, vocab, Lexicon.load())
+    rel = Relevance(titles, vocab, categories, Ideas.load())
+    scores = rel.blend(req, rel.lexical(req), np.zeros(len(titles)), np.arange(len(titles)))
+    return req, [titles[i] for i in np.argsort(-scores, kind="stable")]
+
+
+def test_a_material_named_with_a_type_holds_over_the_type():
+    # no glass candle holder here: the glass t-light holder (holder, glass) beats candle holders in wood or iron
+    _, ranked = _ranked("any glass candle holders?")
+    assert ranked[0] == "Glass Heart T-Light Holder"
+    _, ranked = _ranked("little wooden toys")
+    assert ranked[0] == "Wooden Toy Train"
+    assert ranked.index("Wooden Spoon Set") < ranked.index("Soft Toy Rabbit")   # wooden holds, 'little' is weak
+    # two materials named are alternatives: the zinc planter and the metal bucket stay level with each other
+    _, ranked = _ranked("zinc or metal pots for the garden")
+    assert set(ranked[:2]) == {"Zinc Heart Planter", "Metal Bucket Garden"}
+
+
+def test_china_is_tableware_not_any_ceramic():
+    req, ranked = _ranked("blue china for the dresser")
+    assert req.style_cues == ["china"]
+    assert set(ranked[:2]) == {"Blue Willow Teacup", "Blue Willow Plate"}
+    assert ranked.index("Blue Stripe Ceramic Knob") > 1
+
+
+def test_children_along_for_an_activity_are_not_the_recipient():
+    req, ranked = _ranked("stuff for an easter egg hunt with my kids")
+    assert not req.gift and req.audience is None and "egg" in req.themes
+    assert ranked[0] == "Easter Egg Basket Pink"
+    req = understand("a present for my nephew, he loves dinosaurs", mine_vocabulary(pd.DataFrame({"title": SHOP})),
+                     Lexicon.load())
+    assert req.gift and req.audience == "child"
+
+
+def test_whose_room_or_shoes_sets_the_audience_not_the_recipient():
+    vocab, lexicon = mine_vocabulary(pd.DataFrame({"title": SHOP})), Lexicon.load()
+    req = understand("hearts for my son's bedroom", vocab, lexicon)
+    assert (req.recipient, req.gift, req.audience, req.unknown) == (None, False, "child", [])
+    req = understand("thank you present for my niece's piano teacher", vocab, lexicon)
+    assert req.recipient == "teacher" and req.audience == "adult"
+    assert Ideas.load().audience("bunting for the girls' playroom") == "child"
+    assert Ideas.load().audience("drinks with the girls") == "adult"
+
+
+def test_decades_name_the_retro_style_and_tableware_any_piece():
+    vocab, lexicon = mine_vocabulary(pd.DataFrame({"title": SHOP + ["Retro Diner Clock"]})), Lexicon.load()
+    req = understand("1960s style clock", vocab, lexicon)
+    assert req.styles and "retro" in req.styles[0] and "s" not in req.themes
+    req = understand("茶会用的餐具", vocab, lexicon)
+    assert req.style_cues == ["tableware"] and {"plate", "teacup", "bowl"} <= set(req.styles[0])

@@ -117,6 +117,8 @@ class Ideas:
         ('my son and his new baby' -> baby), where "the girls"/"the boys" (friends) count as adults."""
         for adult in self.request_words["adult"]:      # "my child's teacher" is for the teacher
             text = re.sub(rf"\b[\w-]+'s? ((?:[\w-]+ ){{0,2}}{re.escape(adult)})\b", r"\1", text, flags=re.I)
+        # "the boys' room" is the children's room ("the boys" alone are grown-up friends)
+        text = re.sub(r"\bthe (boys|girls)'\s+(?=(?:bed|play)?rooms?\b)", r"\1 ", text, flags=re.I)
         m = AGE.search(text)
         if m:
             said = next(g for g in m.groups() if g).lower()

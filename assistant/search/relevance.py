@@ -25,13 +25,15 @@ import numpy as np
 
 from assistant.search.ideas import Ideas
 from assistant.search.understand import Request
-from assistant.search.vocabulary import SIZES, Vocabulary, words
+from assistant.search.vocabulary import MATERIALS, SIZES, Vocabulary, words
 
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
 CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
 MISSING_FACTOR = 0.5         # a product not of the type asked for, or missing a theme named, keeps half (per group)
+MATERIAL_MISSING_FACTOR = 0.35   # ... missing a material named (glass, wooden, china) keeps less: a glass t-light holder is
+                                 # nearer "a glass candle holder" than a wooden candle holder is
 NO_MATCH_DENSE = 0.6         # a product this close in meaning (MiniLM cosine) is never "no match"
 NO_MATCH_COVERAGE = 0.5      # ... nor one whose title covers half of the request
 # What wraps or goes with a gift is not the gift: for a gift request that names no product type these product types
@@ -122,8 +124,9 @@ class Relevance:
         out = [([t], TYPE_WEIGHT, True) for t in request.types]
         for t in request.themes:
             alternatives = [t] + sorted(occasion_hints - {t}) if t == request.occasion_theme else [t]
-            soft = t in SIZES or (request.gift and t == request.occasion_theme)   # a Christmas gift need not be
-            out.append((alternatives, THEME_WEIGHT, not soft))                        # a Christmas thing
+            soft = t in SIZES or (request.gift and t == request.occasion_theme) \
+                or t in request.soft_themes        # a Christmas gift need not be a Christmas thing
+            out.append((alternatives, THEME_WEIGHT, not soft))
         if request.expanded_types:
             out.append((list(request.expanded_types), EXPANDED_WEIGHT, False))
         for style in request.styles:  # a style named ("nautical"): any of its title words shows it
@@ -206,11 +209,14 @@ class Relevance:
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
-        for alternatives, _, hard in self.groups(request):
+        groups = self.groups(request)
+        materials = sum(alternatives[0] in MATERIALS for alternatives, _, _ in groups)
+        for alternatives, _, hard in groups:
             if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
+                material = materials == 1 and alternatives[0] in MATERIALS   # "zinc metal": either will do
                 if hit.any():
-                    rel = np.where(hit, rel, rel * MISSING_FACTOR)
+                    rel = np.where(hit, rel, rel * (MATERIAL_MISSING_FACTOR if material else MISSING_FACTOR))
         return rel
 
     def audience_factor(self, audience: str | None, rows: np.ndarray) -> np.ndarray | float:

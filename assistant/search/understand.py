@@ -28,13 +28,16 @@ from assistant.search.ideas import Ideas
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p)?")
+NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p|s)?")   # "1950s" is a decade (a style's cue)
 # "goes well with X", "to go with X", "matching X", "what else do I need for X", "配X" -> X
 COMPLEMENT = re.compile(
     r"(?:go(?:es)? (?:well )?with|to go with|pairs? (?:well )?with|matching|to match|match(?:es)? (?:with )?|"
     r"complements?|what else (?:do|would|should) (?:i|we) (?:need|buy|get) (?:for|with)|"
     r"bought (?:together )?with|accessories for)\s+(?:the |a |an |my |our |this |that )?(.+)", re.I)
 COMPLEMENT_ZH = re.compile(r"(?:搭配|配)(.+?)(?:的|用的)?(?:东西|什么|商品|产品)?[?？。]*$|(.+?)(?:配什么|搭配什么)")
+# "an egg hunt with the kids", "baking with my children": the people come along; the things are not for them
+COMPANY = re.compile(r"\b(?:with|and) (?:the |my |our |your )?(?:kids|children|grandchildren|grandkids|family|little ones)\b"
+                     r"(?! (?:room|bedroom|party|parties)\b)", re.I)
 LOVER = re.compile(r"\b(?:(\w+(?: \w+)?) (?:lovers?|fans?|enthusiasts?|addicts?)|(?:loves?|likes?|fan of|into|mad about)"
                    r" (?:(?:his|her|their|my|our) )?(\w+(?: \w+)?))\b", re.I)
 
@@ -61,6 +64,8 @@ class Request:
     idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
     idea_for: str = ""                                    # who/what the ideas suit, for evidence ("bonfire night")
     audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
+    soft_themes: list[str] = field(default_factory=list)  # themes that only colour a named type ("party", "picnic"
+                                                          # beside an occasion: lights for a bbq need not say picnic)
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
     style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
 
@@ -164,6 +169,8 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         m = COMPLEMENT_ZH.search(text)
         if m:
             req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+    if not re.search(r"\b(?:gifts?|presents?)\b", english, re.I):
+        english = COMPANY.sub(" ", english)
     low = " ".join(NUMBERISH.sub(" ", Ideas.without_age(english.lower())).split())
     for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
         low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
@@ -181,6 +188,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     rest: list[str] = []
     previous = ""
     for w in re.findall(r"[a-z][a-z'-]*[a-z]|[a-z]|[\u4e00-\u9fff]+", low):
+        if w.endswith("'s") and lexicon.kinds.get(w[:-2]) == "recipient":
+            previous = w              # "my daughter's room", "men's shoes", "my child's teacher": whose it is
+            continue                  # (an audience, read by ideas.py), neither a theme nor the recipient
         # a person word inside a catalog name is the name ("dolly girl", "balloon girl"), not who it is for
         named = previous and previous not in lexicon.kinds and f"{stem(previous)} {stem(w)}" in vocab.phrase_set
         if w in lexicon.kinds and not named and not (lover_theme and w in lover_theme.split()):
@@ -205,6 +215,8 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
         if req.occasion_theme is None and len(same) > 1 and same[1] not in req.themes:
             req.themes.append(same[1])
             req.occasion_theme = same[1]
+    if req.occasion and req.types:    # another occasion's word beside a named type and occasion is a mood
+        req.soft_themes = [t for t in req.themes if lexicon.kinds.get(t) == "occasion" and t != stem(req.occasion)]
     _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
@@ -232,8 +244,11 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
         if idea.kind == "style":      # a style holds over the product: one more thing the shopper named
             req.styles.append(idea.things)
             req.style_cues.append(cue)
-    req.themes = [t for t in req.themes if not set(t.split()) <= style_words]
-    req.types = [t for t in req.types if not set(t.split()) <= style_words]
+    def styled(t: str) -> bool:       # 'retro' from 'retro', 'table' read from 'tableware'
+        return set(t.split()) <= style_words or any(len(t) >= 4 and w.startswith(t) for w in style_words)
+
+    req.themes = [t for t in req.themes if not styled(t)]
+    req.types = [t for t in req.types if not styled(t)]
     for idea, cue in matches:
         if idea.kind == "style" or (idea.kind == "interest" and not gift_context):
             continue
@@ -249,7 +264,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     if any(not all(cued(w) or w in any_cue for w in t.split()) for t in req.types):
         req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
         return
-    if not req.ideas and gift_context and not req.types:
+    named = [t for t in req.themes if t != req.occasion_theme]
+    if not req.ideas and gift_context and not req.types and not named:   # "pirate things for kids" wants pirates
         req.ideas = ideas.for_audience(req.audience)
         req.idea_for = f"a {req.audience}" if req.ideas else ""
     if not req.ideas:

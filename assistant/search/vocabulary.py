@@ -25,6 +25,10 @@ from pathlib import Path
 WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 # Words that trail a title after its type ("Cake Stand ... Small", "Bag Red", "Mug Assorted"): never types.
 SIZES = frozenset("small large medium mini jumbo giant big tiny xl".split())   # never a thing the shopper must have
+# What a thing is made of: named next to a type ("glass jar", "wooden toys") it holds over the type (relevance.py)
+MATERIALS = frozenset("glass wooden wood ceramic porcelain china enamel enamelled zinc metal tin wicker felt "
+                      "cotton linen jute hessian bamboo copper brass crystal lace velvet leather rattan willow "
+                      "stoneware pottery acrylic plastic silk wool knitted".split())
 TRAILING = SIZES | frozenset("assorted asst design designs colour colours "
                      "set pack of and in with the a for on red pink blue white black green ivory cream silver gold "
                      "purple yellow brown orange grey gray natural clear multi multicolour pastel spot spots "
