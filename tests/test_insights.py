@@ -431,6 +431,17 @@ def test_a_month_named_with_so_far_or_a_year_is_read(staff, db):
     assert staff.answer("orders in november").clarification is None            # a whole month: the latest one
 
 
+def test_a_period_so_far_is_compared_with_as_many_days_before(staff, db):
+    """'Q4 so far' is 1 Oct to the shop's today (70 days), like 'this quarter'; the window before it is the 70 days
+    before, not the whole of Q3 (92 days)."""
+    q = staff.answer("net revenue q4 so far vs the same length window before").query
+    assert [(p.start, p.end) for p in q.compare] == [("2011-10-01", "2011-12-10"), ("2011-07-23", "2011-10-01")]
+    facts = staff.answer("net revenue q4 so far vs the same length window before").facts
+    before = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                        "WHERE order_date >= '2011-07-23' AND order_date < '2011-10-01'").fetchone()[0]
+    assert facts[1][1] == pytest.approx(before, abs=0.01)
+
+
 def test_a_breakdown_phrase_is_not_a_singular_which(staff):
     """'by country' names the breakdown; 'which markets' (plural) asks for a ranking, not the top one."""
     q = staff.answer("churned customers by country, which markets have the most?").query

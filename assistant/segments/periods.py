@@ -272,7 +272,20 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
             if period is not None:
                 found.append(((m.start(), m.end()), period))
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-    return _in_named_year(text, sorted(found, key=lambda f: f[0]))
+    return [_to_date(text, span, p, pd.Timestamp(as_of)) for span, p in
+            _in_named_year(text, sorted(found, key=lambda f: f[0]))]
+
+
+SO_FAR_AFTER = re.compile(r"\s*(?:so far|to date)\b|\s*(?:到目前为止|目前为止|至今|截至目前|截止目前)")
+
+
+def _to_date(text: str, span: tuple[int, int], p: Period, as_of: pd.Timestamp) -> tuple[tuple[int, int], Period]:
+    """'Q4 so far', '12月到目前为止': a period in progress up to the shop's today, like 'this quarter', so that the
+    window before it is as long as the days that have passed (not the whole previous quarter)."""
+    m = SO_FAR_AFTER.match(text, span[1])
+    if not m or pd.Timestamp(p.end) <= as_of:
+        return span, p
+    return (span[0], m.end()), Period(p.start, _day(as_of), f"{p.label} so far")
 
 
 RELATIVE_YEAR = re.compile(r"(?:the )?(?:last|previous|past|prior|this|current) year|去年|今年|前年")
