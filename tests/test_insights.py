@@ -638,8 +638,8 @@ READINGS = [
     ("bottom3 countries by orders", Query("orders", "country", limit=3, order="asc")),
     ("units sold of the popcorn holdr", Query("units", filters={"product": ["Popcorn Holder"]})),  # whole title
     ("回头客（至少买过两次的）有多少人", Query("matching_customers", condition=Condition("orders", ">=", 2))),
-    ("December so far: gross, returns, net",
-     Query("gross_sales", time=Period("2011-12-01", "2012-01-01", "December 2011"),
+    ("December so far: gross, returns, net",          # up to the shop's today (b131748)
+     Query("gross_sales", time=Period("2011-12-01", "2011-12-10", "December 2011 so far"),
            also=["returns_value", "revenue"])),
 ]
 
