@@ -6,10 +6,12 @@
 
 Definitions (README, "Staff insights"): last/this month, last/this quarter (calendar), this/last year, a year
 (2011), last N days (as_of - N days up to as_of), a named month (November 2011; without a year the latest one
-begun before as_of, and when that is the month in progress, "so far" or "this" say so, else `month_in_progress` asks), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and
-May 2011", "from March to May 2011": first day of the first to the end of the last) and "since March 2011" /
-"since 2011" (up to as_of); ordinal quarters ("the first quarter", 第三季度); a month, quarter or half beside a relative
-year is in that year ("December last year", 去年12月: one period). Each match reports its character span so the
+begun before as_of, and when that is the month in progress, "so far" or "this" say so, else `month_in_progress`
+asks), Q1..Q4 [year], a half (H1/H2, first/second half [of 2011]), a range of months ("between March and May 2011",
+"from March to May 2011": first day of the first to the end of the last) and "since March 2011" / "since 2011" (up
+to as_of); a period followed by "so far" / "to date" (Q4 so far) runs to as_of; ordinal quarters ("the first
+quarter", 第三季度); a month, quarter or half beside a relative year is in that year ("December last year", 去年12月:
+one period). Each match reports its character span so the
 parser knows which words it explained.
 
     find_periods("revenue in december last year", pd.Timestamp("2011-12-10"))
@@ -231,8 +233,8 @@ def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str
             f"month(s) before this one ({first.strftime('%B %Y')} to {last.strftime('%B %Y')})?", [recent, whole])
 
 
-MONTH_SO_FAR = re.compile(r"\bso far\b|\bto date\b|\bmtd\b|\b(?:this|current)\b|到目前为止|目前为止|截至目前|截止目前|"
-                         r"截至今天|截止今天|至今|到现在|本月|这个月")
+SO_FAR = r"\bso far\b|\bto date\b|到目前为止|目前为止|至今|截至目前|截止目前"    # up to the shop's today
+MONTH_SO_FAR = re.compile(rf"{SO_FAR}|\bmtd\b|\b(?:this|current)\b|截至今天|截止今天|到现在|本月|这个月")
 
 
 def month_in_progress(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str]] | None:
@@ -276,7 +278,7 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
             _in_named_year(text, sorted(found, key=lambda f: f[0]))]
 
 
-SO_FAR_AFTER = re.compile(r"\s*(?:so far|to date)\b|\s*(?:到目前为止|目前为止|至今|截至目前|截止目前)")
+SO_FAR_AFTER = re.compile(rf"\s*(?:{SO_FAR})")
 
 
 def _to_date(text: str, span: tuple[int, int], p: Period, as_of: pd.Timestamp) -> tuple[tuple[int, int], Period]:
