@@ -9,6 +9,7 @@ segment "at risk". A phrase here only names a layer concept; values (countries, 
 against the shop's data.
 """
 from __future__ import annotations
+import re
 
 # returns (credit notes: returns and cancellations) and the words that say they are subtracted
 _CREDIT = r"(?:returns|refunds|cancellations|credit notes?|returned goods|cancelled orders)"
@@ -48,7 +49,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
                       r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
-            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
+            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
@@ -129,6 +130,9 @@ GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"  
 _NOT_CATEGORY_NOUN = r"(?! (?:the |its )?(?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
                      r"department|collection)\b)(?!\s*(?:的)?\s*(?:品类|类别|类目|类|商品|产品|装饰|用品|系列))"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
+    # 客单价: per order (usual in retail) or per paying customer (usual in Chinese e-commerce): writers differ
+    (r"客单价", "“客单价”是按订单算（平均订单金额 = 销售额 / 订单数），还是按客户算（每位客户的净收入 = 净收入 / 购买客户数）？",
+     ("平均订单金额", "每位客户的净收入")),
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
     (r"(?<!即将)沉睡", "Do you mean the segment 'about to sleep' or 'hibernating'?", ("即将沉睡", "休眠")),
@@ -356,6 +360,11 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
             r"\bin descending order\b|从高到低|由高到低|降序",
     "asc": r"\b(?:smallest|lowest|least|worst) first\b|\bfrom (?:lowest|low|least) to (?:highest|high|most)\b|"
            r"\bin ascending order\b|从低到高|由低到高|升序"}
+# net revenue per paying customer (metric revenue_per_customer); read before 'per customer' is taken as a breakdown
+REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
+                       r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
+                       r"\barp(?:u|c|pu)\b|每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:的)?(?:平均)?(?:净)?(?:收入|营收|销售额)|" \
+                       r"人均(?:净)?(?:收入|营收|销售额)"
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
     (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
@@ -451,3 +460,34 @@ INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)"   # 'brand new customers': new custome
 CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
 CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
 GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)
+# ------------------------------------------------------------ agreement (segments/agreement.py)
+# Words that may change what a question asks: an unexplained word of these kinds is never read as harmless, even
+# when the LLM's reading agrees with the rules' (logic, negation, comparison, time, number, filter, metric or
+# dimension words). Names of the shop's countries, segments, clusters, categories and product-title words are added
+# by the caller (they come from the data).
+TIME_WORDS = set("""
+today yesterday tomorrow ago day days daily week weeks weekly weekend month months monthly quarter quarters quarterly
+year years yearly annual annually fy ytd mtd qtd season seasonal holiday holidays christmas easter spring summer
+autumn fall winter jan feb mar apr may jun jul aug sep sept oct nov dec morning evening night hour hours date dates
+period periods recent recently latest lately earlier later early late past next prior previous since until till
+calendar fiscal h1 h2 q1 q2 q3 q4 half
+""".split())
+NEGATION_WORDS = set("""
+not no never none nor neither without except excluding exclude excludes excluded isn't aren't wasn't weren't don't
+doesn't didn't haven't hasn't hadn't won't can't cannot shouldn't wouldn't nothing nobody non minus less fewer
+""".split())
+COMPARISON_WORDS = set("""
+vs versus compare compared comparison against than more less fewer higher lower bigger smaller larger better worse
+above below over under beyond within between relative ratio per each every average avg mean median sum max min
+maximum minimum rate share percent percentage proportion growth change difference delta trend rank top bottom
+""".split())
+_METRIC_DIMENSION_WORDS = {w for p in [p for _, p in METRIC_PHRASES] + list(DIMENSION_NOUNS.values())
+                           for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))} - FILLER
+RISKY_WORDS = LOGIC_WORDS | KNOWN_WORDS | _METRIC_DIMENSION_WORDS | TIME_WORDS | NEGATION_WORDS | COMPARISON_WORDS | \
+    {w for w in NUMBER_WORDS if w.isascii()} | set("""
+eleven twelve thirty forty fifty hundred thousand million half quarter dozen first second third fourth fifth last
+""".split())
+# Chinese: a leftover run holding any of these characters may change the question (negation, comparison, time,
+# number, metric or dimension characters), so it is never read as harmless
+RISKY_CJK = set("不没无非未别除外否比较多少高低增减涨跌前后上下内外年月日天周季度号时期今昨明去零一二两三四五六七八九十百千万亿"
+                "数率额量价单件次笔客户人国类品群率钱元镑收入销售退货订新老流失复购均平总占比")

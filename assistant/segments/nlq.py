@@ -30,7 +30,7 @@ from assistant.segments.semantic import METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
-AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_probability"}
+AVERAGES = {"aov", "revenue_per_customer", "frequency", "customer_value", "churn_risk", "high_value_probability"}
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 GENERIC_TITLE = 3         # a title that this many longer titles contain ('heart t-light holder') is asked about
@@ -296,11 +296,14 @@ class QuestionParser:
                                     "not spend within a period. All-time customer value?",
                                     [question_with(text, re.search(L.SPEND_PER_CUSTOMER, t.text).group(0),
                                                    "average customer value")])
+        revenue_per_customer = t.first(L.REVENUE_PER_CUSTOMER)    # before 'per customer' below takes its words
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         metrics = [m for m in defined if m not in metrics] + metrics
+        if revenue_per_customer:
+            metrics.insert(0, "revenue_per_customer")
         if spend_per_customer and "customer_value" not in metrics:
             metrics.insert(0, "customer_value")
             notes.append(f"'{spend_per_customer.group(0)}' read as average customer value (all-time spend per customer)")
