@@ -62,7 +62,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                    r"\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?(?: scores?)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失(?:风险|概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?流失(?:得分|评分|分数)"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
-                   r"流失率"),
+                   r"\b(?:share|percentage|proportion|fraction|%) (?:of (?:our |the |all )?(?:customers|buyers|clients|shoppers) )?(?:that |who )?(?:have |has )?churned\b|"
+                   r"流失率|流失(?:了)?(?:的)?(?:客户|顾客)?(?:的)?(?:比例|占比|比率|百分比|比重)"),
     # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
     ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
                           r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
@@ -289,7 +290,8 @@ CATEGORY_ALIASES = {
 SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"
+                     r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|" \
+                     r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
@@ -308,12 +310,14 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"(?:window|period|stretch|span|run) (?:just |immediately |right )?before(?: that| it| then)?\b|" \
                r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the )?(?:previous|prior|preceding) " \
                r"(?:window|period|stretch) of (?:the )?(?:same|equal) length\b|" \
-               r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
+               r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月|" \
+               r"(?:和|与|跟|比|对比)\s*再(?:往)?上(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比: the period before the one named
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
-SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
+SELL_VERBS = r"\b(?:went|gone|go|goes|going) out(?: the door)?\b|\b(?:flew|flown|fly|flying|flies) off (?:the )?shelves\b|" \
+             r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched|moved)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
@@ -397,6 +401,9 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
                  "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
+METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
+    "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
+    "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}
 CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyin input picks the wrong character)
     "复够率": "复购率", "复构率": "复购率", "回够率": "回购率", "流逝率": "流失率", "留失率": "流失率",
     "客单加": "客单价", "消售额": "销售额", "销受额": "销售额", "营业鹅": "营业额", "定单": "订单", "退获": "退货",
@@ -454,9 +461,10 @@ COLLECTIVE_AFTER_GROUP = rf"^\s*{_GROUP_NOUN}(?P<w>lot|bunch|crowd|folks?|gang|g
 RESTRICTOR_BEFORE = r"(?:\b(?:only|just|solely|exclusively|purely)(?: (?:in|for|from|to|the))*|仅限|仅|只看|只算|只)\s*$"   # 'just Germany'
 RESTRICTOR_AFTER = rf"^\s*{_GROUP_NOUN}(?P<w>only|alone)\b(?! (?:bought|ordered|purchased|once|twice|one|\d))|" \
                    rf"^\s*{_GROUP_NOUN}(?P<z>而已|就行|就好)"   # 'UK only'
+PLACE_AFTER_COUNTRY = r"^\s*(?P<z>那边|这边|那里|这里|那儿|这儿)(?!.*(?:那边|这边|那里|这里))"   # 法国那边的订单: filler
 SAME_PERIOD_AGAIN = r"\b(?:that|the same|this same|said) (?:year|month|quarter|week)(?:'s)?\b(?! before| after| earlier| later)|" \
                     r"当年|那年|同年|该年|那一年|当月|那个月|该月|同月|当季|该季度"   # '... in 2011 ... that year': the one period named
-INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)"   # 'brand new customers': new customers
+INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)|\bdifferent (?=(?:customers|buyers|clients|shoppers|people)\b)"   # 'different customers': customers are distinct anyway
 CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
 CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
 GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)

@@ -125,6 +125,7 @@ def normalize(question: str) -> str:
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
+    text = re.sub(r"\b(who|that|which|we|they|you|i)'ve\b", r"\1 have", text)   # 'customers who've bought'
     # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
     text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
     text = re.sub(r"(?<=[0-9])(?=的)", " ", text)     # 'q4 2010的销量': the year ends before 的 (年, 月, 天 stay glued)
@@ -288,7 +289,7 @@ class QuestionParser:
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
         if periods and clarify is None and re.search(L.SPEND_PER_CUSTOMER, t.text):
@@ -437,6 +438,14 @@ class QuestionParser:
                 if glued:               # 'lastmonth' -> 'last month'
                     notes.append(f"read '{plain}' as '{glued}'")
                     out.append(word.replace(plain, glued))
+                    continue
+            previous = out[-1].strip(".'-\"") if out else ""
+            if plain.isascii() and plain.isalpha() and 3 <= len(plain) <= 5 and previous in L.METRIC_PAIRS \
+                    and plain not in L.METRIC_PAIRS[previous] and plain not in L.LOGIC_WORDS:
+                fits = [w for w in L.METRIC_PAIRS[previous] if spelling.edit_distance(plain, w) == 1]
+                if len(fits) == 1:      # 'churn rte': the one word a metric's first word takes, one edit off
+                    notes.append(f"read '{plain}' as '{fits[0]}'")
+                    out.append(word.replace(plain, fits[0]))
                     continue
             if plain.isascii() and plain.isalpha() and len(plain) >= 3 and plain not in self.known_words:
                 if len(plain) == 3:         # 'tpo': only two letters swapped, never a guess by similarity
@@ -755,10 +764,10 @@ class QuestionParser:
             before = re.search(L.RESTRICTOR_BEFORE, t.text[:start])
             if before:
                 take(before.start(), before.end())
-            for pattern in (L.RESTRICTOR_AFTER, L.COLLECTIVE_AFTER_GROUP if key != "country" else None):
+            for pattern in (L.RESTRICTOR_AFTER, L.COLLECTIVE_AFTER_GROUP if key != "country" else L.PLACE_AFTER_COUNTRY):
                 m = re.match(pattern, t.text[end:]) if pattern else None
                 if m:       # only the harmless word itself: the noun before it may be explained already
-                    word = "w" if m.group("w") else "z"
+                    word = "w" if "w" in m.groupdict() and m.group("w") else "z"
                     take(end + m.start(word), end + m.end(word))
 
     def _category_suffix(self, t: _Text) -> None:
