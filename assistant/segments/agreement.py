@@ -1,7 +1,8 @@
 """Agreement: answer a question the rules read all but one or two harmless words of, when the LLM reads it the same.
 
-    verdict = agreement(parse, proposal, question, as_of, filter_words)   # parse: the rules' Parse; proposal: the
-    verdict.ok, verdict.notes, verdict.reason                             # LLM's validated Query (or None)
+    verdict = agreement(parse, proposal, text, as_of, filter_words)   # parse: the rules' Parse; proposal: the LLM's
+    verdict.ok, verdict.notes, verdict.reason                         # validated Query (or None); text: normalised
+    risky("rte", filter_words)        # True: one edit from 'rate' (also used by nlq to drop an aside)
 
 The rules' reading (`parse.query`) is answered only when all of these hold; otherwise the caller asks as before:
 - the rules raised no clarifying question and left at most MAX_WORDS words unexplained (a Chinese run of up to two
@@ -9,7 +10,7 @@ The rules' reading (`parse.query`) is answered only when all of these hold; othe
 - no unexplained word is risky: none is on lexicon's closed list (RISKY_WORDS / RISKY_CJK: logic, negation,
   comparison, time, number, metric and dimension words), none names or nearly names a filter value of the shop
   (`filter_words`: country, segment, cluster, category and product-title words), none holds a digit, and none is one
-  edit from a risky word (a misspelt 'rte' may be 'rate');
+  edit from a risky word of four or more letters (a misspelt 'rte' may be 'rate');
 - no unexplained word restricts who or what is counted: none stands right before a noun of the layer ('wholesale
   customers', 'online orders', 批发(的)客户) or right after a preposition that attaches it to the scope ('revenue
   from wholesale', 'orders by phone'), since the LLM's schema has nowhere to put such a restriction and would
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from assistant.segments import lexicon as L
-from assistant.segments.nlq import normalize
 from assistant.segments.semantic import Query
 from assistant.segments.spelling import edit_distance
 
@@ -67,7 +67,7 @@ def risky(word: str, filter_words: set[str]) -> bool:
     if any(ch.isdigit() for ch in word) or any(p in L.RISKY_WORDS or p in filter_words for p in parts if p):
         return True
     if len(word) >= 3 and any(abs(len(w) - len(word)) <= 1 and edit_distance(word, w) <= 1
-                              for w in L.RISKY_WORDS if len(w) >= 3):
+                              for w in L.RISKY_WORDS if len(w) >= 4):
         return True
     return len(word) >= 5 and any(abs(len(w) - len(word)) <= 1 and edit_distance(word, w) <= 1
                                   for w in filter_words if len(w) >= 5)
@@ -125,7 +125,7 @@ def same_reading(rules: Query, llm: Query, question: str, as_of: pd.Timestamp) -
     return ""
 
 
-def agreement(parse, proposal: Query | None, question: str, as_of: pd.Timestamp,
+def agreement(parse, proposal: Query | None, text: str, as_of: pd.Timestamp,
               filter_words: set[str]) -> Verdict:
     """Whether the rules' partial reading may be answered (see the module docstring)."""
     if parse.clarify is not None or parse.query is None:
@@ -136,13 +136,12 @@ def agreement(parse, proposal: Query | None, question: str, as_of: pd.Timestamp,
     bad = [w for w in words if risky(w, filter_words)]
     if bad:
         return Verdict(False, f"risky word(s): {', '.join(bad)}")
-    text = normalize(question)
     bound = [run for run in parse.unexplained if restricts(run, text)]
     if bound:
         return Verdict(False, f"word(s) that may restrict the scope: {', '.join(bound)}")
     if proposal is None:
         return Verdict(False, "no LLM reading")
-    differs = same_reading(parse.query, proposal, question, as_of)
+    differs = same_reading(parse.query, proposal, text, as_of)
     if differs:
         return Verdict(False, f"the LLM reads it differently: {differs}")
     return Verdict(True, notes=[NOTE.format(word=run.strip()) for run in parse.unexplained])

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ import pandas as pd
 
 from assistant.privacy import add_laplace_noise, suppress_small_groups
 from assistant.segments.agreement import agreement
-from assistant.segments.nlq import Clarification, Parse, QuestionParser
+from assistant.segments.nlq import Clarification, Parse, QuestionParser, normalize
 from assistant.segments.present import canonical, fmt_value, reading
 from assistant.segments.semantic import METRICS, Query, QueryError, validate
 from assistant.segments.sql import Analytics, compile_query
@@ -67,9 +66,6 @@ class Insights:
         self.product_ids = self.analytics.product_ids()
         self.parser = QuestionParser(self.vocabulary, as_of)
         self.as_of = pd.Timestamp(as_of)
-        # words that name a filter value of the shop: never read as harmless by the agreement
-        self.filter_words = {w for n in self.parser.names for w in n.split()} | \
-            {w for t in self.parser.titles for w in re.findall(r"[a-z]+", t)}
         self.llm_parser = llm_parser          # (question, the rules' Parse) -> a proposed Query, or None
 
     def fmt(self, metric: str, value) -> str:
@@ -114,7 +110,7 @@ class Insights:
                 except QueryError as e:
                     log.info("LLM proposal rejected: %s", e)
                     proposal = None
-            verdict = agreement(parse, proposal, question, self.as_of, self.filter_words)
+            verdict = agreement(parse, proposal, normalize(question), self.as_of, self.parser.filter_words)
             log.info("agreement for %r: %s", question, verdict.reason or "yes")
             if verdict.ok:
                 insight = self.compute(validate(parse.query, self.vocabulary), question, noise)

@@ -499,3 +499,15 @@ eleven twelve thirty forty fifty hundred thousand million half quarter dozen fir
 # number, metric or dimension characters), so it is never read as harmless
 RISKY_CJK = set("不没无非未别除外否比较多少高低增减涨跌前后上下内外年月日天周季度号时期今昨明去零一二两三四五六七八九十百千万亿"
                 "数率额量价单件次笔客户人国类品群率钱元镑收入销售退货订新老流失复购均平总占比")
+# 'X, sorry, I mean Y' / 'X……不对，我是说Y': the writer corrects themselves; only Y counts (nlq._self_correction)
+_PUNCT = r"[\s,.;:!…\-–—，。；：！、]"
+SELF_CORRECTION = rf"{_PUNCT}+(?:(?:sorry|oops|whoops|no|nope|wait|no wait|actually|correction|scratch that|my bad)" \
+                  rf"{_PUNCT}+(?:i\s+)?(?:mean|meant)\b|i\s+meant\b|(?:sorry|oops|whoops|correction|scratch that|my bad)\b)" \
+                  rf"{_PUNCT}*|{_PUNCT}*(?:不对|说错了|打错了|错了|哦不|噢不|更正)(?:{_PUNCT}*(?:我是说|我的意思是|应该是|是))?{_PUNCT}*|" \
+                  rf"{_PUNCT}+(?:我是说|我的意思是){_PUNCT}*"
+# an aside the question may carry around the real question (nlq._without_aside); group 'aside' is the remark
+ASIDES = (r"[(（\[](?P<aside>[^()（）\[\]]{1,80})[)）\]]",                     # '... (just curious)'
+          r"^\s*(?P<aside>[^:：?？()（）]{1,30}?)\s*[:：]\s*",                 # 'finance q: ...'
+          r"^\s*(?P<aside>[^-–—?？]{1,30}?)\s+[-–—]+\s+",                     # 'marketing here - ...'
+          r"\s+[-–—]+\s+(?P<aside>[^-–—]{1,60}?)\s*[?？.!！。]*\s*$")          # '... - asking for the board'
+RESTATED_FILTER_WORDS = r"\b(?:only|just|alone)\b|仅限|仅|只看|只"   # beside a restated name: '(UK only)'

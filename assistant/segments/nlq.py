@@ -24,6 +24,7 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments import spelling
+from assistant.segments.agreement import restricts, risky, words_of
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import METRICS, Condition, Query
@@ -175,9 +176,23 @@ class QuestionParser:
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
         self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
+        # words that name a filter value of the shop: never dropped as an aside, never read as harmless
+        self.filter_words = {w for n in self.names for w in n.split()} | \
+            {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
 
     # ------------------------------------------------------------ entry point
     def parse(self, question: str) -> Parse:
+        corrected = self._self_correction(question)
+        if corrected is not None:       # 'France, sorry, I mean Germany': only what the writer settled on
+            return corrected
+        parse = self._parse_typos(question)
+        if parse.unexplained and not parse.clarify:
+            aside = self._without_aside(question)
+            if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
+                return aside
+        return parse
+
+    def _parse_typos(self, question: str) -> Parse:
         parse = self._parse(question)
         if parse.unexplained and CJK.search(question):
             fixed = self._cjk_country_typo(normalize(question), parse.unexplained)
@@ -187,6 +202,80 @@ class QuestionParser:
                     again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
                     return again
         return parse
+
+    def _complete(self, question: str) -> Parse | None:
+        p = self._parse_typos(question)
+        return p if p.query is not None and not p.unexplained and p.clarify is None else None
+
+    def _self_correction(self, question: str) -> Parse | None:
+        """'X, sorry, I mean Y' / 'X……不对，我是说Y': Y alone when it reads completely; else Y is one name or period
+        that replaces the one name of its kind (or the one period) in X. None when there is no correction or it
+        does not read (the question is then parsed whole, and its leftover words ask)."""
+        m = None
+        for m in re.finditer(L.SELF_CORRECTION, question, flags=re.IGNORECASE):
+            pass
+        if m is None or not question[:m.start()].strip() or not question[m.end():].strip():
+            return None
+        before, after = question[:m.start()], question[m.end():].strip(" ,.;:!?，。；：！？")
+        note = f"'{m.group(0).strip(' ,.;:!，。；：')}' read as a correction: only '{after}' counts"
+        p = self._complete(after)
+        if p is None:
+            text, fix = normalize(before), normalize(after)
+            spans = self._spans_of_kind(text, fix)
+            if len(spans) == 1:
+                a, b = spans[0]
+                p = self._complete(text[:a] + fix + text[b:])
+        if p is not None:
+            p.notes.insert(0, note)
+        return p
+
+    def _spans_of_kind(self, text: str, fix: str) -> list[tuple[int, int]]:
+        """Where `text` names something of the kind `fix` is (a country, segment, cluster or category name; or a
+        period), when `fix` is exactly one such thing; distinct values only."""
+        if fix in self.names:
+            key = self.names[fix][0]
+            found = {}
+            for name, (k, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+                if k != key:
+                    continue
+                for m in re.finditer(rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii()
+                                     else re.escape(name), text):
+                    if not any(a < m.end() and m.start() < b for a, b in found):
+                        found[(m.start(), m.end())] = value
+            return list(found) if len(set(found.values())) == 1 else []
+        whole = find_periods(fix, self.as_of)
+        if len(whole) == 1 and whole[0][0][1] - whole[0][0][0] >= len(fix.strip()) - 3:
+            spans = [span for span, _ in find_periods(text, self.as_of)]
+            return spans if len(spans) == 1 else []
+        return []
+
+    def _without_aside(self, question: str) -> Parse | None:
+        """The question without one aside - a bracketed remark, a label before a colon, or a remark set off by a
+        dash at either end - when what remains reads completely and the aside is at least two words with none
+        risky (segments/agreement.py: logic, negation, comparison, time, number, metric, dimension or filter words)
+        and none placed to restrict the scope; a restated filter ('(UK only)') may name what the rest filters by."""
+        for pattern in L.ASIDES:
+            for m in re.finditer(pattern, question):
+                aside = m.group("aside")
+                rest = (question[:m.start()] + " " + question[m.end():]).strip()
+                p = self._complete(rest) if rest else None
+                if p is None:
+                    continue
+                text = normalize(aside)
+                named = {v.lower() for values in p.query.filters.values() for v in values}
+                for name, (_, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+                    if value.lower() in named:      # '(UK only)': the filter already read, restated
+                        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+                restated = len(text.split()) < len(normalize(aside).split())
+                if restated:
+                    text = re.sub(L.RESTATED_FILTER_WORDS, " ", text)
+                words = [w for w in words_of([text]) if w not in L.FILLER and w not in L.FILLER_CJK]
+                if (not restated and len(words_of([normalize(aside)])) < 2) or \
+                        any(risky(w, self.filter_words) for w in words) or restricts(text, text):
+                    continue
+                p.notes.insert(0, f"'{aside.strip()}' read as an aside that does not change the question")
+                return p
+        return None
 
     def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
         """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
