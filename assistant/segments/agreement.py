@@ -82,11 +82,13 @@ _PREPOSITION_BEFORE = r"\b(?:for|from|among|amongst|by|via|through|on|to|with|of
 
 
 def restricts(run: str, text: str) -> bool:
-    """Does this leftover run stand where it would restrict the scope (before a layer noun, after a preposition)?"""
-    run = run.strip()
-    for m in re.finditer(re.escape(run), text):
-        if re.match(_NOUN_AFTER, text[m.end():]) or re.search(_PREPOSITION_BEFORE, text[:m.start()]):
-            return True
+    """Does any word of this leftover run stand where it would restrict the scope (right before a layer noun, or
+    right after a preposition: 'wholesale customers', 'via marketplaces')?"""
+    for m in re.finditer(re.escape(run.strip()), text):
+        for w in re.finditer(rf"{_LATIN.pattern}|{_CJK_RUN.pattern}", m.group(0)):
+            a, b = m.start() + w.start(), m.start() + w.end()
+            if re.match(_NOUN_AFTER, text[b:]) or re.search(_PREPOSITION_BEFORE, text[:a]):
+                return True
     return False
 
 

@@ -483,6 +483,8 @@ calendar fiscal h1 h2 q1 q2 q3 q4 half
 NEGATION_WORDS = set("""
 not no never none nor neither without except excluding exclude excludes excluded isn't aren't wasn't weren't don't
 doesn't didn't haven't hasn't hadn't won't can't cannot shouldn't wouldn't nothing nobody non minus less fewer
+excl exc ex w/o wo sans bar barring omit omitting omitted ignore ignoring ignored skip skipping skipped leave leaving
+drop dropping dropped remove removing removed exclusive only just solely purely alone instead rather unless
 """.split())
 COMPARISON_WORDS = set("""
 vs versus compare compared comparison against than more less fewer higher lower bigger smaller larger better worse

@@ -382,10 +382,12 @@ class QuestionParser:
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
         if periods and clarify is None and re.search(L.SPEND_PER_CUSTOMER, t.text):
-            clarify = Clarification("Per customer I have average customer value: all-time gross spend per customer, "
-                                    "not spend within a period. All-time customer value?",
-                                    [question_with(text, re.search(L.SPEND_PER_CUSTOMER, t.text).group(0),
-                                                   "average customer value")])
+            spend = re.search(L.SPEND_PER_CUSTOMER, t.text).group(0)
+            clarify = Clarification("Per customer I have average customer value (all-time gross spend per customer) "
+                                    "and, within a period, net revenue per customer (net revenue / customers who "
+                                    "bought in it). Which one?",
+                                    [question_with(text, spend, "average customer value"),
+                                     question_with(text, spend, "net revenue per customer")])
         revenue_per_customer = t.first(L.REVENUE_PER_CUSTOMER)    # before 'per customer' below takes its words
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
