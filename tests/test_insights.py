@@ -1022,7 +1022,7 @@ ROUND8_SQL = [   # (question in our own words, hand-written SQL of its single fi
     ("how many customers in Belgium? sorry, I meant how many orders in Belgium",
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Belgium'"),
     ("finance team: gross sales in 2011", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND {IN_2011}"),
-    ("orders in Norway in 2011 (asking on behalf of a manager)",
+    ("orders in Norway in 2011 (my manager asked)",
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Norway' AND {IN_2011}"),
     ("net revenue in the UK in 2011 (UK only)",
      f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE country = 'United Kingdom' AND {IN_2011}"),

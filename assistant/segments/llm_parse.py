@@ -5,7 +5,8 @@
 
 Only used when the rules leave words unexplained. Every field is an enum of the layer's names or the shop's
 values, so the JSON cannot name anything the data lacks; the Query is validated again by the caller and shown as
-a choice ("I can answer this instead: ..."), never answered without the user picking it.
+a choice ("I can answer this instead: ..."); it is answered only where it agrees with the rules' own reading on
+every field and the words the rules left are harmless (segments/agreement.py), never on its own.
 
 Speed (2 cores, llama.cpp): only `metric` is required and no field takes null, so the model writes just the fields
 the question needs ({"metric":"revenue","country":"Spain"}: ~12 tokens instead of ~45 with every field spelt out);

@@ -12,6 +12,9 @@ the caller asks the LLM (constrained to the layer's schema) or asks the user. Co
 exactly (or by a listed alias); a name that only resembles one becomes a clarifying question.
 Words of lexicon's closed harmless list ('France only', 'the hibernating lot', 'that year') are explained only
 beside what they lean on, and the answer notes each as read without changing the question.
+A self-correction ('France, sorry, I mean Germany') keeps only the correction; one aside ('finance team: ...',
+'... (asking for a manager)') is dropped when the rest reads completely and the aside holds no risky word
+(segments/agreement.py's list), each with a note.
 """
 from __future__ import annotations
 
