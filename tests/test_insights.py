@@ -1172,3 +1172,18 @@ def test_a_change_question_scores_with_the_change_as_its_one_figure(staff):
     assert score(insight, {"expect": "answer", "value": a - b}) == "exact"
     assert score(insight, {"expect": "answer", "value": round((a - b) / b, 4)}) == "exact"
     assert score(insight, {"expect": "answer", "value": a - b + 1}) == "wrong"
+
+
+def test_money_given_back_is_the_returns_value_and_an_aside_can_add_it(staff, db):
+    q2 = "order_date >= '2011-04-01' AND order_date < '2011-07-01'"
+    back = staff.answer("how much money did we hand back in refunds + cancellations during 2010")
+    assert back.clarification is None and back.query.metric == "returns_value", back.reading
+    assert back.facts[0][1] == pytest.approx(
+        db.execute(f"SELECT SUM(amt) FROM {LINES} WHERE ret AND order_date < '2011-01-01'").fetchone()[0], rel=1e-9)
+    both = staff.answer("gross sales for Q2 2011 (and the refunds in between)")
+    assert both.clarification is None and [m for m in (both.query.metric, *both.query.also)] == \
+        ["gross_sales", "returns_value"]
+    gross = db.execute(f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND {q2}").fetchone()[0]
+    refunds = db.execute(f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {q2}").fetchone()[0]
+    assert [v for _, v in both.facts] == pytest.approx([gross, refunds], rel=1e-9)
+    assert staff.answer("orders in between March and May 2011").query.time.label == "March 2011 to May 2011"

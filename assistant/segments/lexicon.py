@@ -13,7 +13,7 @@ import re
 
 # returns (credit notes: returns and cancellations) and the words that say they are subtracted
 _CREDIT = r"(?:returns|refunds|cancellations|credit notes?|returned goods|cancelled orders)"
-CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
+CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ?\+ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
 TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:taken off|taken out|taken away|deducted|" \
             r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
             r"accounted for|factored in|applied)"
@@ -45,8 +45,11 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back|went|gone|goes|going) "
                       rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
                       rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      rf"\b(?:(?:money|cash) (?:did |do |have |has |had |was |were )?(?:we |you |the shop |been )?)?"
+                      rf"(?:give|gives|gave|given|giving|pay|pays|paid|paying|hand|handed|refund|refunded) (?:back|out)(?: money| cash)? "
+                      rf"(?:in|on|as|for|through|via) {CREDIT_NOUNS}\b|"
                       r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
-                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
+                      rf"\breturns\b|\brefunds\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
                       r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
@@ -348,6 +351,7 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
+    r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
