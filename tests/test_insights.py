@@ -1187,3 +1187,38 @@ def test_money_given_back_is_the_returns_value_and_an_aside_can_add_it(staff, db
     refunds = db.execute(f"SELECT SUM(amt) FROM {LINES} WHERE ret AND {q2}").fetchone()[0]
     assert [v for _, v in both.facts] == pytest.approx([gross, refunds], rel=1e-9)
     assert staff.answer("orders in between March and May 2011").query.time.label == "March 2011 to May 2011"
+
+
+def test_llm_schema_offers_named_years_quarters_and_months(staff):
+    import pandas as pd
+
+    from assistant.segments.llm_parse import LLMQueryFiller, named_periods, to_query
+    as_of = pd.Timestamp("2011-12-10")
+    named = named_periods(as_of)
+    assert named[:2] == ["2010", "Q1 2010"] and "Q4 2011" in named and "December 2011" in named
+    assert "January 2012" not in named and len(named) == 2 + 8 + 24
+    filler = LLMQueryFiller(FakeGate(None), staff.insights.vocabulary, as_of)
+    assert set(named) <= set(filler.schema["properties"]["period"]["enum"])
+    q = to_query({"metric": "orders", "period": "Q3 2011"}, as_of)
+    assert (q.time.start, q.time.end) == ("2011-07-01", "2011-10-01")
+
+
+@pytest.mark.llm
+def test_real_llm_agreement_answers_a_harmless_word_and_never_a_different_question(staff, demo_services, db):
+    """llama.cpp (timeout raised for a loaded machine): a leftover harmless word is answered when the LLM agrees;
+    a leftover word that restricts the scope still asks whatever the LLM says."""
+    from assistant.models.gate import gate_for
+    from assistant.models.registry import create
+    from assistant.segments.llm_parse import LLMQueryFiller
+    settings = demo_services.settings
+    gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
+    gate.warm_up()
+    staff.insights.llm_parser = LLMQueryFiller(gate, staff.insights.vocabulary, staff.s.index.as_of, timeout_s=60)
+    try:
+        got = staff.answer("honestly, how many orders came from Spain in 2011")
+        assert got.clarification is None and got.source == "rules+llm", got.narrative
+        assert got.facts[0][1] == db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND "
+                                             f"country = 'Spain' AND {IN_2011}").fetchone()[0]
+        assert staff.answer("how many orders from wholesale customers in Spain in 2011").clarification is not None
+    finally:
+        staff.insights.llm_parser = None
