@@ -1024,6 +1024,8 @@ ROUND8_SQL = [   # (question in our own words, hand-written SQL of its single fi
     ("finance team: gross sales in 2011", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND {IN_2011}"),
     ("orders in Norway in 2011 (my manager asked)",
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Norway' AND {IN_2011}"),
+    ("units sold in Germany in 2011 (2011 only)",
+     f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
     ("net revenue in the UK in 2011 (UK only)",
      f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE country = 'United Kingdom' AND {IN_2011}"),
 ]
@@ -1079,6 +1081,7 @@ def test_kedanjia_asks_per_order_or_per_customer_and_both_choices_read(staff, db
     "orders in France, sorry",                         # an apology with no correction after it
     "revenue in France last month, sorry, I mean last year or so",   # the correction does not read
     "orders by country (not the UK)",                  # negation in the aside
+    "orders in Germany in 2011 (2010 only)",           # 'only' beside another period than the one read
 ])
 def test_asides_and_corrections_never_stretch(staff, question):
     got = staff.answer(question)

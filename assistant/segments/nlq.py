@@ -256,7 +256,8 @@ class QuestionParser:
         """The question without one aside - a bracketed remark, a label before a colon, or a remark set off by a
         dash at either end - when what remains reads completely and the aside is at least two words with none
         risky (segments/agreement.py: logic, negation, comparison, time, number, metric, dimension or filter words)
-        and none placed to restrict the scope; a restated filter ('(UK only)') may name what the rest filters by."""
+        and none placed to restrict the scope; a restated filter ('(UK only)', '(2011 only)') may name what the rest
+        filters by, or its period."""
         for pattern in L.ASIDES:
             for m in re.finditer(pattern, question):
                 aside = m.group("aside")
@@ -269,6 +270,9 @@ class QuestionParser:
                 for name, (_, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
                     if value.lower() in named:      # '(UK only)': the filter already read, restated
                         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+                for (a, b), period in reversed(find_periods(text, self.as_of)):   # '(2011 only)' after 'in 2011'
+                    if p.query.time is not None and (period.start, period.end) == (p.query.time.start, p.query.time.end):
+                        text = text[:a] + " " + text[b:]
                 restated = len(text.split()) < len(normalize(aside).split())
                 if restated:
                     text = re.sub(L.RESTATED_FILTER_WORDS, " ", text)
