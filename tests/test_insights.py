@@ -1225,3 +1225,20 @@ def test_real_llm_agreement_answers_a_harmless_word_and_never_a_different_questi
         assert staff.answer("how many orders from wholesale customers in Spain in 2011").clarification is not None
     finally:
         staff.insights.llm_parser = None
+
+
+@pytest.mark.parametrize("question,sql", [
+    ("revenue in Portugal during 2011, or rather France",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE country = 'France' AND {IN_2011}"),
+    ("orders from Italy in 2010, make that 2011",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Italy' AND {IN_2011}"),
+    ("how many shoppers who's ordered the regency cakestand 3 tier",
+     f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier'"),
+    ("gross sales in 2010, thanks!", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND order_date < '2011-01-01'"),
+    ("麻烦帮我查一下2011年法国的订单数，谢谢",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}"),
+])
+def test_round8_courtesies_and_other_corrections(staff, db, question, sql):
+    got = staff.answer(question)
+    assert got.clarification is None, (question, got.narrative)
+    assert got.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9), (question, got.reading)

@@ -336,7 +336,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated actually really basically quite distinct unique
+predicted estimated actually really basically quite distinct unique thanks thx cheers kindly hey
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -345,7 +345,7 @@ COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses t
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",
-                    "以来", "这个", "这些", "这款", "该款")
+                    "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
     r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
@@ -405,7 +405,7 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
+                 "几过得查帮")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 查 / 帮 (帮我查一下)
 METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
     "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
     "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}
@@ -509,7 +509,7 @@ RISKY_CJK = set("不没无非未别除外否比较多少高低增减涨跌前后
 # 'X, sorry, I mean Y' / 'X……不对，我是说Y': the writer corrects themselves; only Y counts (nlq._self_correction)
 _PUNCT = r"[\s,.;:!…\-–—，。；：！、]"
 SELF_CORRECTION = rf"{_PUNCT}+(?:(?:sorry|oops|whoops|no|nope|wait|no wait|actually|correction|scratch that|my bad)" \
-                  rf"{_PUNCT}+(?:i\s+)?(?:mean|meant)\b|i\s+meant\b|(?:sorry|oops|whoops|correction|scratch that|my bad)\b)" \
+                  rf"{_PUNCT}+(?:i\s+)?(?:mean|meant)\b|i\s+meant\b|(?:sorry|oops|whoops|correction|scratch that|my bad|or rather|make that)\b)" \
                   rf"{_PUNCT}*|{_PUNCT}*(?:不对|说错了|打错了|错了|哦不|噢不|更正)(?:{_PUNCT}*(?:我是说|我的意思是|应该是|是))?{_PUNCT}*|" \
                   rf"{_PUNCT}+(?:我是说|我的意思是){_PUNCT}*"
 # an aside the question may carry around the real question (nlq._without_aside); group 'aside' is the remark

@@ -130,6 +130,8 @@ def normalize(question: str) -> str:
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
     text = re.sub(r"\b(who|that|which|we|they|you|i)'ve\b", r"\1 have", text)   # 'customers who've bought'
+    text = re.sub(r"\b(who|that)'s (?=(?:ever |already )?(?:bought|ordered|purchased|returned|placed|made|spent)\b)",
+                  r"\1 has ", text)                                        # 'anyone who's ordered twice'
     # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
     text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
     text = re.sub(r"(?<=[0-9])(?=的)", " ", text)     # 'q4 2010的销量': the year ends before 的 (年, 月, 天 stay glued)
