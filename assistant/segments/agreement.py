@@ -75,9 +75,10 @@ def risky(word: str, filter_words: set[str]) -> bool:
 
 # a word right before one of these nouns describes it ('wholesale customers'); right after one of these prepositions
 # it names a scope ('from wholesale', 'by phone')
-_NOUN_AFTER = r"\s*(?:'s\s*)?(?:customers?|buyers?|clients?|shoppers?|people|users?|accounts?|orders?|invoices?|sales|" \
-              r"revenue|takings|turnover|products?|items?|units?|goods|lines?|purchases?|returns?|categor(?:y|ies)|" \
-              r"countr(?:y|ies)|markets?|segments?|clusters?)\b|\s*的?\s*(?:客户|顾客|客人|用户|买家|订单|商品|产品|销售|收入|营收|退货)"
+_NOUN_AFTER = r"\s*(?:'s\s*)?(?:customers?|buyers?|clients?|shoppers?|people|users?|accounts?|orders?|invoices?|" \
+              r"sales|revenue|takings|turnover|products?|items?|units?|goods|lines?|purchases?|returns?|" \
+              r"categor(?:y|ies)|countr(?:y|ies)|markets?|segments?|clusters?)\b|" \
+              r"\s*的?\s*(?:客户|顾客|客人|用户|买家|订单|商品|产品|销售|收入|营收|退货)"
 _PREPOSITION_BEFORE = r"\b(?:for|from|among|amongst|by|via|through|on|to|with|of|at|into|excluding|except|without)\s+$"
 
 
