@@ -1234,6 +1234,8 @@ def test_real_llm_agreement_answers_a_harmless_word_and_never_a_different_questi
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Italy' AND {IN_2011}"),
     ("how many shoppers who's ordered the regency cakestand 3 tier",
      f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier'"),
+    ("how many customers did Germany have in 2011, just curious",
+     f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
     ("gross sales in 2010, thanks!", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND order_date < '2011-01-01'"),
     ("麻烦帮我查一下2011年法国的订单数，谢谢",
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}"),

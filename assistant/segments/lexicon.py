@@ -352,6 +352,7 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
+    r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
