@@ -309,3 +309,13 @@ def test_no_judged_request_is_copied_into_the_vocabulary_files():
     assert len(long_requests) > 60
     copied = [t for t in long_requests if any(t in c for c in cells)]
     assert copied == []
+
+
+def test_a_price_said_in_words_is_a_filter_not_a_thing_wanted(vocab, lexicon):
+    """'under fifteen pounds' once left 'fifteen' as an unknown head word: the request became a no-match."""
+    rel = Relevance(TITLES, vocab)
+    for text in ("a glass holder for less than fifteen pounds", "glass t-light holders under a fiver",
+                 "something made of glass, no more than twelve quid", "玻璃的五十元以内"):
+        req = understand(text, vocab, lexicon)
+        assert req.unknown == [] and req.themes + req.types and "glass" in req.themes, text
+        assert not rel.no_match(req, rel.lexical(req), best_cosine=0.2), text

@@ -11,7 +11,8 @@
 Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
 that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
 hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
-resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters.
+resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
+reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
 Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
 `audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first.
@@ -25,6 +26,7 @@ from pathlib import Path
 from assistant.fsutil import csv_rows
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.ideas import Ideas
+from assistant.search.prices import without_prices
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -164,6 +166,7 @@ def _content_zh(run: str) -> str:
 def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     """Parse a shopping request into catalog types/themes, recipient, occasion, gift, complement anchor."""
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
+    text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
