@@ -319,3 +319,24 @@ def test_a_price_said_in_words_is_a_filter_not_a_thing_wanted(vocab, lexicon):
         req = understand(text, vocab, lexicon)
         assert req.unknown == [] and req.themes + req.types and "glass" in req.themes, text
         assert not rel.no_match(req, rel.lexical(req), best_cosine=0.2), text
+
+
+def test_a_typo_one_edit_from_one_known_word_is_read_as_it():
+    from assistant.search.spelling import Speller
+    sp = Speller(frozenset({"umbrella", "girlfriend", "tree", "candle", "candl", "cake", "cane", "lantern"}),
+                 frozenset({"three", "fairy", "candle", "cake", "cane", "an", "for", "my"}))
+    assert sp.correct("An Umbrela for my girlfreind") == ("An umbrella for my girlfriend",
+                                                          [("Umbrela", "umbrella"), ("girlfreind", "girlfriend")])
+    assert sp.fix("three") is None and sp.fix("tree") is None        # English and known words stay as said
+    assert sp.fix("candels") == "candle"        # 'candl' (a cut title word) is no English word: candle wins
+    assert sp.fix("cale") is None               # cake or cane: two candidates, no guess
+    assert sp.fix("lanturns") == "lantern" and sp.fix("lamp") is None and sp.fix("tre") is None
+    assert sp.fix("treo") is None             # a changed last letter makes another word more often than a typo
+
+
+def test_typos_in_a_request_are_corrected_and_kept_for_the_lead_in(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": TITLES + ["Red Spotty Umbrella", "Folding Umbrella Blue"]}))
+    req = understand("a red umbrela for my girlfreind", vocab, lexicon)
+    assert req.types == ["umbrella"] and req.recipient == "girlfriend" and req.unknown == []
+    assert req.corrections == [("umbrela", "umbrella"), ("girlfreind", "girlfriend")]
+    assert understand("three cake stands", vocab, lexicon).corrections == []

@@ -19,14 +19,17 @@ Hobbies, occasions, styles and whom the request is for come from search/ideas.py
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.fsutil import csv_rows
+from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
+from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -70,6 +73,7 @@ class Request:
                                                           # beside an occasion: lights for a bbq need not say picnic)
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
     style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
+    corrections: list[tuple[str, str]] = field(default_factory=list)   # typos read as known words (spelling.py)
 
     @property
     def search_text(self) -> str:
@@ -109,6 +113,18 @@ class Lexicon:
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
         return cls(zh, kinds, hints, Ideas.load(), synonyms)
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Every single request word this lexicon knows (stemmed): kinds, synonyms, hobby and occasion cues."""
+        said = list(self.kinds) + list(self.synonyms) + [c for idea in self.ideas.ideas for c in idea.cues] \
+            + [w for ws in self.ideas.request_words.values() for w in ws]
+        return frozenset(stem(w) for phrase in said for w in re.findall(r"[a-z]+", phrase.lower()))
+
+    def speller(self, vocab: Vocabulary) -> Speller:
+        """Typo reader over the catalog's words and this lexicon's; ordinary English words are left alone."""
+        known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
+        return Speller(frozenset(known), english_words())
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -168,6 +184,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
+    english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
