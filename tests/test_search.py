@@ -340,3 +340,22 @@ def test_typos_in_a_request_are_corrected_and_kept_for_the_lead_in(lexicon):
     assert req.types == ["umbrella"] and req.recipient == "girlfriend" and req.unknown == []
     assert req.corrections == [("umbrela", "umbrella"), ("girlfreind", "girlfriend")]
     assert understand("three cake stands", vocab, lexicon).corrections == []
+
+
+def test_multilingual_index_standardises_over_the_catalog_and_keeps_to_the_mask(tmp_path):
+    from assistant.retrieval.multilingual import MULTILINGUAL_VECTORS, MultilingualIndex
+
+    class OneWay:                                   # every query embeds to the first axis
+        def query(self, text):
+            return np.array([1.0, 0.0], np.float32)
+
+    np.save(tmp_path / MULTILINGUAL_VECTORS, np.array([[1, 0], [0.8, 0.6], [0, 1], [0.6, 0.8]], np.float32))
+    index = MultilingualIndex.load(tmp_path, OneWay())
+    # cosines 1, .8, 0, .6: mean .6, std sqrt(.56 / 4) = .37417
+    assert np.allclose(index.standardised("热水袋"), [1.0690, 0.5345, -1.6036, 0.0], atol=1e-3)
+    assert index.top("热水袋", 2).tolist() == [0, 1]
+    assert index.top("热水袋", 2, np.array([False, True, True, True])).tolist() == [1, 3]
+    assert MultilingualIndex.load(tmp_path / "older-build", OneWay()) is None
+    # z 2 -> the MiniLM floor .15, z 5 -> its ceiling .70, linear between
+    assert np.allclose(Relevance.multilingual_dense(np.array([0.0, 2.0, 3.5, 5.0, 9.0])),
+                       [0.15, 0.15, 0.425, 0.70, 0.70])

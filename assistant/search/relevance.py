@@ -30,6 +30,9 @@ from assistant.search.vocabulary import MATERIALS, SIZES, Vocabulary, words
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
+# e5 (multilingual index) z-score over the catalog -> the MiniLM cosine scale: a title standing Z_FLOOR standard
+# deviations above the catalog is at DENSE_FLOOR, Z_CEIL at DENSE_CEIL (e5's raw cosines all sit in 0.80-0.88)
+Z_FLOOR, Z_CEIL = 2.0, 5.0
 CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
 MISSING_FACTOR = 0.5         # a product not of the type asked for, or missing a theme named, keeps half (per group)
 MATERIAL_MISSING_FACTOR = 0.35   # ... missing a material named (glass, wooden, china) keeps less: a glass t-light holder is
@@ -183,6 +186,12 @@ class Relevance:
     @staticmethod
     def rescale_dense(cosine: np.ndarray) -> np.ndarray:
         return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
+
+    @staticmethod
+    def multilingual_dense(z: np.ndarray) -> np.ndarray:
+        """e5 z-scores (retrieval/multilingual.py) as MiniLM-scale cosines, so both blend the same way."""
+        return (DENSE_FLOOR + np.clip((z - Z_FLOOR) / (Z_CEIL - Z_FLOOR), 0, 1) * (DENSE_CEIL - DENSE_FLOOR)
+                ).astype(np.float32)
 
     def covered(self, alternatives: list[str]) -> np.ndarray:
         """True where a product's title or category holds any of `alternatives`."""
