@@ -359,3 +359,11 @@ def test_multilingual_index_standardises_over_the_catalog_and_keeps_to_the_mask(
     # z 2 -> the MiniLM floor .15, z 5 -> its ceiling .70, linear between
     assert np.allclose(Relevance.multilingual_dense(np.array([0.0, 2.0, 3.5, 5.0, 9.0])),
                        [0.15, 0.15, 0.425, 0.70, 0.70])
+
+
+def test_a_verb_form_is_not_its_noun_but_a_compound_is_its_head(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Chunky Knitted Throw", "Faux Fur Throw", "Party Balloons Red",
+                                                    "Party Bunting Blue", "Kitchen Scales Red", "Kitchen Timer"]}))
+    req = understand("throwing a party next week", vocab, lexicon)
+    assert "throw" not in req.types + req.themes and "party" in req.types + req.themes
+    assert "kitchen" in understand("kitchenware for a new flat", vocab, lexicon).themes

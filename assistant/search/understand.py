@@ -33,6 +33,7 @@ from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+INFLECTION = re.compile(r"(?:[a-z]?(?:ing|ed|er|ers)|s)")   # throw+ing, plan+ned, bak+er: a verb form, not a compound
 NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p|s)?")   # "1950s" is a decade (a style's cue)
 # "goes well with X", "to go with X", "matching X", "what else do I need for X", "配X" -> X
 COMPLEMENT = re.compile(
@@ -297,12 +298,13 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
 
 
 def _known_prefix(word: str, vocab: Vocabulary) -> str:
-    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'."""
+    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'. A verb
+    form is not its noun: 'throwing' a party is no throw (blanket), 'hosted' no host; INFLECTION endings stay."""
     w = stem(word)
     if vocab.known(w) or not w.isascii():
         return word
     for cut in range(len(w) - 3, 3, -1):
-        if len(w) - cut <= 5 and vocab.known(w[:cut]):
+        if len(w) - cut <= 5 and vocab.known(w[:cut]) and not INFLECTION.fullmatch(w[cut:]):
             return w[:cut]
     return word
 
