@@ -13,8 +13,8 @@ over "Cake Towel" for a shopper who asked for a cake stand; a word shared with t
 weigh less than what the shopper said. Rarer words count more (idf). Paper goods (cards, wrap, invitations,
 gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper types unless the shopper asked
 for paper: they go with a present, they are not one. A product for another audience than the request's
-(a child's for an adult, not a baby's for a baby) keeps AUDIENCE_FACTOR; what a hobby or occasion buys
-(ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
+(a child's for an adult: ADULT_CHILDREN_FACTOR; not a baby's for a baby: AUDIENCE_FACTOR); what a hobby or
+occasion buys (ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
 """
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ NOT_PAPER = frozenset({"holder", "game", "playing", "wallet"})
 # Words that show the shopper asked for paper goods themselves ("birthday cards", "gift wrap", "party invitations").
 ASKS_PAPER = PAPER_WORDS | {"paper", "bag", "tag", "ribbon", "stationery", "chain"}
 WRAPPING_FACTOR = 0.5
-AUDIENCE_FACTOR = 0.5        # an adult's gift that is a children's product (or a baby's that is not a baby's) keeps half
+AUDIENCE_FACTOR = 0.5        # a baby's gift that is not a baby's product keeps half
+ADULT_CHILDREN_FACTOR = 0.25  # an adult's that is a children's product keeps a quarter: never a grown-up's match
 CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
@@ -232,7 +233,7 @@ class Relevance:
         """What a product keeps for being for someone else than the request's audience (1.0: no mismatch)."""
         mine = self.audience[rows]
         if audience == "adult":
-            return np.where(mine != "", AUDIENCE_FACTOR, 1.0)
+            return np.where(mine != "", ADULT_CHILDREN_FACTOR, 1.0)
         if audience == "baby":
             return np.where(mine == "baby", 1.0, AUDIENCE_FACTOR)
         if audience == "child":
