@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 NUMBER = r"(\d+(?:\.\d+)?)"
-MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|pence\b|p\b|便士|英镑|镑|块|元)?"
-PENCE = re.compile(r"\d\s*(?:pence|p|便士)$", re.I)     # "under 50p": the amount is in pence
+EACH = r"(?:\s*(?:each|apiece|a piece|per (?:item|piece))\b)?"       # "under £1 each": a price per item
+MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|pence\b|p\b|便士|英镑|镑|块|元)?" + EACH
+PENCE = re.compile(r"\d\s*(?:pence|p|便士)" + EACH + "$", re.I)     # "under 50p": the amount is in pence
 MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
                                              r"within|<)\s*" + MONEY, MONEY + r"\s*(?:or less|max|以下|以内|之内)",
                                              r"(?:低于|不超过|少于)\s*" + MONEY)]
