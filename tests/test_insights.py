@@ -977,3 +977,32 @@ def test_change_words_and_a_window_of_the_same_length(staff, db):
 def test_harmless_words_never_stretch_to_change_a_question(staff, question):
     got = staff.answer(question)
     assert got.clarification is not None, (question, got.reading)
+
+
+def test_worst_ranks_a_bad_news_metric_highest_first(staff, db, demo_services):
+    """'worst' on returns or churn means the most returned / churned first; on sales it means the least."""
+    k = demo_services.settings.k_anonymity
+    most_returned = db.execute(
+        f"SELECT category FROM {LINES} GROUP BY 1 HAVING COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) >= {k} "
+        "ORDER BY SUM(amt) FILTER (WHERE ret) DESC NULLS LAST LIMIT 1").fetchone()[0]
+    insight = staff.answer("categories ranked by returns value, worst first")
+    assert insight.clarification is None and insight.facts[0][0] == most_returned
+    insight = staff.answer("the three best categories by returns value")
+    assert insight.facts[0][1] == min(v for _, v in insight.facts) and len(insight.facts) == 3
+    worst_sales = staff.answer("worst 3 categories by sales")
+    assert worst_sales.facts[0][1] == min(v for _, v in worst_sales.facts)
+
+
+def test_a_percent_sign_first_asks_for_a_share_of_customers(staff, db):
+    insight = staff.answer("% of custs located in germany")
+    expected = db.execute(f"SELECT AVG((country = 'Germany')::INT) FROM (SELECT DISTINCT user_id, country "
+                          f"FROM {LINES} WHERE NOT ret)").fetchone()[0]
+    assert insight.clarification is None and insight.facts[0][1] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_change_question_scores_with_the_change_as_its_one_figure(staff):
+    insight = staff.answer("orders in q3 2011 compared with q2 2011")
+    (_, a), (_, b) = insight.facts
+    assert score(insight, {"expect": "answer", "value": a - b}) == "exact"
+    assert score(insight, {"expect": "answer", "value": round((a - b) / b, 4)}) == "exact"
+    assert score(insight, {"expect": "answer", "value": a - b + 1}) == "wrong"

@@ -213,6 +213,7 @@ GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bac
              r"\blowest\b|\bbest\b|\bworst\b|\bbottom\b|\bleading\b|各|每个|每|按|哪些|哪个|哪|排名|前"
 RANK_DESC = r"\bhigher\b|\bbigger\b|\blarger\b|\bbetter\b|\btop\b|\bbiggest\b|\blargest\b|\bhighest\b|\bmost\b|\bbest\b|\bleading\b|\bstrongest\b|最多|最高|最大|最好|排名前|前"
 RANK_ASC = r"\blower\b|\bsmaller\b|\bworse\b|\bleast\b|\blowest\b|\bsmallest\b|\bworst\b|\bbottom\b|\bweakest\b|\bfewest\b|最少|最低|最小|最差"
+JUDGEMENT_ORDER = r"\b(?:best|worst|better|worse|strongest|weakest)\b|最好|最差"   # good/bad, not big/small: see HIGHER_IS_WORSE
 # '哪个国家的复购率高': 高/低 ending a 哪 question ranks; elsewhere ('流失风险高的客户') it describes, never ranks
 RANK_PREDICATE = {"desc": r"(?<!最)(?:比较|较|更)?高(?=\s*(?:一些|一点|些|吗|呢)?\s*$)", "asc": r"(?<!最)(?:比较|较|更)?低(?=\s*(?:一些|一点|些|吗|呢)?\s*$)"}
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -282,7 +283,7 @@ CATEGORY_ALIASES = {
     "玩具": "Toys & Kids", "复活节": "Easter", "派对": "Party & Celebrations",
 }
 # the word before 'customers' ('share of German customers') is left to the names and conditions: it is a filter
-SHARE_OF_CUSTOMERS = r"\b(?:share|percentage|proportion|percent|fraction|portion|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
+SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
                      r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"

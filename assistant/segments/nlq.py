@@ -26,7 +26,7 @@ from assistant.segments import lexicon as L
 from assistant.segments import spelling
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
-from assistant.segments.semantic import METRICS, Condition, Query
+from assistant.segments.semantic import HIGHER_IS_WORSE, METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
@@ -330,6 +330,8 @@ class QuestionParser:
             limit = ranked_number
         if order_only and limit is None:
             order = order_only
+        if metrics and metrics[0] in HIGHER_IS_WORSE and re.search(L.JUDGEMENT_ORDER, text):
+            order = "asc" if order == "desc" else "desc"     # 'worst returns first': the most returned first
         if top_pct is not None:
             limit = None          # "our biggest customers": the top X% is the ranking
         owned = set().union(*(L.METRIC_OWN_NAMES.get(m, set()) for m in metrics))

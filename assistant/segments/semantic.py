@@ -62,6 +62,8 @@ _M = [
            "customers ranked by net revenue in scope (ties by id); net revenue of the top ceil(N x X/100) / total"),
 ]
 METRICS: dict[str, Metric] = {m.name: m for m in _M}
+# Metrics where more is bad news: "worst" / "best" rank them highest-first / lowest-first ("worst returns")
+HIGHER_IS_WORSE = frozenset({"returns_value", "returning_customers", "churn_rate", "churned_customers", "churn_risk"})
 DIMENSIONS = ("country", "segment", "cluster", "category", "product", "month")
 FILTERS = ("country", "segment", "cluster", "category", "product")   # product: exact title of the lines
 CONDITIONS = ("orders", "returned", "bought_product", "bought_category", "country", "segment", "cluster")

@@ -99,12 +99,15 @@ def score(insight, item: dict) -> str:
     q = insight.query
     unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
     default_top = any(n.startswith(DEFAULT_TOP_NOTE) for n in insight.notes)
-    facts = insight.facts
+    facts = stated = insight.facts
     if q and len(q.compare) == 2 and not q.group_by and len(facts) == 2 and None not in (facts[0][1], facts[1][1]):
         a, b = facts[0][1], facts[1][1]        # "Q3 vs Q2": the narrative states the change and % too
         stated = facts + [("change", a - b), ("change_pct", (a - b) / b if b else None)]
         if matches(stated, item, labelled, unordered, default_top):
             return "exact"
+    if q and len(q.compare) == 2 and not q.group_by and "value" in item and any(
+            label in ("change", "change_pct") and same_number(v, item["value"]) for label, v in stated):
+        return "exact"                         # "how did it change?": the writer's one figure is the change
     return "exact" if matches(facts, item, labelled, unordered, default_top) else "wrong"
 
 
