@@ -367,3 +367,14 @@ def test_a_verb_form_is_not_its_noun_but_a_compound_is_its_head(lexicon):
     req = understand("throwing a party next week", vocab, lexicon)
     assert "throw" not in req.types + req.themes and "party" in req.types + req.themes
     assert "kitchen" in understand("kitchenware for a new flat", vocab, lexicon).themes
+
+
+def test_an_idiom_is_read_as_a_whole_before_its_words(lexicon):
+    from assistant.chat.constraints import parse_constraints
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Barn Owl Cushion", "Owl Doorstop", "Night Light Rabbit",
+                                                    "Party Balloons Red", "Chunky Knitted Throw", "Faux Fur Throw"]}))
+    owl = understand("a present for my sister, she is a real night owl", vocab, lexicon)
+    assert "owl" not in owl.themes and "night" not in owl.themes
+    assert understand("we are going to throw a party", vocab, lexicon).themes == ["party"]
+    assert "green" not in parse_constraints("a gift for someone with green fingers").filters.attributes.values()
+    assert parse_constraints("a green owl cushion").filters.attributes == {"colour": "green"}

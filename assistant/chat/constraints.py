@@ -14,13 +14,15 @@ from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
 from assistant.search.prices import (BETWEEN, MAX_PRICE, MIN_PRICE, PENCE, amounts_in_digits,
                                       first_number, without_prices)
-from assistant.search.understand import load_zh_terms
+from assistant.search.understand import Lexicon, load_zh_terms
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
              "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
 # Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv (read by search/understand.py).
 ZH_TERMS = load_zh_terms()
+# Idioms are read as a whole here too: "green fingers" names no colour (resources/request_words.csv, kind idiom).
+IDIOMS = Lexicon.load()
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1, "第一": 0, "第二": 1, "第三": 2, "第四": 3, "第五": 4, "最后": -1}
 CHEAPER = re.compile(r"cheaper|less expensive|lower price|less pricey|budget|便宜", re.I)
@@ -50,7 +52,7 @@ class Constraints:
 
 def parse_constraints(text: str, categories: list[str] = (), brands: list[str] = ()) -> Constraints:
     """Filters and search text from a shopper's message; products are always in stock unless asked otherwise."""
-    text = amounts_in_digits(text)
+    text = IDIOMS.read_idioms(amounts_in_digits(text))
     lowered = text.lower()
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
     between = BETWEEN.search(text)

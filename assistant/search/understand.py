@@ -15,7 +15,8 @@ resources/zh_terms.csv. Price, colour and stock stay with the constraint parser:
 reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
 Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
-`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first.
+`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first; `idiom` rows
+replace a phrase not meant word by word with its meaning before any word is read ("night owl": no owl).
 """
 from __future__ import annotations
 
@@ -98,13 +99,18 @@ class Lexicon:
     hints: dict[str, list[str]]                          # word -> catalog hint words
     ideas: Ideas = field(default_factory=Ideas.load)      # hobby/occasion -> things; audiences
     synonyms: dict[str, str] = field(default_factory=dict)   # a shopper's spelling -> the catalog's ("tealight")
+    idioms: dict[str, str] = field(default_factory=dict)     # a phrase not meant word by word -> what it means in
+                                                             # catalog words, or "" ("night owl" is no owl)
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
         zh = load_zh_terms(zh_terms)
-        kinds, hints, synonyms = {}, {}, {}
+        kinds, hints, synonyms, idioms = {}, {}, {}, {}
         for n, row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
+            if row["kind"].strip() == "idiom":          # read as a whole, before its words ("night owl")
+                idioms[word] = " ".join((row["catalog_hints"] or "").split())
+                continue
             if row["kind"].strip() == "synonym":
                 if not (row["catalog_hints"] or "").strip():
                     raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
@@ -113,7 +119,7 @@ class Lexicon:
                 continue
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints, Ideas.load(), synonyms)
+        return cls(zh, kinds, hints, Ideas.load(), synonyms, idioms)
 
     @functools.cached_property
     def words(self) -> frozenset[str]:
@@ -121,6 +127,13 @@ class Lexicon:
         said = list(self.kinds) + list(self.synonyms) + [c for idea in self.ideas.ideas for c in idea.cues] \
             + [w for ws in self.ideas.request_words.values() for w in ws]
         return frozenset(stem(w) for phrase in said for w in re.findall(r"[a-z]+", phrase.lower()))
+
+    def read_idioms(self, text: str) -> str:
+        """Each idiom (request_words.csv kind 'idiom') replaced by its meaning, longest first: its words are not
+        products ('a real night owl' -> 'a real', 'throwing a party' -> 'party')."""
+        for phrase in sorted(self.idioms, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(phrase)}\b", f" {self.idioms[phrase]} ", text, flags=re.I)
+        return " ".join(text.split())
 
     def speller(self, vocab: Vocabulary) -> Speller:
         """Typo reader over the catalog's words and this lexicon's; ordinary English words are left alone."""
@@ -186,6 +199,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
+    english = lexicon.read_idioms(english)
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
