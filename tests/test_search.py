@@ -378,3 +378,12 @@ def test_an_idiom_is_read_as_a_whole_before_its_words(lexicon):
     assert understand("we are going to throw a party", vocab, lexicon).themes == ["party"]
     assert "green" not in parse_constraints("a gift for someone with green fingers").filters.attributes.values()
     assert parse_constraints("a green owl cushion").filters.attributes == {"colour": "green"}
+
+
+def test_chinese_terms_for_common_types_and_occasions(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Money Box Red Spot", "Toadstool Money Box", "Tile Coaster Blue",
+                                                    "Glass Coaster Set", "Love Heart Photo Frame"]}))
+    assert understand("给侄子买个存钱罐", vocab, lexicon).types == ["money box"]
+    assert understand("蓝色的杯垫", vocab, lexicon).types == ["coaster"]
+    anniversary = understand("送老公的结婚纪念日礼物", vocab, lexicon)
+    assert anniversary.gift and "photo frame" in anniversary.ideas and anniversary.unknown_zh == []
