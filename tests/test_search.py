@@ -387,3 +387,13 @@ def test_chinese_terms_for_common_types_and_occasions(lexicon):
     assert understand("蓝色的杯垫", vocab, lexicon).types == ["coaster"]
     anniversary = understand("送老公的结婚纪念日礼物", vocab, lexicon)
     assert anniversary.gift and "photo frame" in anniversary.ideas and anniversary.unknown_zh == []
+
+
+def test_an_occasion_after_to_go_with_is_a_purpose_not_a_product_to_match(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": TITLES + ["Pack of 20 Paper Napkins", "Napkins Red Spot"]}))
+    assert understand("what goes well with the red hanging heart t-light holder?", vocab, lexicon).anchor \
+        == "red hanging heart t-light holder"
+    for text in ("matching napkins for a baby shower", "something to go with christmas dinner",
+                 "accessories for my friend's hen party", "配圣诞晚餐的东西"):
+        assert understand(text, vocab, lexicon).anchor == "", text
+    assert understand("matching napkins for a baby shower", vocab, lexicon).types == ["napkin"]

@@ -203,14 +203,15 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
-            req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+            anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+            req.anchor = "" if _purpose(anchor, vocab, lexicon) else anchor
     if not re.search(r"\b(?:gifts?|presents?)\b", english, re.I):
         english = COMPANY.sub(" ", english)
     low = " ".join(NUMBERISH.sub(" ", Ideas.without_age(english.lower())).split())
     for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
         low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
     m = COMPLEMENT.search(low)
-    if m and not req.anchor:
+    if m and not req.anchor and not _purpose(m.group(1), vocab, lexicon):
         req.anchor = m.group(1).strip(" ?.!")
         low = low[:m.start()]
     lover = LOVER.search(low)
@@ -309,6 +310,19 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.themes = [t for t in req.themes if t not in soft]
     req.types = [t for t in req.types if t not in soft]
     req.hints += [t for t in soft if t not in req.hints]
+
+
+def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:
+    """Is what follows "to go with" / "matching" / "accessories for" an occasion or a hobby ("a hen party",
+    "napkins for a baby shower", "christmas dinner") rather than a product? It names an occasion or an idea's cue,
+    and its words do not read as a catalog name (some neighbouring pair is no phrase of any title): then the
+    request is an ordinary search, not bought-together products of a named product."""
+    said = " ".join(stem(w) for w in re.findall(r"[a-z][a-z'-]*", anchor.lower()) if w not in STOP)
+    named = any(re.search(rf"\b{re.escape(stem(p))}\b", said) for p, kind in lexicon.kinds.items()
+                if kind == "occasion") or any(idea.kind in ("occasion", "interest")
+                                              for idea, _ in lexicon.ideas.matches(said))
+    ws = [w for w in said.split() if not lexicon.kinds.get(w) == "recipient" and not w.endswith("'s")]
+    return named and (len(ws) < 2 or any(f"{a} {b}" not in vocab.phrase_set for a, b in zip(ws, ws[1:])))
 
 
 def _known_prefix(word: str, vocab: Vocabulary) -> str:
