@@ -59,8 +59,10 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
                      for alts, _, hard in ranker.relevance.groups(request) if hard]
         lex_ids = np.unique(np.concatenate([lex_ids, *per_group])) if per_group else lex_ids
         best_dense = max(pool.dense.values(), default=0.0)
-        if request is not None and request.language == "Chinese" and ranker.index.multilingual is not None:
-            # MiniLM reads the mapped English words; e5 reads the Chinese itself, unmapped words included
+        if request is not None and request.language == "Chinese" and ranker.index.multilingual is not None \
+                and (request.unknown_zh or not request.has_subject()):
+            # MiniLM reads the English words the lexicon mapped; where Chinese is left unmapped, e5 reads the
+            # Chinese itself (a fully mapped request keeps MiniLM's reading: it ranked them better on the dev set)
             pool.multilingual = ranker.relevance.multilingual_dense(ranker.index.multilingual.standardised(query))
             zh_ids = ranker.index.multilingual.top(query, k // 4, allowed)
             pool.dense.update({int(i): max(pool.dense.get(int(i), 0.0), float(pool.multilingual[i])) for i in zh_ids})
