@@ -23,6 +23,7 @@ from assistant.recommend.debias import Debiased
 from assistant.recommend.registry import load_recommender
 from assistant.retrieval.kb import KnowledgeBase
 from assistant.retrieval.lexical import BM25Index
+from assistant.retrieval.multilingual import MultilingualIndex
 from assistant.retrieval.vector import VectorIndex
 from assistant.search.vocabulary import Vocabulary
 
@@ -61,6 +62,12 @@ class ShopIndex:
     @functools.cached_property
     def embedder(self):
         return create("embedder", self.manifest["models"]["embedder"]["backend"])
+
+    @functools.cached_property
+    def multilingual(self) -> MultilingualIndex | None:
+        """The titles in a multilingual embedding (Chinese requests); None for builds without one."""
+        backend = (self.manifest["models"].get("multilingual_embedder") or {}).get("backend")
+        return MultilingualIndex.load(self.folder, create("embedder", backend)) if backend else None
 
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:

@@ -12,6 +12,7 @@ indexes/
   builds/<...>/manifest.json               data hash, models, versions, counts, sha256 of every file
                tables/*.parquet            validated shop tables (orders, events... for lookups and SQL)
                products.faiss, product_vectors.npy, products_bm25.npz
+               product_vectors_multilingual.npy  titles in multilingual-e5 (Chinese requests)
                vocabulary.json             product types and theme words mined from the titles
                cf.npz, cf_items.npy        collaborative-filtering model over the catalog
                exposure.npz                the `debiased` strategy's exposure-flow swaps per customer (hybrid)
@@ -45,6 +46,7 @@ from assistant.recommend.evaluate import fit_input, history_matrix, new_model, p
 from assistant.recommend.tuning import tune_models
 from assistant.retrieval.kb import chunk_markdown, passage
 from assistant.retrieval.lexical import BM25Index
+from assistant.retrieval.multilingual import MULTILINGUAL_VECTORS
 from assistant.retrieval.vector import build_vector_index
 from assistant.search.vocabulary import mine_vocabulary
 from assistant.segments.profiles import build_segments
@@ -121,6 +123,8 @@ def build_indexes(settings: Settings, data_dir: Path | str | None = None, progre
             "data_dir": str(data_dir), "data_hash": digest, "as_of": str(shop_as_of(shop).date()),
             "shop": shop.meta, "counts": counts, "engine": engine_info,
             "models": {"embedder": embedder.describe(),
+                       "multilingual_embedder": (create("embedder", settings.multilingual_embedder).describe()
+                                                 if (tmp / MULTILINGUAL_VECTORS).exists() else None),
                        "cf": settings.cf_model if engine == "pandas" else "als (Spark MLlib)",
                        "cf_params": json.loads(settings.cf_params or "{}"), "cf_tuning": cf_tuning,
                        "vector_index": json.loads((tmp / "products.faiss.json").read_text())},
@@ -218,6 +222,11 @@ def _build_into(out: Path, shop, settings: Settings, steps: tqdm, progress: bool
                        queries=lambda: np.stack([embedder.query(q) for q in tuning_queries(products)])
                        ).save(out / "products.faiss")
     timer.done("product_index")
+    if settings.multilingual_embedder and settings.multilingual_embedder != settings.embedder:
+        # titles alone: a Chinese request is short, and the English descriptions only dilute it
+        np.save(out / MULTILINGUAL_VECTORS, create("embedder", settings.multilingual_embedder).passages(
+            [str(t) for t in products["title"]], progress=progress))
+        timer.done("multilingual_index")
 
     BM25Index.build([f"{t} {i}" for t, i in zip(texts, products["item_id"])]).save(out / "products_bm25.npz")
     mine_vocabulary(products).save(out / "vocabulary.json")

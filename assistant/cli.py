@@ -404,6 +404,10 @@ def _eval_search(args, settings) -> int:
         return [ids[r] for r in rows[0] if r >= 0], False
 
     systems = {"ranker": ours, "bm25": bm25, "embeddings": embeddings}
+    if index.multilingual is not None:      # the second (multilingual-e5, titles) index alone, every request
+        def embeddings_e5(text):
+            return [ids[r] for r in index.multilingual.top(text, 5, filters(text))], False
+        systems["embeddings-e5"] = embeddings_e5
     gate = None
     if args.llm:                    # the ranker again, with the LLM's constrained-JSON type expansion
         from assistant.models.gate import gate_for
@@ -429,16 +433,16 @@ def _eval_search(args, settings) -> int:
         return 0
     print(f"{report['requests']} judged requests ({report['no_match_requests']} with no relevant product); "
           f"precision@5 counts grade >= {report['relevant_grade']} as relevant")
-    print(f"{'system':<12}{'NDCG@5':>8}{'P@5':>8}{'honest no-match':>17}{'false no-match':>16}")
+    print(f"{'system':<14}{'NDCG@5':>8}{'P@5':>8}{'honest no-match':>17}{'false no-match':>16}")
     for name, m in report["systems"].items():
         honest = "-" if m["honest_no_match"] is None else f"{m['honest_no_match']:.2f}"
-        print(f"{name:<12}{m['ndcg@5']:>8.4f}{m['precision@5']:>8.4f}{honest:>17}{m['false_no_match']:>16.2f}")
+        print(f"{name:<14}{m['ndcg@5']:>8.4f}{m['precision@5']:>8.4f}{honest:>17}{m['false_no_match']:>16.2f}")
     base = report["systems"]["bm25"]["ndcg@5"]
     print(f"ranker / BM25 NDCG@5: {report['systems']['ranker']['ndcg@5'] / base:.2f}x" if base else "")
     kinds = report["systems"]["ranker"]["ndcg_by_kind"]
     print("NDCG@5 by kind: " + "; ".join(f"{kind} " + "/".join(f"{report['systems'][s]['ndcg_by_kind'].get(kind, 0):.2f}"
                                                           for s in report["systems"]) for kind in kinds)
-          + "  (ranker/bm25/embeddings)")
+          + f"  ({'/'.join(report['systems'])})")
     for name, m in report["systems"].items():
         share = m["relevant_share"]
         print(f"{name}: relevant in the top 5 (grade>=1 / >=2), of 5 slots {share['>=1']:.1%} / {share['>=2']:.1%}, "

@@ -31,6 +31,8 @@ class Settings:
 
     # models
     embedder: str = "minilm"                            # minilm | e5 (multilingual)
+    multilingual_embedder: str = "e5"                   # a second product index (titles) for Chinese requests;
+                                                        #   "" = none (search/multilingual.py)
     llm_backend: str = "llama_cpp"                      # llama_cpp | transformers (alias local) | openai | none
     llm_base_url: str = "http://127.0.0.1:8080/v1"      # for llm_backend=openai (`serve-llm`, vLLM, Ollama...)
     llm_base_urls: str = ""                             # several servers, comma-separated: least busy first

@@ -187,6 +187,8 @@ def test_prices_in_pence_are_read_as_pence():
     between = parse_constraints("between 20p and 80p").filters
     assert (between.min_price, between.max_price) == (0.2, 0.8)
     assert parse_constraints("a plant pot under 3 pounds").filters.max_price == 3.0
+    each = parse_constraints("party bag fillers under 50p each")          # a price per item, still in pence
+    assert (each.filters.max_price, each.query) == (0.5, "party bag fillers")
 
 
 def test_shopper_lead_names_the_matches_and_labels_the_alternatives():

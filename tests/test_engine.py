@@ -226,3 +226,22 @@ def test_ab_strategy_is_stable_per_conversation(services, router):
     row = [r for r in services.store.arm_log() if r["conversation_id"] == reply.conversation_id][0]
     assert row["arm"] == reply.strategy in ("hybrid", "debiased") and reply.products
     assert (row["answers"], row["cards"], row["llm_answers"]) == (1, len(reply.products), int(reply.llm_used))
+
+
+def test_an_unmapped_chinese_request_is_read_by_the_multilingual_index(small_index):
+    """The build writes the e5 title vectors; a Chinese request the lexicon cannot map (热水瓶 is not in
+    zh_terms.csv) still reaches products through them, while a fully mapped one keeps MiniLM's reading."""
+    from assistant.search.ranker import Ranker
+    from assistant.search.recall import recall
+    from assistant.search.filters import Filters
+    import scipy.sparse as sp
+    assert small_index.multilingual is not None
+    assert small_index.manifest["models"]["multilingual_embedder"]["backend"] == "e5"
+    ranker = Ranker(small_index)
+    allowed = Filters().mask(ranker.catalog)
+    none = sp.csr_matrix((1, ranker.catalog.size))
+    for text, read in (("有没有热水瓶", True), ("蛋糕架", False)):
+        request = ranker.understand(text)
+        pool = recall(ranker, text, small_index.embedder.query(request.english or text), none, allowed, "content",
+                      request)
+        assert (pool.multilingual is not None) == read, text

@@ -309,3 +309,91 @@ def test_no_judged_request_is_copied_into_the_vocabulary_files():
     assert len(long_requests) > 60
     copied = [t for t in long_requests if any(t in c for c in cells)]
     assert copied == []
+
+
+def test_a_price_said_in_words_is_a_filter_not_a_thing_wanted(vocab, lexicon):
+    """'under fifteen pounds' once left 'fifteen' as an unknown head word: the request became a no-match."""
+    rel = Relevance(TITLES, vocab)
+    for text in ("a glass holder for less than fifteen pounds", "glass t-light holders under a fiver",
+                 "something made of glass, no more than twelve quid", "玻璃的五十元以内"):
+        req = understand(text, vocab, lexicon)
+        assert req.unknown == [] and req.themes + req.types and "glass" in req.themes, text
+        assert not rel.no_match(req, rel.lexical(req), best_cosine=0.2), text
+
+
+def test_a_typo_one_edit_from_one_known_word_is_read_as_it():
+    from assistant.search.spelling import Speller
+    sp = Speller(frozenset({"umbrella", "girlfriend", "tree", "candle", "candl", "cake", "cane", "lantern"}),
+                 frozenset({"three", "fairy", "candle", "cake", "cane", "an", "for", "my"}))
+    assert sp.correct("An Umbrela for my girlfreind") == ("An umbrella for my girlfriend",
+                                                          [("Umbrela", "umbrella"), ("girlfreind", "girlfriend")])
+    assert sp.fix("three") is None and sp.fix("tree") is None        # English and known words stay as said
+    assert sp.fix("candels") == "candle"        # 'candl' (a cut title word) is no English word: candle wins
+    assert sp.fix("cale") is None               # cake or cane: two candidates, no guess
+    assert sp.fix("lanturns") == "lantern" and sp.fix("lamp") is None and sp.fix("tre") is None
+    assert sp.fix("treo") is None             # a changed last letter makes another word more often than a typo
+
+
+def test_typos_in_a_request_are_corrected_and_kept_for_the_lead_in(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": TITLES + ["Red Spotty Umbrella", "Folding Umbrella Blue"]}))
+    req = understand("a red umbrela for my girlfreind", vocab, lexicon)
+    assert req.types == ["umbrella"] and req.recipient == "girlfriend" and req.unknown == []
+    assert req.corrections == [("umbrela", "umbrella"), ("girlfreind", "girlfriend")]
+    assert understand("three cake stands", vocab, lexicon).corrections == []
+
+
+def test_multilingual_index_standardises_over_the_catalog_and_keeps_to_the_mask(tmp_path):
+    from assistant.retrieval.multilingual import MULTILINGUAL_VECTORS, MultilingualIndex
+
+    class OneWay:                                   # every query embeds to the first axis
+        def query(self, text):
+            return np.array([1.0, 0.0], np.float32)
+
+    np.save(tmp_path / MULTILINGUAL_VECTORS, np.array([[1, 0], [0.8, 0.6], [0, 1], [0.6, 0.8]], np.float32))
+    index = MultilingualIndex.load(tmp_path, OneWay())
+    # cosines 1, .8, 0, .6: mean .6, std sqrt(.56 / 4) = .37417
+    assert np.allclose(index.standardised("热水袋"), [1.0690, 0.5345, -1.6036, 0.0], atol=1e-3)
+    assert index.top("热水袋", 2).tolist() == [0, 1]
+    assert index.top("热水袋", 2, np.array([False, True, True, True])).tolist() == [1, 3]
+    assert MultilingualIndex.load(tmp_path / "older-build", OneWay()) is None
+    # z 2 -> the MiniLM floor .15, z 5 -> its ceiling .70, linear between
+    assert np.allclose(Relevance.multilingual_dense(np.array([0.0, 2.0, 3.5, 5.0, 9.0])),
+                       [0.15, 0.15, 0.425, 0.70, 0.70])
+
+
+def test_a_verb_form_is_not_its_noun_but_a_compound_is_its_head(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Chunky Knitted Throw", "Faux Fur Throw", "Party Balloons Red",
+                                                    "Party Bunting Blue", "Kitchen Scales Red", "Kitchen Timer"]}))
+    req = understand("throwing a party next week", vocab, lexicon)
+    assert "throw" not in req.types + req.themes and "party" in req.types + req.themes
+    assert "kitchen" in understand("kitchenware for a new flat", vocab, lexicon).themes
+
+
+def test_an_idiom_is_read_as_a_whole_before_its_words(lexicon):
+    from assistant.chat.constraints import parse_constraints
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Barn Owl Cushion", "Owl Doorstop", "Night Light Rabbit",
+                                                    "Party Balloons Red", "Chunky Knitted Throw", "Faux Fur Throw"]}))
+    owl = understand("a present for my sister, she is a real night owl", vocab, lexicon)
+    assert "owl" not in owl.themes and "night" not in owl.themes
+    assert understand("we are going to throw a party", vocab, lexicon).themes == ["party"]
+    assert "green" not in parse_constraints("a gift for someone with green fingers").filters.attributes.values()
+    assert parse_constraints("a green owl cushion").filters.attributes == {"colour": "green"}
+
+
+def test_chinese_terms_for_common_types_and_occasions(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Money Box Red Spot", "Toadstool Money Box", "Tile Coaster Blue",
+                                                    "Glass Coaster Set", "Love Heart Photo Frame"]}))
+    assert understand("给侄子买个存钱罐", vocab, lexicon).types == ["money box"]
+    assert understand("蓝色的杯垫", vocab, lexicon).types == ["coaster"]
+    anniversary = understand("送老公的结婚纪念日礼物", vocab, lexicon)
+    assert anniversary.gift and "photo frame" in anniversary.ideas and anniversary.unknown_zh == []
+
+
+def test_an_occasion_after_to_go_with_is_a_purpose_not_a_product_to_match(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": TITLES + ["Pack of 20 Paper Napkins", "Napkins Red Spot"]}))
+    assert understand("what goes well with the red hanging heart t-light holder?", vocab, lexicon).anchor \
+        == "red hanging heart t-light holder"
+    for text in ("matching napkins for a baby shower", "something to go with christmas dinner",
+                 "accessories for my friend's hen party", "配圣诞晚餐的东西"):
+        assert understand(text, vocab, lexicon).anchor == "", text
+    assert understand("matching napkins for a baby shower", vocab, lexicon).types == ["napkin"]

@@ -167,3 +167,12 @@ def test_decades_name_the_retro_style_and_tableware_any_piece():
     assert req.styles and "retro" in req.styles[0] and "s" not in req.themes
     req = understand("茶会用的餐具", vocab, lexicon)
     assert req.style_cues == ["tableware"] and {"plate", "teacup", "bowl"} <= set(req.styles[0])
+
+
+def test_an_adult_keeps_a_quarter_of_a_childrens_product_and_a_baby_half_of_a_grown_ups():
+    titles = ["Childrens Felt Craft Kit", "Spaceboy Baby Bib", "Glass Photo Frame"]
+    rel = Relevance(titles, mine_vocabulary(pd.DataFrame({"title": titles})), ["Toys & Kids", "Toys & Kids", "Home"])
+    rows = np.arange(3)
+    assert rel.audience_factor("adult", rows).tolist() == [0.25, 0.25, 1.0]
+    assert rel.audience_factor("baby", rows).tolist() == [0.5, 1.0, 0.5]
+    assert rel.audience_factor(None, rows) == 1.0

@@ -12,37 +12,17 @@ from dataclasses import dataclass, field
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
-from assistant.search.understand import load_zh_terms
+from assistant.search.prices import (BETWEEN, MAX_PRICE, MIN_PRICE, PENCE, amounts_in_digits,
+                                      first_number, without_prices)
+from assistant.search.understand import Lexicon, load_zh_terms
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
              "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
 # Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv (read by search/understand.py).
 ZH_TERMS = load_zh_terms()
-NUMBER = r"(\d+(?:\.\d+)?)"
-MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|pence\b|p\b|便士|英镑|镑|块|元)?"
-PENCE = re.compile(r"\d\s*(?:pence|p|便士)$", re.I)     # "under 50p": the amount is in pence
-MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
-                                             r"within|<)\s*" + MONEY, MONEY + r"\s*(?:or less|max|以下|以内|之内)",
-                                             r"(?:低于|不超过|少于)\s*" + MONEY)]
-MIN_PRICE = [re.compile(p, re.I) for p in (r"(?:over|above|more than|at least|min(?:imum)?|>)\s*" + MONEY,
-                                             MONEY + r"\s*(?:or more|以上)", r"(?:高于|超过)\s*" + MONEY)]
-# Amounts said in words become digits before the price patterns read them: "under a fiver" -> "under 5 pounds",
-# "a tenner" (a budget said alone) -> "under 10 pounds", "十块以内" -> "10块以内", "几块钱的" (a few pounds) -> under 10.
-SLANG_AMOUNTS = {"fiver": 5, "tenner": 10}
-WORD_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
-                                             "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
-                                             "twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50,
-                                                                   "a": 1, "an": 1, "a couple of": 2, "a few": 5}
-ZH_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-              "二十": 20, "三十": 30, "五十": 50, "一百": 100}
-_BOUND = r"(?:under|below|less than|cheaper than|up to|no more than|within|over|above|more than|at least|for|about|around)"
-SLANG = re.compile(rf"\b(?:(?P<bound>{_BOUND})\s+)?(?:a\s+|one\s+)?(?P<slang>{'|'.join(SLANG_AMOUNTS)})s?\b", re.I)
-WORD_AMOUNT = re.compile(rf"\b(?P<word>{'|'.join(sorted(WORD_NUMBERS, key=len, reverse=True))})\s+"
-                         r"(?P<unit>pounds?|quid|pence|p)\b", re.I)
-ZH_AMOUNT = re.compile(rf"(?P<zh>{'|'.join(sorted(ZH_NUMBERS, key=len, reverse=True))})(?P<unit>块|元|英镑|镑)")
-ZH_FEW = re.compile(r"几(?:块|元|英镑|镑)钱?")
-BETWEEN = re.compile(r"(?:between|from)\s*" + MONEY + r"\s*(?:and|to|-)\s*" + MONEY, re.I)
+# Idioms are read as a whole here too: "green fingers" names no colour (resources/request_words.csv, kind idiom).
+IDIOMS = Lexicon.load()
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1, "第一": 0, "第二": 1, "第三": 2, "第四": 3, "第五": 4, "最后": -1}
 CHEAPER = re.compile(r"cheaper|less expensive|lower price|less pricey|budget|便宜", re.I)
@@ -72,7 +52,7 @@ class Constraints:
 
 def parse_constraints(text: str, categories: list[str] = (), brands: list[str] = ()) -> Constraints:
     """Filters and search text from a shopper's message; products are always in stock unless asked otherwise."""
-    text = amounts_in_digits(text)
+    text = IDIOMS.read_idioms(amounts_in_digits(text))
     lowered = text.lower()
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
     between = BETWEEN.search(text)
@@ -81,8 +61,8 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
         lo, hi = sorted((float(between.group(1)) / pence, float(between.group(2)) / pence))
         f.min_price, f.max_price = lo, hi
     else:
-        f.max_price = _first_number(MAX_PRICE, text)
-        f.min_price = _first_number(MIN_PRICE, text)
+        f.max_price = first_number(MAX_PRICE, text)
+        f.min_price = first_number(MIN_PRICE, text)
     for word, colour in COLOUR_WORDS.items():
         if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
             f.attributes["colour"] = colour
@@ -132,36 +112,9 @@ def _names_category(category: str, lowered: str) -> bool:
                           lowered))
 
 
-def amounts_in_digits(text: str) -> str:
-    """Amounts said in words as digits, so that the price patterns read them ("under a pound" -> "under 1 pounds");
-    a slang amount said without a bound ("a tenner gift") is a budget: "under 10 pounds"."""
-    def slang(m: re.Match) -> str:
-        amount = SLANG_AMOUNTS[m.group("slang").lower()]
-        bound = m.group("bound")
-        bound = "under" if bound is None or bound.lower() in ("for", "about", "around") else bound
-        return f"{bound} {amount} pounds"
-
-    text = SLANG.sub(slang, text)
-    text = WORD_AMOUNT.sub(lambda m: f"{WORD_NUMBERS[m.group('word').lower()]} {m.group('unit')}", text)
-    text = ZH_AMOUNT.sub(lambda m: f"{ZH_NUMBERS[m.group('zh')]}{m.group('unit')}", text)
-    if ZH_FEW.search(text) and not re.search(r"\d", text):
-        text = ZH_FEW.sub("10块以内", text, count=1)
-    return text
-
-
-def _first_number(patterns, text: str) -> float | None:
-    for p in patterns:
-        m = p.search(text)
-        if m:
-            return float(m.group(1)) / (100 if PENCE.search(m.group(0).strip()) else 1)
-    return None
-
-
 def _search_text(text: str) -> str:
     """Message without price phrases and filler; Chinese words mapped to English catalog terms."""
-    out = BETWEEN.sub(" ", amounts_in_digits(text))
-    for p in MAX_PRICE + MIN_PRICE:
-        out = p.sub(" ", out)
+    out = without_prices(text)
     if CJK.search(out):
         terms, rest = [], out
         for zh, en in ZH_TERMS.items():             # longest first: 蛋糕架 is a cake stand, not cake + egg

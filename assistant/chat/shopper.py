@@ -69,7 +69,7 @@ class ShopperHandler:
                                "Try a higher price limit or fewer conditions.")
             return answer
         answer.suggestions = ["cheaper", "more like the first one", "tell me about the second one"]
-        answer.lead = neutralize(self._lead(c, result, products))          # an anchor title is shop data
+        answer.lead = neutralize(_read_as(request, c.language) + self._lead(c, result, products))   # shop data
         top = [neutralize_product(p) for p in products[:PROMPT_PRODUCTS]]   # shop data is never an instruction
         answer.fallback = " ".join(sentence(p["title"], p["evidence"], c.language) for p in top)
         answer.sentences = lambda: explanations(self.s, turn.message, top, c.language, products, self.titles,
@@ -125,3 +125,12 @@ class ShopperHandler:
         answer.purpose = "shopper"
         answer.check = lambda text: ground(text, [product], self.titles, self.ids).text
         return answer
+
+
+def _read_as(request, language: str) -> str:
+    """The typos corrected in the request, said before the answer (a correction is a guess the shopper can see)."""
+    fixes = getattr(request, "corrections", None) or []
+    if not fixes:
+        return ""
+    said = ", ".join(f"'{a}' as '{b}'" for a, b in fixes)
+    return f"（我把 {said} 理解为正确的拼写。）" if language == "Chinese" else f"(I read {said}.) "

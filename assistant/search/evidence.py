@@ -11,6 +11,7 @@ evidence code ("matches 'x'", "fits:") is ever produced.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 PHRASES = {  # kind -> (English, Chinese); {placeholders} come from Evidence.values
@@ -58,7 +59,8 @@ def evidence(kind: str, related: str = "", **values) -> Evidence:
     if kind not in PHRASES:
         raise ValueError(f"unknown evidence kind {kind!r}; use one of {sorted(PHRASES)}")
     values = {k: v for k, v in values.items()}
-    return Evidence(kind, PHRASES[kind][0].format(related=related, **values), related, values)
+    text = PHRASES[kind][0].format(related=related, **values)
+    return Evidence(kind, re.sub(r"\ba (?=[aeio]|u(?!ni|s|te))", "an ", text), related, values)   # 'an umbrella'
 
 
 def phrase(e: Evidence | dict, language: str = "English") -> str:

@@ -2,12 +2,14 @@
 
     pool = recall(ranker, "red heart decoration", query_vector, history, allowed, "hybrid", request)
     pool.ids            # catalog rows to score (allowed, not already bought)
-    pool.dense          # {row: query cosine} of the FAISS hits
+    pool.dense          # {row: query cosine} of the FAISS hits (+ the e5 hits of a Chinese request)
+    pool.multilingual   # Chinese requests: (n_items,) e5 title similarity on the MiniLM scale, else None
     pool.lexical        # (n_items,) word coverage of each title (empty without a query)
     pool.weak_query     # nothing shares a word with the query and nothing is close in meaning
     pool.no_match       # nothing relevant enough: what is shown are alternatives
 
-Sources: the most popular allowed products (always), FAISS neighbours of the query, titles that cover the
+Sources: the most popular allowed products (always), FAISS neighbours of the query (and, for a Chinese
+request, the multilingual index's: retrieval/multilingual.py), titles that cover the
 request's words (a product code names its product outright), the CF model's top products for the customer's
 history, and the content neighbours of their recent purchases (so a product nobody bought yet reaches buyers).
 `ranker` is the Ranker whose catalog state (popularity order, indexes, relevance, CF model) is read; nothing
@@ -33,6 +35,7 @@ class Pool:
     weak_query: bool = False
     no_match: bool = False
     cf_max: float | None = None          # the best CF score of the history (None: CF not used)
+    multilingual: np.ndarray | None = None   # (n_items,) Chinese requests: e5 title similarity on the MiniLM scale
 
 
 def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray, strategy: str,
@@ -56,6 +59,14 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
                      for alts, _, hard in ranker.relevance.groups(request) if hard]
         lex_ids = np.unique(np.concatenate([lex_ids, *per_group])) if per_group else lex_ids
         best_dense = max(pool.dense.values(), default=0.0)
+        if request is not None and request.language == "Chinese" and ranker.index.multilingual is not None \
+                and (request.unknown_zh or not request.has_subject()):
+            # MiniLM reads the English words the lexicon mapped; where Chinese is left unmapped, e5 reads the
+            # Chinese itself (a fully mapped request keeps MiniLM's reading: it ranked them better on the dev set)
+            pool.multilingual = ranker.relevance.multilingual_dense(ranker.index.multilingual.standardised(query))
+            zh_ids = ranker.index.multilingual.top(query, k // 4, allowed)
+            pool.dense.update({int(i): max(pool.dense.get(int(i), 0.0), float(pool.multilingual[i])) for i in zh_ids})
+            best_dense = max(best_dense, float(pool.multilingual[zh_ids].max()) if len(zh_ids) else 0.0)
         # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
         pool.weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
         pool.no_match = pool.weak_query or ranker.relevance.no_match(request, pool.lexical[allowed], best_dense)

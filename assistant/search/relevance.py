@@ -13,8 +13,8 @@ over "Cake Towel" for a shopper who asked for a cake stand; a word shared with t
 weigh less than what the shopper said. Rarer words count more (idf). Paper goods (cards, wrap, invitations,
 gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper types unless the shopper asked
 for paper: they go with a present, they are not one. A product for another audience than the request's
-(a child's for an adult, not a baby's for a baby) keeps AUDIENCE_FACTOR; what a hobby or occasion buys
-(ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
+(a child's for an adult: ADULT_CHILDREN_FACTOR; not a baby's for a baby: AUDIENCE_FACTOR); what a hobby or
+occasion buys (ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
 """
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ from assistant.search.vocabulary import MATERIALS, SIZES, Vocabulary, words
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
 DENSE_FLOOR, DENSE_CEIL = 0.15, 0.70   # MiniLM cosine: below the floor unrelated, above the ceiling a close match
+# e5 (multilingual index) z-score over the catalog -> the MiniLM cosine scale: a title standing Z_FLOOR standard
+# deviations above the catalog is at DENSE_FLOOR, Z_CEIL at DENSE_CEIL (e5's raw cosines all sit in 0.80-0.88)
+Z_FLOOR, Z_CEIL = 2.0, 5.0
 CATEGORY_HIT = 0.5           # a word found only in the product's category counts half: the title names the thing
 MISSING_FACTOR = 0.5         # a product not of the type asked for, or missing a theme named, keeps half (per group)
 MATERIAL_MISSING_FACTOR = 0.35   # ... missing a material named (glass, wooden, china) keeps less: a glass t-light holder is
@@ -47,7 +50,8 @@ NOT_PAPER = frozenset({"holder", "game", "playing", "wallet"})
 # Words that show the shopper asked for paper goods themselves ("birthday cards", "gift wrap", "party invitations").
 ASKS_PAPER = PAPER_WORDS | {"paper", "bag", "tag", "ribbon", "stationery", "chain"}
 WRAPPING_FACTOR = 0.5
-AUDIENCE_FACTOR = 0.5        # an adult's gift that is a children's product (or a baby's that is not a baby's) keeps half
+AUDIENCE_FACTOR = 0.5        # a baby's gift that is not a baby's product keeps half
+ADULT_CHILDREN_FACTOR = 0.25  # an adult's that is a children's product keeps a quarter: never a grown-up's match
 CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
@@ -184,6 +188,12 @@ class Relevance:
     def rescale_dense(cosine: np.ndarray) -> np.ndarray:
         return np.clip((cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR), 0, 1)
 
+    @staticmethod
+    def multilingual_dense(z: np.ndarray) -> np.ndarray:
+        """e5 z-scores (retrieval/multilingual.py) as MiniLM-scale cosines, so both blend the same way."""
+        return (DENSE_FLOOR + np.clip((z - Z_FLOOR) / (Z_CEIL - Z_FLOOR), 0, 1) * (DENSE_CEIL - DENSE_FLOOR)
+                ).astype(np.float32)
+
     def covered(self, alternatives: list[str]) -> np.ndarray:
         """True where a product's title or category holds any of `alternatives`."""
         hit = np.zeros(self.size, bool)
@@ -223,7 +233,7 @@ class Relevance:
         """What a product keeps for being for someone else than the request's audience (1.0: no mismatch)."""
         mine = self.audience[rows]
         if audience == "adult":
-            return np.where(mine != "", AUDIENCE_FACTOR, 1.0)
+            return np.where(mine != "", ADULT_CHILDREN_FACTOR, 1.0)
         if audience == "baby":
             return np.where(mine == "baby", 1.0, AUDIENCE_FACTOR)
         if audience == "child":

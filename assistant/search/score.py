@@ -34,6 +34,8 @@ def score(ranker, pool: Pool, qvec, history: sp.csr_matrix, request=None) -> tup
         if missing:   # keyword-only and CF hits get their dense score too
             dense.update(zip(missing, np.maximum(index.vectors[missing] @ qvec, 0).tolist()))
         cosine = np.array([dense[i] for i in cand.tolist()])
+        if pool.multilingual is not None:      # a Chinese request: whichever embedding reads it better
+            cosine = np.maximum(cosine, pool.multilingual[cand])
         relevance = ranker.relevance.blend(request, pool.lexical[cand], cosine, cand)
         parts["relevance"] = dict(zip(cand.tolist(), relevance.tolist()))
         return (relevance / max(relevance.max(), 1e-9)) ** 2 * (1 + boost), parts

@@ -11,23 +11,30 @@
 Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
 that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
 hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
-resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters.
+resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
+reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
 Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
-`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first.
+`audience`); `synonym` rows of request_words.csv rewrite a shopper's spelling into the catalog's first; `idiom` rows
+replace a phrase not meant word by word with its meaning before any word is read ("night owl": no owl).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.fsutil import csv_rows
+from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.ideas import Ideas
+from assistant.search.prices import without_prices
+from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+INFLECTION = re.compile(r"(?:[a-z]?(?:ing|ed|er|ers)|s)")   # throw+ing, plan+ned, bak+er: a verb form, not a compound
 NUMBERISH = re.compile(r"(?:£|\$|€)?\d+(?:\.\d+)?(?:cm|mm|p|s)?")   # "1950s" is a decade (a style's cue)
 # "goes well with X", "to go with X", "matching X", "what else do I need for X", "配X" -> X
 COMPLEMENT = re.compile(
@@ -68,6 +75,7 @@ class Request:
                                                           # beside an occasion: lights for a bbq need not say picnic)
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
     style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
+    corrections: list[tuple[str, str]] = field(default_factory=list)   # typos read as known words (spelling.py)
 
     @property
     def search_text(self) -> str:
@@ -91,13 +99,18 @@ class Lexicon:
     hints: dict[str, list[str]]                          # word -> catalog hint words
     ideas: Ideas = field(default_factory=Ideas.load)      # hobby/occasion -> things; audiences
     synonyms: dict[str, str] = field(default_factory=dict)   # a shopper's spelling -> the catalog's ("tealight")
+    idioms: dict[str, str] = field(default_factory=dict)     # a phrase not meant word by word -> what it means in
+                                                             # catalog words, or "" ("night owl" is no owl)
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
         zh = load_zh_terms(zh_terms)
-        kinds, hints, synonyms = {}, {}, {}
+        kinds, hints, synonyms, idioms = {}, {}, {}, {}
         for n, row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
+            if row["kind"].strip() == "idiom":          # read as a whole, before its words ("night owl")
+                idioms[word] = " ".join((row["catalog_hints"] or "").split())
+                continue
             if row["kind"].strip() == "synonym":
                 if not (row["catalog_hints"] or "").strip():
                     raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
@@ -106,7 +119,26 @@ class Lexicon:
                 continue
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints, Ideas.load(), synonyms)
+        return cls(zh, kinds, hints, Ideas.load(), synonyms, idioms)
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Every single request word this lexicon knows (stemmed): kinds, synonyms, hobby and occasion cues."""
+        said = list(self.kinds) + list(self.synonyms) + [c for idea in self.ideas.ideas for c in idea.cues] \
+            + [w for ws in self.ideas.request_words.values() for w in ws]
+        return frozenset(stem(w) for phrase in said for w in re.findall(r"[a-z]+", phrase.lower()))
+
+    def read_idioms(self, text: str) -> str:
+        """Each idiom (request_words.csv kind 'idiom') replaced by its meaning, longest first: its words are not
+        products ('a real night owl' -> 'a real', 'throwing a party' -> 'party')."""
+        for phrase in sorted(self.idioms, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(phrase)}\b", f" {self.idioms[phrase]} ", text, flags=re.I)
+        return " ".join(text.split())
+
+    def speller(self, vocab: Vocabulary) -> Speller:
+        """Typo reader over the catalog's words and this lexicon's; ordinary English words are left alone."""
+        known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
+        return Speller(frozenset(known), english_words())
 
     def translate(self, text: str) -> tuple[str, list[str]]:
         """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
@@ -164,18 +196,22 @@ def _content_zh(run: str) -> str:
 def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     """Parse a shopping request into catalog types/themes, recipient, occasion, gift, complement anchor."""
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
+    text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
+    english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
+    english = lexicon.read_idioms(english)
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
-            req.anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+            anchor = lexicon.translate(m.group(1) or m.group(2))[0]
+            req.anchor = "" if _purpose(anchor, vocab, lexicon) else anchor
     if not re.search(r"\b(?:gifts?|presents?)\b", english, re.I):
         english = COMPANY.sub(" ", english)
     low = " ".join(NUMBERISH.sub(" ", Ideas.without_age(english.lower())).split())
     for said, catalog in lexicon.synonyms.items():        # the catalog's spelling ("tealight" -> "t-light")
         low = re.sub(rf"\b{re.escape(said)}\b", catalog, low)
     m = COMPLEMENT.search(low)
-    if m and not req.anchor:
+    if m and not req.anchor and not _purpose(m.group(1), vocab, lexicon):
         req.anchor = m.group(1).strip(" ?.!")
         low = low[:m.start()]
     lover = LOVER.search(low)
@@ -276,13 +312,27 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.hints += [t for t in soft if t not in req.hints]
 
 
+def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:
+    """Is what follows "to go with" / "matching" / "accessories for" an occasion or a hobby ("a hen party",
+    "napkins for a baby shower", "christmas dinner") rather than a product? It names an occasion or an idea's cue,
+    and its words do not read as a catalog name (some neighbouring pair is no phrase of any title): then the
+    request is an ordinary search, not bought-together products of a named product."""
+    said = " ".join(stem(w) for w in re.findall(r"[a-z][a-z'-]*", anchor.lower()) if w not in STOP)
+    named = any(re.search(rf"\b{re.escape(stem(p))}\b", said) for p, kind in lexicon.kinds.items()
+                if kind == "occasion") or any(idea.kind in ("occasion", "interest")
+                                              for idea, _ in lexicon.ideas.matches(said))
+    ws = [w for w in said.split() if not lexicon.kinds.get(w) == "recipient" and not w.endswith("'s")]
+    return named and (len(ws) < 2 or any(f"{a} {b}" not in vocab.phrase_set for a, b in zip(ws, ws[1:])))
+
+
 def _known_prefix(word: str, vocab: Vocabulary) -> str:
-    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'."""
+    """An unknown compound read as its known head: 'kitchenware' -> 'kitchen', 'tablecloth' -> 'table'. A verb
+    form is not its noun: 'throwing' a party is no throw (blanket), 'hosted' no host; INFLECTION endings stay."""
     w = stem(word)
     if vocab.known(w) or not w.isascii():
         return word
     for cut in range(len(w) - 3, 3, -1):
-        if len(w) - cut <= 5 and vocab.known(w[:cut]):
+        if len(w) - cut <= 5 and vocab.known(w[:cut]) and not INFLECTION.fullmatch(w[cut:]):
             return w[:cut]
     return word
 

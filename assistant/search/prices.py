@@ -1,0 +1,72 @@
+"""Prices said in a request: the one home of the patterns that read a price limit, in English and Chinese.
+
+    amounts_in_digits("under a fiver")            # 'under 5 pounds'
+    first_number(MAX_PRICE, "a mug under £10")    # 10.0  (MIN_PRICE for "over ...", BETWEEN for "between x and y")
+    without_prices("glass vase under fifteen pounds")   # 'glass vase': what is left to understand as the thing wanted
+
+Amounts said in words ("a tenner", "twelve pounds", 五块以内, 几块钱) become digits before the patterns read them.
+The constraint parser (chat/constraints.py) turns the limits into filters; request understanding
+(search/understand.py) reads the request without them, so that "ten pounds" is never an unknown thing wanted.
+"""
+from __future__ import annotations
+
+import re
+
+NUMBER = r"(\d+(?:\.\d+)?)"
+EACH = r"(?:\s*(?:each|apiece|a piece|per (?:item|piece))\b)?"       # "under £1 each": a price per item
+MONEY = r"(?:£|\$|€|gbp\s*)?\s*" + NUMBER + r"\s*(?:pounds?|quid|gbp|pence\b|p\b|便士|英镑|镑|块|元)?" + EACH
+PENCE = re.compile(r"\d\s*(?:pence|p|便士)" + EACH + "$", re.I)     # "under 50p": the amount is in pence
+MAX_PRICE = [re.compile(p, re.I) for p in (r"(?:under|below|less than|cheaper than|max(?:imum)?|up to|no more than|"
+                                             r"within|<)\s*" + MONEY, MONEY + r"\s*(?:or less|max|以下|以内|之内)",
+                                             r"(?:低于|不超过|少于)\s*" + MONEY)]
+MIN_PRICE = [re.compile(p, re.I) for p in (r"(?:over|above|more than|at least|min(?:imum)?|>)\s*" + MONEY,
+                                             MONEY + r"\s*(?:or more|以上)", r"(?:高于|超过)\s*" + MONEY)]
+# Amounts said in words become digits before the price patterns read them: "under a fiver" -> "under 5 pounds",
+# "a tenner" (a budget said alone) -> "under 10 pounds", "十块以内" -> "10块以内", "几块钱的" (a few pounds) -> under 10.
+SLANG_AMOUNTS = {"fiver": 5, "tenner": 10}
+WORD_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                             "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
+                                             "twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50,
+                                                                   "a": 1, "an": 1, "a couple of": 2, "a few": 5}
+ZH_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+              "二十": 20, "三十": 30, "五十": 50, "一百": 100}
+_BOUND = r"(?:under|below|less than|cheaper than|up to|no more than|within|over|above|more than|at least|for|about|around)"
+SLANG = re.compile(rf"\b(?:(?P<bound>{_BOUND})\s+)?(?:a\s+|one\s+)?(?P<slang>{'|'.join(SLANG_AMOUNTS)})s?\b", re.I)
+WORD_AMOUNT = re.compile(rf"\b(?P<word>{'|'.join(sorted(WORD_NUMBERS, key=len, reverse=True))})\s+"
+                         r"(?P<unit>pounds?|quid|pence|p)\b", re.I)
+ZH_AMOUNT = re.compile(rf"(?P<zh>{'|'.join(sorted(ZH_NUMBERS, key=len, reverse=True))})(?P<unit>块|元|英镑|镑)")
+ZH_FEW = re.compile(r"几(?:块|元|英镑|镑)钱?")
+BETWEEN = re.compile(r"(?:between|from)\s*" + MONEY + r"\s*(?:and|to|-)\s*" + MONEY, re.I)
+
+
+def amounts_in_digits(text: str) -> str:
+    """Amounts said in words as digits, so that the price patterns read them ("under a pound" -> "under 1 pounds");
+    a slang amount said without a bound ("a tenner gift") is a budget: "under 10 pounds"."""
+    def slang(m: re.Match) -> str:
+        amount = SLANG_AMOUNTS[m.group("slang").lower()]
+        bound = m.group("bound")
+        bound = "under" if bound is None or bound.lower() in ("for", "about", "around") else bound
+        return f"{bound} {amount} pounds"
+
+    text = SLANG.sub(slang, text)
+    text = WORD_AMOUNT.sub(lambda m: f"{WORD_NUMBERS[m.group('word').lower()]} {m.group('unit')}", text)
+    text = ZH_AMOUNT.sub(lambda m: f"{ZH_NUMBERS[m.group('zh')]}{m.group('unit')}", text)
+    if ZH_FEW.search(text) and not re.search(r"\d", text):
+        text = ZH_FEW.sub("10块以内", text, count=1)
+    return text
+
+
+def first_number(patterns, text: str) -> float | None:
+    for p in patterns:
+        m = p.search(text)
+        if m:
+            return float(m.group(1)) / (100 if PENCE.search(m.group(0).strip()) else 1)
+    return None
+
+
+def without_prices(text: str) -> str:
+    """The request with its price phrases removed (amounts in words included); other words untouched."""
+    out = BETWEEN.sub(" ", amounts_in_digits(text))
+    for p in MAX_PRICE + MIN_PRICE:
+        out = p.sub(" ", out)
+    return " ".join(out.split())
