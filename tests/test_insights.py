@@ -1255,3 +1255,67 @@ def test_several_metrics_of_one_period_score_in_any_order(staff):
     assert score(insight, {"expect": "answer", "rows": rows}) == "exact"
     rows[0][1] += 1
     assert score(insight, {"expect": "answer", "rows": rows}) == "wrong"
+
+
+# ---------------------------------------------------------------- round 11: no metric word is dropped silently
+def test_customers_in_a_list_of_figures_is_a_figure_too(staff, db):
+    """'customers' last (or first) in a list of metrics is counted, not read as who the other figures are about."""
+    got = staff.answer("orders, units sold and customers for the regency cakestand 3 tier in 2011")
+    assert got.clarification is None and len(got.facts) == 3, got.narrative
+    where = f"NOT ret AND title = 'Regency Cakestand 3 Tier' AND {IN_2011}"
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id), SUM(qty), COUNT(DISTINCT user_id) FROM {LINES} "
+                      f"WHERE {where}").fetchone()
+    assert [v for _, v in got.facts] == [pytest.approx(float(w)) for w in want]
+    got = staff.answer("customers, orders and revenue in France in 2011")
+    want = db.execute(f"SELECT COUNT(DISTINCT user_id) FILTER (WHERE NOT ret), COUNT(DISTINCT order_id) FILTER "
+                      f"(WHERE NOT ret), SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                      f"WHERE country = 'France' AND {IN_2011}").fetchone()
+    assert got.clarification is None and [v for _, v in got.facts] == [pytest.approx(float(w)) for w in want]
+    # 'customers' that names who the figures are about still is not a figure of its own
+    assert [label for label, _ in staff.answer("revenue from champion customers and orders").facts] == \
+        ["net revenue", "orders"]
+
+
+def test_value_of_customers_is_average_customer_value_and_a_lone_value_asks(staff, db):
+    got = staff.answer("what is the value of our French customers")
+    want = db.execute("SELECT AVG(monetary) FROM profiles WHERE CAST(user_id AS VARCHAR) IN (SELECT DISTINCT "
+                      f"CAST(user_id AS VARCHAR) FROM {LINES} WHERE NOT ret AND country = 'France')").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want, rel=1e-9), got.reading
+    assert any("average customer value" in n and "all-time" in n for n in got.notes), got.notes
+    for question in ("what is the value of our customers in 2011",      # all-time, or within the period?
+                     "what was the value of orders in November 2011",  # money, or the count?
+                     "total value of units sold in 2011"):
+        assert staff.answer(question).clarification is not None, question
+
+
+def test_share_of_a_years_buyers_who_bought_a_category(staff, db):
+    """The year is the base (that year's buyers), the category the part; 'of 2011' is read as the period."""
+    got = staff.answer("percentage of 2011 buyers who bought garden things")
+    want = db.execute(f"SELECT COUNT(DISTINCT user_id) FILTER (WHERE category = 'Garden & Outdoor')::DOUBLE / "
+                      f"COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want, rel=1e-9), got.reading
+    assert 0 < want < 1
+
+
+def test_how_many_category_items_a_segment_bought_is_units(staff, db):
+    got = staff.answer("how many home decor items did champions buy in 2011")
+    want = db.execute(f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND category = 'Home Decor' "
+                      f"AND segment = 'champions' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.query.metric == "units" and got.query.group_by is None
+    assert got.facts[0][1] == pytest.approx(want)
+
+
+def test_what_share_of_a_products_buyers_are_in_a_segment_keeps_the_buyers_as_base(staff, db):
+    buyers = f"FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier'"
+    product_base = db.execute(f"SELECT COUNT(DISTINCT user_id) FILTER (WHERE segment = 'champions')::DOUBLE / "
+                              f"COUNT(DISTINCT user_id) {buyers}").fetchone()[0]
+    segment_base = db.execute(f"SELECT COUNT(DISTINCT user_id) FILTER (WHERE title = 'Regency Cakestand 3 Tier')"
+                              f"::DOUBLE / COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND segment = "
+                              "'champions'").fetchone()[0]
+    assert abs(product_base - segment_base) > 0.05     # the two readings differ: the test can tell them apart
+    for question in ("people who bought the regency cakestand 3 tier - what percentage are champions?",
+                     "what share of customers who bought the regency cakestand 3 tier are champions"):
+        got = staff.answer(question)
+        assert got.clarification is None and got.facts[0][1] == pytest.approx(product_base, rel=1e-9), question
+    got = staff.answer("what share of champions bought the regency cakestand 3 tier")
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(segment_base, rel=1e-9)

@@ -76,7 +76,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                                r"\b(?:turn|turning|become|becoming|convert|converting) (?:into )?high(?:-| )value\b|"
                                r"high(?:-| )?value ?概率|(?:平均)?高价值(?:概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?高价值(?:得分|评分|分数)"),
     ("customer_value", r"\b(?:average )?customer (?:lifetime )?value\b|\blifetime value\b|\bclv\b|\bltv\b|"
-                       r"\bvalue per customer\b|\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
+                       r"\bvalue per customer\b|\bvalue of (?=(?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b)|"   # 'the value of our German customers'
+                       r"\bspends? (?:with us )?(?:over|in|during) (?:their|a|the|his|her) lifetime\b|"
                        r"\blifetime (?:gross )?spend(?:ing)?\b|(?:平均)?客户(?:终身)?价值|(?:平均)?(?:终身|生命周期)价值|(?:人均|平均)?累计消费(?:总)?(?:额|金额)?|人均消费(?:总)?(?:额|金额)?|"
                        r"(?<=每个客户)(?:的)?平均消费(?:额|金额)?|(?<=每位客户)(?:的)?平均消费(?:额|金额)?"),
     ("new_customers", r"\bnew(?:-| )(?:customers?|buyers?|clients?|shoppers?)\b|"
@@ -298,6 +299,24 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
                      r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|" \
                      r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
+# 'the value of our German customers': average customer value (all-time); a lone 'value' or 'worth' with counts is asked
+VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b"
+VALUE_WORD = r"\b(?:value|worth)\b"
+# '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
+SHARE_BEFORE_PERIOD = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)(?=\s+of\s+(?:the\s+)?" \
+                      r"(?:(?:19|20)\d\d|last year|this year|last quarter|this quarter|last month|this month)\s+" \
+                      r"(?:[\w\-]+\s+)?(?:customers|buyers|shoppers|clients)\b)"
+# 'customers who bought X - what % are loyal': the share is of X's buyers (the base), those in the group (the part)
+SHARE_OF_BUYERS_ARE = r"\b(?:what|which) (?:share|percentage|proportion|percent|fraction|%)(?: of (?:them|those|these))? " \
+                      r"(?:are|were|is)\b|\b(?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered)\b.* (?:are|were)\b"
+# 'how many <category> items did loyal customers buy': units bought, not a count of customers or a product breakdown
+ITEMS_BOUGHT = r"\b(how many)\b(?: [\w\-&]+){0,3} (items|pieces|units|things)\b(?: [\w\-&]+){0,4} " \
+               r"(?:buy|bought|purchase|purchased|order|ordered)\b"
+# 'units, orders and customers': 'customers' in a list of figures is a figure too, not who
+_LISTED = r"(?:units(?: sold)?|orders|revenue|sales|gross sales|returns(?: value)?|items sold)"
+METRIC_LIST_CUSTOMERS = rf"\b{_LISTED}\s*(?:,|,? and|&)\s*(?:the )?(?:number of )?customers\b(?! (?:who|that|which|from|of|with)\b)|" \
+                        rf"^(?:the )?(?:number of )?customers (?:and |& ){_LISTED}\b|" \
+                        rf"^(?:the )?(?:number of )?customers,? {_LISTED},? (?:and|&) {_LISTED}\b"   # normalize drops commas
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -368,7 +368,8 @@ class QuestionParser:
             if m and not clarify:
                 clarify = Clarification(ask, [question_with(text, m.group(0), c) for c in choices])
         top_pct = self._top_percent(t)
-        share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS)) if top_pct is None else False
+        share_customers = bool(t.first(L.SHARE_OF_CUSTOMERS) or t.first(L.SHARE_BEFORE_PERIOD)) \
+            if top_pct is None else False
         if share_customers:     # '英国客户占全部客户的比例': 占 ... 比例 together say "share"
             list(self._take_all(t, r"占(?=\S*(?:比例|百分比|比重|份额|多少))|比例|百分比|比重|份额|占比"))
         condition = self._condition(t)
@@ -401,8 +402,16 @@ class QuestionParser:
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
+        items_bought = re.search(L.ITEMS_BOUGHT, t.text)     # 'how many xmas items did loyal customers buy'
+        if items_bought and any(t.taken[items_bought.start(2):items_bought.end(2)]):
+            items_bought = None
+        if items_bought:
+            t.take(*items_bought.span(1))
+            t.take(*items_bought.span(2))
         metrics = self._metrics(t)
         metrics = [m for m in defined if m not in metrics] + metrics
+        if items_bought and "units" not in metrics:
+            metrics.insert(0, "units")
         if revenue_per_customer:
             metrics.insert(0, "revenue_per_customer")
         if spend_per_customer and "customer_value" not in metrics:
@@ -489,8 +498,10 @@ class QuestionParser:
         defaulted = not limit and ranked_number is None
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
-                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)),
-                                        bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)))
+                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)
+                                             or re.search(L.METRIC_LIST_CUSTOMERS, text)),
+                                        bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)),
+                                        bool(share_customers and buyers_of and re.search(L.SHARE_OF_BUYERS_ARE, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
         if query is not None and query.bought and (query.time or query.compare) and not same_period \
@@ -508,9 +519,34 @@ class QuestionParser:
                 clarify = Clarification(f"The period before is {length} days long, not {days}. Compare with the "
                                         "period of the same length just before?", [canonical(query)])
                 query = None
+        if query is not None and clarify is None and not unexplained:
+            query, clarify = self._value_word(t, text, query, notes)
         if query is not None and defaulted and query.limit and query.limit > 1:
             notes.append(f"{DEFAULT_TOP_NOTE} {query.limit}")
         return Parse(query if not clarify else None, unexplained, clarify, notes)
+
+    @staticmethod
+    def _value_word(t: _Text, text: str, query: Query, notes: list[str]) -> tuple[Query | None, Clarification | None]:
+        """'value' / 'worth' read by no explainer (only a filler word) beside figures that are all counts would
+        vanish silently ('the value of orders' answered as a number of orders): ask money or number. 'The value of
+        our customers' is average customer value, all-time: said in a note, or asked when a period is named."""
+        if re.search(L.VALUE_OF_CUSTOMERS, text) and query.metric == "customer_value" and not query.also:
+            if query.time or query.compare:
+                return None, Clarification(
+                    "Customer value is all-time gross spend per customer (here of the customers who bought in that "
+                    "period); within the period itself I have net revenue per customer. Which one?",
+                    [canonical(query), canonical(replace(query, metric="revenue_per_customer"))])
+            notes.append(f"'{re.search(L.VALUE_OF_CUSTOMERS, text).group(0)}' read as average customer value "
+                         "(all-time gross spend per customer)")
+        dropped = [m.group(0) for m in re.finditer(L.VALUE_WORD, t.text) if not any(t.taken[m.start():m.end()])]
+        figures = [query.metric, *query.also]
+        if dropped and all(METRICS[m].kind == "count" for m in figures):
+            money = replace(query, metric="revenue", also=[], condition=None) \
+                if query.metric not in ("matching_customers", "customer_share") else None
+            return None, Clarification(
+                f"'{dropped[0]}' with {' and '.join(METRICS[m].label for m in figures)}: do you mean money "
+                f"(net revenue) or the number?", [canonical(money)] * bool(money) + [canonical(query)])
+        return query, None
 
     # ------------------------------------------------------------ explainers
     def _fix_typos(self, text: str, notes: list[str]) -> str:
@@ -888,7 +924,7 @@ class QuestionParser:
     # ------------------------------------------------------------ assembly
     def _assemble(self, metrics, dims, entities, products, periods, change, top_pct, share_customers, condition,
                   buyers_of, best_selling, limit, order, singular=False, counted_customers=False, buy_verb=False,
-                  predicted_count=False) -> tuple[Query | None, Clarification | None]:
+                  predicted_count=False, base_is_buyers=False) -> tuple[Query | None, Clarification | None]:
         """A Query from the explained parts, or a clarifying question when they do not make one question."""
         if not metrics and buyers_of:
             metrics = ["customers"]
@@ -979,7 +1015,14 @@ class QuestionParser:
         if share_customers:
             if condition is None:
                 cond_keys = [k for k in ("country", "segment", "cluster") if k in filters and len(filters[k]) == 1]
-                if products:
+                bought_named = products or len(filters.get("category", [])) == 1
+                if base_is_buyers and bought_named and len(cond_keys) == 1:
+                    # 'customers who bought X - what % are loyal': X's buyers are the base, the group the part
+                    condition = Condition(cond_keys[0], "=", filters.pop(cond_keys[0])[0])
+                elif base_is_buyers and bought_named:
+                    return None, Clarification("Of the customers who bought it, what share are in which group?",
+                                               ["what share of customers are in the UK"])
+                elif products:
                     condition = Condition("bought_product", "=", products.pop())
                 elif "category" in filters and len(filters["category"]) == 1:
                     condition = Condition("bought_category", "=", filters.pop("category")[0])
