@@ -1303,6 +1303,9 @@ def test_how_many_category_items_a_segment_bought_is_units(staff, db):
                       f"AND segment = 'champions' AND {IN_2011}").fetchone()[0]
     assert got.clarification is None and got.query.metric == "units" and got.query.group_by is None
     assert got.facts[0][1] == pytest.approx(want)
+    got = staff.answer("how many items did customers in France buy in 2011")     # 'how many' counts the items
+    want = db.execute(f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and len(got.facts) == 1 and got.facts[0][1] == pytest.approx(want)
 
 
 def test_what_share_of_a_products_buyers_are_in_a_segment_keeps_the_buyers_as_base(staff, db):

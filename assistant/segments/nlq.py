@@ -498,7 +498,7 @@ class QuestionParser:
         defaulted = not limit and ranked_number is None
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
-                                        bool(re.search(COUNTED_CUSTOMERS, text) or re.search(HOW_MANY_ALONE, text)
+                                        bool(self._counted_customers(text, items_bought) or re.search(HOW_MANY_ALONE, text)
                                              or re.search(L.METRIC_LIST_CUSTOMERS, text)),
                                         bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)),
                                         bool(share_customers and buyers_of and re.search(L.SHARE_OF_BUYERS_ARE, text)))
@@ -524,6 +524,13 @@ class QuestionParser:
         if query is not None and defaulted and query.limit and query.limit > 1:
             notes.append(f"{DEFAULT_TOP_NOTE} {query.limit}")
         return Parse(query if not clarify else None, unexplained, clarify, notes)
+
+    @staticmethod
+    def _counted_customers(text: str, items_bought: re.Match | None) -> bool:
+        """'how many customers ...' asks a count of customers; in 'how many items did customers in France buy' the
+        'how many' counts the items."""
+        return any(not (items_bought and items_bought.start() <= m.start() < items_bought.end())
+                   for m in re.finditer(COUNTED_CUSTOMERS, text))
 
     @staticmethod
     def _value_word(t: _Text, text: str, query: Query, notes: list[str]) -> tuple[Query | None, Clarification | None]:
