@@ -397,3 +397,17 @@ def test_an_occasion_after_to_go_with_is_a_purpose_not_a_product_to_match(lexico
                  "accessories for my friend's hen party", "配圣诞晚餐的东西"):
         assert understand(text, vocab, lexicon).anchor == "", text
     assert understand("matching napkins for a baby shower", vocab, lexicon).types == ["napkin"]
+
+
+@pytest.mark.parametrize("text, english, absent", [
+    ("派对布置的东西", "party", "fabric"),          # 布置 "to decorate" is one word: not 布 "fabric"
+    ("布和纸", "fabric paper", None),               # a one-character term standing as its own word maps
+    ("一卷布料", "fabric", None),
+    ("送朋友的圣诞礼物", "christmas gift", None),     # a word the lexicon lacks is read by its longer terms inside
+    ("我要蛋糕架", "cake stand", "egg"),            # a lexicon term is never cut by the segmenter
+    ("猫咪图案的杯子", "cat", None),
+])
+def test_chinese_is_mapped_word_by_word_as_segmented(lexicon, text, english, absent):
+    mapped, _ = lexicon.translate(text)
+    assert english in mapped
+    assert absent is None or absent not in mapped.split()

@@ -117,14 +117,10 @@ def _names_category(category: str, lowered: str) -> bool:
 def _search_text(text: str) -> str:
     """Message without price phrases and filler; Chinese words mapped to English catalog terms."""
     out = without_prices(text)
-    if CJK.search(out):
-        terms, rest = [], out
-        for zh, en in ZH_TERMS.items():             # longest first: 蛋糕架 is a cake stand, not cake + egg
-            if zh in rest:
-                terms.append(en)
-                rest = rest.replace(zh, " ")
+    if CJK.search(out):                              # word by word as the segmenter cuts them (Lexicon.translate)
+        english, _ = IDIOMS.translate(out)
         colours = [c for w, c in COLOUR_WORDS.items() if not w.isascii() and w in out]
-        out = " ".join(colours[:1] + terms) + " " + CJK.sub(" ", out)
+        out = " ".join(colours[:1] + [english])
     out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"
                  r"i want|i need|i'd like|can you|recommend|suggest|something|in stock)\b", " ", out)
     return " ".join(out.split())

@@ -10,8 +10,8 @@
 
 Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
 that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
-hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
-resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
+hints are kept only when the catalog has them. Chinese is cut into words by a segmenter (search/segment_zh.py,
+jieba) and each word mapped with resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
 reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
 Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
@@ -30,6 +30,7 @@ from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
+from assistant.search.segment_zh import Segmenter
 from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
@@ -140,28 +141,36 @@ class Lexicon:
         known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
         return Speller(frozenset(known), english_words())
 
+    @functools.cached_property
+    def segmenter(self) -> Segmenter:
+        return Segmenter(self.zh)
+
     def translate(self, text: str) -> tuple[str, list[str]]:
-        """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
-        out, unknown, i, run = [], [], 0, ""
-        while i < len(text):
-            if not CJK.match(text[i]):
+        """Chinese -> English words, word by word as the segmenter cuts them (search/segment_zh.py); returns (text
+        with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
+        characters or more inside it, longest first; a one-character term maps only when it stands as its own word
+        (布 "fabric" alone, never inside 布置 "to decorate")."""
+        out, unknown, run = [], [], ""
+        for word in self.segmenter.words(text):
+            if not CJK.search(word):
                 if run:
                     unknown.append(run)
                     run = ""
-                out.append(text[i])
-                i += 1
+                out.append(word)
                 continue
-            for zh, en in self.zh.items():
-                if text.startswith(zh, i):
-                    if run:
-                        unknown.append(run)
-                        run = ""
-                    out.append(f" {en} ")
-                    i += len(zh)
-                    break
-            else:
-                run += text[i]
-                i += 1
+            i = 0
+            while i < len(word):
+                term = word if word in self.zh else next(
+                    (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
+                if term is None:
+                    run += word[i]
+                    i += 1
+                    continue
+                if run:
+                    unknown.append(run)
+                    run = ""
+                out.append(f" {self.zh[term]} ")
+                i += len(term)
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
