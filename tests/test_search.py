@@ -14,7 +14,7 @@ from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
 from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence
-from assistant.search.relevance import Relevance
+from assistant.search.relevance import MISSING_FACTOR, Relevance
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import mine_vocabulary, stem
 
@@ -411,3 +411,25 @@ def test_chinese_is_mapped_word_by_word_as_segmented(lexicon, text, english, abs
     mapped, _ = lexicon.translate(text)
     assert english in mapped
     assert absent is None or absent not in mapped.split()
+
+
+HEAD_TITLES = ["Bird Seed Feeder", "Garden Bird Table", "Lavender Soap", "Soap Dish Shell", "Rose Soap Dish",
+               "Rose Garden Sign", "Sweet Pea Seed Tin", "Cake Tin Blue", "Cake Tin Red"]
+
+
+def test_the_thing_named_last_must_be_a_titles_head_not_its_modifier(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": HEAD_TITLES}))
+    rel = Relevance(HEAD_TITLES, vocab)
+    soap = understand("rose soap", vocab, lexicon)
+    assert (soap.types, soap.themes, rel.named_head(soap)) == ([], ["rose", "soap"], "soap")
+    assert rel.holds_as_head("soap").nonzero()[0].tolist() == [2]        # the two others are soap dishes
+    cosine, rows = np.zeros(len(HEAD_TITLES), np.float32), np.arange(len(HEAD_TITLES))
+    blended = rel.blend(soap, rel.lexical(soap), cosine, rows)
+    assert blended[3] == pytest.approx(blended[2] * MISSING_FACTOR)     # same words covered; the dish is no soap
+    assert rel.holds_as_head("tin").nonzero()[0].tolist() == [6, 7, 8]   # a trailing colour is not a noun
+    seed = understand("bird seed", vocab, lexicon)                       # 'seed' only modifies a feeder and a tin
+    assert rel.named_head(seed) == "seed" and not rel.holds_as_head("seed").any()
+    every = np.ones(len(HEAD_TITLES), bool)
+    assert rel.no_match(seed, rel.lexical(seed), best_cosine=0.8, allowed=every)    # honest, however close in meaning
+    for text in ("a soap dish for the garden", "seed tin for a rose garden"):   # after 'for': a purpose, no head rule
+        assert rel.named_head(understand(text, vocab, lexicon)) is None
