@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assistant.chat.constraints import parse_constraints
 from assistant.chat.explain import checked, explanations
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable
@@ -15,7 +16,7 @@ from assistant.search.complements import Complements
 from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence
 from assistant.search.relevance import MISSING_FACTOR, Relevance
-from assistant.search.understand import Lexicon, Request, understand
+from assistant.search.understand import Lexicon, Request, understand, without_milestones
 from assistant.search.vocabulary import mine_vocabulary, stem
 
 TITLES = ["Red Retrospot Cake Stand", "Regency Cake Stand 3 Tier", "Cake Stand White Small", "Pink Cake Towel",
@@ -433,3 +434,24 @@ def test_the_thing_named_last_must_be_a_titles_head_not_its_modifier(lexicon):
     assert rel.no_match(seed, rel.lexical(seed), best_cosine=0.8, allowed=every)    # honest, however close in meaning
     for text in ("a soap dish for the garden", "seed tin for a rose garden"):   # after 'for': a purpose, no head rule
         assert rel.named_head(understand(text, vocab, lexicon)) is None
+
+
+@pytest.mark.parametrize("text, left", [
+    ("a rattle for a baby's first birthday", "a rattle for a baby's birthday"),
+    ("mug for my aunt's 50th birthday", "mug for my aunt's birthday"),
+    ("twenty-first birthday balloons", "birthday balloons"),
+    ("a clock for his seventieth", "a clock for his birthday"),        # a milestone said alone is a birthday
+    ("photo frame after 25 years married", "photo frame"),
+    ("candles for our second wedding anniversary", "candles for our wedding anniversary"),
+    ("jigsaw for a 7 year old", "jigsaw for a 7 year old"),            # an age stays for the audience reader
+    ("first aid tin", "first aid tin"),                                # not before an occasion: left alone
+])
+def test_ordinals_and_years_inside_an_occasion_are_not_product_words(text, left):
+    assert without_milestones(text) == left
+
+
+def test_a_first_birthday_names_no_first_thing_and_no_shown_product(vocab, lexicon):
+    req = understand("a present for a first birthday", vocab, lexicon)
+    assert "first" not in req.themes and req.occasion == "birthday"
+    assert parse_constraints("a present for a first birthday").ordinal is None
+    assert parse_constraints("show me the first one").ordinal == 0

@@ -14,7 +14,7 @@ from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
 from assistant.search.prices import (BETWEEN, MAX_PRICE, MIN_PRICE, PENCE, amounts_in_digits,
                                       first_number, price_window, without_prices)
-from assistant.search.understand import Lexicon, load_zh_terms
+from assistant.search.understand import Lexicon, load_zh_terms, without_milestones
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
@@ -72,7 +72,8 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     f.categories = [c for c in categories if _names_category(c, lowered)]
     f.brands = [b for b in brands if b and re.search(rf"\b{re.escape(b.lower())}\b", lowered)]
     occasion = next((o for w, o in OCCASIONS.items() if (w in lowered if w.isascii() else w in text)), None)
-    ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", lowered) if w.isascii() else w in text)),
+    plain = without_milestones(lowered)             # "a first birthday" points at no product shown
+    ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", plain) if w.isascii() else w in text)),
                    None)
     query = _search_text(text)
     return Constraints(f, query, occasion, ordinal, language_of(text))

@@ -202,10 +202,39 @@ def _content_zh(run: str) -> str:
     return "".join(ch for ch in run if ch not in ZH_FUNCTION_CHARS)
 
 
+# Ordinals and counts of years inside an occasion name which one, not a product: "a first birthday", "her 40th",
+# "after 30 years together" ("First Class" luggage tags are no first-birthday gift). A milestone said alone
+# ("for his sixtieth", "her 21st") is a birthday; only the number is dropped before an occasion word.
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ORDINAL = ("first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+            "fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|fortieth|"
+            "fiftieth|sixtieth|seventieth|eightieth|ninetieth|hundredth")
+ORDINAL = rf"(?:(?:{_TENS})[- ]?)?(?:{_ORDINAL})|\d+(?:st|nd|rd|th)"
+OCCASION_AFTER = (r"birthday|bday|b-day|anniversary|wedding|christmas|xmas|valentine'?s?|easter|mother'?s day|"
+                  r"father'?s day|home|house|baby|date|holiday|day")
+MILESTONE_BEFORE = re.compile(rf"\b(?:{ORDINAL})\s+(?=(?:{OCCASION_AFTER})\b)", re.I)
+MILESTONE_ALONE = re.compile(rf"\b(?P<who>his|her|my|their|your|our)\s+(?:(?:{_TENS})[- ]?(?:{_ORDINAL})|"
+                             rf"(?:sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|fortieth|fiftieth|"
+                             rf"sixtieth|seventieth|eightieth|ninetieth|hundredth)|(?:1[6-9]|[2-9]\d|1\d\d)"
+                             rf"(?:st|nd|rd|th))\b(?!\s+(?:{OCCASION_AFTER})\b)", re.I)
+_COUNT = rf"(?:\d+|{_TENS}|ten|five|fifteen|twelve|a few|many)"
+YEARS_TOGETHER = re.compile(rf"\b(?:after\s+|for\s+|of\s+)?{_COUNT}\s+years?\b(?!\s+old\b)"
+                            r"(?:\s+(?:together|married|of marriage|wed|of friendship|in the job|of service))?", re.I)
+
+
+def without_milestones(text: str) -> str:
+    """The request without the ordinals and year counts that only say which occasion it is ("a 6th birthday" ->
+    "a birthday", "for his sixtieth" -> "for his birthday", "after 30 years together" -> "")."""
+    text = MILESTONE_BEFORE.sub("", text)
+    text = MILESTONE_ALONE.sub(lambda m: f"{m.group('who')} birthday", text)
+    return " ".join(YEARS_TOGETHER.sub(" ", text).split())
+
+
 def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     """Parse a shopping request into catalog types/themes, recipient, occasion, gift, complement anchor."""
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
+    text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)
