@@ -437,9 +437,9 @@ def test_the_thing_named_last_must_be_a_titles_head_not_its_modifier(lexicon):
 
 
 @pytest.mark.parametrize("text, left", [
-    ("a rattle for a baby's first birthday", "a rattle for a baby's birthday"),
-    ("mug for my aunt's 50th birthday", "mug for my aunt's birthday"),
-    ("twenty-first birthday balloons", "birthday balloons"),
+    ("a rattle for a baby's first birthday", "a rattle for a baby's 1 year old birthday"),   # a birthday's is an age
+    ("mug for my aunt's 50th birthday", "mug for my aunt's 50 year old birthday"),
+    ("twenty-first birthday balloons", "21 year old birthday balloons"),
     ("a clock for his seventieth", "a clock for his birthday"),        # a milestone said alone is a birthday
     ("photo frame after 25 years married", "photo frame"),
     ("candles for our second wedding anniversary", "candles for our wedding anniversary"),
@@ -452,6 +452,8 @@ def test_ordinals_and_years_inside_an_occasion_are_not_product_words(text, left)
 
 def test_a_first_birthday_names_no_first_thing_and_no_shown_product(vocab, lexicon):
     req = understand("a present for a first birthday", vocab, lexicon)
-    assert "first" not in req.themes and req.occasion == "birthday"
+    assert "first" not in req.themes and req.occasion == "birthday" and req.audience == "baby"
+    assert understand("a present for his thirtieth", vocab, lexicon).occasion == "birthday"
+    assert understand("a 7th birthday present", vocab, lexicon).audience == "child"
     assert parse_constraints("a present for a first birthday").ordinal is None
     assert parse_constraints("show me the first one").ordinal == 0

@@ -212,7 +212,10 @@ _ORDINAL = ("first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|el
 ORDINAL = rf"(?:(?:{_TENS})[- ]?)?(?:{_ORDINAL})|\d+(?:st|nd|rd|th)"
 OCCASION_AFTER = (r"birthday|bday|b-day|anniversary|wedding|christmas|xmas|valentine'?s?|easter|mother'?s day|"
                   r"father'?s day|home|house|baby|date|holiday|day")
-MILESTONE_BEFORE = re.compile(rf"\b(?:{ORDINAL})\s+(?=(?:{OCCASION_AFTER})\b)", re.I)
+MILESTONE_BEFORE = re.compile(rf"\b(?P<ordinal>{ORDINAL})\s+(?=(?P<occasion>{OCCASION_AFTER})\b)", re.I)
+_ORDINAL_VALUE = {w: n + 1 for n, w in enumerate(_ORDINAL.split("|")[:20])} | {
+    w: 10 * (n + 3) for n, w in enumerate(_ORDINAL.split("|")[20:27])} | {"hundredth": 100}
+_TENS_VALUE = {w: 10 * (n + 2) for n, w in enumerate(_TENS.split("|"))}
 MILESTONE_ALONE = re.compile(rf"\b(?P<who>his|her|my|their|your|our)\s+(?:(?:{_TENS})[- ]?(?:{_ORDINAL})|"
                              rf"(?:sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|fortieth|fiftieth|"
                              rf"sixtieth|seventieth|eightieth|ninetieth|hundredth)|(?:1[6-9]|[2-9]\d|1\d\d)"
@@ -222,10 +225,31 @@ YEARS_TOGETHER = re.compile(rf"\b(?:after\s+|for\s+|of\s+)?{_COUNT}\s+years?\b(?
                             r"(?:\s+(?:together|married|of marriage|wed|of friendship|in the job|of service))?", re.I)
 
 
+def _ordinal_value(ordinal: str) -> int | None:
+    """'6th' -> 6, 'first' -> 1, 'twenty-first' -> 21, 'fortieth' -> 40."""
+    low = ordinal.lower()
+    if low[:1].isdigit():
+        return int(re.match(r"\d+", low).group())
+    tens = next((v for w, v in _TENS_VALUE.items() if low.startswith(w) and low != w + "ieth"), 0)
+    rest = re.sub(rf"^(?:{_TENS})[- ]?", "", low) if tens else low
+    value = _ORDINAL_VALUE.get(rest)
+    return None if value is None else tens + value
+
+
+def _milestone(m: re.Match) -> str:
+    """A birthday's ordinal is the age turned ("a 6th birthday": a six-year-old, read by ideas.AGE); another
+    occasion's ordinal is dropped."""
+    value = _ordinal_value(m.group("ordinal"))
+    if m.group("occasion").lower() in ("birthday", "bday", "b-day") and value is not None and value < 100:
+        return f"{value} year old "
+    return ""
+
+
 def without_milestones(text: str) -> str:
     """The request without the ordinals and year counts that only say which occasion it is ("a 6th birthday" ->
-    "a birthday", "for his sixtieth" -> "for his birthday", "after 30 years together" -> "")."""
-    text = MILESTONE_BEFORE.sub("", text)
+    "a 6 year old birthday": the age stays for the audience; "for his sixtieth" -> "for his birthday"; "our second
+    anniversary" -> "our anniversary"; "after 30 years together" -> "")."""
+    text = MILESTONE_BEFORE.sub(_milestone, text)
     text = MILESTONE_ALONE.sub(lambda m: f"{m.group('who')} birthday", text)
     return " ".join(YEARS_TOGETHER.sub(" ", text).split())
 
