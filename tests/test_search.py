@@ -457,3 +457,22 @@ def test_a_first_birthday_names_no_first_thing_and_no_shown_product(vocab, lexic
     assert understand("a 7th birthday present", vocab, lexicon).audience == "child"
     assert parse_constraints("a present for a first birthday").ordinal is None
     assert parse_constraints("show me the first one").ordinal == 0
+
+
+PLACE_TITLES = ["Starfish Soap Dish", "Starfish Fridge Magnet", "Plain White Soap Dish", "Shell Table Lamp",
+                "Rose Napkin Ring", "Rose Garden Sign", "Rose Table Lamp"]
+
+
+def test_a_place_names_the_kind_of_thing_and_the_style_still_holds(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": PLACE_TITLES}))
+    rel = Relevance(PLACE_TITLES, vocab)
+    cosine, rows = np.zeros(len(PLACE_TITLES), np.float32), np.arange(len(PLACE_TITLES))
+    sea = understand("seaside bits for the bathroom", vocab, lexicon)
+    assert "soap dish" in sea.ideas and sea.styles and sea.idea_for == "the bathroom"
+    b = rel.blend(sea, rel.lexical(sea), cosine, rows)
+    assert b.argmax() == 0 and b[0] > b[2] > 0 and b[0] > b[1] > 0     # both hold first: a seaside soap dish
+    floral = understand("floral pieces for the table", vocab, lexicon)
+    assert "napkin ring" in floral.ideas and "table" not in floral.hints    # the table names tableware, not a lamp
+    f = rel.blend(floral, rel.lexical(floral), cosine, rows)
+    assert f.argmax() == 4 and f[4] > f[6]
+    assert understand("a table lamp", vocab, lexicon).ideas == []          # a product type named: it is what is wanted

@@ -329,8 +329,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
 
 
 def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None:
-    """Who the request is for, and, when it names no product type, what its hobby or occasion buys. A hobby
-    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion always.
+    """Who the request is for, and, when it names no product type, what its hobby, occasion or place buys. A hobby
+    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion or a place
+    always ("nautical things for the bathroom": bathroom things, and nautical: both hold).
     The hobby's own word then only hints ("garden" in a wrapping paper's title is not what a gardener uses)."""
     req.audience = ideas.audience(english)
     if req.anchor:
@@ -352,7 +353,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
-        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest" else cue)
+        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest"
+                                        else f"the {cue}" if idea.kind == "place" else cue)
         req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
     cue_words = {w for c in req.idea_cues for w in c.split()}
 
@@ -371,7 +373,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     soft = [t for t in req.themes + req.types if all(cued(w) or w in any_cue for w in t.split())]
     req.themes = [t for t in req.themes if t not in soft]
     req.types = [t for t in req.types if t not in soft]
-    req.hints += [t for t in soft if t not in req.hints]
+    places = {w for idea, cue in matches if idea.kind == "place" for w in cue.split()}   # a table names tableware:
+    req.hints += [t for t in soft if t not in req.hints and (t in req.ideas or not set(t.split()) <= places)]  # no lamp
 
 
 def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:
