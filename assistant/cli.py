@@ -342,9 +342,11 @@ def _eval_insights(args, settings) -> int:
     if args.llm:
         from assistant.models.gate import gate_for
         from assistant.models.registry import create
-        from assistant.segments.llm_parse import LLMQueryFiller
+        from assistant.prompts import prefix
+        from assistant.segments.llm_parse import PROMPT_VALUES, LLMQueryFiller
         gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
         gate.warm_up()
+        gate.warm({"staff": prefix("staff_query", **PROMPT_VALUES)})   # its static prefix, as the app warms it
         insights.llm_parser = LLMQueryFiller(gate, insights.vocabulary, index.as_of, settings.staff_llm_timeout_s)
     path = args.data or eval_set(args.set)
     if str(path).endswith(".csv"):

@@ -7,7 +7,8 @@
     export_audience(services, segment="at risk", path=Path("at-risk.csv"))   # ids + recommended products
 
 Figures come from the semantic layer in code; money is formatted here with the shop's currency. When the LLM is
-on, it may propose a reading for words the rules could not explain (offered as a choice, never answered).
+on, it may propose a reading for words the rules could not explain (offered as a choice; answered only when it
+agrees with the rules' reading on every field, segments/agreement.py).
 Every question is recorded in the store's `staff_audit` table (when, session, parsed query, number of rows,
 epsilon spent; never the rows). With `Settings.dp_epsilon > 0` the counts and sums get Laplace noise and each
 answer spends epsilon per noisy column from the session's budget (`dp_session_budget`); once it is used up the

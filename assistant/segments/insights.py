@@ -9,7 +9,9 @@
 Money is formatted by the `money` callable the caller passes (chat/staff.py hands down search/money.py's
 format_price): this floor knows no currency. The chat handler around it lives in chat/staff.py.
 Never a number for a different question: the rules must explain every word; when they do not, the LLM may
-propose a query (validated against the layer) that is offered as a choice, not answered.
+propose a query (validated against the layer) that is offered as a choice, not answered - except where it agrees
+with the rules' reading on every field and the words left over are at most two harmless ones (segments/agreement.py):
+then the rules' reading is answered, each leftover word noted "read '<word>' as not changing the question".
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from assistant.privacy import add_laplace_noise, suppress_small_groups
-from assistant.segments.nlq import Clarification, Parse, QuestionParser
+from assistant.segments.agreement import agreement
+from assistant.segments.nlq import Clarification, Parse, QuestionParser, normalize
 from assistant.segments.present import canonical, fmt_value, reading
 from assistant.segments.semantic import METRICS, Query, QueryError, validate
 from assistant.segments.sql import Analytics, compile_query
@@ -62,6 +65,7 @@ class Insights:
         self.vocabulary = self.analytics.values()
         self.product_ids = self.analytics.product_ids()
         self.parser = QuestionParser(self.vocabulary, as_of)
+        self.as_of = pd.Timestamp(as_of)
         self.llm_parser = llm_parser          # (question, the rules' Parse) -> a proposed Query, or None
 
     def fmt(self, metric: str, value) -> str:
@@ -78,7 +82,7 @@ class Insights:
             return Insight(question, None, narrative=parse.clarify.question, clarification=parse.clarify,
                            notes=parse.notes, timings_ms=timings)
         if parse.unexplained:
-            return self._not_understood(question, parse, timings)
+            return self._not_understood(question, parse, timings, noise)
         try:
             q = validate(parse.query, self.vocabulary)
         except QueryError as e:
@@ -89,8 +93,10 @@ class Insights:
         insight.timings_ms = timings | {"sql": (time.perf_counter() - t0) * 1000 - timings["parse"]}
         return insight
 
-    def _not_understood(self, question: str, parse: Parse, timings: dict) -> Insight:
-        """Unexplained words: offer what the rules understood (and the LLM's proposal) as choices; no numbers."""
+    def _not_understood(self, question: str, parse: Parse, timings: dict,
+                        noise: tuple[float, dict[str, float]] | None = None) -> Insight:
+        """Unexplained words: offer what the rules understood (and the LLM's proposal) as choices, no numbers; or,
+        where the LLM agrees with the rules on every field and the leftover words are harmless, answer (agreement.py)."""
         words = ", ".join(f"'{w}'" for w in parse.unexplained)
         choices = []
         if self.llm_parser is not None:
@@ -99,9 +105,19 @@ class Insights:
             timings["llm"] = (time.perf_counter() - t0) * 1000
             if proposal is not None:
                 try:
-                    choices.append(canonical(validate(proposal, self.vocabulary)))
+                    proposal = validate(proposal, self.vocabulary)
+                    choices.append(canonical(proposal))
                 except QueryError as e:
                     log.info("LLM proposal rejected: %s", e)
+                    proposal = None
+            verdict = agreement(parse, proposal, normalize(question), self.as_of, self.parser.filter_words)
+            log.info("agreement for %r: %s", question, verdict.reason or "yes")
+            if verdict.ok:
+                insight = self.compute(validate(parse.query, self.vocabulary), question, noise)
+                insight.notes = parse.notes + verdict.notes + insight.notes
+                insight.source = "rules+llm"
+                insight.timings_ms = timings
+                return insight
         if parse.query is not None:
             try:
                 choices.append(canonical(validate(parse.query, self.vocabulary)))

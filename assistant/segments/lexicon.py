@@ -9,10 +9,11 @@ segment "at risk". A phrase here only names a layer concept; values (countries, 
 against the shop's data.
 """
 from __future__ import annotations
+import re
 
 # returns (credit notes: returns and cancellations) and the words that say they are subtracted
 _CREDIT = r"(?:returns|refunds|cancellations|credit notes?|returned goods|cancelled orders)"
-CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
+CREDIT_NOUNS = rf"{_CREDIT}(?:(?: (?:and|or|&|and/or|plus) | ?/ ?| ?\+ ?| ){_CREDIT})?"   # 'returns (cancellations)': one thing
 TAKEN_OFF = r"(?:(?:are|were|get|gets|got|have been|has been|is|was|be) )?(?:taken off|taken out|taken away|deducted|" \
             r"subtracted|removed|netted off|netted out|knocked off|come off|comes off|came off|come out|comes out|" \
             r"accounted for|factored in|applied)"
@@ -44,11 +45,14 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\b(?:value|money|revenue|sales)(?: (?:was|were|have we|did we|we|has been|have been))? (?:lost|lose|given back|went|gone|goes|going) "
                       rf"(?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
                       rf"\b(?:lose|lost|losing|loses)(?: (?:out|money|revenue|sales))? (?:to|through|on|in|from) {CREDIT_NOUNS}\b|"
+                      rf"\b(?:(?:money|cash) (?:did |do |have |has |had |was |were )?(?:we |you |the shop |been )?)?"
+                      rf"(?:give|gives|gave|given|giving|pay|pays|paid|paying|hand|handed|refund|refunded) (?:back|out)(?: money| cash)? "
+                      rf"(?:in|on|as|for|through|via) {CREDIT_NOUNS}\b|"
                       r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
-                      rf"\breturns\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
+                      rf"\breturns\b|\brefunds\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
                       r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
     ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
-            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|客单价|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
+            r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
@@ -61,7 +65,8 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                    r"\b(?:risk|probability|likelihood|propensity)(?: score)? (?:of|for|to) churn(?:ing)?(?: scores?)?\b|"
                    r"\blikel(?:y|ihood) to churn\b|(?:平均)?流失(?:风险|概率|可能性)(?:得分|分数|评分|分)?|(?:平均)?流失(?:得分|评分|分数)"),
     ("churn_rate", r"\bchurn(?:ed)? rate\b|\blapse(?:d)? rate\b|\b(?:share|percentage|proportion|%) of (?:lapsed|churned|lost) customers\b|"
-                   r"流失率"),
+                   r"\b(?:share|percentage|proportion|fraction|%) (?:of (?:our |the |all )?(?:customers|buyers|clients|shoppers) )?(?:that |who )?(?:have |has )?churned\b|"
+                   r"流失率|流失(?:了)?(?:的)?(?:客户|顾客)?(?:的)?(?:比例|占比|比率|百分比|比重)"),
     # the count of such customers; "what share have churned" makes it the churn rate (nlq._assemble)
     ("churned_customers", r"\b(?:have |has |had )?(?:gone|went|gotten|got) quiet\b|\b(?:have |has |had )?lapsed\b|"
                           r"\b(?:have |has |had )?churned\b|\b(?:with )?no (?:purchases?|orders?) (?:in|for) "
@@ -129,6 +134,9 @@ GROSS_QUALIFIER = r"\b(?:before|prior to|pre-)|(?:之|以)?前$|未扣|不扣"  
 _NOT_CATEGORY_NOUN = r"(?! (?:the |its )?(?:category|categories|range|ranges|products?|items?|goods|stuff|lines?|decorations?|" \
                      r"department|collection)\b)(?!\s*(?:的)?\s*(?:品类|类别|类目|类|商品|产品|装饰|用品|系列))"
 AMBIGUOUS_METRICS = [   # (regex, question, choices): words that could mean two metrics
+    # 客单价: per order (usual in retail) or per paying customer (usual in Chinese e-commerce): writers differ
+    (r"客单价", "“客单价”是按订单算（平均订单金额 = 销售额 / 订单数），还是按客户算（每位客户的净收入 = 净收入 / 购买客户数）？",
+     ("平均订单金额", "每位客户的净收入")),
     (r"(?<!potential )\bloyalists?\b", "Do you mean the segment 'loyal' or 'potential loyalists'?",
      ("loyal customers", "potential loyalists")),
     (r"(?<!即将)沉睡", "Do you mean the segment 'about to sleep' or 'hibernating'?", ("即将沉睡", "休眠")),
@@ -286,7 +294,8 @@ CATEGORY_ALIASES = {
 SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)\s+of\s+(?:our\s+|all\s+|the\s+)?" \
                      r"(?=(?!(?:revenue|sales|spend|money|turnover|income|takings|orders|units)\b)(?:[\w\-]+\s+)?" \
                      r"(?:customers|buyers|shoppers|clients)\b)|\bwhat (?:share|percentage|proportion|percent|" \
-                     r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|占比|比例|百分比|百分之几|百分之多少|份额"
+                     r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|" \
+                     r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
 TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)?(?:our\s+|the\s+|all\s+)?" \
               r"(?:customers|buyers|clients|spenders)?|前\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)?|" \
               r"(?:最好|最大|最高|排名前)?\s*(\d+(?:\.\d+)?)\s*%\s*(?:的)?(?:客户|顾客)"
@@ -305,12 +314,14 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"(?:window|period|stretch|span|run) (?:just |immediately |right )?before(?: that| it| then)?\b|" \
                r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the )?(?:previous|prior|preceding) " \
                r"(?:window|period|stretch) of (?:the )?(?:same|equal) length\b|" \
-               r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月"
+               r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月|" \
+               r"(?:和|与|跟|比|对比)\s*再(?:往)?上(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比: the period before the one named
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
 ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
-SELL_VERBS = r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
+SELL_VERBS = r"\b(?:went|gone|go|goes|going) out(?: the door)?\b|\b(?:flew|flown|fly|flying|flies) off (?:the )?shelves\b|" \
+             r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched|moved)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
 BUYERS_OF = r"\b(?:customers|people|buyers|shoppers|clients) (?:who|that) (?:have |had |ever )?(?:bought|purchased|ordered|buy|buys)\b|" \
             r"\bbuyers of\b|\bpurchasers of\b|(?:购买过|买过|购买了|买了)(?=\S*的(?:客户|顾客))"
@@ -325,7 +336,7 @@ buyers placed place having been time far level levels based located living live 
 belongs brings bringing contribute contributes contributed account accounts gain gained gaining win won
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
-predicted estimated actually really basically quite distinct unique
+predicted estimated actually really basically quite distinct unique thanks thx cheers kindly hey
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -334,12 +345,14 @@ COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses t
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",
-                    "以来", "这个", "这些", "这款", "该款")
+                    "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
     r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
     r"\bbreak(?:s|ing)? (?:it |this |that )?down\b|\bpick(?:ed|ing)? up\b|\bat least once\b|"
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
+    r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
+    r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
@@ -357,6 +370,11 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
             r"\bin descending order\b|从高到低|由高到低|降序",
     "asc": r"\b(?:smallest|lowest|least|worst) first\b|\bfrom (?:lowest|low|least) to (?:highest|high|most)\b|"
            r"\bin ascending order\b|从低到高|由低到高|升序"}
+# net revenue per paying customer (metric revenue_per_customer); read before 'per customer' is taken as a breakdown
+REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
+                       r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
+                       r"\barp(?:u|c|pu)\b|每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:的)?(?:平均)?(?:净)?(?:收入|营收|销售额)|" \
+                       r"人均(?:净)?(?:收入|营收|销售额)"
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
     (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
@@ -388,7 +406,10 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多)
+                 "几过得查帮")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 查 / 帮 (帮我查一下)
+METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
+    "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
+    "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}
 CJK_TYPOS = {   # homophone typos of the layer's own Chinese metric words (pinyin input picks the wrong character)
     "复够率": "复购率", "复构率": "复购率", "回够率": "回购率", "流逝率": "流失率", "留失率": "流失率",
     "客单加": "客单价", "消售额": "销售额", "销受额": "销售额", "营业鹅": "营业额", "定单": "订单", "退获": "退货",
@@ -446,9 +467,55 @@ COLLECTIVE_AFTER_GROUP = rf"^\s*{_GROUP_NOUN}(?P<w>lot|bunch|crowd|folks?|gang|g
 RESTRICTOR_BEFORE = r"(?:\b(?:only|just|solely|exclusively|purely)(?: (?:in|for|from|to|the))*|仅限|仅|只看|只算|只)\s*$"   # 'just Germany'
 RESTRICTOR_AFTER = rf"^\s*{_GROUP_NOUN}(?P<w>only|alone)\b(?! (?:bought|ordered|purchased|once|twice|one|\d))|" \
                    rf"^\s*{_GROUP_NOUN}(?P<z>而已|就行|就好)"   # 'UK only'
+PLACE_AFTER_COUNTRY = r"^\s*(?P<z>那边|这边|那里|这里|那儿|这儿)(?!.*(?:那边|这边|那里|这里))"   # 法国那边的订单: filler
 SAME_PERIOD_AGAIN = r"\b(?:that|the same|this same|said) (?:year|month|quarter|week)(?:'s)?\b(?! before| after| earlier| later)|" \
                     r"当年|那年|同年|该年|那一年|当月|那个月|该月|同月|当季|该季度"   # '... in 2011 ... that year': the one period named
-INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)"   # 'brand new customers': new customers
+INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)|\bdifferent (?=(?:customers|buyers|clients|shoppers|people)\b)"   # 'different customers': customers are distinct anyway
 CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
 CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
 GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)
+# ------------------------------------------------------------ agreement (segments/agreement.py)
+# Words that may change what a question asks: an unexplained word of these kinds is never read as harmless, even
+# when the LLM's reading agrees with the rules' (logic, negation, comparison, time, number, filter, metric or
+# dimension words). Names of the shop's countries, segments, clusters, categories and product-title words are added
+# by the caller (they come from the data).
+TIME_WORDS = set("""
+today yesterday tomorrow ago day days daily week weeks weekly weekend month months monthly quarter quarters quarterly
+year years yearly annual annually fy ytd mtd qtd season seasonal holiday holidays christmas easter spring summer
+autumn fall winter jan feb mar apr may jun jul aug sep sept oct nov dec morning evening night hour hours date dates
+period periods recent recently latest lately earlier later early late past next prior previous since until till
+calendar fiscal h1 h2 q1 q2 q3 q4 half
+""".split())
+NEGATION_WORDS = set("""
+not no never none nor neither without except excluding exclude excludes excluded isn't aren't wasn't weren't don't
+doesn't didn't haven't hasn't hadn't won't can't cannot shouldn't wouldn't nothing nobody non minus less fewer
+excl exc ex w/o wo sans bar barring omit omitting omitted ignore ignoring ignored skip skipping skipped leave leaving
+drop dropping dropped remove removing removed exclusive only just solely purely alone instead rather unless
+""".split())
+COMPARISON_WORDS = set("""
+vs versus compare compared comparison against than more less fewer higher lower bigger smaller larger better worse
+above below over under beyond within between relative ratio per each every average avg mean median sum max min
+maximum minimum rate share percent percentage proportion growth change difference delta trend rank top bottom
+""".split())
+_METRIC_DIMENSION_WORDS = {w for p in [p for _, p in METRIC_PHRASES] + list(DIMENSION_NOUNS.values())
+                           for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))} - FILLER
+RISKY_WORDS = LOGIC_WORDS | KNOWN_WORDS | _METRIC_DIMENSION_WORDS | TIME_WORDS | NEGATION_WORDS | COMPARISON_WORDS | \
+    {w for w in NUMBER_WORDS if w.isascii()} | set("""
+eleven twelve thirty forty fifty hundred thousand million half quarter dozen first second third fourth fifth last
+""".split())
+# Chinese: a leftover run holding any of these characters may change the question (negation, comparison, time,
+# number, metric or dimension characters), so it is never read as harmless
+RISKY_CJK = set("不没无非未别除外否比较多少高低增减涨跌前后上下内外年月日天周季度号时期今昨明去零一二两三四五六七八九十百千万亿"
+                "数率额量价单件次笔客户人国类品群率钱元镑收入销售退货订新老流失复购均平总占比")
+# 'X, sorry, I mean Y' / 'X……不对，我是说Y': the writer corrects themselves; only Y counts (nlq._self_correction)
+_PUNCT = r"[\s,.;:!…\-–—，。；：！、]"
+SELF_CORRECTION = rf"{_PUNCT}+(?:(?:sorry|oops|whoops|no|nope|wait|no wait|actually|correction|scratch that|my bad)" \
+                  rf"{_PUNCT}+(?:i\s+)?(?:mean|meant)\b|i\s+meant\b|(?:sorry|oops|whoops|correction|scratch that|my bad|or rather|make that)\b)" \
+                  rf"{_PUNCT}*|{_PUNCT}*(?:不对|说错了|打错了|错了|哦不|噢不|更正)(?:{_PUNCT}*(?:我是说|我的意思是|应该是|是))?{_PUNCT}*|" \
+                  rf"{_PUNCT}+(?:我是说|我的意思是){_PUNCT}*"
+# an aside the question may carry around the real question (nlq._without_aside); group 'aside' is the remark
+ASIDES = (r"[(（\[](?P<aside>[^()（）\[\]]{1,80})[)）\]]",                     # '... (just curious)'
+          r"^\s*(?P<aside>[^:：?？()（）]{1,30}?)\s*[:：]\s*",                 # 'finance q: ...'
+          r"^\s*(?P<aside>[^-–—?？]{1,30}?)\s+[-–—]+\s+",                     # 'marketing here - ...'
+          r"\s+[-–—]+\s+(?P<aside>[^-–—]{1,60}?)\s*[?？.!！。]*\s*$")          # '... - asking for the board'
+RESTATED_FILTER_WORDS = r"\b(?:only|just|alone)\b|仅限|仅|只看|只"   # beside a restated name: '(UK only)'

@@ -5,7 +5,8 @@
 
 Only used when the rules leave words unexplained. Every field is an enum of the layer's names or the shop's
 values, so the JSON cannot name anything the data lacks; the Query is validated again by the caller and shown as
-a choice ("I can answer this instead: ..."), never answered without the user picking it.
+a choice ("I can answer this instead: ..."); it is answered only where it agrees with the rules' own reading on
+every field and the words the rules left are harmless (segments/agreement.py), never on its own.
 
 Speed (2 cores, llama.cpp): only `metric` is required and no field takes null, so the model writes just the fields
 the question needs ({"metric":"revenue","country":"Spain"}: ~12 tokens instead of ~45 with every field spelt out);
@@ -27,12 +28,28 @@ FILLABLE = [m for m in METRICS if m not in ("customer_share", "matching_customer
 MAX_TOKENS = 48           # the longest answer with every field filled is ~40 tokens
 PERIODS = ["last month", "this month", "last quarter", "this quarter", "this year", "last year", "last 30 days",
            "last 7 days", "last 90 days"]
-# the prompt's static values (its system part): the same for every question, so an engine keeps it evaluated
+NAMED_YEARS = 2          # named periods offered too: this year and the one before, each whole, by quarter and month
+
+
+def named_periods(as_of: pd.Timestamp, years: int = NAMED_YEARS) -> list[str]:
+    """'2011', 'Q3 2011', 'November 2011' for the last `years` years up to as_of (so '... in 2011' has a value)."""
+    out = []
+    for y in range(as_of.year - years + 1, as_of.year + 1):
+        out.append(str(y))
+        out += [f"Q{q} {y}" for q in range(1, 5) if (y, 3 * q - 2) <= (as_of.year, as_of.month)]
+        out += [pd.Timestamp(year=y, month=m, day=1).strftime("%B %Y") for m in range(1, 13)
+                if (y, m) <= (as_of.year, as_of.month)]
+    return out
+
+
+# the prompt's static values (its system part): the same for every question and every shop, so an engine keeps it
+# evaluated (chat/warm.py warms it); the named periods are in the schema's enum, the prompt only shows their form
 PROMPT_VALUES = {"metrics": ", ".join(FILLABLE), "dimensions": ", ".join(DIMENSIONS),
-                 "periods": ", ".join(f'"{p}"' for p in PERIODS)}
+                 "periods": ", ".join(f'"{p}"' for p in PERIODS) + ', or a named year "YYYY", quarter "Q1 YYYY" '
+                            'or month "November YYYY"'}
 
 
-def schema(vocabulary: dict[str, set[str]]) -> dict:
+def schema(vocabulary: dict[str, set[str]], periods: list[str] = PERIODS) -> dict:
     """Only `metric` required; every other field optional (left out when the question does not need it)."""
     def one_of(values) -> dict:
         return {"enum": sorted(values)}
@@ -42,7 +59,7 @@ def schema(vocabulary: dict[str, set[str]]) -> dict:
                            "country": one_of(vocabulary.get("country", ())),
                            "segment": one_of(vocabulary.get("segment", ())),
                            "category": one_of(vocabulary.get("category", ())),
-                           "period": {"enum": PERIODS},
+                           "period": {"enum": list(periods)},
                            "top": {"type": "integer", "minimum": 1, "maximum": 100},     # N largest
                            "bottom": {"type": "integer", "minimum": 1, "maximum": 100}}}  # N smallest
 
@@ -53,7 +70,8 @@ class LLMQueryFiller:
         self.vocabulary = vocabulary
         self.as_of = pd.Timestamp(as_of)
         self.timeout_s = timeout_s
-        self.schema = schema(vocabulary)
+        self.periods = PERIODS + named_periods(self.as_of)
+        self.schema = schema(vocabulary, self.periods)
 
     def __call__(self, question: str, parse=None) -> Query | None:
         # the values themselves are enums of the schema (constrained decoding), so the prompt stays short
@@ -74,7 +92,7 @@ def to_query(out: dict, as_of: pd.Timestamp) -> Query | None:
     filters = {key: [out[key]] for key in ("country", "segment", "category") if out.get(key)}
     if out.get("group_by") in filters:
         filters.pop(out["group_by"])
-    periods = find_periods(out["period"], as_of) if out.get("period") else []
+    periods = find_periods(out["period"].lower(), as_of) if out.get("period") else []
     limit, order = (out["bottom"], "asc") if out.get("bottom") and not out.get("top") else (out.get("top"), "desc")
     return Query(out["metric"], out.get("group_by"), filters, time=periods[0][1] if periods else None,
                  limit=limit if out.get("group_by") else None, order=order)

@@ -12,6 +12,9 @@ the caller asks the LLM (constrained to the layer's schema) or asks the user. Co
 exactly (or by a listed alias); a name that only resembles one becomes a clarifying question.
 Words of lexicon's closed harmless list ('France only', 'the hibernating lot', 'that year') are explained only
 beside what they lean on, and the answer notes each as read without changing the question.
+A self-correction ('France, sorry, I mean Germany') keeps only the correction; one aside ('finance team: ...',
+'... (asking for a manager)') is dropped when the rest reads completely and the aside holds no risky word
+(segments/agreement.py's list), each with a note.
 """
 from __future__ import annotations
 
@@ -24,13 +27,14 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments import spelling
+from assistant.segments.agreement import restricts, risky, words_of
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import HIGHER_IS_WORSE, METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
-AVERAGES = {"aov", "frequency", "customer_value", "churn_risk", "high_value_probability"}
+AVERAGES = {"aov", "revenue_per_customer", "frequency", "customer_value", "churn_risk", "high_value_probability"}
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 GENERIC_TITLE = 3         # a title that this many longer titles contain ('heart t-light holder') is asked about
@@ -125,6 +129,9 @@ def normalize(question: str) -> str:
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[?!,;:()\[\]？！，。；：、（）]", " ", text)
     text = re.sub(r"(?<=[a-z])-(based|born|located)\b", r" \1", text)     # 'germany-based customers'
+    text = re.sub(r"\b(who|that|which|we|they|you|i)'ve\b", r"\1 have", text)   # 'customers who've bought'
+    text = re.sub(r"\b(who|that)'s (?=(?:ever |already )?(?:bought|ordered|purchased|returned|placed|made|spent)\b)",
+                  r"\1 has ", text)                                        # 'anyone who's ordered twice'
     # 'loyal这个segment平均...': Latin and Han runs are separate words (\b sees no edge between 'segment' and '的')
     text = re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", text)
     text = re.sub(r"(?<=[0-9])(?=的)", " ", text)     # 'q4 2010的销量': the year ends before 的 (年, 月, 天 stay glued)
@@ -174,9 +181,23 @@ class QuestionParser:
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
         self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
+        # words that name a filter value of the shop: never dropped as an aside, never read as harmless
+        self.filter_words = {w for n in self.names for w in n.split()} | \
+            {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
 
     # ------------------------------------------------------------ entry point
     def parse(self, question: str) -> Parse:
+        corrected = self._self_correction(question)
+        if corrected is not None:       # 'France, sorry, I mean Germany': only what the writer settled on
+            return corrected
+        parse = self._parse_typos(question)
+        if parse.unexplained and not parse.clarify:
+            aside = self._without_aside(question)
+            if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
+                return aside
+        return parse
+
+    def _parse_typos(self, question: str) -> Parse:
         parse = self._parse(question)
         if parse.unexplained and CJK.search(question):
             fixed = self._cjk_country_typo(normalize(question), parse.unexplained)
@@ -186,6 +207,84 @@ class QuestionParser:
                     again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
                     return again
         return parse
+
+    def _complete(self, question: str) -> Parse | None:
+        p = self._parse_typos(question)
+        return p if p.query is not None and not p.unexplained and p.clarify is None else None
+
+    def _self_correction(self, question: str) -> Parse | None:
+        """'X, sorry, I mean Y' / 'X……不对，我是说Y': Y alone when it reads completely; else Y is one name or period
+        that replaces the one name of its kind (or the one period) in X. None when there is no correction or it
+        does not read (the question is then parsed whole, and its leftover words ask)."""
+        m = None
+        for m in re.finditer(L.SELF_CORRECTION, question, flags=re.IGNORECASE):
+            pass
+        if m is None or not question[:m.start()].strip() or not question[m.end():].strip():
+            return None
+        before, after = question[:m.start()], question[m.end():].strip(" ,.;:!?，。；：！？")
+        note = f"'{m.group(0).strip(' ,.;:!，。；：')}' read as a correction: only '{after}' counts"
+        p = self._complete(after)
+        if p is None:
+            text, fix = normalize(before), normalize(after)
+            spans = self._spans_of_kind(text, fix)
+            if len(spans) == 1:
+                a, b = spans[0]
+                p = self._complete(text[:a] + fix + text[b:])
+        if p is not None:
+            p.notes.insert(0, note)
+        return p
+
+    def _spans_of_kind(self, text: str, fix: str) -> list[tuple[int, int]]:
+        """Where `text` names something of the kind `fix` is (a country, segment, cluster or category name; or a
+        period), when `fix` is exactly one such thing; distinct values only."""
+        if fix in self.names:
+            key = self.names[fix][0]
+            found = {}
+            for name, (k, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+                if k != key:
+                    continue
+                for m in re.finditer(rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii()
+                                     else re.escape(name), text):
+                    if not any(a < m.end() and m.start() < b for a, b in found):
+                        found[(m.start(), m.end())] = value
+            return list(found) if len(set(found.values())) == 1 else []
+        whole = find_periods(fix, self.as_of)
+        if len(whole) == 1 and whole[0][0][1] - whole[0][0][0] >= len(fix.strip()) - 3:
+            spans = [span for span, _ in find_periods(text, self.as_of)]
+            return spans if len(spans) == 1 else []
+        return []
+
+    def _without_aside(self, question: str) -> Parse | None:
+        """The question without one aside - a bracketed remark, a label before a colon, or a remark set off by a
+        dash at either end - when what remains reads completely and the aside is at least two words with none
+        risky (segments/agreement.py: logic, negation, comparison, time, number, metric, dimension or filter words)
+        and none placed to restrict the scope; a restated filter ('(UK only)', '(2011 only)') may name what the rest
+        filters by, or its period."""
+        for pattern in L.ASIDES:
+            for m in re.finditer(pattern, question):
+                aside = m.group("aside")
+                rest = (question[:m.start()] + " " + question[m.end():]).strip()
+                p = self._complete(rest) if rest else None
+                if p is None:
+                    continue
+                text = normalize(aside)
+                named = {v.lower() for values in p.query.filters.values() for v in values}
+                for name, (_, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+                    if value.lower() in named:      # '(UK only)': the filter already read, restated
+                        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", text)
+                for (a, b), period in reversed(find_periods(text, self.as_of)):   # '(2011 only)' after 'in 2011'
+                    if p.query.time is not None and (period.start, period.end) == (p.query.time.start, p.query.time.end):
+                        text = text[:a] + " " + text[b:]
+                restated = len(text.split()) < len(normalize(aside).split())
+                if restated:
+                    text = re.sub(L.RESTATED_FILTER_WORDS, " ", text)
+                words = [w for w in words_of([text]) if w not in L.FILLER and w not in L.FILLER_CJK]
+                if (not restated and len(words_of([normalize(aside)])) < 2) or \
+                        any(risky(w, self.filter_words) for w in words) or restricts(text, text):
+                    continue
+                p.notes.insert(0, f"'{aside.strip()}' read as an aside that does not change the question")
+                return p
+        return None
 
     def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
         """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
@@ -288,19 +387,24 @@ class QuestionParser:
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
         if periods and clarify is None and re.search(L.SPEND_PER_CUSTOMER, t.text):
-            clarify = Clarification("Per customer I have average customer value: all-time gross spend per customer, "
-                                    "not spend within a period. All-time customer value?",
-                                    [question_with(text, re.search(L.SPEND_PER_CUSTOMER, t.text).group(0),
-                                                   "average customer value")])
+            spend = re.search(L.SPEND_PER_CUSTOMER, t.text).group(0)
+            clarify = Clarification("Per customer I have average customer value (all-time gross spend per customer) "
+                                    "and, within a period, net revenue per customer (net revenue / customers who "
+                                    "bought in it). Which one?",
+                                    [question_with(text, spend, "average customer value"),
+                                     question_with(text, spend, "net revenue per customer")])
+        revenue_per_customer = t.first(L.REVENUE_PER_CUSTOMER)    # before 'per customer' below takes its words
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
         metrics = self._metrics(t)
         metrics = [m for m in defined if m not in metrics] + metrics
+        if revenue_per_customer:
+            metrics.insert(0, "revenue_per_customer")
         if spend_per_customer and "customer_value" not in metrics:
             metrics.insert(0, "customer_value")
             notes.append(f"'{spend_per_customer.group(0)}' read as average customer value (all-time spend per customer)")
@@ -436,6 +540,14 @@ class QuestionParser:
                 if glued:               # 'lastmonth' -> 'last month'
                     notes.append(f"read '{plain}' as '{glued}'")
                     out.append(word.replace(plain, glued))
+                    continue
+            previous = out[-1].strip(".'-\"") if out else ""
+            if plain.isascii() and plain.isalpha() and 3 <= len(plain) <= 5 and previous in L.METRIC_PAIRS \
+                    and plain not in L.METRIC_PAIRS[previous] and plain not in L.LOGIC_WORDS:
+                fits = [w for w in L.METRIC_PAIRS[previous] if spelling.edit_distance(plain, w) == 1]
+                if len(fits) == 1:      # 'churn rte': the one word a metric's first word takes, one edit off
+                    notes.append(f"read '{plain}' as '{fits[0]}'")
+                    out.append(word.replace(plain, fits[0]))
                     continue
             if plain.isascii() and plain.isalpha() and len(plain) >= 3 and plain not in self.known_words:
                 if len(plain) == 3:         # 'tpo': only two letters swapped, never a guess by similarity
@@ -754,10 +866,10 @@ class QuestionParser:
             before = re.search(L.RESTRICTOR_BEFORE, t.text[:start])
             if before:
                 take(before.start(), before.end())
-            for pattern in (L.RESTRICTOR_AFTER, L.COLLECTIVE_AFTER_GROUP if key != "country" else None):
+            for pattern in (L.RESTRICTOR_AFTER, L.COLLECTIVE_AFTER_GROUP if key != "country" else L.PLACE_AFTER_COUNTRY):
                 m = re.match(pattern, t.text[end:]) if pattern else None
                 if m:       # only the harmless word itself: the noun before it may be explained already
-                    word = "w" if m.group("w") else "z"
+                    word = "w" if "w" in m.groupdict() and m.group("w") else "z"
                     take(end + m.start(word), end + m.end(word))
 
     def _category_suffix(self, t: _Text) -> None:

@@ -168,7 +168,7 @@ def _rules(as_of: pd.Timestamp):
         (rf"(?:(?P<sy>\d{{4}})\s*年\s*)?(?:(?P<sm>{cn_mon})\s*月(?:份)?)?\s*(?:以来|至今|起)", 
          lambda m: since(m) if (m.group("sy") or m.group("sm")) else None),
         (r"\b(?:(?P<h1>h1|(?:the )?first half)|h2|(?:the )?second half)(?:\s*(?:of\s+)?(?P<hy>\d{4}))?\b|"
-         r"(?:(?P<hy2>\d{4})\s*年\s*)?(?:(?P<h1b>上半年)|下半年)",
+         r"(?:(?P<hy2>\d{4})\s*年?\s*)?(?:(?P<h1b>上半年)|下半年)",
          lambda m: half(_Groups(m, {"h1": "h1b", "hy": "hy2"}))),
         (r"\b(?:last|previous|past|prior) quarter\b|上(?:一)?(?:个)?季度", lambda m: last_quarter),
         (r"\b(?:this|current) quarter\b|\bquarter to date\b|本季度|这个季度|这季度", lambda m: Period(_day(q1), _day(today), "this quarter")),
@@ -184,7 +184,7 @@ def _rules(as_of: pd.Timestamp):
         (r"(?:(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)|(\d{1,2}|十一|十二|[一二三四五六七八九十]))\s*月(?:份)?", cn_month),
         (rf"\b(\d{{4}})\s+({_MONTH_RE})\b", named_rev),
         (rf"(\b(?:in|during|for|of|since) )?\b({_MONTH_RE})\.?(?:\s*,?\s*(?:of\s+)?(\d{{4}}))?\b", named),
-        (r"(?:\bin |\bduring |\bfor |\bof )?\b(20\d\d)\b|(20\d\d)\s*年(?:度)?", a_year),
+        (r"(?:\bin |\bduring |\bfor |\bof )?(?:\b(?:the )?calendar (?:year )?)?\b(20\d\d)\b|(20\d\d)\s*(?:自然)?年(?:度)?", a_year),
     ]
 
 
@@ -233,7 +233,7 @@ def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str
             f"month(s) before this one ({first.strftime('%B %Y')} to {last.strftime('%B %Y')})?", [recent, whole])
 
 
-SO_FAR = r"\bso far\b|\bto date\b|到目前为止|目前为止|至今|截至目前|截止目前"    # up to the shop's today
+SO_FAR = r"\bso far\b|\bto date\b|\bup (?:to|till|until) now\b|\b(?:until|till) now\b|到目前为止|目前为止|到现在为止|截至现在|到现在|至今|截至目前|截止目前"    # up to the shop's today
 MONTH_SO_FAR = re.compile(rf"{SO_FAR}|\bmtd\b|\b(?:this|current)\b|截至今天|截止今天|到现在|本月|这个月")
 
 

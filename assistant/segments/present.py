@@ -104,7 +104,8 @@ def canonical(q: Query) -> str:
              "customer_share": f"what share of customers {condition_words(q.condition)}",
              "matching_customers": f"how many customers {condition_words(q.condition)}",
              "new_customers": "new customers", "returning_customers": "customers who returned something",
-             "aov": "average order value", "repeat_rate": "repeat purchase rate", "frequency": "orders per customer",
+             "aov": "average order value", "revenue_per_customer": "net revenue per customer",
+             "repeat_rate": "repeat purchase rate", "frequency": "orders per customer",
              "customer_value": "customer value", "high_value_probability": "high value probability",
              "churn_risk": "churn risk", "churn_rate": "churn rate", "churned_customers": "churned customers", "gross_sales": "gross sales",
              "returns_value": "returns value", "units": "units sold"}

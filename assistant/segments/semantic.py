@@ -33,6 +33,10 @@ _M = [
            "and cancellations)"),
     Metric("orders", "orders", "count", "COALESCE(orders, 0)", "number of distinct purchase orders"),
     Metric("aov", "average order value", "money", "gross / NULLIF(orders, 0)", "gross sales / orders"),
+    Metric("revenue_per_customer", "net revenue per customer", "money",
+           "(COALESCE(gross, 0) - COALESCE(returns_value, 0)) / NULLIF(customers, 0)",
+           "net revenue / customers with a purchase in scope (revenue per paying customer; 客单价 asks between this "
+           "and average order value)"),
     Metric("units", "units sold", "count", "COALESCE(units, 0)", "sum of quantity over purchase lines"),
     Metric("customers", "customers", "count", "COALESCE(customers, 0)",
            "distinct customers with at least one purchase line in scope"),
