@@ -242,6 +242,17 @@ def test_price_amounts_said_in_words_are_limits(text, low, high):
     ("a pen around 80p", 0.4, 1.0, "a pen"),
     ("四十镑左右的灯", 20.0, 50.0, "light"),
     ("a puzzle for a girl about 7", None, None, "a puzzle for a girl about 7"),   # no currency: an age, not a price
+    ("no more than £12 for a tray", None, 12.0, "for a tray"),  # never also a minimum from its "more than"
+    ("不超过三十镑的钟", None, 30.0, "clock"),                  # nor 超过 inside 不超过
+    ("a vase, £25 tops", None, 25.0, "a vase,"),
+    ("candles at most 4 pounds", None, 4.0, "candles"),
+    ("最多八镑的碗", None, 8.0, "bowl"),
+    ("a lamp £15-£30", 15.0, 30.0, "a lamp"),                  # a range said with its currency
+    ("mugs 3 to 6 pounds", 3.0, 6.0, "mugs"),
+    ("十到二十镑的花瓶", 10.0, 20.0, "vase"),
+    ("a kite for ages 5 to 10", None, None, "a kite for ages 5 to 10"),    # no currency: no price range
+    ("a bowl costing about £6", 3.0, 7.5, "a bowl"),           # the verb goes with the price phrase
+    ("budget: £9 notebook", None, 9.0, "notebook"),
 ])
 def test_budget_and_approximate_prices(text, low, high, query):
     c = parse_constraints(text)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
-from assistant.search.prices import (BETWEEN, MAX_PRICE, MIN_PRICE, PENCE, amounts_in_digits,
-                                      first_number, price_window, without_prices)
+from assistant.search.prices import (MAX_PRICE, MIN_PRICE, amounts_in_digits, first_number, price_range,
+                                      price_window, without_prices)
 from assistant.search.understand import Lexicon, load_zh_terms, without_milestones
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
@@ -55,13 +55,11 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     text = IDIOMS.read_idioms(amounts_in_digits(text))
     lowered = text.lower()
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
-    between, window = BETWEEN.search(text), price_window(text)
-    if window and not between:
+    between, window = price_range(text), price_window(text)
+    if between:
+        f.min_price, f.max_price = between
+    elif window:
         f.min_price, f.max_price = window
-    elif between:
-        pence = 100 if PENCE.search(between.group(0).strip()) else 1
-        lo, hi = sorted((float(between.group(1)) / pence, float(between.group(2)) / pence))
-        f.min_price, f.max_price = lo, hi
     else:
         f.max_price = first_number(MAX_PRICE, text)
         f.min_price = first_number(MIN_PRICE, text)
