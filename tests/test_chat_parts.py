@@ -262,3 +262,9 @@ def test_budget_and_approximate_prices(text, low, high, query):
 
 def test_an_approximate_price_is_said_as_its_window():
     assert parse_constraints("around £20").filters.describe()[0] == "£10.00-£25.00"
+
+
+def test_two_colours_named_are_a_look_not_one_colour_filter():
+    assert parse_constraints("a green lamp").filters.attributes == {"colour": "green"}
+    assert parse_constraints("grey and pink cushions").filters.attributes == {}     # both words must show instead
+    assert parse_constraints("粉色的包").filters.attributes == {"colour": "pink"}

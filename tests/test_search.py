@@ -476,3 +476,13 @@ def test_a_place_names_the_kind_of_thing_and_the_style_still_holds(lexicon):
     f = rel.blend(floral, rel.lexical(floral), cosine, rows)
     assert f.argmax() == 4 and f[4] > f[6]
     assert understand("a table lamp", vocab, lexicon).ideas == []          # a product type named: it is what is wanted
+
+
+def test_two_colours_and_a_place_all_hold(lexicon):
+    titles = ["Grey and Pink Tea Towel", "Grey Tea Towel", "Pink Storage Jar", "Grey and Pink Cushion"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    rel = Relevance(titles, vocab)
+    req = understand("a grey and pink look for the kitchen", vocab, lexicon)
+    assert req.unknown == [] and {"grey", "pink"} <= set(req.themes) and "tea towel" in req.ideas   # 'look' is filler
+    b = rel.blend(req, rel.lexical(req), np.zeros(4, np.float32), np.arange(4))
+    assert b.argmax() == 0 and b[0] > max(b[1], b[2], b[3])             # both colours and a kitchen thing

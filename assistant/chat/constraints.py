@@ -63,10 +63,10 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     else:
         f.max_price = first_number(MAX_PRICE, text)
         f.min_price = first_number(MIN_PRICE, text)
-    for word, colour in COLOUR_WORDS.items():
-        if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
-            f.attributes["colour"] = colour
-            break
+    named = {colour for word, colour in COLOUR_WORDS.items()
+             if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text)}
+    if len(named) == 1:         # "black and white" is a look both words must show (relevance), not one colour
+        f.attributes["colour"] = named.pop()
     f.categories = [c for c in categories if _names_category(c, lowered)]
     f.brands = [b for b in brands if b and re.search(rf"\b{re.escape(b.lower())}\b", lowered)]
     occasion = next((o for w, o in OCCASIONS.items() if (w in lowered if w.isascii() else w in text)), None)
