@@ -1244,3 +1244,14 @@ def test_round8_courtesies_and_other_corrections(staff, db, question, sql):
     got = staff.answer(question)
     assert got.clarification is None, (question, got.narrative)
     assert got.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9), (question, got.reading)
+
+
+def test_several_metrics_of_one_period_score_in_any_order(staff):
+    insight = staff.answer("gross sales, net revenue and returns value in november 2011")
+    assert insight.clarification is None and len(insight.facts) == 3
+    values = {label: v for label, v in insight.facts}
+    rows = [["returns value", values["returns value"]], ["gross sales", values["gross sales"]],
+            ["net revenue", values["net revenue"]]]
+    assert score(insight, {"expect": "answer", "rows": rows}) == "exact"
+    rows[0][1] += 1
+    assert score(insight, {"expect": "answer", "rows": rows}) == "wrong"

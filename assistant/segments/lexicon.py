@@ -187,6 +187,8 @@ CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before t
 # A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
 # brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.
 GLOSSED = [
+    (r"客单价", r"aov|average order value|平均订单金额|按订单", "平均订单金额"),
+    (r"客单价", r"(?:net )?revenue per (?:paying )?customer|spend per customer|每位客户的净收入|按客户", "每位客户的净收入"),
     (r"(?<!新)客群(?!体)", r"(?:rfm |customer )?segments?|分群", "分群"),
     (r"(?<!新)客群(?!体)", r"(?:behaviou?ral )?clusters?|聚类", "聚类"),
     (r"(?<!即将)沉睡", r"about(?:-| )to(?:-| )sleep", "即将沉睡"),
@@ -345,7 +347,8 @@ COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses t
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序",
-                    "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦")
+                    "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",
+                    "帮我查一下", "帮我查查", "帮我查", "帮我看一下", "帮我看看", "帮忙查一下", "帮忙看一下", "帮忙", "查一下", "查查")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
     r"\bi\.?e\.?(?![\w.])|\bthat is(?: to say)?\b|\bin other words\b|\bnamely\b|\ba\.?k\.?a\.?(?![\w.])|"   # restating
     r"也就是说|也就是|(?:(?<=\s)|^)即(?!将|使|可|时|刻|日|便)|"   # '流失率，即…' (not 即将)
@@ -406,7 +409,7 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得查帮")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 查 / 帮 (帮我查一下)
+                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多); 帮我查一下 is a phrase above
 METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
     "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
     "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}

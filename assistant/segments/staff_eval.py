@@ -108,6 +108,10 @@ def score(insight, item: dict) -> str:
     if q and len(q.compare) == 2 and not q.group_by and "value" in item and any(
             label in ("change", "change_pct") and same_number(v, item["value"]) for label, v in stated):
         return "exact"                         # "how did it change?": the writer's one figure is the change
+    if q and q.also and not q.group_by and "rows" in item and len(item["rows"]) == len(facts):
+        by_value = sorted(facts, key=lambda f: f[1] if f[1] is not None else float("-inf"))
+        rows = sorted(item["rows"], key=lambda r: r[-1] if r[-1] is not None else float("-inf"))
+        return "exact" if matches(by_value, {"rows": [[r[-1]] for r in rows]}, False) else "wrong"  # several metrics: no order
     return "exact" if matches(facts, item, labelled, unordered, default_top) else "wrong"
 
 
