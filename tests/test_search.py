@@ -486,3 +486,12 @@ def test_two_colours_and_a_place_all_hold(lexicon):
     assert req.unknown == [] and {"grey", "pink"} <= set(req.themes) and "tea towel" in req.ideas   # 'look' is filler
     b = rel.blend(req, rel.lexical(req), np.zeros(4, np.float32), np.arange(4))
     assert b.argmax() == 0 and b[0] > max(b[1], b[2], b[3])             # both colours and a kitchen thing
+
+
+def test_after_a_colour_or_material_the_last_word_may_be_a_motif(lexicon):
+    titles = ["Gold Star Garland", "Gold Star Brooch", "Silver Star Bauble", "Dog Food Bowl", "Dog Food Tin"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    rel = Relevance(titles, vocab)
+    assert rel.named_head(understand("gold star", vocab, lexicon)) is None         # star-shaped things will do
+    assert rel.named_head(understand("glass star", vocab, lexicon)) is None
+    assert rel.named_head(understand("dog food", vocab, lexicon)) == "food"       # a noun before: the thing itself

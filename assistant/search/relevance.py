@@ -24,6 +24,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from assistant.data.colours import COLOUR_WORDS
 from assistant.search.ideas import Ideas
 from assistant.search.understand import Request
 from assistant.search.vocabulary import MATERIALS, SIZES, TRAILING, Vocabulary, stem, words
@@ -267,7 +268,11 @@ class Relevance:
         named = typed | set(request.themes)     # the word just before the head modifies it, and no purpose or
         if PURPOSE_WORDS & set(said):           # place comes first: "a tin for a rose garden" asks for a tin
             return None
-        return head if said[-1:] == [head] and len(said) >= 2 and said[-2] in named else None
+        if said[-1:] != [head] or len(said) < 2 or said[-2] not in named:
+            return None
+        # after a colour, material or size the word may be a motif the shopper wants ("gold star": a star-shaped
+        # gold decoration will do); after a noun it is the thing itself ("dog food", "wine glass")
+        return None if said[-2] in COLOUR_WORDS or said[-2] in MATERIALS or said[-2] in SIZES else head
 
     def holds_as_head(self, word: str) -> np.ndarray:
         """True where a title holds `word` as the thing it is, not as a modifier of a product type after it:
