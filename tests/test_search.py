@@ -407,6 +407,8 @@ def test_an_occasion_after_to_go_with_is_a_purpose_not_a_product_to_match(lexico
     ("送朋友的圣诞礼物", "christmas gift", None),     # a word the lexicon lacks is read by its longer terms inside
     ("我要蛋糕架", "cake stand", "egg"),            # a lexicon term is never cut by the segmenter
     ("猫咪图案的杯子", "cat", None),
+    ("一个盒子", "box", None),                     # a one-character term with a diminutive affix (子) is still it
+    ("星星灯", "star", None),                      # ... or doubled
 ])
 def test_chinese_is_mapped_word_by_word_as_segmented(lexicon, text, english, absent):
     mapped, _ = lexicon.translate(text)

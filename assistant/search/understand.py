@@ -158,6 +158,7 @@ class Lexicon:
                     run = ""
                 out.append(word)
                 continue
+            word = _core_character(word, self.zh)
             i = 0
             while i < len(word):
                 term = word if word in self.zh else next(
@@ -174,6 +175,25 @@ class Lexicon:
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
+
+
+# A one-character term with a diminutive or shape affix, or doubled, is still that term: 盒子 box, 小猫 cat,
+# 星形 star-shaped, 狗狗 dog; 布置 ("to decorate") has no such affix and stays unread.
+ZH_AFFIXES = frozenset("子儿咪小形状型")
+
+
+def _core_character(word: str, zh: dict[str, str]) -> str:
+    """The one-character term a two-character word only dresses up (盒子 -> 盒), else the word as it is."""
+    if len(word) != 2 or word in zh:
+        return word
+    a, b = word
+    if a == b and a in zh:
+        return a
+    if a in zh and b in ZH_AFFIXES:
+        return a
+    if b in zh and a in ZH_AFFIXES:
+        return b
+    return word
 
 
 def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
