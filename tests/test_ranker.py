@@ -135,3 +135,11 @@ def test_matches_come_first_and_products_far_below_the_best_are_labelled_alterna
     assert result.matches is not None and result.matched == result.items[:result.matches]
     for k, r in enumerate(result.items):
         assert (r.evidence[0].kind == "alternative") == (k >= result.matches)
+
+
+def test_a_price_window_is_said_as_a_range(ranker):
+    result = ranker.recommend("mug", filters=Filters(min_price=1.5, max_price=3.75), n=5)
+    assert result.items
+    for r in result.items:
+        assert 1.5 <= r.price <= 3.75
+        assert any(e.kind == "price_range" and e.text == "it is in your price range of £1.50-£3.75" for e in r.evidence)
