@@ -227,3 +227,44 @@ def test_price_amounts_said_in_words_are_limits(text, low, high):
     c = parse_constraints(text)
     assert (c.filters.min_price, c.filters.max_price) == (low, high)
     assert "fiver" not in c.query and "tenner" not in c.query
+
+
+@pytest.mark.parametrize("text, low, high, query", [
+    ("lamp, budget £18", None, 18.0, "lamp,"),                 # a budget is the most to spend
+    ("our budget is 40 pounds for a clock", None, 40.0, "for a clock"),
+    ("with a £12 budget, a teapot", None, 12.0, ", a teapot"),
+    ("预算三十镑的花瓶", None, 30.0, "vase"),
+    ("十五镑以内的杯子", None, 15.0, "cup mug"),             # 十五 is 15, not 十 + 5
+    ("二十五块以内的蜡烛", None, 25.0, "candle"),
+    ("roughly £16 for a clock", 8.0, 20.0, "for a clock"),     # approximate: 0.5x to 1.25x (prices.AROUND_*)
+    ("a tray about 30 pounds", 15.0, 37.5, "a tray"),
+    ("£6ish notebook", 3.0, 7.5, "notebook"),
+    ("a pen around 80p", 0.4, 1.0, "a pen"),
+    ("四十镑左右的灯", 20.0, 50.0, "light"),
+    ("a puzzle for a girl about 7", None, None, "a puzzle for a girl about 7"),   # no currency: an age, not a price
+    ("no more than £12 for a tray", None, 12.0, "for a tray"),  # never also a minimum from its "more than"
+    ("不超过三十镑的钟", None, 30.0, "clock"),                  # nor 超过 inside 不超过
+    ("a vase, £25 tops", None, 25.0, "a vase,"),
+    ("candles at most 4 pounds", None, 4.0, "candles"),
+    ("最多八镑的碗", None, 8.0, "bowl"),
+    ("a lamp £15-£30", 15.0, 30.0, "a lamp"),                  # a range said with its currency
+    ("mugs 3 to 6 pounds", 3.0, 6.0, "mugs"),
+    ("十到二十镑的花瓶", 10.0, 20.0, "vase"),
+    ("a kite for ages 5 to 10", None, None, "a kite for ages 5 to 10"),    # no currency: no price range
+    ("a bowl costing about £6", 3.0, 7.5, "a bowl"),           # the verb goes with the price phrase
+    ("budget: £9 notebook", None, 9.0, "notebook"),
+])
+def test_budget_and_approximate_prices(text, low, high, query):
+    c = parse_constraints(text)
+    assert (c.filters.min_price, c.filters.max_price) == (low, high)
+    assert c.query == query
+
+
+def test_an_approximate_price_is_said_as_its_window():
+    assert parse_constraints("around £20").filters.describe()[0] == "£10.00-£25.00"
+
+
+def test_two_colours_named_are_a_look_not_one_colour_filter():
+    assert parse_constraints("a green lamp").filters.attributes == {"colour": "green"}
+    assert parse_constraints("grey and pink cushions").filters.attributes == {}     # both words must show instead
+    assert parse_constraints("粉色的包").filters.attributes == {"colour": "pink"}

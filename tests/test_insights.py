@@ -1322,3 +1322,26 @@ def test_what_share_of_a_products_buyers_are_in_a_segment_keeps_the_buyers_as_ba
         assert got.clarification is None and got.facts[0][1] == pytest.approx(product_base, rel=1e-9), question
     got = staff.answer("what share of champions bought the regency cakestand 3 tier")
     assert got.clarification is None and got.facts[0][1] == pytest.approx(segment_base, rel=1e-9)
+
+
+def test_several_metrics_by_group_score_from_rows_with_one_value_per_metric(staff):
+    insight = staff.answer("gross sales and returns value by month in the second half of 2011")
+    assert insight.clarification is None and insight.query.also == ["returns_value"]
+    pairs = [insight.facts[i:i + 2] for i in range(0, len(insight.facts), 2)]
+    rows = [[g[0][0].split(" · ")[0], g[0][1], g[1][1]] for g in pairs]
+    assert score(insight, {"expect": "answer", "rows": rows}) == "exact"
+    rows[-1][2] += 1
+    assert score(insight, {"expect": "answer", "rows": rows}) == "wrong"
+    two = staff.answer("how many customers are in the hibernating segment, and their average customer value")
+    (_, n), (_, v) = two.facts
+    assert score(two, {"expect": "answer", "rows": [["hibernating", n, v]]}) == "exact"
+    assert score(two, {"expect": "answer", "rows": [["hibernating", n + 1, v]]}) == "wrong"
+
+
+def test_a_default_top_ten_scores_against_a_writer_who_listed_every_group(staff):
+    insight = staff.answer("best categories by revenue")
+    assert len(insight.facts) == 10
+    rows = [[label, v] for label, v in insight.facts] + [["Some Other Category", 1.0], ["Last", 0.5]]
+    assert score(insight, {"expect": "answer", "rows": rows}) == "exact"
+    rows[3][1] += 1
+    assert score(insight, {"expect": "answer", "rows": rows}) == "wrong"

@@ -73,9 +73,12 @@ def test_impossible_filters_explain_instead_of_failing(ranker):
 
 @pytest.mark.parametrize("query", ["x" * 10_000, "洗衣机", "asdkjh qwe"])
 def test_nonsense_long_or_foreign_queries_fall_back_clearly(ranker, query):
+    """Nonsense falls back to popular products with a note; a real thing the shop does not sell (洗衣机, a washing
+    machine, read by the multilingual index) is an honest no-match: what is shown are labelled alternatives."""
     result = ranker.recommend(query, n=3)
-    assert len(result.items) == 3
-    assert result.notes and "closely" in result.notes[0]
+    assert len(result.items) == 3 and result.no_match
+    if query != "洗衣机":
+        assert result.notes and "closely" in result.notes[0]
 
 
 def test_diversity_avoids_near_duplicates(ranker, small_index):
@@ -135,3 +138,11 @@ def test_matches_come_first_and_products_far_below_the_best_are_labelled_alterna
     assert result.matches is not None and result.matched == result.items[:result.matches]
     for k, r in enumerate(result.items):
         assert (r.evidence[0].kind == "alternative") == (k >= result.matches)
+
+
+def test_a_price_window_is_said_as_a_range(ranker):
+    result = ranker.recommend("mug", filters=Filters(min_price=1.5, max_price=3.75), n=5)
+    assert result.items
+    for r in result.items:
+        assert 1.5 <= r.price <= 3.75
+        assert any(e.kind == "price_range" and e.text == "it is in your price range of £1.50-£3.75" for e in r.evidence)

@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from assistant.chat.constraints import parse_constraints
 from assistant.chat.explain import checked, explanations
 from assistant.config import Settings
 from assistant.errors import LLMUnavailable
 from assistant.search.complements import Complements
 from assistant.search.evaluate import JudgedRequest, evaluate, load_judged, ndcg_at_k, precision_at_k
 from assistant.search.evidence import evidence, phrase, sentence
-from assistant.search.relevance import Relevance
-from assistant.search.understand import Lexicon, Request, understand
+from assistant.search.relevance import MISSING_FACTOR, Relevance
+from assistant.search.understand import Lexicon, Request, understand, without_milestones
 from assistant.search.vocabulary import mine_vocabulary, stem
 
 TITLES = ["Red Retrospot Cake Stand", "Regency Cake Stand 3 Tier", "Cake Stand White Small", "Pink Cake Towel",
@@ -397,3 +398,102 @@ def test_an_occasion_after_to_go_with_is_a_purpose_not_a_product_to_match(lexico
                  "accessories for my friend's hen party", "配圣诞晚餐的东西"):
         assert understand(text, vocab, lexicon).anchor == "", text
     assert understand("matching napkins for a baby shower", vocab, lexicon).types == ["napkin"]
+
+
+@pytest.mark.parametrize("text, english, absent", [
+    ("派对布置的东西", "party", "fabric"),          # 布置 "to decorate" is one word: not 布 "fabric"
+    ("布和纸", "fabric paper", None),               # a one-character term standing as its own word maps
+    ("一卷布料", "fabric", None),
+    ("送朋友的圣诞礼物", "christmas gift", None),     # a word the lexicon lacks is read by its longer terms inside
+    ("我要蛋糕架", "cake stand", "egg"),            # a lexicon term is never cut by the segmenter
+    ("猫咪图案的杯子", "cat", None),
+    ("一个盒子", "box", None),                     # a one-character term with a diminutive affix (子) is still it
+    ("星星灯", "star", None),                      # ... or doubled
+])
+def test_chinese_is_mapped_word_by_word_as_segmented(lexicon, text, english, absent):
+    mapped, _ = lexicon.translate(text)
+    assert english in mapped
+    assert absent is None or absent not in mapped.split()
+
+
+HEAD_TITLES = ["Bird Seed Feeder", "Garden Bird Table", "Lavender Soap", "Soap Dish Shell", "Rose Soap Dish",
+               "Rose Garden Sign", "Sweet Pea Seed Tin", "Cake Tin Blue", "Cake Tin Red"]
+
+
+def test_the_thing_named_last_must_be_a_titles_head_not_its_modifier(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": HEAD_TITLES}))
+    rel = Relevance(HEAD_TITLES, vocab)
+    soap = understand("rose soap", vocab, lexicon)
+    assert (soap.types, soap.themes, rel.named_head(soap)) == ([], ["rose", "soap"], "soap")
+    assert rel.holds_as_head("soap").nonzero()[0].tolist() == [2]        # the two others are soap dishes
+    cosine, rows = np.zeros(len(HEAD_TITLES), np.float32), np.arange(len(HEAD_TITLES))
+    blended = rel.blend(soap, rel.lexical(soap), cosine, rows)
+    assert blended[3] == pytest.approx(blended[2] * MISSING_FACTOR)     # same words covered; the dish is no soap
+    assert rel.holds_as_head("tin").nonzero()[0].tolist() == [6, 7, 8]   # a trailing colour is not a noun
+    seed = understand("bird seed", vocab, lexicon)                       # 'seed' only modifies a feeder and a tin
+    assert rel.named_head(seed) == "seed" and not rel.holds_as_head("seed").any()
+    every = np.ones(len(HEAD_TITLES), bool)
+    assert rel.no_match(seed, rel.lexical(seed), best_cosine=0.8, allowed=every)    # honest, however close in meaning
+    for text in ("a soap dish for the garden", "seed tin for a rose garden"):   # after 'for': a purpose, no head rule
+        assert rel.named_head(understand(text, vocab, lexicon)) is None
+
+
+@pytest.mark.parametrize("text, left", [
+    ("a rattle for a baby's first birthday", "a rattle for a baby's 1 year old birthday"),   # a birthday's is an age
+    ("mug for my aunt's 50th birthday", "mug for my aunt's 50 year old birthday"),
+    ("twenty-first birthday balloons", "21 year old birthday balloons"),
+    ("a clock for his seventieth", "a clock for his birthday"),        # a milestone said alone is a birthday
+    ("photo frame after 25 years married", "photo frame"),
+    ("candles for our second wedding anniversary", "candles for our wedding anniversary"),
+    ("jigsaw for a 7 year old", "jigsaw for a 7 year old"),            # an age stays for the audience reader
+    ("first aid tin", "first aid tin"),                                # not before an occasion: left alone
+])
+def test_ordinals_and_years_inside_an_occasion_are_not_product_words(text, left):
+    assert without_milestones(text) == left
+
+
+def test_a_first_birthday_names_no_first_thing_and_no_shown_product(vocab, lexicon):
+    req = understand("a present for a first birthday", vocab, lexicon)
+    assert "first" not in req.themes and req.occasion == "birthday" and req.audience == "baby"
+    assert understand("a present for his thirtieth", vocab, lexicon).occasion == "birthday"
+    assert understand("a 7th birthday present", vocab, lexicon).audience == "child"
+    assert parse_constraints("a present for a first birthday").ordinal is None
+    assert parse_constraints("show me the first one").ordinal == 0
+
+
+PLACE_TITLES = ["Starfish Soap Dish", "Starfish Fridge Magnet", "Plain White Soap Dish", "Shell Table Lamp",
+                "Rose Napkin Ring", "Rose Garden Sign", "Rose Table Lamp"]
+
+
+def test_a_place_names_the_kind_of_thing_and_the_style_still_holds(lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": PLACE_TITLES}))
+    rel = Relevance(PLACE_TITLES, vocab)
+    cosine, rows = np.zeros(len(PLACE_TITLES), np.float32), np.arange(len(PLACE_TITLES))
+    sea = understand("seaside bits for the bathroom", vocab, lexicon)
+    assert "soap dish" in sea.ideas and sea.styles and sea.idea_for == "the bathroom"
+    b = rel.blend(sea, rel.lexical(sea), cosine, rows)
+    assert b.argmax() == 0 and b[0] > b[2] > 0 and b[0] > b[1] > 0     # both hold first: a seaside soap dish
+    floral = understand("floral pieces for the table", vocab, lexicon)
+    assert "napkin ring" in floral.ideas and "table" not in floral.hints    # the table names tableware, not a lamp
+    f = rel.blend(floral, rel.lexical(floral), cosine, rows)
+    assert f.argmax() == 4 and f[4] > f[6]
+    assert understand("a table lamp", vocab, lexicon).ideas == []          # a product type named: it is what is wanted
+
+
+def test_two_colours_and_a_place_all_hold(lexicon):
+    titles = ["Grey and Pink Tea Towel", "Grey Tea Towel", "Pink Storage Jar", "Grey and Pink Cushion"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    rel = Relevance(titles, vocab)
+    req = understand("a grey and pink look for the kitchen", vocab, lexicon)
+    assert req.unknown == [] and {"grey", "pink"} <= set(req.themes) and "tea towel" in req.ideas   # 'look' is filler
+    b = rel.blend(req, rel.lexical(req), np.zeros(4, np.float32), np.arange(4))
+    assert b.argmax() == 0 and b[0] > max(b[1], b[2], b[3])             # both colours and a kitchen thing
+
+
+def test_after_a_colour_or_material_the_last_word_may_be_a_motif(lexicon):
+    titles = ["Gold Star Garland", "Gold Star Brooch", "Silver Star Bauble", "Dog Food Bowl", "Dog Food Tin"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    rel = Relevance(titles, vocab)
+    assert rel.named_head(understand("gold star", vocab, lexicon)) is None         # star-shaped things will do
+    assert rel.named_head(understand("glass star", vocab, lexicon)) is None
+    assert rel.named_head(understand("dog food", vocab, lexicon)) == "food"       # a noun before: the thing itself

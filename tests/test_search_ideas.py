@@ -86,7 +86,8 @@ def test_a_hobby_counts_only_for_a_gift_and_a_named_type_wins(ideas):
 def test_a_style_holds_over_the_product(ideas):
     vocab = mine_vocabulary(pd.DataFrame({"title": TITLES}))
     req = understand("nautical bathroom bits", vocab, Lexicon.load())
-    assert req.styles and {"seaside", "shell", "starfish"} <= set(req.styles[0]) and req.unknown == ["bathroom", "bit"]   # this tiny catalog has no bathroom
+    assert req.styles and {"seaside", "shell", "starfish"} <= set(req.styles[0]) and req.unknown == ["bit"]
+    assert "soap dish" in req.ideas and req.idea_for == "the bathroom"     # a place names the kind of thing
 
 
 def test_bad_idea_rows_name_the_file_and_row(tmp_path):

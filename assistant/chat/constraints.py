@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
-from assistant.search.prices import (BETWEEN, MAX_PRICE, MIN_PRICE, PENCE, amounts_in_digits,
-                                      first_number, without_prices)
-from assistant.search.understand import Lexicon, load_zh_terms
+from assistant.search.prices import (MAX_PRICE, MIN_PRICE, amounts_in_digits, first_number, price_range,
+                                      price_window, without_prices)
+from assistant.search.understand import Lexicon, load_zh_terms, without_milestones
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
@@ -55,22 +55,23 @@ def parse_constraints(text: str, categories: list[str] = (), brands: list[str] =
     text = IDIOMS.read_idioms(amounts_in_digits(text))
     lowered = text.lower()
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
-    between = BETWEEN.search(text)
+    between, window = price_range(text), price_window(text)
     if between:
-        pence = 100 if PENCE.search(between.group(0).strip()) else 1
-        lo, hi = sorted((float(between.group(1)) / pence, float(between.group(2)) / pence))
-        f.min_price, f.max_price = lo, hi
+        f.min_price, f.max_price = between
+    elif window:
+        f.min_price, f.max_price = window
     else:
         f.max_price = first_number(MAX_PRICE, text)
         f.min_price = first_number(MIN_PRICE, text)
-    for word, colour in COLOUR_WORDS.items():
-        if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text):
-            f.attributes["colour"] = colour
-            break
+    named = {colour for word, colour in COLOUR_WORDS.items()
+             if (re.search(rf"\b{word}\b", lowered) if word.isascii() else word in text)}
+    if len(named) == 1:         # "black and white" is a look both words must show (relevance), not one colour
+        f.attributes["colour"] = named.pop()
     f.categories = [c for c in categories if _names_category(c, lowered)]
     f.brands = [b for b in brands if b and re.search(rf"\b{re.escape(b.lower())}\b", lowered)]
     occasion = next((o for w, o in OCCASIONS.items() if (w in lowered if w.isascii() else w in text)), None)
-    ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", lowered) if w.isascii() else w in text)),
+    plain = without_milestones(lowered)             # "a first birthday" points at no product shown
+    ordinal = next((i for w, i in ORDINALS.items() if (re.search(rf"\b{w}\b", plain) if w.isascii() else w in text)),
                    None)
     query = _search_text(text)
     return Constraints(f, query, occasion, ordinal, language_of(text))
@@ -115,14 +116,10 @@ def _names_category(category: str, lowered: str) -> bool:
 def _search_text(text: str) -> str:
     """Message without price phrases and filler; Chinese words mapped to English catalog terms."""
     out = without_prices(text)
-    if CJK.search(out):
-        terms, rest = [], out
-        for zh, en in ZH_TERMS.items():             # longest first: 蛋糕架 is a cake stand, not cake + egg
-            if zh in rest:
-                terms.append(en)
-                rest = rest.replace(zh, " ")
+    if CJK.search(out):                              # word by word as the segmenter cuts them (Lexicon.translate)
+        english, _ = IDIOMS.translate(out)
         colours = [c for w, c in COLOUR_WORDS.items() if not w.isascii() and w in out]
-        out = " ".join(colours[:1] + terms) + " " + CJK.sub(" ", out)
+        out = " ".join(colours[:1] + [english])
     out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"
                  r"i want|i need|i'd like|can you|recommend|suggest|something|in stock)\b", " ", out)
     return " ".join(out.split())

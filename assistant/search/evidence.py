@@ -23,6 +23,7 @@ PHRASES = {  # kind -> (English, Chinese); {placeholders} come from Evidence.val
     "occasion": ("it suits {what}", "很适合{what}"),
     "product_code": ("it is the product with code {what}", "就是编号为 {what} 的商品"),
     "budget": ("it is within your budget of {what}", "在您 {what} 的预算之内"),
+    "price_range": ("it is in your price range of {what}", "在您 {what} 的价格范围之内"),   # "around £20"
     "colour": ("it comes in {what}, as you wanted", "是您想要的{what}"),
     "in_stock": ("it is in stock now", "现在有货"),
     "bought_together": ("bought in the same order as {related} by {customers} customers",

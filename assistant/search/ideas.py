@@ -9,7 +9,8 @@ and whom a request and a product are for.
     ideas.title_audience(titles, categories)               # (n,) array of 'baby' | 'child' | ''
 
 A hobby ("gardening", "knitting", "bird watching") or an occasion whose name no title carries ("bonfire night",
-"retirement") maps to the things it buys; a style ("shabby chic", "nautical") to the title words that show it
+"retirement") maps to the things it buys, a place ("the bathroom", "a dining table") to the kinds of things kept
+there; a style ("shabby chic", "nautical") to the title words that show it
 (vintage, doily, lace...; seaside, shell, starfish...); an audience to its usual gifts: all in the catalog's own
 title words (gift_ideas.csv, checked against the catalog by a test: every word there is in some title).
 Who a gift is for sets an *audience*, never a title word to match: a girl of nine is a child (children's
@@ -37,7 +38,7 @@ AGE = re.compile(rf"\b{_N}[- ]?(?:years?|yrs?|yo)\b(?:[- ]old(?:'s)?)?|\b(?:aged
                  rf"\b(\d{{1,2}})(?:st|nd|rd|th)(?= birthday\b)", re.I)
 TEEN = re.compile(r"\bteen(?:s|age|aged|ager|agers)?\b", re.I)
 AUDIENCES = ("baby", "child", "adult")
-KINDS = ("interest", "occasion", "audience", "style")
+KINDS = ("interest", "occasion", "audience", "style", "place")
 KIDS_CATEGORY = re.compile(r"\bkids?\b|\bchild", re.I)
 
 
@@ -52,7 +53,7 @@ def _contains(text: str, phrase: str) -> bool:
 
 @dataclass
 class Idea:
-    kind: str                      # interest | occasion | audience | style
+    kind: str                      # interest | occasion | audience | style | place
     cues: list[str]                # request phrases (stemmed)
     things: list[str]              # catalog title words/phrases (stemmed)
     audience: str | None = None    # interests: whom the hobby suggests when the request does not say (adult)

@@ -266,7 +266,10 @@ class Ranker:
         request = parts.get("request")
         if query and request is not None:
             items += self._query_evidence(i, item_id, query, request, parts)
-        if filters.max_price is not None:
+        if filters.max_price is not None and filters.min_price is not None:     # "around £20", "£5-£10"
+            items.append(evidence("price_range", what=f"{format_price(filters.min_price, self.currency)}-"
+                                                      f"{format_price(filters.max_price, self.currency)}"))
+        elif filters.max_price is not None:
             items.append(evidence("budget", what=format_price(filters.max_price, self.currency)))
         if filters.attributes.get("colour"):
             items.append(evidence("colour", what=filters.attributes["colour"]))

@@ -69,7 +69,8 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
             best_dense = max(best_dense, float(pool.multilingual[zh_ids].max()) if len(zh_ids) else 0.0)
         # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.
         pool.weak_query = not len(lex_ids) and best_dense < WEAK_QUERY_SIMILARITY
-        pool.no_match = pool.weak_query or ranker.relevance.no_match(request, pool.lexical[allowed], best_dense)
+        pool.no_match = pool.weak_query or ranker.relevance.no_match(
+            request, pool.lexical[allowed], best_dense, allowed)
         if not pool.weak_query:
             pools += [np.fromiter(pool.dense, np.int64, len(pool.dense)), lex_ids]
     if history.nnz and strategy in ("hybrid", "debiased"):

@@ -19,13 +19,15 @@ occasion buys (ideas.py) is one group that counts as the type asked for; a style
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 
 import numpy as np
 
+from assistant.data.colours import COLOUR_WORDS
 from assistant.search.ideas import Ideas
 from assistant.search.understand import Request
-from assistant.search.vocabulary import MATERIALS, SIZES, Vocabulary, words
+from assistant.search.vocabulary import MATERIALS, SIZES, TRAILING, Vocabulary, stem, words
 
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
 LEXICAL_SHARE = 0.6          # blend: 0.6 x title coverage + 0.4 x embedding similarity (rescaled)
@@ -53,7 +55,22 @@ WRAPPING_FACTOR = 0.5
 AUDIENCE_FACTOR = 0.5        # a baby's gift that is not a baby's product keeps half
 ADULT_CHILDREN_FACTOR = 0.25  # an adult's that is a children's product keeps a quarter: never a grown-up's match
 CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
+# A request holding these names a purpose, place or person after the thing: its last word is not the thing's head.
+PURPOSE_WORDS = frozenset({"for", "to", "with", "in", "on", "at", "from", "into", "near", "by"})
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
+
+
+def _head_postings(titles, nouns: set[str]) -> dict[str, np.ndarray]:
+    """word -> rows whose title holds it not directly followed by another noun of the catalog (a word that is
+    neither a number nor a trailing colour, size or material): there it modifies that noun ("Food Container")."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for row, title in enumerate(titles):
+        ws = words(str(title))
+        for k, w in enumerate(ws):
+            after = ws[k + 1] if k + 1 < len(ws) else None
+            if after is None or after == w or after not in nouns:
+                out[w].add(row)
+    return {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in out.items()}
 
 
 def _is_wrapping(types: list[str], title: str) -> bool:
@@ -100,6 +117,8 @@ class Relevance:
                 if f"{a} {b}" in synonyms:                # 'Tea Cup and Saucer' covers a request for teacups
                     postings[synonyms[f"{a} {b}"]].add(row)
         self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+        single_types = {t for t in vocab.types if " " not in t}    # 'tin' is a thing too, not only a material
+        self.head_postings = _head_postings(titles, set(vocab.word_count) - ((TRAILING | MATERIALS) - single_types))
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
         self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
@@ -221,13 +240,49 @@ class Relevance:
         rel = rel * self.audience_factor(request.audience, rows)
         groups = self.groups(request)
         materials = sum(alternatives[0] in MATERIALS for alternatives, _, _ in groups)
+        head = self.named_head(request)
         for alternatives, _, hard in groups:
             if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
+                if alternatives == [head]:            # "dog food": 'food' must name the thing, not modify it
+                    hit = hit & self.holds_as_head(head)[rows]
                 material = materials == 1 and alternatives[0] in MATERIALS   # "zinc metal": either will do
                 if hit.any():
                     rel = np.where(hit, rel, rel * (MATERIAL_MISSING_FACTOR if material else MISSING_FACTOR))
         return rel
+
+    def named_head(self, request: Request) -> str | None:
+        """The thing a request names after a modifier ("dog food" -> 'food', "wine glass" -> 'glass'): its last
+        content word, when that is a theme (not inside a mined type), another catalog word comes before it, and it
+        is the last word said, right after a catalog word ("beach hut things" names things of a theme; "a wine glass for
+        dad" and "a lunch box for school" are left alone) and no category's word ("home
+        decor", "party": a range or an occasion, not one kind of thing)."""
+        typed = {w for t in request.types for w in t.split()}
+        head = request.head
+        if not (head and head in request.themes and head not in typed and head not in self.category_postings
+                and len(request.types) + len(request.themes) >= 2):
+            return None
+        if request.language != "English":
+            return head if words(request.english)[-1:] == [head] else None
+        said = [stem(w) for w in re.findall(r"[a-z0-9'-]+", request.text.lower())]
+        named = typed | set(request.themes)     # the word just before the head modifies it, and no purpose or
+        if PURPOSE_WORDS & set(said):           # place comes first: "a tin for a rose garden" asks for a tin
+            return None
+        if said[-1:] != [head] or len(said) < 2 or said[-2] not in named:
+            return None
+        # after a colour, material or size the word may be a motif the shopper wants ("gold star": a star-shaped
+        # gold decoration will do); after a noun it is the thing itself ("dog food", "wine glass")
+        return None if said[-2] in COLOUR_WORDS or said[-2] in MATERIALS or said[-2] in SIZES else head
+
+    def holds_as_head(self, word: str) -> np.ndarray:
+        """True where a title holds `word` as the thing it is, not as a modifier of a product type after it:
+        'Black Wine Glass' holds 'glass'; 'Glass Jar Marmalade' and 'Dog Food Container' do not hold 'glass' or
+        'food' (a title's head is mostly its last noun; trailing colours and sizes do not count as nouns)."""
+        hit = np.zeros(self.size, bool)
+        rows = self.head_postings.get(word)
+        if rows is not None:
+            hit[rows] = True
+        return hit
 
     def audience_factor(self, audience: str | None, rows: np.ndarray) -> np.ndarray | float:
         """What a product keeps for being for someone else than the request's audience (1.0: no mismatch)."""
@@ -240,7 +295,8 @@ class Relevance:
             return np.where(mine != "", 1.0, CHILD_ADULT_FACTOR)
         return 1.0
 
-    def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float) -> bool:
+    def no_match(self, request: Request, lexical: np.ndarray, best_cosine: float,
+                 allowed: np.ndarray | None = None) -> bool:
         """Nothing is relevant enough to offer as a match. Only a request holding words no product has can be
         one ("a laptop charger", "65 inch smart tv"), and only when nothing is close in meaning either and:
         the thing asked for (the last content word) is unknown, or unknown words outnumber catalog words,
@@ -249,6 +305,10 @@ class Relevance:
         at all was mapped (the lexicon is not complete)."""
         if request.anchor or request.ideas:     # ideas are checked against the catalog: the shop has them
             return False
+        head = self.named_head(request)
+        if head and allowed is not None and self.covered([head])[allowed].any() \
+                and not self.holds_as_head(head)[allowed].any():
+            return True                         # "dog food": titles hold 'food' only as a modifier (Food Container)
         if not request.has_subject():
             return bool(request.unknown or request.unknown_zh)
         if not request.unknown or best_cosine >= NO_MATCH_DENSE:

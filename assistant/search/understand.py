@@ -10,8 +10,8 @@
 
 Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
 that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
-hints are kept only when the catalog has them. Chinese is mapped word by word (longest match first) with
-resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
+hints are kept only when the catalog has them. Chinese is cut into words by a segmenter (search/segment_zh.py,
+jieba) and each word mapped with resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
 reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
 Hobbies, occasions, styles and whom the request is for come from search/ideas.py (`ideas`, `styles`,
@@ -30,6 +30,7 @@ from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
+from assistant.search.segment_zh import Segmenter
 from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
@@ -140,31 +141,59 @@ class Lexicon:
         known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
         return Speller(frozenset(known), english_words())
 
+    @functools.cached_property
+    def segmenter(self) -> Segmenter:
+        return Segmenter(self.zh)
+
     def translate(self, text: str) -> tuple[str, list[str]]:
-        """Chinese -> English words by longest match; returns (text with Chinese replaced, unmapped Chinese runs)."""
-        out, unknown, i, run = [], [], 0, ""
-        while i < len(text):
-            if not CJK.match(text[i]):
+        """Chinese -> English words, word by word as the segmenter cuts them (search/segment_zh.py); returns (text
+        with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
+        characters or more inside it, longest first; a one-character term maps only when it stands as its own word
+        (布 "fabric" alone, never inside 布置 "to decorate")."""
+        out, unknown, run = [], [], ""
+        for word in self.segmenter.words(text):
+            if not CJK.search(word):
                 if run:
                     unknown.append(run)
                     run = ""
-                out.append(text[i])
-                i += 1
+                out.append(word)
                 continue
-            for zh, en in self.zh.items():
-                if text.startswith(zh, i):
-                    if run:
-                        unknown.append(run)
-                        run = ""
-                    out.append(f" {en} ")
-                    i += len(zh)
-                    break
-            else:
-                run += text[i]
-                i += 1
+            word = _core_character(word, self.zh)
+            i = 0
+            while i < len(word):
+                term = word if word in self.zh else next(
+                    (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
+                if term is None:
+                    run += word[i]
+                    i += 1
+                    continue
+                if run:
+                    unknown.append(run)
+                    run = ""
+                out.append(f" {self.zh[term]} ")
+                i += len(term)
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
+
+
+# A one-character term with a diminutive or shape affix, or doubled, is still that term: 盒子 box, 小猫 cat,
+# 星形 star-shaped, 狗狗 dog; 布置 ("to decorate") has no such affix and stays unread.
+ZH_AFFIXES = frozenset("子儿咪小形状型")
+
+
+def _core_character(word: str, zh: dict[str, str]) -> str:
+    """The one-character term a two-character word only dresses up (盒子 -> 盒), else the word as it is."""
+    if len(word) != 2 or word in zh:
+        return word
+    a, b = word
+    if a == b and a in zh:
+        return a
+    if a in zh and b in ZH_AFFIXES:
+        return a
+    if b in zh and a in ZH_AFFIXES:
+        return b
+    return word
 
 
 def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
@@ -193,10 +222,63 @@ def _content_zh(run: str) -> str:
     return "".join(ch for ch in run if ch not in ZH_FUNCTION_CHARS)
 
 
+# Ordinals and counts of years inside an occasion name which one, not a product: "a first birthday", "her 40th",
+# "after 30 years together" ("First Class" luggage tags are no first-birthday gift). A milestone said alone
+# ("for his sixtieth", "her 21st") is a birthday; only the number is dropped before an occasion word.
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ORDINAL = ("first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+            "fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|fortieth|"
+            "fiftieth|sixtieth|seventieth|eightieth|ninetieth|hundredth")
+ORDINAL = rf"(?:(?:{_TENS})[- ]?)?(?:{_ORDINAL})|\d+(?:st|nd|rd|th)"
+OCCASION_AFTER = (r"birthday|bday|b-day|anniversary|wedding|christmas|xmas|valentine'?s?|easter|mother'?s day|"
+                  r"father'?s day|home|house|baby|date|holiday|day")
+MILESTONE_BEFORE = re.compile(rf"\b(?P<ordinal>{ORDINAL})\s+(?=(?P<occasion>{OCCASION_AFTER})\b)", re.I)
+_ORDINAL_VALUE = {w: n + 1 for n, w in enumerate(_ORDINAL.split("|")[:20])} | {
+    w: 10 * (n + 3) for n, w in enumerate(_ORDINAL.split("|")[20:27])} | {"hundredth": 100}
+_TENS_VALUE = {w: 10 * (n + 2) for n, w in enumerate(_TENS.split("|"))}
+MILESTONE_ALONE = re.compile(rf"\b(?P<who>his|her|my|their|your|our)\s+(?:(?:{_TENS})[- ]?(?:{_ORDINAL})|"
+                             rf"(?:sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth|fortieth|fiftieth|"
+                             rf"sixtieth|seventieth|eightieth|ninetieth|hundredth)|(?:1[6-9]|[2-9]\d|1\d\d)"
+                             rf"(?:st|nd|rd|th))\b(?!\s+(?:{OCCASION_AFTER})\b)", re.I)
+_COUNT = rf"(?:\d+|{_TENS}|ten|five|fifteen|twelve|a few|many)"
+YEARS_TOGETHER = re.compile(rf"\b(?:after\s+|for\s+|of\s+)?{_COUNT}\s+years?\b(?!\s+old\b)"
+                            r"(?:\s+(?:together|married|of marriage|wed|of friendship|in the job|of service))?", re.I)
+
+
+def _ordinal_value(ordinal: str) -> int | None:
+    """'6th' -> 6, 'first' -> 1, 'twenty-first' -> 21, 'fortieth' -> 40."""
+    low = ordinal.lower()
+    if low[:1].isdigit():
+        return int(re.match(r"\d+", low).group())
+    tens = next((v for w, v in _TENS_VALUE.items() if low.startswith(w) and low != w + "ieth"), 0)
+    rest = re.sub(rf"^(?:{_TENS})[- ]?", "", low) if tens else low
+    value = _ORDINAL_VALUE.get(rest)
+    return None if value is None else tens + value
+
+
+def _milestone(m: re.Match) -> str:
+    """A birthday's ordinal is the age turned ("a 6th birthday": a six-year-old, read by ideas.AGE); another
+    occasion's ordinal is dropped."""
+    value = _ordinal_value(m.group("ordinal"))
+    if m.group("occasion").lower() in ("birthday", "bday", "b-day") and value is not None and value < 100:
+        return f"{value} year old "
+    return ""
+
+
+def without_milestones(text: str) -> str:
+    """The request without the ordinals and year counts that only say which occasion it is ("a 6th birthday" ->
+    "a 6 year old birthday": the age stays for the audience; "for his sixtieth" -> "for his birthday"; "our second
+    anniversary" -> "our anniversary"; "after 30 years together" -> "")."""
+    text = MILESTONE_BEFORE.sub(_milestone, text)
+    text = MILESTONE_ALONE.sub(lambda m: f"{m.group('who')} birthday", text)
+    return " ".join(YEARS_TOGETHER.sub(" ", text).split())
+
+
 def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     """Parse a shopping request into catalog types/themes, recipient, occasion, gift, complement anchor."""
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
+    text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)
@@ -267,8 +349,9 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
 
 
 def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None:
-    """Who the request is for, and, when it names no product type, what its hobby or occasion buys. A hobby
-    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion always.
+    """Who the request is for, and, when it names no product type, what its hobby, occasion or place buys. A hobby
+    counts only in a gift's context ("a gift for someone who gardens", "a knitting fan"); an occasion or a place
+    always ("nautical things for the bathroom": bathroom things, and nautical: both hold).
     The hobby's own word then only hints ("garden" in a wrapping paper's title is not what a gardener uses)."""
     req.audience = ideas.audience(english)
     if req.anchor:
@@ -290,7 +373,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
-        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest" else cue)
+        req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest"
+                                        else f"the {cue}" if idea.kind == "place" else cue)
         req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
     cue_words = {w for c in req.idea_cues for w in c.split()}
 
@@ -309,7 +393,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     soft = [t for t in req.themes + req.types if all(cued(w) or w in any_cue for w in t.split())]
     req.themes = [t for t in req.themes if t not in soft]
     req.types = [t for t in req.types if t not in soft]
-    req.hints += [t for t in soft if t not in req.hints]
+    places = {w for idea, cue in matches if idea.kind == "place" for w in cue.split()}   # a table names tableware:
+    req.hints += [t for t in soft if t not in req.hints and (t in req.ideas or not set(t.split()) <= places)]  # no lamp
 
 
 def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:

@@ -76,6 +76,8 @@ def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, u
     rows = item["rows"]
     if default_top and not unordered and len(rows) < len(facts):
         facts = facts[:len(rows)]
+    elif default_top and not unordered and len(rows) > len(facts):
+        rows = rows[:len(facts)]        # the writer listed every group; the answer's top N must be their first N
     if len(facts) != len(rows):
         return False
     if unordered:       # "France vs Germany": a comparison has no order of its own
@@ -108,11 +110,26 @@ def score(insight, item: dict) -> str:
     if q and len(q.compare) == 2 and not q.group_by and "value" in item and any(
             label in ("change", "change_pct") and same_number(v, item["value"]) for label, v in stated):
         return "exact"                         # "how did it change?": the writer's one figure is the change
-    if q and q.also and not q.group_by and "rows" in item and len(item["rows"]) == len(facts):
-        by_value = sorted(facts, key=lambda f: f[1] if f[1] is not None else float("-inf"))
-        rows = sorted(item["rows"], key=lambda r: r[-1] if r[-1] is not None else float("-inf"))
-        return "exact" if matches(by_value, {"rows": [[r[-1]] for r in rows]}, False) else "wrong"  # several metrics: no order
+    if q and q.also and "rows" in item:         # several metrics: one value per fact, however the writer laid them out
+        values = _metric_values(item["rows"], 1 + len(q.also))
+        if values is not None and not q.group_by:     # one scope: the metrics have no order of their own
+            values, facts = sorted(values, key=_key), sorted(facts, key=lambda f: _key(f[1]))
+        return "exact" if values is not None and matches(facts, {"rows": [[v] for v in values]}, False) else "wrong"
     return "exact" if matches(facts, item, labelled, unordered, default_top) else "wrong"
+
+
+def _key(value) -> float:
+    return float("-inf") if value is None else float(value)
+
+
+def _metric_values(rows: list[list], n: int) -> list | None:
+    """The expected values of an n-metric answer, in the answer's order (group by group, metric by metric):
+    [[label, value]] rows one per metric, or [[label, v1 .. vn]] rows one per group."""
+    if all(len(r) == n + 1 for r in rows):
+        return [v for r in rows for v in r[1:]]
+    if all(1 <= len(r) <= 2 for r in rows):
+        return [r[-1] for r in rows]
+    return None
 
 
 def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
