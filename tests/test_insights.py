@@ -1345,3 +1345,11 @@ def test_a_default_top_ten_scores_against_a_writer_who_listed_every_group(staff)
     assert score(insight, {"expect": "answer", "rows": rows}) == "exact"
     rows[3][1] += 1
     assert score(insight, {"expect": "answer", "rows": rows}) == "wrong"
+
+
+def test_an_aside_that_asks_a_figure_is_never_dropped(staff):
+    """'... - what % are <unknown word>?' after a complete question is the question itself, not a remark: ask."""
+    got = staff.answer("customers who bought the regency cakestand 3 tier - what % are regulars?")
+    assert got.clarification is not None and not got.facts, got.narrative
+    kept = staff.answer("finance team: how many orders from Spain in 2011")      # a plain label still is an aside
+    assert kept.clarification is None and any("aside" in n for n in kept.notes)

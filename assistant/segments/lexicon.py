@@ -302,6 +302,7 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
 # 'the value of our German customers': average customer value (all-time); a lone 'value' or 'worth' with counts is asked
 VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b"
 VALUE_WORD = r"\b(?:value|worth)\b"
+ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
 # '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
 SHARE_BEFORE_PERIOD = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)(?=\s+of\s+(?:the\s+)?" \
                       r"(?:(?:19|20)\d\d|last year|this year|last quarter|this quarter|last month|this month)\s+" \

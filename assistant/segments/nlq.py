@@ -280,8 +280,9 @@ class QuestionParser:
                     text = re.sub(L.RESTATED_FILTER_WORDS, " ", text)
                 words = [w for w in words_of([text]) if w not in L.FILLER and w not in L.FILLER_CJK]
                 if (not restated and len(words_of([normalize(aside)])) < 2) or \
-                        any(risky(w, self.filter_words) for w in words) or restricts(text, text):
-                    continue
+                        any(risky(w, self.filter_words) for w in words) or restricts(text, text) or \
+                        re.search(L.ASIDE_ASKS_A_FIGURE, text) or any(re.search(pat, text) for _, pat in L.METRIC_PHRASES):
+                    continue        # '... - what % are regulars?': an aside that asks a figure is the question
                 p.notes.insert(0, f"'{aside.strip()}' read as an aside that does not change the question")
                 return p
         return None
