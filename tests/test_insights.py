@@ -1276,12 +1276,19 @@ def test_customers_in_a_list_of_figures_is_a_figure_too(staff, db):
         ["net revenue", "orders"]
 
 
-def test_value_of_customers_is_average_customer_value_and_a_lone_value_asks(staff, db):
-    got = staff.answer("what is the value of our French customers")
-    want = db.execute("SELECT AVG(monetary) FROM profiles WHERE CAST(user_id AS VARCHAR) IN (SELECT DISTINCT "
-                      f"CAST(user_id AS VARCHAR) FROM {LINES} WHERE NOT ret AND country = 'France')").fetchone()[0]
-    assert got.clarification is None and got.facts[0][1] == pytest.approx(want, rel=1e-9), got.reading
-    assert any("average customer value" in n and "all-time" in n for n in got.notes), got.notes
+def test_value_of_customers_asks_customer_value_or_revenue_per_customer(staff, db):
+    """Two readings (blind writers differ): all-time customer value, or net revenue per customer. Both choices read
+    exactly; a lone 'value' beside counts asks money or number."""
+    asked = staff.answer("what is the value of our French customers")
+    assert asked.clarification is not None and len(asked.clarification.choices) == 2
+    value, per_head = (staff.answer(c) for c in asked.clarification.choices)
+    french = f"SELECT DISTINCT CAST(user_id AS VARCHAR) FROM {LINES} WHERE NOT ret AND country = 'France'"
+    want = db.execute(f"SELECT AVG(monetary) FROM profiles WHERE CAST(user_id AS VARCHAR) IN ({french})").fetchone()[0]
+    assert value.clarification is None and value.facts[0][1] == pytest.approx(want, rel=1e-9), value.reading
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) / COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) "
+                      f"FROM {LINES} WHERE country = 'France'").fetchone()[0]
+    assert per_head.clarification is None and per_head.facts[0][1] == pytest.approx(want, rel=1e-9), per_head.reading
+    assert staff.answer("value per customer").clarification is not None
     for question in ("what is the value of our customers in 2011",      # all-time, or within the period?
                      "what was the value of orders in November 2011",  # money, or the count?
                      "total value of units sold in 2011"):
@@ -1353,3 +1360,9 @@ def test_an_aside_that_asks_a_figure_is_never_dropped(staff):
     assert got.clarification is not None and not got.facts, got.narrative
     kept = staff.answer("finance team: how many orders from Spain in 2011")      # a plain label still is an aside
     assert kept.clarification is None and any("aside" in n for n in kept.notes)
+
+
+def test_an_average_basket_asks_money_or_items(staff):
+    asked = staff.answer("average basket in november 2011")
+    assert asked.clarification is not None and "average order value" in asked.clarification.choices
+    assert staff.answer("average basket value in november 2011").query.metric == "aov"

@@ -300,7 +300,8 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
                      r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|" \
                      r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
 # 'the value of our German customers': average customer value (all-time); a lone 'value' or 'worth' with counts is asked
-VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b"
+VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b|" \
+                     r"\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"
 VALUE_WORD = r"\b(?:value|worth)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
 # '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
@@ -420,7 +421,8 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      r"每(?:一)?(?:单|笔|个订单)(?:订单)?(?:的)?(?:平均)?(?:件数|商品数|数量|销量)",
      "The layer has no items-per-order figure; it has units sold and average order value (money per order). "
      "Which one?", ("units sold", "average order value")),
-    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|平均(?:购物)?篮子?大小",   # money or items per order?
+    (r"\b(?:(?:average|avg\.?|mean|typical) )?(?:basket|order) size\b|\b(?:average|avg\.?|mean|typical) basket\b(?! value)|"
+     r"平均(?:购物)?篮子?大小",   # money or items per order?
      "By basket size, do you mean money per order (average order value) or items per order? The layer has "
      "average order value; items per order it does not have.", ("average order value",)),
 ]

@@ -499,7 +499,7 @@ class QuestionParser:
         defaulted = not limit and ranked_number is None
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
-                                        bool(self._counted_customers(text, items_bought) or re.search(HOW_MANY_ALONE, text)
+                                        bool(self._counted_customers(text, items_bought) or (re.search(HOW_MANY_ALONE, text) and not items_bought)
                                              or re.search(L.METRIC_LIST_CUSTOMERS, text)),
                                         bool(re.search(L.BUY_VERBS, text)), bool(re.search(L.PREDICTED_COUNT, text)),
                                         bool(share_customers and buyers_of and re.search(L.SHARE_OF_BUYERS_ARE, text)))
@@ -537,15 +537,12 @@ class QuestionParser:
     def _value_word(t: _Text, text: str, query: Query, notes: list[str]) -> tuple[Query | None, Clarification | None]:
         """'value' / 'worth' read by no explainer (only a filler word) beside figures that are all counts would
         vanish silently ('the value of orders' answered as a number of orders): ask money or number. 'The value of
-        our customers' is average customer value, all-time: said in a note, or asked when a period is named."""
+        our customers' / 'value per customer' asks: average customer value (all-time) or net revenue per customer."""
         if re.search(L.VALUE_OF_CUSTOMERS, text) and query.metric == "customer_value" and not query.also:
-            if query.time or query.compare:
-                return None, Clarification(
-                    "Customer value is all-time gross spend per customer (here of the customers who bought in that "
-                    "period); within the period itself I have net revenue per customer. Which one?",
-                    [canonical(query), canonical(replace(query, metric="revenue_per_customer"))])
-            notes.append(f"'{re.search(L.VALUE_OF_CUSTOMERS, text).group(0)}' read as average customer value "
-                         "(all-time gross spend per customer)")
+            return None, Clarification(     # two blind writers read it two ways: all-time value or revenue per head
+                "By the value of customers, do you mean average customer value (all-time gross spend per customer) "
+                "or net revenue per customer?",
+                [canonical(query), canonical(replace(query, metric="revenue_per_customer"))])
         dropped = [m.group(0) for m in re.finditer(L.VALUE_WORD, t.text) if not any(t.taken[m.start():m.end()])]
         figures = [query.metric, *query.also]
         if dropped and all(METRICS[m].kind == "count" for m in figures):
