@@ -1131,7 +1131,9 @@ def test_agreement_windows_limits_and_risky_words(staff):
         for question in ("how many orders from wholesale customers in Spain in 2011",   # before a layer noun
                          "how many orders in Spain in 2011 via marketplaces",           # after a preposition
                          "how many orders in Spain in 2011 excl marketplaces",          # a logic word
-                         "how many orders in Spain in 2011 give or take weekends"):     # more than two words
+                         "how many orders in Spain in 2011 give or take weekends",      # more than two words
+                         "how many orders in Spain in 2011 net of vat",                 # a thing the layer lacks
+                         "orders in euros in Spain in 2011"):                           # another currency
             assert staff.answer(question).clarification is not None, question
     finally:
         staff.insights.llm_parser = None
@@ -1142,7 +1144,8 @@ def test_risky_words_and_word_counts():
     titles = {"regency", "cakestand", "heart"}
     assert words_of(["finance team", "那边"]) == ["finance", "team", "那边"]
     assert words_of(["再上一个"]) == ["再上", "一个"]
-    for word in ("not", "excluding", "excl", "quarter", "2011", "more", "average", "rte", "hearts", "regency", "上一", "不是"):
+    for word in ("not", "excluding", "excl", "quarter", "2011", "more", "average", "rte", "hearts", "regency", "上一", "不是",
+                 "usd", "dollars", "vat", "margin", "美元", "人民币"):
         assert risky(word, titles), word
     for word in ("roughly", "honestly", "finance", "那边", "这边"):
         assert not risky(word, titles), word

@@ -522,16 +522,24 @@ vs versus compare compared comparison against than more less fewer higher lower 
 above below over under beyond within between relative ratio per each every average avg mean median sum max min
 maximum minimum rate share percent percentage proportion growth change difference delta trend rank top bottom
 """.split())
+# Things the layer does not have (a currency other than the shop's, tax, cost, margin, discount, shipping): a question
+# naming one must never be answered as if the word were not there ('revenue in USD' is not revenue in pounds)
+UNSUPPORTED_WORDS = set("""
+usd eur euro euros dollar dollars gbp sterling yen yuan rmb cny jpy chf aud cad currency currencies convert converted
+conversion exchange fx vat tax taxes cost costs margin margins profit profits discount discounts discounted coupon
+coupons voucher vouchers shipping postage freight delivery commission fee fees budget forecast forecasted predicted
+""".split())
 _METRIC_DIMENSION_WORDS = {w for p in [p for _, p in METRIC_PHRASES] + list(DIMENSION_NOUNS.values())
                            for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))} - FILLER
 RISKY_WORDS = LOGIC_WORDS | KNOWN_WORDS | _METRIC_DIMENSION_WORDS | TIME_WORDS | NEGATION_WORDS | COMPARISON_WORDS | \
     {w for w in NUMBER_WORDS if w.isascii()} | set("""
 eleven twelve thirty forty fifty hundred thousand million half quarter dozen first second third fourth fifth last
-""".split())
+""".split()) | UNSUPPORTED_WORDS
 # Chinese: a leftover run holding any of these characters may change the question (negation, comparison, time,
 # number, metric or dimension characters), so it is never read as harmless
 RISKY_CJK = set("不没无非未别除外否比较多少高低增减涨跌前后上下内外年月日天周季度号时期今昨明去零一二两三四五六七八九十百千万亿"
-                "数率额量价单件次笔客户人国类品群率钱元镑收入销售退货订新老流失复购均平总占比")
+                "数率额量价单件次笔客户人国类品群率钱元镑收入销售退货订新老流失复购均平总占比"
+                "美欧币汇换算税费成本利润折扣运邮预测")     # and what the layer lacks: currencies, tax, cost, discount ...
 # 'X, sorry, I mean Y' / 'X……不对，我是说Y': the writer corrects themselves; only Y counts (nlq._self_correction)
 _PUNCT = r"[\s,.;:!…\-–—，。；：！、]"
 SELF_CORRECTION = rf"{_PUNCT}+(?:(?:sorry|oops|whoops|no|nope|wait|no wait|actually|correction|scratch that|my bad)" \
