@@ -8,7 +8,7 @@ The rules' reading (`parse.query`) is answered only when all of these hold; othe
 - the rules raised no clarifying question and left at most MAX_WORDS words unexplained (a Chinese run of up to two
   characters counts as one word);
 - no unexplained word is risky: none is on lexicon's closed list (RISKY_WORDS / RISKY_CJK: logic, negation,
-  comparison, time, number, metric and dimension words), none names or nearly names a filter value of the shop
+  comparison, time, number, metric and dimension words, and what the layer lacks: other currencies, VAT, cost ...), none names or nearly names a filter value of the shop
   (`filter_words`: country, segment, cluster, category and product-title words), none holds a digit, and none is one
   edit from a risky word of four or more letters (a misspelt 'rte' may be 'rate');
 - no unexplained word restricts who or what is counted: none stands right before a noun of the layer ('wholesale
