@@ -1369,3 +1369,32 @@ def test_an_average_basket_asks_money_or_items(staff):
     asked = staff.answer("average basket in november 2011")
     assert asked.clarification is not None and "average order value" in asked.clarification.choices
     assert staff.answer("average basket value in november 2011").query.metric == "aov"
+
+
+def test_a_comparison_in_one_row_and_a_hidden_figure_score_honestly(staff):
+    insight = staff.answer("how did orders in october 2011 compare with september 2011")
+    a, b = insight.facts[0][1], insight.facts[1][1]
+    row = ["orders", a, b, a - b, round((a - b) / b, 4)]
+    assert score(insight, {"expect": "answer", "rows": [row]}) == "exact"
+    assert score(insight, {"expect": "answer", "rows": [[*row[:2], b + 1, *row[3:]]]}) == "wrong"
+    hidden = staff.answer("net revenue from EIRE in H1 2011")      # 3 customers: hidden for privacy
+    assert all(v is None for _, v in hidden.facts) and score(hidden, {"expect": "answer", "value": 1.0}) == "clarified"
+
+
+@pytest.mark.parametrize("question,sql", [
+    ("orders feb to apr 2011", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND "
+                               "order_date >= '2011-02-01' AND order_date < '2011-05-01'"),
+    ("units for 2011, june through august", f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND "
+                                            "order_date >= '2011-06-01' AND order_date < '2011-09-01'"),
+])
+def test_a_bare_month_range_is_one_period(staff, db, question, sql):
+    insight = staff.answer(question)
+    assert insight.clarification is None and not insight.query.compare, insight.reading
+    assert insight.facts[0][1] == pytest.approx(db.execute(sql).fetchone()[0], rel=1e-9)
+
+
+def test_how_many_are_there_beside_another_figure_counts_the_segment_too(staff, db):
+    got = staff.answer("at risk segment: how many are there, and their average churn risk?")
+    want = db.execute(f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND segment = 'at risk'").fetchone()[0]
+    assert got.clarification is None and got.query.metric == "customers" and got.query.also == ["churn_risk"]
+    assert got.facts[0][1] == want

@@ -303,6 +303,7 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
 VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b|" \
                      r"\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"
 VALUE_WORD = r"\b(?:value|worth)\b"
+HOW_MANY_ARE_THERE = r"\bhow many (?:are there|are in (?:it|them|that group|the segment|this segment)|of them|of those)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
 # '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
 SHARE_BEFORE_PERIOD = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)(?=\s+of\s+(?:the\s+)?" \

@@ -457,6 +457,9 @@ class QuestionParser:
             list(self._take_all(t, L.COMPARED_MORE))
         if not metrics and self._how_many_of_a_segment(text, entities):
             metrics = ["customers"]         # 'how many champions bought something': a count of customers
+        elif metrics and "customers" not in metrics and any(k in ("segment", "cluster") for k, _ in entities) \
+                and re.search(L.HOW_MANY_ARE_THERE, text):
+            metrics = ["customers", *metrics]   # '<segment> - how many are there and their churn risk': both
         t.first(L.ALL_TIME)                 # "all time", "overall": no period, which is the default
         self._take_all_list(t, [L.BUY_VERBS, L.VERSUS, "|".join(L.FILLER_CJK_WORDS + L.CJK_VERBS)])
         runs = t.leftover_runs()
@@ -497,6 +500,7 @@ class QuestionParser:
         if per_customer and not ({"frequency", "customer_value"} & set(metrics)):
             unexplained.append(per_customer.group(0))
         defaulted = not limit and ranked_number is None
+        periods = _year_then_range(periods, text)
         query, problem = self._assemble(metrics, dims, entities, products, periods, change, top_pct, share_customers,
                                         condition, buyers_of, best_selling, limit, order, singular,
                                         bool(self._counted_customers(text, items_bought) or (re.search(HOW_MANY_ALONE, text) and not items_bought)
@@ -1171,3 +1175,14 @@ def _distinct_periods(periods: list) -> list:
             seen.add((p.start, p.end))
             out.append(p)
     return out
+
+
+def _year_then_range(periods: list, text: str) -> list:
+    """'2011, Jan to Nov': a year and a period inside it, with no comparison word, is that period (the year says
+    which Jan to Nov); '2011 vs December 2011' stays a comparison."""
+    out = _distinct_periods(periods)
+    years = [p for p in out if re.fullmatch(r"\d{4}", p.label)]
+    if len(out) != 2 or len(years) != 1 or re.search(L.VERSUS, text):
+        return periods
+    inner = next(p for p in out if p is not years[0])
+    return [inner] if years[0].start <= inner.start and inner.end <= years[0].end else periods

@@ -161,6 +161,8 @@ def _rules(as_of: pd.Timestamp):
         (rf"\b(?:between|from) (?P<m1>{_MONTH_RE})\.?(?: (?P<y1>\d{{4}}))? (?:and|to|until|till|through|thru|-) "
          rf"(?P<m2>{_MONTH_RE})\.?(?:,? (?P<y2>\d{{4}}))?\b|\b(?P<m1b>{_MONTH_RE})\.? ?- ?(?P<m2b>{_MONTH_RE})\.? (?P<y2b>\d{{4}})\b",
          lambda m: month_range(_Groups(m, {"m1": "m1b", "m2": "m2b", "y2": "y2b"}))),
+        (rf"(?<!compare )(?<!compared )(?<!comparing )(?<!vs )(?<!versus )\b(?P<m1>{_MONTH_RE})\.?(?: (?P<y1>\d{{4}}))? "
+         rf"(?:to|through|thru|until|till) (?P<m2>{_MONTH_RE})\.?(?:,? (?P<y2>\d{{4}}))?\b", month_range),   # 'jan to nov'
         (rf"(?:(?P<y1>\d{{4}})\s*年\s*)?(?P<m1>{cn_mon})\s*月(?:份)?\s*(?:到|至|-|~)\s*(?:(?P<y2>\d{{4}})\s*年\s*)?"
          rf"(?P<m2>{cn_mon})\s*月(?:份)?(?:底|末)?", month_range_cn),
         (rf"\bsince (?:(?P<sm>{_MONTH_RE})\.?(?:,? (?P<sy>\d{{4}}))?|(?P<sy2>\d{{4}}))\b",

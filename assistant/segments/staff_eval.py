@@ -95,8 +95,13 @@ def matches(facts: list[tuple[str, float | None]], item: dict, labelled: bool, u
 def score(insight, item: dict) -> str:
     if insight.clarification is not None:
         return "clarified"
+    if insight.facts and all(v is None for _, v in insight.facts):
+        return "clarified"              # every figure hidden for privacy: no number was given
     if item["expect"] != "answer":
         return "wrong"
+    rows = item.get("rows")
+    if rows and len(rows) == 1 and len(rows[0]) > 2 and not (insight.query and insight.query.also):
+        item = {**item, "rows": [[v] for v in rows[0][1:]]}   # ['revenue', current, previous, change, pct]: one row
     labelled = bool(insight.query and insight.query.group_by and not insight.query.compare)
     q = insight.query
     unordered = bool(labelled and not q.limit and len(q.filters.get(q.group_by, [])) > 1)
@@ -145,7 +150,7 @@ def evaluate_insights(handler, path: Path = STAFF_EVAL) -> dict:
         verdict = score(insight, item)
         typo = "typo" in (item.get("notes", "") + item.get("why", "")).lower()     # the writer's own tag
         choice_right = None
-        if verdict == "clarified" and item["expect"] == "answer":
+        if verdict == "clarified" and item["expect"] == "answer" and insight.clarification is not None:
             choice_right = any(score(handler.answer(c), item) == "exact" for c in insight.clarification.choices)
         results.append({"id": item["id"], "lang": item.get("lang", "en"), "expect": item["expect"], "typo": typo,
                         "verdict": verdict, "question": item["question"], "reading": insight.reading,
