@@ -300,8 +300,8 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
                      r"fraction|%)(?: of (?:our |all |the )?(?!\d))?|\bhow many percent\b|" \
                      r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
 # 'the value of our German customers': average customer value (all-time); a lone 'value' or 'worth' with counts is asked
-VALUE_OF_CUSTOMERS = r"\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b|" \
-                     r"\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"
+VALUE_OF_CUSTOMERS = r"(?<!customer )\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b|" \
+                     r"(?<!customer )\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"
 VALUE_WORD = r"\b(?:value|worth)\b"
 HOW_MANY_ARE_THERE = r"\bhow many (?:are there|are in (?:it|them|that group|the segment|this segment)|of them|of those)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
