@@ -14,15 +14,16 @@ from assistant.data.colours import COLOUR_WORDS
 from assistant.search.filters import Filters
 from assistant.search.prices import (MAX_PRICE, MIN_PRICE, amounts_in_digits, first_number, price_range,
                                       price_window, without_prices)
-from assistant.search.understand import Lexicon, load_zh_terms, without_milestones
+from assistant.search.understand import Lexicon, without_milestones
 
 OCCASIONS = {"christmas": "christmas", "xmas": "christmas", "birthday": "birthday", "wedding": "wedding",
              "easter": "easter", "valentine": "valentine", "baby shower": "baby", "housewarming": "new home",
              "圣诞": "christmas", "生日": "birthday", "婚礼": "wedding", "复活节": "easter", "情人节": "valentine"}
-# Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv (read by search/understand.py).
-ZH_TERMS = load_zh_terms()
-# Idioms are read as a whole here too: "green fingers" names no colour (resources/request_words.csv, kind idiom).
-IDIOMS = Lexicon.load()
+# The request lexicon (search/understand.py): idioms are read as a whole here too ("green fingers" names no colour),
+# and Chinese is translated word by word as the segmenter cuts it.
+LEXICON = Lexicon.load()
+# Chinese shopping words -> English catalog words: one home, resources/zh_terms.csv, as the lexicon read it.
+ZH_TERMS = LEXICON.zh
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
             "fifth": 4, "5th": 4, "last": -1, "第一": 0, "第二": 1, "第三": 2, "第四": 3, "第五": 4, "最后": -1}
 CHEAPER = re.compile(r"cheaper|less expensive|lower price|less pricey|budget|便宜", re.I)
@@ -52,7 +53,7 @@ class Constraints:
 
 def parse_constraints(text: str, categories: list[str] = (), brands: list[str] = ()) -> Constraints:
     """Filters and search text from a shopper's message; products are always in stock unless asked otherwise."""
-    text = IDIOMS.read_idioms(amounts_in_digits(text))
+    text = LEXICON.read_idioms(amounts_in_digits(text))
     lowered = text.lower()
     f = Filters(in_stock=not OUT_OF_STOCK_OK.search(text))
     between, window = price_range(text), price_window(text)
@@ -117,7 +118,7 @@ def _search_text(text: str) -> str:
     """Message without price phrases and filler; Chinese words mapped to English catalog terms."""
     out = without_prices(text)
     if CJK.search(out):                              # word by word as the segmenter cuts them (Lexicon.translate)
-        english, _ = IDIOMS.translate(out)
+        english, _ = LEXICON.translate(out)
         colours = [c for w, c in COLOUR_WORDS.items() if not w.isascii() and w in out]
         out = " ".join(colours[:1] + [english])
     out = re.sub(r"(?i)\b(i'?m|i am|looking for|do you have|have you got|any|some|please|show me|find me|"
