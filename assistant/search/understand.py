@@ -102,6 +102,7 @@ class Lexicon:
     synonyms: dict[str, str] = field(default_factory=dict)   # a shopper's spelling -> the catalog's ("tealight")
     idioms: dict[str, str] = field(default_factory=dict)     # a phrase not meant word by word -> what it means in
                                                              # catalog words, or "" ("night owl" is no owl)
+    _speller: tuple = field(default=(None, None), repr=False, compare=False)   # (vocabulary, its Speller)
 
     @classmethod
     def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
@@ -137,9 +138,12 @@ class Lexicon:
         return " ".join(text.split())
 
     def speller(self, vocab: Vocabulary) -> Speller:
-        """Typo reader over the catalog's words and this lexicon's; ordinary English words are left alone."""
-        known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
-        return Speller(frozenset(known), english_words())
+        """Typo reader over the catalog's words and this lexicon's; ordinary English words are left alone. Built
+        once per vocabulary (every request of a catalog reads the same one)."""
+        if self._speller[0] is not vocab:
+            known = set(vocab.word_count) | {w for t in vocab.types for w in t.split()} | self.words | STOP
+            self._speller = (vocab, Speller(frozenset(known), english_words()))
+        return self._speller[1]
 
     @functools.cached_property
     def segmenter(self) -> Segmenter:
