@@ -60,6 +60,11 @@ PURPOSE_WORDS = frozenset({"for", "to", "with", "in", "on", "at", "from", "into"
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
+def _arrays(postings: dict[str, set[int]]) -> dict[str, np.ndarray]:
+    """word -> its rows as a sorted int array (what `_mask` reads)."""
+    return {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+
+
 def _head_postings(titles, nouns: set[str]) -> dict[str, np.ndarray]:
     """word -> rows whose title holds it not directly followed by another noun of the catalog (a word that is
     neither a number nor a trailing colour, size or material): there it modifies that noun ("Food Container")."""
@@ -70,7 +75,7 @@ def _head_postings(titles, nouns: set[str]) -> dict[str, np.ndarray]:
             after = ws[k + 1] if k + 1 < len(ws) else None
             if after is None or after == w or after not in nouns:
                 out[w].add(row)
-    return {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in out.items()}
+    return _arrays(out)
 
 
 def _is_wrapping(types: list[str], title: str) -> bool:
@@ -116,12 +121,12 @@ class Relevance:
                 postings[f"{a} {b}"].add(row)
                 if f"{a} {b}" in synonyms:                # 'Tea Cup and Saucer' covers a request for teacups
                     postings[synonyms[f"{a} {b}"]].add(row)
-        self.postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in postings.items()}
+        self.postings = _arrays(postings)
         single_types = {t for t in vocab.types if " " not in t}    # 'tin' is a thing too, not only a material
         self.head_postings = _head_postings(titles, set(vocab.word_count) - ((TRAILING | MATERIALS) - single_types))
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
-        self.category_postings = {t: np.fromiter(sorted(r), np.int64, len(r)) for t, r in in_category.items()}
+        self.category_postings = _arrays(in_category)
         self.audience = (ideas or Ideas.load()).title_audience(titles, categories)   # 'baby' | 'child' | ''
 
     def _idf(self, term: str) -> float:
@@ -213,15 +218,19 @@ class Relevance:
         return (DENSE_FLOOR + np.clip((z - Z_FLOOR) / (Z_CEIL - Z_FLOOR), 0, 1) * (DENSE_CEIL - DENSE_FLOOR)
                 ).astype(np.float32)
 
-    def covered(self, alternatives: list[str]) -> np.ndarray:
-        """True where a product's title or category holds any of `alternatives`."""
+    def _mask(self, words_: list[str], *indexes: dict[str, np.ndarray]) -> np.ndarray:
+        """True where any of `indexes` lists any of `words_` for the product."""
         hit = np.zeros(self.size, bool)
-        for t in alternatives:
-            for postings in (self.postings, self.category_postings):
+        for t in words_:
+            for postings in indexes:
                 rows = postings.get(t)
                 if rows is not None:
                     hit[rows] = True
         return hit
+
+    def covered(self, alternatives: list[str]) -> np.ndarray:
+        """True where a product's title or category holds any of `alternatives`."""
+        return self._mask(alternatives, self.postings, self.category_postings)
 
     def blend(self, request: Request, lexical: np.ndarray, cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Relevance of products `rows` given their title coverage and embedding cosine. A product missing a
@@ -278,11 +287,7 @@ class Relevance:
         """True where a title holds `word` as the thing it is, not as a modifier of a product type after it:
         'Black Wine Glass' holds 'glass'; 'Glass Jar Marmalade' and 'Dog Food Container' do not hold 'glass' or
         'food' (a title's head is mostly its last noun; trailing colours and sizes do not count as nouns)."""
-        hit = np.zeros(self.size, bool)
-        rows = self.head_postings.get(word)
-        if rows is not None:
-            hit[rows] = True
-        return hit
+        return self._mask([word], self.head_postings)
 
     def audience_factor(self, audience: str | None, rows: np.ndarray) -> np.ndarray | float:
         """What a product keeps for being for someone else than the request's audience (1.0: no mismatch)."""
