@@ -236,7 +236,7 @@ def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str
 
 
 SO_FAR = r"\bso far\b|\bto date\b|\bup (?:to|till|until) now\b|\b(?:until|till) now\b|到目前为止|目前为止|到现在为止|截至现在|到现在|至今|截至目前|截止目前"    # up to the shop's today
-MONTH_SO_FAR = re.compile(rf"{SO_FAR}|\bmtd\b|\b(?:this|current)\b|截至今天|截止今天|到现在|本月|这个月")
+MONTH_SO_FAR = re.compile(rf"{SO_FAR}|\bmtd\b|\b(?:this|current)\b|截至今天|截止今天|本月|这个月")
 
 
 def month_in_progress(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str]] | None:
