@@ -28,6 +28,7 @@ from pathlib import Path
 from assistant.fsutil import csv_rows
 from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.search.context import without_context
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
 from assistant.search.segment_zh import Segmenter
@@ -283,9 +284,11 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
+    text = without_context(text)      # "4 cups a day", "friends round", "about 80": when, how many, who comes
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)
+    english = _without_destination(english, vocab, lexicon)
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
@@ -399,6 +402,30 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.types = [t for t in req.types if t not in soft]
     places = {w for idea, cue in matches if idea.kind == "place" for w in cue.split()}   # a table names tableware:
     req.hints += [t for t in soft if t not in req.hints and (t in req.ideas or not set(t.split()) <= places)]  # no lamp
+
+
+# "for his shed", "for their new flat": where the thing goes, said after the thing or instead of it ("in his shed"
+# says where a hobby is done: it stays)
+DESTINATION = re.compile(r"\bfor\s+(?:his|her|my|their|our|your|the)\s+(?:(?:new|own|first|"
+                         r"little|big|home)\s+)?([a-z]+)\b(?=\s*(?:$|[.,!?;:]|(?:and|so|but|please|as|where|which|"
+                         r"that|because)\b))", re.I)
+
+
+def _without_destination(text: str, vocab: Vocabulary, lexicon: Lexicon) -> str:
+    """A place the thing is for, when it is no word the request vocabulary reads (a recipient, an occasion, a hobby
+    or place idea such as the kitchen), no product type, and the request names no product type elsewhere, is
+    context, not a product word: "a present for his shed" offers no 'Shed' titled trinket. Beside a named type it
+    stays ("a sign for her shed": a shed sign is the best sign)."""
+    for m in list(DESTINATION.finditer(text)):
+        place = m.group(1).lower()
+        if place in lexicon.kinds or stem(place) in lexicon.words or vocab.types_in(stem(place)) \
+                or place in STOP:
+            continue
+        rest = text[:m.start()] + " " + text[m.end():]
+        if [t for t in vocab.types_in(rest) if t not in lexicon.kinds]:     # 'present' is a gift word here
+            continue
+        text = rest
+    return " ".join(text.split())
 
 
 def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:

@@ -1,0 +1,75 @@
+"""Scene-setting words (time, frequency, quantity, company, where it goes) are no product words; fee lines are
+never merchandise. Hand-checked on small catalogs in our own wording."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assistant.data.merchandise import is_merchandise, merchandise_mask
+from assistant.search.context import without_context
+from assistant.search.filters import CatalogArrays, Filters
+from assistant.search.ideas import Ideas
+from assistant.search.relevance import Relevance
+from assistant.search.understand import Lexicon, understand
+from assistant.search.vocabulary import mine_vocabulary
+
+
+def test_time_frequency_quantity_and_company_phrases_are_removed():
+    assert without_context("a teapot for my uncle, he gets through 6 mugs a day") == \
+        "a teapot for my uncle, he gets through"
+    assert without_context("she has two cups of coffee every morning") == "she has of coffee"   # the drink stays
+    assert without_context("lanterns for the garden, we have neighbours coming over on sunday") == \
+        "lanterns for the garden, we"
+    assert without_context("napkins, we will need around 60") == "napkins,"
+    assert without_context("bunting for 40 guests") == "bunting"
+    assert without_context("a blanket to use all year round") == "a blanket to use"
+    # a period word naming a thing stays: the night light, the weekend bag, the round tin
+    for thing in ("a night light for the nursery", "a weekend bag", "an evening bag", "a round cake tin",
+                  "a 3 year old's party", "under £5 each"):
+        assert without_context(thing) == thing
+
+
+SCENE = ["Pancake Day Fridge Magnets", "Round Biscuit Tin", "Morning Glory Mug", "Spotty Teapot",
+         "Floral Teacup and Saucer", "Shed Key Ring", "Garden Shed Sign", "Herb Marker Set", "Welcome Metal Sign",
+         "No Parking Sign"]
+
+
+def _ranked(text: str, titles=SCENE):
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand(text, vocab, Lexicon.load())
+    rel = Relevance(titles, vocab, None, Ideas.load())
+    scores = rel.blend(req, rel.lexical(req), np.zeros(len(titles)), np.arange(len(titles)))
+    return req, [titles[i] for i in np.argsort(-scores, kind="stable")]
+
+
+def test_scene_words_pull_no_titles():
+    req, ranked = _ranked("a present for my aunt who has tea every day")
+    assert "day" not in req.themes      # a tea drinker's things (a mug is one), never the Pancake Day magnets
+    assert set(ranked[:3]) == {"Morning Glory Mug", "Spotty Teapot", "Floral Teacup and Saucer"}
+    req, _ = _ranked("we have family round most weekends, a tin for biscuits")
+    assert "round" not in req.themes and "famili" not in req.themes and req.recipient is None
+    req, _ = _ranked("a mug for my dad, he needs coffee every morning")
+    assert "mug" in req.types + req.themes and "morning" not in req.themes
+
+
+def test_a_destination_is_context_unless_a_type_is_named():
+    req, _ = _ranked("a gift for my husband for his shed")          # where it goes: no 'shed' trinket
+    assert "shed" not in req.themes and not req.has_subject()
+    req, ranked = _ranked("a sign for his shed")                     # beside a named type it still helps
+    assert req.types == ["sign"] and ranked[0] == "Garden Shed Sign"
+    req, _ = _ranked("a gift for my sister for her kitchen")        # a place the ideas know still names things
+    assert req.ideas
+
+
+def test_fee_and_voucher_lines_are_not_merchandise_and_never_pass_a_filter():
+    assert not is_merchandise("23444", "Next Day Carriage")
+    assert not is_merchandise("99999", "Packing Charge")
+    assert not is_merchandise("12345", "Shopname Gift Voucher £50.00")
+    assert not is_merchandise("POST", "Postage")
+    assert is_merchandise("85168B", "Black Baroque Carriage Clock")
+    assert is_merchandise("23099", "French Carriage Lantern")
+    products = pd.DataFrame({"item_id": ["1", "2", "3"], "title": ["Next Day Carriage", "Carriage Clock", "Mug"],
+                             "category": ["Gifts", "Home", "Kitchen"], "currency": "GBP", "price": [15.0, 8.0, 2.0],
+                             "stock": [25, 3, 9], "brand": None, "attributes": "{}"})
+    assert merchandise_mask(products).tolist() == [False, True, True]
+    assert Filters().mask(CatalogArrays(products)).tolist() == [False, True, True]
