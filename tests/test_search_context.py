@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from assistant.data.merchandise import is_merchandise, merchandise_mask
 from assistant.search.context import without_context
@@ -73,3 +74,35 @@ def test_fee_and_voucher_lines_are_not_merchandise_and_never_pass_a_filter():
                              "stock": [25, 3, 9], "brand": None, "attributes": "{}"})
     assert merchandise_mask(products).tolist() == [False, True, True]
     assert Filters().mask(CatalogArrays(products)).tolist() == [False, True, True]
+
+
+OCCASIONS = ["Easter Chick Egg Cup", "Christmas Robin Candle Holder", "Spring Tulip Candle Holder",
+             "Pumpkin Candle Holder", "Floral Tea Cup and Saucer", "Floral Paper Doilies", "Flower Sticker Sheet",
+             "Birthday Skull Napkins", "Gingham Cake Cases", "Vintage Baking Set"]
+
+
+def test_a_product_themed_to_another_occasion_is_not_shown_for_this_one():
+    _, ranked = _ranked("candle holders for mother's day", OCCASIONS)
+    assert ranked[0] == "Spring Tulip Candle Holder"       # the Easter, Christmas, Halloween holders keep a fifth
+    _, ranked = _ranked("candle holders for halloween", OCCASIONS)
+    assert ranked[0] == "Pumpkin Candle Holder"            # its own season's marks still count
+    _, ranked = _ranked("christmas candle holders", OCCASIONS)
+    assert ranked[0] == "Christmas Robin Candle Holder"
+    req, ranked = _ranked("skull napkins for a birthday", OCCASIONS)
+    assert ranked[0] == "Birthday Skull Napkins"          # a season's word the shopper says is wanted
+
+
+def test_party_sundries_lose_to_presents_for_a_grown_up_unless_asked_or_the_hobby_uses_them():
+    titles = OCCASIONS
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    rel = Relevance(titles, vocab, None, Ideas.load())
+    req = understand("a floral present for my nan", vocab, Lexicon.load())
+    scores = rel.blend(req, rel.lexical(req), np.zeros(len(titles)), np.arange(len(titles)))
+    floral = {t: float(s) for t, s in zip(titles, scores)}
+    # both hold 'floral' (flower), the doilies and the sticker sheet keep half of the cup's relevance
+    assert floral["Floral Paper Doilies"] == floral["Flower Sticker Sheet"] == 0.5 * floral["Floral Tea Cup and Saucer"]
+    req = understand("a present for someone who loves baking", vocab, Lexicon.load())
+    lexical = rel.lexical(req)
+    scores = rel.blend(req, lexical, np.zeros(len(titles)), np.arange(len(titles)))
+    cases = titles.index("Gingham Cake Cases")          # a baker's own thing: not halved (0.6 x its coverage)
+    assert scores[cases] == pytest.approx(0.6 * lexical[cases]) and lexical[cases] > 0.5

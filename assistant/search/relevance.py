@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.ideas import Ideas
-from assistant.search.understand import Request
+from assistant.search.understand import Request, load_seasons
 from assistant.search.vocabulary import MATERIALS, SIZES, TRAILING, Vocabulary, stem, words
 
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
@@ -57,6 +57,16 @@ ADULT_CHILDREN_FACTOR = 0.25  # an adult's that is a children's product keeps a 
 CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
 # A request holding these names a purpose, place or person after the thing: its last word is not the thing's head.
 PURPOSE_WORDS = frozenset({"for", "to", "with", "in", "on", "at", "from", "into", "near", "by"})
+# A product themed to an occasion (request_words.csv kind `season`: Christmas, Easter, Halloween, Valentine's, by its
+# title) shown for ANOTHER occasion's request keeps this share: Easter chicks are no Mother's Day present, Christmas
+# table decorations no wedding's.
+OTHER_OCCASION_FACTOR = 0.2
+# What is no present for a grown-up unless asked for: party consumables and paper sundries (stickers, doilies,
+# napkins, tape, confetti, straws, balloons, cake cases), by title word; a gift request for an adult (or for
+# nobody said) keeps WRAPPING_FACTOR of them, as it does of cards and wrap.
+NOT_A_GIFT_WORDS = frozenset({"sticker", "doily", "doilie", "napkin", "tape", "confetti", "straw", "balloon",
+                              "tissue", "serviette"})
+NOT_A_GIFT_PHRASES = frozenset({"cake case", "baking case", "paper plate", "paper cup", "party bag", "paper chain"})
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
@@ -91,6 +101,18 @@ def _is_wrapping(types: list[str], title: str) -> bool:
     return bool(set(ws) & PAPER_WORDS or pairs & PAPER_PHRASES)
 
 
+def _not_a_gift(title: str) -> bool:
+    """Party consumables and paper sundries by title word ("Set of 72 Pink Paper Doilies", "Sticker Sheet")."""
+    ws = [stem(w) for w in words(title)]
+    return bool(set(ws) & NOT_A_GIFT_WORDS or {f"{a} {b}" for a, b in zip(ws, ws[1:])} & NOT_A_GIFT_PHRASES)
+
+
+def asks_sundries(request: Request) -> bool:
+    """Did the shopper ask for party things or paper sundries (a party, plates, cups, napkins, stickers...)?"""
+    said = {stem(w) for w in words(request.english)} | {w for t in request.types + request.themes for w in t.split()}
+    return bool(said & (NOT_A_GIFT_WORDS | ASKS_PAPER | {"party", "plate", "cup", "case"}))
+
+
 def asks_paper(request: Request) -> bool:
     """Did the shopper ask for cards, wrap, invitations or other paper goods themselves?"""
     said = set(words(request.english)) | {w for t in request.types + request.themes for w in t.split()}
@@ -99,7 +121,7 @@ def asks_paper(request: Request) -> bool:
 
 class Relevance:
     def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None,
-                 synonyms: dict[str, str] | None = None):
+                 synonyms: dict[str, str] | None = None, seasons: dict[str, list[str]] | None = None):
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
@@ -127,6 +149,9 @@ class Relevance:
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
         self.category_postings = _arrays(in_category)
+        self.seasons = load_seasons() if seasons is None else seasons
+        self.season_rows = {s: self._mask(marks, self.postings) for s, marks in self.seasons.items()}
+        self.not_a_gift = np.array([_not_a_gift(str(t)) for t in titles], bool)
         self.audience = (ideas or Ideas.load()).title_audience(titles, categories)   # 'baby' | 'child' | ''
 
     def _idf(self, term: str) -> float:
@@ -247,6 +272,14 @@ class Relevance:
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
+        if request.gift and request.audience not in ("child", "baby") and not asks_sundries(request):
+            sundry = self.not_a_gift[rows] & ~paper       # no sticker for mum; a hobby's own things stay (cake cases
+            if typed is not None:                         # for a baker, cocktail straws for a gin fan)
+                sundry &= ~typed[rows]
+            rel = np.where(sundry, rel * WRAPPING_FACTOR, rel)
+        other = self.other_seasons(request)
+        if other is not None:
+            rel = np.where(other[rows], rel * OTHER_OCCASION_FACTOR, rel)
         groups = self.groups(request)
         materials = sum(alternatives[0] in MATERIALS for alternatives, _, _ in groups)
         head = self.named_head(request)
@@ -259,6 +292,17 @@ class Relevance:
                 if hit.any():
                     rel = np.where(hit, rel, rel * (MATERIAL_MISSING_FACTOR if material else MISSING_FACTOR))
         return rel
+
+    def other_seasons(self, request: Request) -> np.ndarray | None:
+        """True where a product is themed to another occasion than the one the request names (None: the request
+        names no occasion, or no product is another's). The request's seasons: its occasion's, and any whose
+        title words it says itself ("skull napkins for a birthday" keeps its skulls)."""
+        if not request.occasion:
+            return None
+        said = {stem(request.occasion)} | set(request.occasion_hints) | set(request.themes) | set(request.types) \
+            | set(request.hints) | {w for t in request.themes + request.types for w in t.split()}
+        other = [rows for s, rows in self.season_rows.items() if s not in said and not said & set(self.seasons[s])]
+        return np.logical_or.reduce(other) if other else None
 
     def named_head(self, request: Request) -> str | None:
         """The thing a request names after a modifier ("dog food" -> 'food', "wine glass" -> 'glass'): its last

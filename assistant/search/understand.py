@@ -114,6 +114,8 @@ class Lexicon:
             if row["kind"].strip() == "idiom":          # read as a whole, before its words ("night owl")
                 idioms[word] = " ".join((row["catalog_hints"] or "").split())
                 continue
+            if row["kind"].strip() == "season":         # read by load_seasons (relevance), no request word
+                continue
             if row["kind"].strip() == "synonym":
                 if not (row["catalog_hints"] or "").strip():
                     raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
@@ -199,6 +201,20 @@ def _core_character(word: str, zh: dict[str, str]) -> str:
     if b in zh and a in ZH_AFFIXES:
         return b
     return word
+
+
+def load_seasons(path: Path = REQUEST_WORDS) -> dict[str, list[str]]:
+    """Occasions whose goods are themed to them (request_words.csv kind `season`): occasion -> the title words
+    (stemmed) that mark a product as that occasion's ('christmas' -> christmas, santa, reindeer, bauble...). A
+    product so marked belongs to that occasion, never to another one's request (relevance.py)."""
+    seasons = {}
+    for n, row in _rows(path, ("kind", "word", "catalog_hints")):
+        if row["kind"].strip() == "season":
+            marks = [stem(w) for w in (row["catalog_hints"] or "").lower().split()]
+            if not marks:
+                raise ValueError(f"{Path(path).name} row {n}, column 'catalog_hints': a season needs title words")
+            seasons[stem(row["word"].strip().lower())] = marks
+    return seasons
 
 
 def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
