@@ -106,3 +106,29 @@ def test_party_sundries_lose_to_presents_for_a_grown_up_unless_asked_or_the_hobb
     scores = rel.blend(req, lexical, np.zeros(len(titles)), np.arange(len(titles)))
     cases = titles.index("Gingham Cake Cases")          # a baker's own thing: not halved (0.6 x its coverage)
     assert scores[cases] == pytest.approx(0.6 * lexical[cases]) and lexical[cases] > 0.5
+
+
+def test_each_type_a_list_names_gets_a_slot():
+    from assistant.search.diversify import type_slots
+    # rows 0-2 plates (scores 9, 8, 7), row 3 a cup (5), row 4 a napkin (6), row 5 a cup too weak to offer (4)
+    cand, scores = np.arange(6), np.array([9.0, 8, 7, 5, 6, 4])
+    plate = np.array([1, 1, 1, 0, 0, 0], bool)
+    cup = np.array([0, 0, 0, 1, 0, 1], bool)
+    eligible = np.array([1, 1, 1, 1, 1, 0], bool)
+    assert type_slots([0, 1, 2], cand, scores, [plate, cup], eligible) == [0, 1, 3]       # the cup replaces plate 2
+    assert type_slots([0, 1, 2, 4], cand, scores, [plate, cup], eligible) == [0, 1, 2, 3]  # ... or the lowest of
+                                                                                            # things not named
+    assert type_slots([0, 3, 1], cand, scores, [plate, cup], eligible) == [0, 1, 3]          # each shown: unchanged
+    assert type_slots([0, 1], cand, scores, [plate, np.zeros(6, bool)], eligible) == [0, 1]  # nothing to show
+
+
+def test_at_a_party_the_paper_version_of_a_type_is_preferred_and_the_occasion_only_colours_it():
+    titles = ["Spotty Paper Cups", "Spotty Paper Plates", "Stripe Paper Plates", "Enamel Cup Blue", "Enamel Plate Blue",
+              "Retro Paper Cups", "Halloween Ghost Lights",
+              "Birthday Card Stars", "Birthday Banner Gold", "Pumpkin Paper Plates", "Pumpkin Mug"]
+    req, ranked = _ranked("cups and plates for a birthday party", titles)
+    assert "paper cup" in req.hints and "paper plate" in req.hints and "birthday" in req.soft_themes
+    assert set(ranked[:4]) == {"Spotty Paper Cups", "Spotty Paper Plates", "Stripe Paper Plates", "Retro Paper Cups"}
+    assert ranked.index("Enamel Cup Blue") < ranked.index("Birthday Card Stars")
+    req, ranked = _ranked("plates for a halloween party", titles)
+    assert "halloween" not in req.soft_themes and ranked[0] == "Pumpkin Paper Plates"   # a season's goods are themed

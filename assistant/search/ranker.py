@@ -30,7 +30,7 @@ from assistant.search.money import format_price
 from assistant.timing import ms_since
 from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
-from assistant.search.diversify import mmr
+from assistant.search.diversify import mmr, type_slots
 from assistant.search.evidence import Evidence, evidence
 from assistant.search.recall import recall
 from assistant.search.relevance import Relevance
@@ -166,6 +166,8 @@ class Ranker:
                          f"{'picks for you' if history.nnz else 'popular products'} instead")
             query = ""
         chosen = mmr(cand, scores, self.index.vectors, n, self.weights.mmr_lambda)
+        if query and request is not None and len(request.types) >= 2 and not parts["no_match"]:
+            chosen = self._type_slots(chosen, cand, scores, request, parts)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
         chosen, matches = self._matches(chosen, parts) if query else (chosen, None)
         timings["rank_ms"] = ms_since(t1, 2)
@@ -177,6 +179,16 @@ class Ranker:
             notes.append("new customer: recommendations from popularity and the query")
         return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request,
                           matches=matches)
+
+    def _type_slots(self, chosen: list[int], cand, scores, request: Request, parts: dict) -> list[int]:
+        """A request listing several types ("plates, cups and napkins") shows each of them, among products good
+        enough to be matches (relevance >= match_share of the best)."""
+        relevance = parts["relevance"]
+        best = max(relevance.values(), default=0.0)
+        eligible = np.zeros(self.catalog.size, bool)
+        eligible[[i for i, r in relevance.items() if r >= self.weights.match_share * best]] = True
+        kinds = [self.relevance.covered([t]) for t in request.types]
+        return type_slots(chosen, cand, scores, kinds, eligible)
 
     def _matches(self, chosen: list[int], parts: dict) -> tuple[list[int], int]:
         """Matches first, then alternatives: a product matches when its query relevance is at least

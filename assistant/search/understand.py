@@ -149,6 +149,11 @@ class Lexicon:
         return self._speller[1]
 
     @functools.cached_property
+    def seasons(self) -> dict[str, list[str]]:
+        """Occasions whose goods are themed to them -> their title marks (`load_seasons`)."""
+        return load_seasons()
+
+    @functools.cached_property
     def segmenter(self) -> Segmenter:
         return Segmenter(self.zh)
 
@@ -358,6 +363,12 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
             req.occasion_theme = same[1]
     if req.occasion and req.types:    # another occasion's word beside a named type and occasion is a mood
         req.soft_themes = [t for t in req.themes if lexicon.kinds.get(t) == "occasion" and t != stem(req.occasion)]
+    if req.types and (PARTY & set(words(english)) or PARTY & ({stem(req.occasion or "")} | set(req.occasion_hints))):
+        # at a party, cups and plates are the paper ones: "paper cup" is preferred where the catalog sells it, and
+        # a birthday party's cups need not say birthday (the occasion's word only colours the types named)
+        req.hints += [f"paper {t}" for t in req.types if f"paper {t}" in vocab.types and f"paper {t}" not in req.hints]
+        req.soft_themes += [t for t in req.themes if lexicon.kinds.get(t) == "occasion" and t not in req.soft_themes
+                            and not lexicon.seasons.get(t)]
     _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
@@ -418,6 +429,9 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.types = [t for t in req.types if t not in soft]
     places = {w for idea, cue in matches if idea.kind == "place" for w in cue.split()}   # a table names tableware:
     req.hints += [t for t in soft if t not in req.hints and (t in req.ideas or not set(t.split()) <= places)]  # no lamp
+
+
+PARTY = frozenset({"party", "parties", "picnic", "bbq", "barbecue"})   # occasions served on paper tableware
 
 
 # "for his shed", "for their new flat": where the thing goes, said after the thing or instead of it ("in his shed"
