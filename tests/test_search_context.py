@@ -132,3 +132,44 @@ def test_at_a_party_the_paper_version_of_a_type_is_preferred_and_the_occasion_on
     assert ranked.index("Enamel Cup Blue") < ranked.index("Birthday Card Stars")
     req, ranked = _ranked("plates for a halloween party", titles)
     assert "halloween" not in req.soft_themes and ranked[0] == "Pumpkin Paper Plates"   # a season's goods are themed
+
+
+def test_a_chinese_compound_ends_in_its_head_and_unmapped_chinese_asks_the_llm_with_its_own_words():
+    from assistant.search import expand
+    lexicon = Lexicon.load()
+    assert lexicon.translate("收纳袋")[0] == "storage bag"         # 收纳 storage + 袋 bag: the head comes last
+    assert lexicon.translate("布置") == ("", ["布置"])                # 布 'fabric' starts 'to decorate': no head
+    titles = ["Jumbo Storage Bag Stars", "Jumbo Bag Pink", "Storage Tin Floral", "Polka Dot Paper Cups", "Enamel Mug",
+              "Spotty Mug"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand("独角兽的东西", vocab, lexicon)                 # 独角兽 (unicorn) is no row of the lexicon
+    assert req.unknown_zh and expand.needs_expansion(req)
+    seen = []
+
+    def ask_json(messages, schema, **kwargs):
+        seen.append(messages[-1]["content"])
+        return {"product_types": ["cup"]}
+    expand._CACHE.clear()
+    expand.expand_types(req, vocab, ask_json, timeout_s=1.0)
+    assert "独角兽的东西" in seen[0]                                  # the model reads the shopper's own Chinese
+    assert not expand.needs_expansion(understand("纸杯", vocab, lexicon))   # fully mapped: the rules' reading
+
+
+def test_an_expanded_type_for_unmapped_chinese_needs_the_multilingual_index_to_agree():
+    from types import SimpleNamespace
+    from assistant.search.ranker import Ranker
+    titles = ["Stars Bag", "Hearts Bag", "Jumbo Bag", "Pink Candle", "Tea Mug", "Coffee Mug", "Red Candle",
+              "Blue Vase", "Green Vase", "Glass Vase", "Star Clock", "Heart Clock"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    assert {"bag", "candle", "mug"} <= set(vocab.types)
+    ranker = object.__new__(Ranker)                  # only what expand() reads: the index, catalog and relevance
+    near = np.array([0, 1, 3, 4, 5, 7, 8, 9, 10, 11, 2, 6])   # e5's nearest: two bags, a candle, two mugs, vases...
+    ranker.index = SimpleNamespace(vocabulary=vocab, multilingual=SimpleNamespace(top=lambda text, n, mask: near[:n]))
+    ranker.catalog = SimpleNamespace(merchandise=np.ones(len(titles), bool))
+    ranker.relevance = Relevance(titles, vocab, None, Ideas.load())
+    req = understand("大号的东西袋袋", vocab, Lexicon.load())
+    req.unknown_zh, req.types = ["袋袋"], []
+    from assistant.search import expand
+    expand._CACHE.clear()
+    kept = ranker.expand(req, lambda *a, **k: {"product_types": ["candle", "bag", "mug"]}, timeout_s=1.0)
+    assert kept == ["bag", "mug"] == req.expanded_types   # candle: one of the ten nearest holds it; bag, mug: two

@@ -14,7 +14,7 @@ from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.explain import explanations
 from assistant.chat.guard import ground, neutralize, neutralize_product
 from assistant.search.evidence import sentence
-from assistant.search.expand import expand_types, needs_expansion
+from assistant.search.expand import needs_expansion
 from assistant.search.filters import Filters
 from assistant.search.money import format_price
 
@@ -48,8 +48,7 @@ class ShopperHandler:
         else:
             request = self.s.ranker.understand(turn.message)
             if needs_expansion(request) and self.s.llm_ready() and self.s.settings.llm_expand_timeout_s > 0:
-                request.expanded_types = expand_types(request, self.s.index.vocabulary, self.s.gate.json,
-                                                      self.s.settings.llm_expand_timeout_s)
+                self.s.ranker.expand(request, self.s.gate.json, self.s.settings.llm_expand_timeout_s)
             own = re.sub(re.escape(request.anchor), " ", turn.message, flags=re.I) if request.anchor else turn.message
             c = parse_constraints(own, self.catalog.categories, self.brands)   # the anchor's colour is not a filter
             c.query = turn.message

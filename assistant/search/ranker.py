@@ -32,12 +32,17 @@ from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
 from assistant.search.diversify import mmr, type_slots
 from assistant.search.evidence import Evidence, evidence
+from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.recall import recall
 from assistant.search.relevance import Relevance
 from assistant.search.score import score
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import stem
 
+# Unmapped Chinese: a type the LLM names is kept only when EXPAND_AGREE_MIN of the multilingual index's
+# EXPAND_AGREE_TOP nearest titles hold it (two readings agree: the 1.5B model offers candle, ring, mug for a phone
+# charger, and e5's nearest titles hold none of them twice)
+EXPAND_AGREE_TOP, EXPAND_AGREE_MIN = 10, 2
 STRATEGIES = ("hybrid", "content", "popularity", "debiased")   # debiased: hybrid + the exposure flow's swaps
 MAX_QUERY_CHARS = 1000
 
@@ -121,6 +126,19 @@ class Ranker:
 
     def understand(self, query: str) -> Request:
         return understand(query, self.index.vocabulary, self.lexicon)
+
+    def expand(self, request: Request, ask_json, timeout_s: float) -> list[str]:
+        """The LLM's constrained type expansion (search/expand.py) for a request the rules found no type in, set on
+        `request.expanded_types`. For Chinese the lexicon left unmapped, only the types that EXPAND_AGREE_MIN of the
+        multilingual index's EXPAND_AGREE_TOP nearest titles hold: the thing must be what e5 reads too."""
+        if not needs_expansion(request):
+            return []
+        types = expand_types(request, self.index.vocabulary, ask_json, timeout_s)
+        if types and request.unknown_zh and self.index.multilingual is not None:
+            near = self.index.multilingual.top(request.text, EXPAND_AGREE_TOP, self.catalog.merchandise)
+            types = [t for t in types if self.relevance.covered([t])[near].sum() >= EXPAND_AGREE_MIN]
+        request.expanded_types = types
+        return types
 
     def _segments(self, buyers: sp.csr_matrix) -> None:
         """Share of each segment's customers who bought each item (segments of >= k customers only)."""

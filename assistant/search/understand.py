@@ -161,7 +161,8 @@ class Lexicon:
         """Chinese -> English words, word by word as the segmenter cuts them (search/segment_zh.py); returns (text
         with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
         characters or more inside it, longest first; a one-character term maps only when it stands as its own word
-        (布 "fabric" alone, never inside 布置 "to decorate")."""
+        (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a
+        compound's head comes last: 收纳袋 storage + bag)."""
         out, unknown, run = [], [], ""
         for word in self.segmenter.words(text):
             if not CJK.search(word):
@@ -171,12 +172,15 @@ class Lexicon:
                 out.append(word)
                 continue
             word = _core_character(word, self.zh)
-            i = 0
+            i, clean = 0, True          # clean: no character of this word left unmapped so far
             while i < len(word):
                 term = word if word in self.zh else next(
                     (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
+                if term is None and 0 < i == len(word) - 1 and word[i] in self.zh and clean:
+                    term = word[i]    # Chinese compounds end in their head: 收纳袋 is 收纳 + 袋, a storage bag
                 if term is None:
                     run += word[i]
+                    clean = False
                     i += 1
                     continue
                 if run:
@@ -238,7 +242,8 @@ def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
 ZH_FUNCTION_CHARS = set("色形款配的了吗呢吧啊给我你他她它们想要买个一些有没请找送适合用和与或在是这那哪什么怎样多少钱以下以内左右元块英镑")
 ZH_FUNCTION_WORDS = {"推荐", "一下", "一些", "可以", "喜欢", "东西", "商品", "产品", "有没有", "什么", "哪些", "便宜", "好看",
                      "漂亮", "可爱", "颜色", "红色", "粉色", "蓝色", "白色", "黑色", "绿色", "紫色", "黄色", "金色", "银色",
-                     "棕色", "橙色", "灰色", "爱好者", "的人", "朋友们", "搭配", "岁"}
+                     "棕色", "橙色", "灰色", "爱好者", "的人", "朋友们", "搭配", "岁", "用品", "图案", "风格",
+                     "款式", "之类", "什么的", "等等"}
 
 
 def _content_zh(run: str) -> str:
