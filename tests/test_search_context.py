@@ -173,3 +173,31 @@ def test_an_expanded_type_for_unmapped_chinese_needs_the_multilingual_index_to_a
     expand._CACHE.clear()
     kept = ranker.expand(req, lambda *a, **k: {"product_types": ["candle", "bag", "mug"]}, timeout_s=1.0)
     assert kept == ["bag", "mug"] == req.expanded_types   # candle: one of the ten nearest holds it; bag, mug: two
+
+
+ROOMS = ["Seaside Shell Soap Dish", "Seaside Shell Photo Frame", "Starfish Garland", "Plain White Soap Dish",
+         "Hanging Medina Lantern", "Hanging Star Lantern", "Moroccan Tea Glass", "Floral Bath Sponge"]
+
+
+def test_a_room_and_a_style_both_hold_where_the_catalog_has_both():
+    req, ranked = _ranked("nautical pieces for the bathroom", ROOMS)
+    assert req.places == ["bathroom"] and ranked[0] == "Seaside Shell Soap Dish"
+    vocab = mine_vocabulary(pd.DataFrame({"title": ROOMS}))
+    rel = Relevance(ROOMS, vocab, None, Ideas.load())
+    rows = np.arange(len(ROOMS))
+    assert rel.holds_all(req, rows).tolist() == [True, False, False, False, False, False, False, False]
+    scores = rel.blend(req, rel.lexical(req), np.zeros(len(ROOMS)), rows)
+    best = scores.max()      # a bathroom thing of no style, a seaside thing of no bathroom: under the match share
+    assert scores[ROOMS.index("Plain White Soap Dish")] < 0.4 * best
+    assert scores[ROOMS.index("Seaside Shell Photo Frame")] < 0.4 * best
+    req, _ = _ranked("scandi bits for a bathroom", ROOMS)     # no product is both: nothing holds all
+    assert not rel.holds_all(req, rows).any()
+
+
+def test_the_type_named_never_shows_the_style_itself():
+    _, ranked = _ranked("moroccan style lanterns", ROOMS)
+    assert ranked[0] == "Hanging Medina Lantern"          # not any lantern: 'lantern' is one of the style's words
+    req, _ = _ranked("moroccan lanterns", ROOMS)
+    vocab = mine_vocabulary(pd.DataFrame({"title": ROOMS}))
+    style = [alts for alts, _, _ in Relevance(ROOMS, vocab, None, Ideas.load()).groups(req) if "medina" in alts]
+    assert style and "lantern" not in style[0]

@@ -88,6 +88,9 @@ class ShopperHandler:
                     "Sorry, we don't have that. Here are the nearest alternatives we do have, in case one suits:")
         matches = len(result.matched)
         rest = len(products) - matches
+        if not matches and products:    # something was close, nothing holds all of it ("scandi" and the bathroom)
+            return ("没有完全符合您全部要求的商品。下面是最接近的几件，各符合其中一部分：" if zh else
+                    "Nothing we have is all of what you asked for. These are the nearest, each with part of it:")
         if zh:
             return f"为您找到 {matches} 件商品。" + (f"另有 {rest} 件相近的备选，并不完全符合您的要求。" if rest else "")
         fits = ", ".join(c.filters.describe(self.s.currency)[:3]) if not c.filters.is_empty() else ""

@@ -187,6 +187,9 @@ class Ranker:
         if query and request is not None and len(request.types) >= 2 and not parts["no_match"]:
             chosen = self._type_slots(chosen, cand, scores, request, parts)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
+        if query and request is not None and len(cand) and not parts["no_match"]:
+            full = self.relevance.holds_all(request, cand)
+            parts["partial"] = full is not None and not full.any()     # no product is both the style and the room's
         chosen, matches = self._matches(chosen, parts) if query else (chosen, None)
         timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts,
@@ -212,7 +215,7 @@ class Ranker:
         """Matches first, then alternatives: a product matches when its query relevance is at least
         `match_share` of the best candidate's (a score gap means the request ran out of relevant products:
         what follows is filler, shown labelled as an alternative, never passed off as a match)."""
-        if parts["no_match"]:
+        if parts["no_match"] or parts.get("partial"):    # nothing holds all the request named: all alternatives
             return chosen, 0
         relevance = parts["relevance"]
         best = max(relevance.values(), default=0.0)

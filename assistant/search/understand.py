@@ -72,6 +72,7 @@ class Request:
     ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
     idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
     idea_for: str = ""                                    # who/what the ideas suit, for evidence ("bonfire night")
+    places: list[str] = field(default_factory=list)      # rooms named whose things the ideas are ("bathroom")
     audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
     soft_themes: list[str] = field(default_factory=list)  # themes that only colour a named type ("party", "picnic"
                                                           # beside an occasion: lights for a bbq need not say picnic)
@@ -412,6 +413,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
+        if idea.kind == "place":
+            req.places.append(cue)
         req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest"
                                         else f"the {cue}" if idea.kind == "place" else cue)
         req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
@@ -421,7 +424,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
         return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
 
     if any(not all(cued(w) or w in any_cue for w in t.split()) for t in req.types):
-        req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
+        req.ideas, req.idea_cues, req.idea_for, req.places = [], [], "", []   # a type was named: it is what is wanted
         return
     named = [t for t in req.themes if t != req.occasion_theme]
     if not req.ideas and gift_context and not req.types and not named:   # "pirate things for kids" wants pirates
