@@ -60,6 +60,10 @@ def test_a_destination_is_context_unless_a_type_is_named():
     assert req.types == ["sign"] and ranked[0] == "Garden Shed Sign"
     req, _ = _ranked("a gift for my sister for her kitchen")        # a place the ideas know still names things
     assert req.ideas
+    req, _ = _ranked("a present for my brother's new shed")        # whose, and 'new': no theme either
+    assert req.themes == [] and not req.has_subject()
+    req, _ = _ranked("a present for my son's teacher")              # a person stays whom it is for
+    assert req.recipient == "teacher"
 
 
 def test_fee_and_voucher_lines_are_not_merchandise_and_never_pass_a_filter():

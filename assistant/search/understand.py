@@ -444,7 +444,7 @@ PARTY = frozenset({"party", "parties", "picnic", "bbq", "barbecue"})   # occasio
 
 # "for his shed", "for their new flat": where the thing goes, said after the thing or instead of it ("in his shed"
 # says where a hobby is done: it stays)
-DESTINATION = re.compile(r"\bfor\s+(?:his|her|my|their|our|your|the)\s+(?:(?:new|own|first|"
+DESTINATION = re.compile(r"\bfor\s+(?:his|her|my|their|our|your|the)\s+(?:[a-z]+'s\s+)?(?:(?:new|own|first|"
                          r"little|big|home)\s+)?([a-z]+)\b(?=\s*(?:$|[.,!?;:]|(?:and|so|but|please|as|where|which|"
                          r"that|because)\b))", re.I)
 
