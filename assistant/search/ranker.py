@@ -130,13 +130,14 @@ class Ranker:
     def expand(self, request: Request, ask_json, timeout_s: float) -> list[str]:
         """The LLM's constrained type expansion (search/expand.py) for a request the rules found no type in, set on
         `request.expanded_types`. For Chinese the lexicon left unmapped, only the types that EXPAND_AGREE_MIN of the
-        multilingual index's EXPAND_AGREE_TOP nearest titles hold: the thing must be what e5 reads too."""
+        multilingual index's EXPAND_AGREE_TOP nearest titles hold (by title, not category: every light is no
+        candle): the thing must be what e5 reads too."""
         if not needs_expansion(request):
             return []
         types = expand_types(request, self.index.vocabulary, ask_json, timeout_s)
         if types and request.unknown_zh and self.index.multilingual is not None:
             near = self.index.multilingual.top(request.text, EXPAND_AGREE_TOP, self.catalog.merchandise)
-            types = [t for t in types if self.relevance.covered([t])[near].sum() >= EXPAND_AGREE_MIN]
+            types = [t for t in types if self.relevance.in_titles([t])[near].sum() >= EXPAND_AGREE_MIN]
         request.expanded_types = types
         return types
 

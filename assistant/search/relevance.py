@@ -260,6 +260,10 @@ class Relevance:
                     hit[rows] = True
         return hit
 
+    def in_titles(self, alternatives: list[str]) -> np.ndarray:
+        """True where a product's title (not its category) holds any of `alternatives`."""
+        return self._mask(alternatives, self.postings)
+
     def covered(self, alternatives: list[str]) -> np.ndarray:
         """True where a product's title or category holds any of `alternatives`."""
         return self._mask(alternatives, self.postings, self.category_postings)
