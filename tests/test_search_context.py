@@ -205,3 +205,21 @@ def test_the_type_named_never_shows_the_style_itself():
     vocab = mine_vocabulary(pd.DataFrame({"title": ROOMS}))
     style = [alts for alts, _, _ in Relevance(ROOMS, vocab, None, Ideas.load()).groups(req) if "medina" in alts]
     assert style and "lantern" not in style[0]
+
+
+def test_only_the_types_listed_before_the_purpose_get_slots():
+    from types import SimpleNamespace
+    from assistant.search.ranker import Ranker
+    titles = ["Spotty Paper Napkins", "Floral Paper Napkins", "Striped Paper Napkins", "Fruit Straws", "Bendy Straws",
+              "Fairy Garden", "Mini Garden"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    ranker = object.__new__(Ranker)
+    ranker.relevance = Relevance(titles, vocab, None, Ideas.load())
+    ranker.catalog = SimpleNamespace(size=len(titles))
+    ranker.weights = SimpleNamespace(match_share=0.4)
+    cand, scores = np.arange(7), np.array([9.0, 8, 7, 5, 4, 6, 3])
+    parts = {"relevance": dict(enumerate([0.9, 0.8, 0.7, 0.5, 0.4, 0.6, 0.3]))}
+    req = understand("napkins and straws for a garden party", vocab, Lexicon.load())
+    assert {"napkin", "straw", "garden"} <= set(req.types)
+    # 'garden' names the party, not a thing on the list: the straw takes napkin 3's place, no fairy garden is added
+    assert ranker._type_slots([0, 1, 2], cand, scores, req, parts) == [0, 1, 3]

@@ -15,6 +15,7 @@ content neighbours (embedding similarity to what they bought).
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -209,7 +210,14 @@ class Ranker:
         best = max(relevance.values(), default=0.0)
         eligible = np.zeros(self.catalog.size, bool)
         eligible[[i for i, r in relevance.items() if r >= self.weights.match_share * best]] = True
-        kinds = [self.relevance.covered([t]) for t in request.types]
+        listed = request.types
+        if request.language == "English":   # the list is said before its purpose: "bowls and straws for a garden
+            said = re.split(r"\b(?:for|to|with|at)\b", request.text.lower(), maxsplit=1)[0]    # party" lists no
+            said_words = {stem(w) for w in re.findall(r"[a-z][a-z'-]*", said)}               # garden
+            listed = [t for t in request.types if set(t.split()) <= said_words]
+        if len(listed) < 2:
+            return chosen
+        kinds = [self.relevance.covered([t]) for t in listed]
         return type_slots(chosen, cand, scores, kinds, eligible)
 
     def _matches(self, chosen: list[int], parts: dict) -> tuple[list[int], int]:
