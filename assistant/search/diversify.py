@@ -1,6 +1,7 @@
 """Diversify: maximal marginal relevance over the best-scored candidates, by embedding similarity.
 
     rows = mmr(cand, scores, vectors, n=5, lam=0.85)     # catalog rows, best first, near-duplicates pushed down
+    rows = type_slots(rows, cand, scores, [is_plate, is_cup], eligible)   # a list's every type shown once first
 
 Each pick maximises lam x (score, rescaled to 0-1 over the pool) - (1 - lam) x (its highest cosine to an
 item already picked). lam = 1 is plain top-n by score. Only the best `pool` candidates by score are

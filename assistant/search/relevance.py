@@ -15,6 +15,8 @@ gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper 
 for paper: they go with a present, they are not one. A product for another audience than the request's
 (a child's for an adult: ADULT_CHILDREN_FACTOR; not a baby's for a baby: AUDIENCE_FACTOR); what a hobby or
 occasion buys (ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
+A product themed to another occasion (request_words.csv kind `season`) keeps OTHER_OCCASION_FACTOR; party sundries
+are halved for a grown-up's gift; a room named with a style must hold both where some product does (`holds_all`).
 """
 from __future__ import annotations
 
