@@ -494,7 +494,8 @@ def _values(insight) -> list[float]:
 
 def test_a_misspelt_name_is_read_only_when_one_name_is_clearly_nearest(staff):
     """Edit distance 1 (2 from 8 letters), one candidate nearest, the reading stated; otherwise it asks."""
-    for question, country in (("churn rate in Frnace", "France"), ("orders from Polnd", "Poland")):
+    for question, country in (("churn rate in Frnace", "France"), ("orders from Polnd", "Poland"),
+                              ("aov for Germay customers", "Germany")):   # 'german' and 'germany' both Germany
         insight = staff.answer(question)
         assert insight.clarification is None and f"country {country}" in insight.reading
         assert any(n.startswith(f"{country} (you wrote '") for n in insight.notes), insight.notes
