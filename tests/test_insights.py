@@ -1390,6 +1390,10 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("orders last qtr", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret "
                         "AND order_date >= '2011-07-01' AND order_date < '2011-10-01'"),     # short forms of periods
     ("gross sales in Germany this yr", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
+    # customer value with its definition said again: one figure, not customer value plus net revenue
+    ("lifetime value per customer among champions (average all-time spend)",
+     "SELECT AVG(monetary) FROM profiles WHERE segment = 'champions'"),
+    ("at risk分群的客户价值（累计消费的平均值）", "SELECT AVG(monetary) FROM profiles WHERE segment = 'at risk'"),
 ]
 
 
