@@ -1016,6 +1016,19 @@ def test_the_quarter_before_that_in_chinese_is_the_comparisons_previous_period(s
     assert [v for _, v in got.facts[:2]] == pytest.approx([q3, q2], rel=1e-9)
 
 
+@pytest.mark.parametrize("question", ["上个月的订单数跟前一个月相比，百分比也要", "上个月的订单数和上上个月比",
+                                      "orders last month vs the month before, and the percent"])
+def test_the_month_before_and_its_percentage_in_a_change_question(staff, db, question):
+    """前一个月 / 上上个月 is the period before the one named; the percentage asked beside a change is the change's."""
+    got = staff.answer(question)
+    assert got.clarification is None and got.query.change, got.narrative
+    orders = "SELECT COUNT(DISTINCT order_id) FROM {} WHERE NOT ret AND order_date >= '{}' AND order_date < '{}'"
+    nov, oct_ = (db.execute(orders.format(LINES, a, b)).fetchone()[0]
+                 for a, b in (("2011-11-01", "2011-12-01"), ("2011-10-01", "2011-11-01")))
+    assert [v for _, v in got.facts[:2]] == [nov, oct_]
+    assert f"{(nov - oct_) / oct_:+.1%}" in got.narrative
+
+
 def test_corrections_and_asides_are_stated(staff):
     fixed = staff.answer("units sold in Italy in 2011, oops, I meant Portugal")
     assert "'oops, I meant' read as a correction: only 'Portugal' counts" in fixed.notes

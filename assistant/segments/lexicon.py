@@ -331,6 +331,8 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|涨幅|增幅|降幅|跌幅|变化|增长|下降|增加|减少|上涨|下跌|涨|跌|(?<!至)(?<!最)(?:多|少)了?多少(?!钱)"
+CHANGE_PERCENT = r"(?<!占)(?<!\d)百分比|(?<!\d)\b(?:percentage|percent|pct)\b(?!\s+of\b)|(?<![\d\w])%(?!\s*of\b)"   # in a change
+# question, "and the %" / 百分比也给一下 is the change in percent, which every change answer states
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
                r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
@@ -343,7 +345,7 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the )?(?:previous|prior|preceding) " \
                r"(?:window|period|stretch) of (?:the )?(?:same|equal) length\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月|" \
-               r"(?:和|与|跟|比|对比)\s*再(?:往)?上(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比: the period before the one named
+               r"(?:和|与|跟|比|对比)\s*(?:再(?:往)?上|上上|前)(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比, 上个月跟前一个月比: the period before the one named
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
@@ -382,7 +384,8 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
     r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
-    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
+    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天|"
+    r"也要(?=\s|$)")     # '百分比也要': that as well
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
                      r"\b(?:only |just )?(?:the ones|those|the groups|groups|the rows|rows|ones) (?:that )?(?:you'?re|you are|we'?re|" \
@@ -436,7 +439,7 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多); 帮我查一下 is a phrase above
+                 "几过得也")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 也 also; 帮我查一下 is a phrase above
 METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
     "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
     "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}

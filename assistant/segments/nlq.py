@@ -355,6 +355,8 @@ class QuestionParser:
         if begun and clarify is None:
             clarify = Clarification(begun[1], [question_with(text, begun[0].strip(), c) for c in begun[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
+        if change:
+            list(self._take_all(t, L.CHANGE_PERCENT))
         list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
         same_period = bool(t.first(L.SAME_PERIOD))
         order_only = None
