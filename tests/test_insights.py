@@ -1407,6 +1407,9 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("lifetime value per customer among champions (average all-time spend)",
      "SELECT AVG(monetary) FROM profiles WHERE segment = 'champions'"),
     ("at risk分群的客户价值（累计消费的平均值）", "SELECT AVG(monetary) FROM profiles WHERE segment = 'at risk'"),
+    ("仅购买过一次的客户数", f"SELECT COUNT(*) FROM (SELECT user_id FROM {LINES} WHERE NOT ret GROUP BY user_id "
+                     "HAVING COUNT(DISTINCT order_id) = 1)"),               # 'only once', said as 仅/只 + a verb
+    ("德国有退货记录的客户数", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE ret AND country = 'Germany'"),
 ]
 
 

@@ -37,7 +37,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                             r"\bmade (?:a )?returns?\b|\bcustomers with (?:a )?returns?\b|"
                             r"\bsen[dt]s? (?:something |anything |items? |goods |stuff |products? )?back\b|"
                             r"\b(?:customers|people|buyers|clients) returning (?:stuff|something|anything|items|goods|"
-                            r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
+                            r"products|orders)\b|退过货的客户|退货的客户|退过货|有(?:过)?退货(?:记录|行为|经历)?"),
     ("returns_value", rf"\b(?:value|amount|total|sum|cost) of (?:the |all |our )?{CREDIT_NOUNS}\b|"
                       rf"\b(?:returns|cancellations|refunds|credit notes) (?:value|amount|total)\b|\b{CREDIT_NOUNS} cost(?: us| the business)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
@@ -238,7 +238,8 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:exactly|only|just) (?:one|1|a single) (?:order|purchase)\b|\b(?:a single|one) order only\b|"
      r"\bone(?:-| )(?:time|off) (?:customers|buyers|shoppers)\b|\b(?:ordered|bought|purchased) (?:only )?once\b|"
      r"\bonly (?:ever )?(?:placed|made|had|ordered) (?:one|1|a single)(?: order| purchase)?\b|"
-     r"\bonly (?:ever )?(?:ordered|bought|purchased) once\b|只下过一次单|只买过一次|只购买过一次|只有一个订单|只下了一单",
+     r"\bonly (?:ever )?(?:ordered|bought|purchased) once\b|只有一个订单|"
+     r"(?:只|仅)(?:下|买|购买|购物|消费)(?:过|了)?(?:一|1)(?:次|单|笔)(?:单|订单)?",   # 只下过一单, 仅购买过1次
      ("orders", "=", 1)),
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
