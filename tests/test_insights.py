@@ -328,9 +328,11 @@ def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
         assert purpose == "staff" and messages[-1]["content"] == "how are our markets doing, by takings, recently"
         assert schema["required"] == ["metric"] and max_tokens and max_tokens <= 64      # a short answer
         assert insight.facts == [] and insight.clarification is not None
-        assert "top 5 revenue by country last quarter" in insight.clarification.choices
-        picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
-        assert picked.clarification is None and picked.reading.startswith("Net revenue by country, top 5")
+        # the question states no number, so the LLM's 'top 5' is dropped (llm_parse.to_query keeps what it names)
+        assert "revenue by country last quarter" in insight.clarification.choices
+        assert not any(c.startswith("top 5") for c in insight.clarification.choices)
+        picked = insights.answer("revenue by country last quarter")      # the choice reads back exactly
+        assert picked.clarification is None and picked.reading.startswith("Net revenue by country")
         insights.llm_parser = LLMQueryFiller(FakeGate(None), insights.vocabulary, staff.s.index.as_of)
         busy = insights.answer("how are our markets doing, by takings, recently")
         assert busy.facts == [] and busy.clarification is not None          # LLM busy: still asks, no crash
@@ -1112,7 +1114,7 @@ def test_risky_words_and_word_counts():
     from assistant.segments.agreement import risky, words_of
     titles = {"regency", "cakestand", "heart"}
     assert words_of(["finance team", "那边"]) == ["finance", "team", "那边"]
-    assert words_of(["再上一个"]) == ["再上", "一个"]
+    assert words_of(["再上一个"]) == ["再", "上", "一个"]          # Chinese in whole words (jieba), not pairs
     for word in ("not", "excluding", "excl", "quarter", "2011", "more", "average", "rte", "hearts", "regency", "上一", "不是",
                  "usd", "dollars", "vat", "margin", "美元", "人民币"):
         assert risky(word, titles), word
@@ -1369,8 +1371,77 @@ def test_how_many_are_there_beside_another_figure_counts_the_segment_too(staff, 
     assert got.facts[0][1] == want
 
 
+# ---------------------------------------------------------------- round 13: the LLM's fill, leftovers as words
+def test_llm_fill_keeps_only_what_the_question_names():
+    import pandas as pd
+
+    from assistant.segments.llm_parse import ALL_TIME, NO_BREAKDOWN, schema, to_query
+    as_of = pd.Timestamp("2011-12-10")
+    s = schema({"country": {"United Kingdom", "Spain"}})
+    assert s["properties"]["group_by"]["enum"][0] == NO_BREAKDOWN and s["properties"]["period"]["enum"][0] == ALL_TIME
+    q = to_query({"metric": "repeat_rate", "group_by": NO_BREAKDOWN, "period": ALL_TIME}, as_of, "repeat buyers overall")
+    assert (q.group_by, q.time, q.limit, q.filters) == (None, None, None, {})
+    # a breakdown, a top N and a country the question never names are dropped; a year it does not hold too
+    q = to_query({"metric": "churn_rate", "group_by": "country", "top": 1, "country": "Spain", "period": "2010"},
+                 as_of, "what share of our buyers ever sent something back")
+    assert (q.group_by, q.limit, q.filters, q.time) == (None, None, {}, None)
+    q = to_query({"metric": "customers", "group_by": "segment", "top": 10}, as_of, "buyers in each segment, most first")
+    assert (q.group_by, q.limit) == ("segment", None)
+    # what the question does name stays: a number, an alias, a Chinese name, a year
+    q = to_query({"metric": "units", "group_by": "country", "top": 4, "period": "2011"}, as_of,
+                 "our four biggest markets by units in 2011")
+    assert (q.group_by, q.limit, q.time.label) == ("country", 4, "2011")
+    for question in ("orders in the uk", "英国的订单", "orders in united kingdom"):
+        assert to_query({"metric": "orders", "country": "United Kingdom"}, as_of, question).filters == \
+            {"country": ["United Kingdom"]}, question
+
+
+def test_common_english_words_are_no_typos_and_whole_population_words_restrict_nothing(staff, db):
+    from assistant.segments.agreement import restricts, risky
+    for word in ("point", "doing", "whole"):
+        assert not risky(word, set()), word            # spelt right: not a typo of 'print' / 'dining'
+    assert risky("rte", set()) and risky("revnue", set())
+    assert not restricts("whole", "repeat rate of the whole customer base")
+    assert not restricts("全部", "全部客户的复购率")
+    assert restricts("wholesale", "repeat rate of wholesale customers")
+    repeat = db.execute(f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
+                        "WHERE NOT ret AND country = 'Germany' GROUP BY user_id)").fetchone()[0]
+    try:
+        _with_llm(staff, {"metric": "repeat_rate", "country": "Germany"})
+        got = staff.answer("how is Germany doing on repeat purchase rate")
+        assert got.clarification is None and got.facts[0][1] == pytest.approx(repeat, rel=1e-9)
+        assert "read 'doing' as not changing the question" in got.notes
+        _with_llm(staff, {"metric": "repeat_rate"})
+        assert staff.answer("repeat purchase rate of the whole customer base").clarification is None
+    finally:
+        staff.insights.llm_parser = None
+
+
+ROUND13_ZH_SQL = [   # Chinese leftovers are whole words: 'all time', 'by month', 'descending', 'rank'
+    ("全部时间的复购率是多少",
+     f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} WHERE NOT ret "
+     "GROUP BY user_id)"),
+    ("所有时间里德国的订单数", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Germany'"),
+]
+
+
+@pytest.mark.parametrize("question,group_by,order", [("2011年各国家的订单数，从多到少排个名", "country", "desc"),
+                                                     ("2011年按月份的订单数", "month", "desc"),
+                                                     ("2011年各品类的订单数从少到多", "category", "asc")])
+def test_chinese_order_rank_and_month_words_read_whole(staff, db, question, group_by, order):
+    got = staff.answer(question)
+    assert got.clarification is None and (got.query.group_by, got.query.order) == (group_by, order), got.narrative
+    key = {"country": "country", "category": "category", "month": "strftime(order_date, '%Y-%m')"}[group_by]
+    want = dict(db.execute(f"SELECT {key}, COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {IN_2011} "
+                           "GROUP BY 1").fetchall())
+    for row in got.rows:
+        assert row["orders"] == want[row[group_by]], row
+    values = [row["orders"] for row in got.rows] if group_by != "month" else []
+    assert values == sorted(values, reverse=order == "desc")
+
+
 # Every single-figure phrasing above (the metrics, then each round's new phrasings) against its hand-written SQL
-SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL
+SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + ROUND13_ZH_SQL
 
 
 @pytest.mark.parametrize("question,sql", SINGLE_FIGURES, ids=[c[0][:45] for c in SINGLE_FIGURES])

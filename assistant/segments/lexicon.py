@@ -216,7 +216,7 @@ DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
     "cluster": r"\b(?:behavioural |behavioral )?clusters?\b|聚类|集群",
     "category": r"\b(?:product )?categor(?:y|ies)\b|\bdepartments?\b|\branges?\b|\bcollections?\b|类别|品类|类目",
     "product": r"\bproducts?\b|\bitems?\b|\bskus?\b|\barticles?\b|产品|商品",
-    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势|"
+    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月份?|按月份?|月度|各月份?|每个月份?|趋势|"
              r"(?<=哪个)月份?|(?<=哪一个)月份?|(?<=哪)月份?",
 }
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
@@ -343,7 +343,7 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
-ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
+ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今|(?:全部|所有|整个|全)(?:的)?(?:时间|时期|历史)|有史以来"
 SELL_VERBS = r"\b(?:went|gone|go|goes|going) out(?: the door)?\b|\b(?:flew|flown|fly|flying|flies) off (?:the )?shelves\b|" \
              r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched|moved)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
@@ -368,7 +368,7 @@ versus compared compare comparison against
 COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
-                    "排序",
+                    "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下",
                     "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",
                     "帮我查一下", "帮我查查", "帮我查", "帮我看一下", "帮我看看", "帮忙查一下", "帮忙看一下", "帮忙", "查一下", "查查")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
@@ -392,9 +392,9 @@ K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categor
                      r"(?:只看|只显示|仅显示|只要)(?:允许|可以|能)(?:显示|展示|公开)的"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
     "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
-            r"\bin descending order\b|从高到低|由高到低|降序",
+            r"\bin descending order\b|从高到低|由高到低|从多到少|由多到少|从大到小|由大到小|降序",
     "asc": r"\b(?:smallest|lowest|least|worst) first\b|\bfrom (?:lowest|low|least) to (?:highest|high|most)\b|"
-           r"\bin ascending order\b|从低到高|由低到高|升序"}
+           r"\bin ascending order\b|从低到高|由低到高|从少到多|由少到多|从小到大|由小到大|升序"}
 # net revenue per paying customer (metric revenue_per_customer); read before 'per customer' is taken as a breakdown
 REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
                        r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
@@ -532,6 +532,8 @@ coupons voucher vouchers shipping postage freight delivery commission fee fees b
 """.split())
 _METRIC_DIMENSION_WORDS = {w for p in [p for _, p in METRIC_PHRASES] + list(DIMENSION_NOUNS.values())
                            for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))} - FILLER
+# quantifiers of the whole population: before a layer noun they restrict nothing ('the whole customer base')
+WHOLE_POPULATION = {"whole", "entire", "all", "overall", "total", "全部", "所有", "整体", "全体"}
 RISKY_WORDS = LOGIC_WORDS | KNOWN_WORDS | _METRIC_DIMENSION_WORDS | TIME_WORDS | NEGATION_WORDS | COMPARISON_WORDS | \
     {w for w in NUMBER_WORDS if w.isascii()} | set("""
 eleven twelve thirty forty fifty hundred thousand million half quarter dozen first second third fourth fifth last

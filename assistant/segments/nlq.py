@@ -27,7 +27,7 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments import spelling
-from assistant.segments.agreement import restricts, risky, words_of
+from assistant.segments.agreement import cjk_words, restricts, risky, words_of
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
 from assistant.segments.semantic import HIGHER_IS_WORSE, METRICS, Condition, Query
@@ -69,11 +69,25 @@ class Parse:
 
 
 class _Text:
-    """Lower-cased question with a mask of explained characters."""
+    """Lower-cased question with a mask of explained characters; Chinese is also cut into words (jieba, through
+    agreement.cjk_words) so that a character of a word partly explained ('份' of 按月份 after 按月 was read) is
+    explained with it, unless it is a risky character (不, 除, 前 ...)."""
 
     def __init__(self, text: str):
         self.text = text
         self.taken = [False] * len(text)
+        self.cjk_word = {}        # index of a Chinese character -> (start, end) of the word holding it
+        for m in re.finditer(r"[\u4e00-\u9fff]+", text):
+            pos = m.start()
+            for w in cjk_words(m.group(0)):
+                for i in range(pos, pos + len(w)):
+                    self.cjk_word[i] = (pos, pos + len(w))
+                pos += len(w)
+
+    def _part_of_explained_word(self, i: int) -> bool:
+        a, b = self.cjk_word.get(i, (i, i + 1))
+        return b - a > 1 and any(self.taken[a:b]) and \
+            all(self.taken[k] or self.text[k] not in L.RISKY_CJK for k in range(a, b))
 
     def find(self, pattern: str):
         """Matches of `pattern` that do not overlap explained characters (a match that does is tried again one
@@ -112,7 +126,8 @@ class _Text:
                             or (p == "s" and m.group(0).endswith("'s"))
                             for p in open_parts) or not word or word in L.FILLER or word in L.FILLER_CJK
             if CJK.fullmatch(m.group(0)):
-                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK
+                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK or \
+                    self._part_of_explained_word(m.start())
             if explained:
                 if current:
                     runs.append(current)
