@@ -55,7 +55,10 @@ def test_calibration_needs_both_classes():
     ("next song", False), ("where is my order", False), ("天气", False), ("我的包裹", False),
     ("mugs?", False), ("how much is the cake stand", False), ("refund", False),
     ("生日蜡烛", True), ("大号马克杯", True),                       # a modifier around the shopping term
-    ("收到的杯子是碎的", False), ("我要退杯子", False)])             # an order's life around it: service
+    ("收到的杯子是碎的", False), ("我要退杯子", False),             # an order's life around it: service
+    ("I need a photo frame in red", True), ("im looking for mugs", True),   # fillers do not count as words
+    ("I need a photo frame for the song", False),                          # 'song' is no catalog word
+    ("i need a red photo frame and two mugs and a cake stand", False)])     # too long to be a short request
 def test_short_requests_made_of_catalog_words(text, expected):
     assert CatalogTerms.from_titles(TITLES).is_product_request(text) is expected
 

@@ -5,7 +5,7 @@
     terms.is_product_request("next song")         # False: "next" is not a catalog word
     terms.is_product_request("蛋糕架")             # True: 蛋糕 is a Chinese shopping term (constraints.ZH_TERMS)
 
-A message of at most `MAX_WORDS` words (or `MAX_ZH_CHARS` Chinese characters) whose every content word
+A message of at most `MAX_WORDS` content words (`MAX_ALL_WORDS` in all, or `MAX_ZH_CHARS` Chinese characters) whose every content word
 is a word of a product title or category (plural "s"/"es" folded) is a product search, whatever the
 classifier thinks: an embedding sees too little in two words. Questions ("how", "吗"...) never match.
 In Chinese, what is left after the shopping terms may be a short modifier (红色, 大) but no word of an
@@ -28,9 +28,10 @@ from collections.abc import Iterable
 
 from assistant.chat.constraints import CJK, ZH_TERMS
 
-MAX_WORDS = 4
+MAX_WORDS = 4                            # content words; fillers ("I need a ... in red") do not count
+MAX_ALL_WORDS = 8
 MAX_ZH_CHARS = 6
-FILLER = frozenset("a an some any the please pls few couple of pair set for new nice i want need".split())
+FILLER = frozenset("a an some any the please pls few couple of pair set for new nice i want need in looking im".split())
 QUESTION = re.compile(r"(?i)\b(how|what|why|when|where|who|which|can|do|does|is|are|my)\b|[?？]|吗|怎么|什么|多少|哪|谁|为什么|我的")
 ZH_FILLER = re.compile(r"[一个些只的买想要请给我]")
 MAX_ZH_MODIFIER = 3                      # characters left around the shopping terms ("红色", "大号")
@@ -91,7 +92,7 @@ class CatalogTerms:
             rest = re.sub("|".join(map(re.escape, terms)), "", core)
             return len(rest) <= MAX_ZH_MODIFIER and not ZH_SERVICE.search(rest)
         words = WORD.findall(text)
-        if not words or len(words) > MAX_WORDS or len(re.sub(r"[\s\w'-]", "", text)) > 1:
+        if not words or len(words) > MAX_ALL_WORDS or len(re.sub(r"[\s\w'-]", "", text)) > 1:
             return False
         content = [_fold(w) for w in words if w not in FILLER]
-        return bool(content) and all(w in self.words for w in content)
+        return 0 < len(content) <= MAX_WORDS and all(w in self.words for w in content)
