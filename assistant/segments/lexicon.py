@@ -51,14 +51,17 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
                       rf"\breturns\b|\brefunds\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
                       r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
-    ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
+    ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:(?:average|avg\.?|mean|typical) )?(?:spend|spending|amount spent|"
+            r"money spent) (?:per|an?|each|every) (?:order|basket|transaction|invoice)\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
+                  r"(?<=客户)平均(?:每人|每个?客户|每位客户)?(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|"
+                  r"(?<=顾客)平均(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
     ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn(?:-| )(?:(?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?|scores?)(?!\w)|"
@@ -162,7 +165,8 @@ _CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?
                 r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?: ago)?(?!\w)"
 _LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
 _NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
-          r"purchase|shop|(?:placed|made|place|make) (?:an? |any )?(?:orders?|purchases?))(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
+          r"purchase|shop|(?:placed|made|place|make) (?:an? |any )?(?:orders?|purchases?))(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)|" \
+          r"\bnothing (?:bought|ordered|purchased)|\b(?:bought|ordered|purchased) nothing"
 _ZH_WINDOW = r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:(?:90|九十)\s*(?:多)?天|(?:3|三)\s*个多?月)" \
              r"(?:以上|或以上|及以上)?(?:了)?"
 _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
@@ -238,6 +242,8 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
      ("orders", "=", 1)),
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
+     r"\b(?:came|come|comes|coming) back (?:for|to (?:place|make|buy)) (?:a |an )?(?:second|2nd|another|further) "
+     r"(?:order|purchase|time)\b|\b(?:placed|made|place|make) (?:a )?(?:second|2nd) (?:order|purchase)\b|"
      r"多次购买|下过多次单|回头客|复购客户|购买过两次以上", ("orders", ">=", 2)),
 ]
 _CN_N = r"(\d+|[一二两三四五六七八九十])"
@@ -379,6 +385,12 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
     r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
+# 'countries with at least 10 customers': a group size floor, the privacy floor when N is at most k (nlq checks)
+ITEMS_ARE_UNITS = r"\b(?:sell|sells|sold|selling|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves|" \
+                  r"units?)\b"     # beside one of these, 'how many items' counts units sold
+K_ANONYMITY_FLOOR = r"\b(?:only |just )?(?:(?:the )?(?:countries|groups|segments|categories|products|clusters|markets|" \
+                    r"ones|those|rows) )(?:that have |having |with )(?:at least|a minimum of|min\.?|no fewer than|" \
+                    r"no less than|>=) ?(?P<n>\d+) (?:customers|buyers|shoppers|people)\b"
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
                      r"\b(?:only |just )?(?:the ones|those|the groups|groups|the rows|rows|ones) (?:that )?(?:you'?re|you are|we'?re|" \
@@ -408,7 +420,7 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      "returns. Which one?", ("returns value", "customers who returned something")),
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
-    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b(?! per (?:customer|buyer|client|head)\b)|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b(?! per (?:customer|buyer|client|head|order|basket|transaction|invoice)\b)|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
     # a figure 'per order' other than average order value: not in the layer (once answered as the plain total)
