@@ -133,7 +133,8 @@ def _window(q: Query, today: pd.Timestamp) -> tuple[str, str] | None:
 
 def same_reading(rules: Query, llm: Query, question: str, as_of: pd.Timestamp) -> str:
     """'' when the two queries ask the same of the data, else the first field that differs."""
-    if rules.bought or rules.condition or rules.compare or rules.change or rules.also or rules.top_pct is not None:
+    if rules.bought or rules.condition or rules.compare or rules.change or rules.also or rules.exclude or \
+            rules.top_pct is not None:
         return "the rules' reading uses a field the LLM cannot fill"
     if {"product", "cluster"} & set(rules.filters):
         return "the rules' reading filters by a product or cluster, which the LLM cannot fill"

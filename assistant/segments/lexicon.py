@@ -386,6 +386,10 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
     r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
 # 'countries with at least 10 customers': a group size floor, the privacy floor when N is at most k (nlq checks)
+# before a country, segment, cluster or category name: its lines are left out ('top 3 countries excluding the UK')
+EXCLUDING = r"\b(?:excluding|excl\.?|except(?: for)?|other than|outside(?: of)?|apart from|but not|not counting|" \
+            r"leaving out|without)\s+(?:the\s+)?|\bnon-\s*|除了?|不含|不包括|不包含|排除"
+EXCLUDING_AFTER = r"\s*(?:以外|之外|除外)(?:的)?"     # 除了英国以外, 英国除外
 ITEMS_ARE_UNITS = r"\b(?:sell|sells|sold|selling|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves|" \
                   r"units?)\b"     # beside one of these, 'how many items' counts units sold
 K_ANONYMITY_FLOOR = r"\b(?:only |just )?(?:(?:the )?(?:countries|groups|segments|categories|products|clusters|markets|" \

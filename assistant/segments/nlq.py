@@ -30,7 +30,7 @@ from assistant.segments import spelling
 from assistant.segments.agreement import cjk_words, common_english, restricts, risky, words_of
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
-from assistant.segments.semantic import HIGHER_IS_WORSE, METRICS, Condition, Query
+from assistant.segments.semantic import EXCLUDABLE, HIGHER_IS_WORSE, METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
@@ -51,7 +51,7 @@ HARMLESS_NOTE = "read as not changing the question"   # a word of lexicon's clos
 PERIOD_DAYS = {"year": (365, 366), "quarter": (89, 92), "month": (28, 31), "week": (7, 7)}   # 'that year' needs a year named
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
                     r"多少(?:个|位|名)?(?:下单的?|购买的?|买过的?)?(?:客户|顾客|买家|人)|客户数|顾客数|买家数|人数|" \
-                    r"(?:客户|顾客|买家)(?:数量|有多少|有几)"     # '下单客户有多少': buying customers, counted
+                    r"(?:客户|顾客|买家)(?:一共|总共|共)?(?:数量|有多少|有几|是多少)"     # '下单客户有多少': buying customers, counted
 
 
 @dataclass
@@ -198,6 +198,13 @@ class QuestionParser:
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
         self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
+        # 'excluding the UK', 'non-UK', 除了英国以外, 英国除外: a name whose lines are left out
+        named = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True)
+                         if self.names[n][0] in EXCLUDABLE)
+        self.excluded_name = rf"(?<![a-z0-9])(?:{named})(?![a-z0-9])"
+        more = rf"(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|、|和|及|与)(?:the\s+)?(?:{named})(?![a-z0-9]))*"
+        self.excluding = [rf"(?:{L.EXCLUDING})(?P<name>(?:{named})(?![a-z0-9]){more})(?:{L.EXCLUDING_AFTER})?",
+                          rf"(?<![a-z0-9])(?P<name>(?:{named}){more})\s*除外"]
         # words that name a filter value of the shop: never dropped as an aside, never read as harmless
         self.filter_words = {w for n in self.names for w in n.split()} | \
             {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
@@ -274,6 +281,19 @@ class QuestionParser:
             spans = [span for span, _ in find_periods(text, self.as_of)]
             return spans if len(spans) == 1 else []
         return []
+
+    def _exclusions(self, t: _Text) -> dict[str, list[str]]:
+        """Names whose lines are left out ('top 3 countries excluding the UK', 'other than champions', 'non-UK',
+        除了英国以外, 不含英国, 英国除外): {filter key: [values]}, the words taken."""
+        out: dict[str, list[str]] = {}
+        for pattern in self.excluding:
+            for m in list(t.find(pattern)):
+                t.take(m.start(), m.end())
+                for name in re.finditer(self.excluded_name, m.group("name")):     # 'the UK and Germany'
+                    key, value = self.names[name.group(0)]
+                    if value not in out.setdefault(key, []):
+                        out[key].append(value)
+        return out
 
     def _defined_after_dash(self, question: str) -> Parse | None:
         """The question's own definition settles its ask: the part after a dash or colon reads completely as one
@@ -398,6 +418,7 @@ class QuestionParser:
             clarify = Clarification(begun[1], [question_with(text, begun[0].strip(), c) for c in begun[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
         list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
+        excluded = self._exclusions(t)
         for m in list(t.find(L.K_ANONYMITY_FLOOR)):       # '(only countries with at least 10 customers)'
             if self.k is not None and int(m.group("n")) <= self.k:
                 t.take(m.start(), m.end())
@@ -453,6 +474,10 @@ class QuestionParser:
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
+        if per_customer and per_customer.group(0).startswith("by ") and \
+                re.search(rf"(?:{'|'.join(L.DIMENSION_NOUNS.values())})\s*$", t.text[:per_customer.start()]):
+            t.taken[per_customer.start():per_customer.end()] = [False] * (per_customer.end() - per_customer.start())
+            per_customer = None         # 'top 3 countries by customers': ranked by the number of customers
         items_bought = re.search(L.ITEMS_BOUGHT, t.text)     # 'how many xmas items did loyal customers buy'
         if items_bought and any(t.taken[items_bought.start(2):items_bought.end(2)]):
             items_bought = None
@@ -560,6 +585,8 @@ class QuestionParser:
                                         bool(share_customers and buyers_of and re.search(L.SHARE_OF_BUYERS_ARE, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
+        if query is not None and excluded:
+            query = replace(query, exclude=excluded)
         if query is not None and query.bought and (query.time or query.compare) and not same_period \
                 and clarify is None and not unexplained:
             # 'what did customers who bought X spend this year': bought in that period, or ever? The layer can
