@@ -1381,10 +1381,13 @@ def test_llm_fill_keeps_only_what_the_question_names():
     assert s["properties"]["group_by"]["enum"][0] == NO_BREAKDOWN and s["properties"]["period"]["enum"][0] == ALL_TIME
     q = to_query({"metric": "repeat_rate", "group_by": NO_BREAKDOWN, "period": ALL_TIME}, as_of, "repeat buyers overall")
     assert (q.group_by, q.time, q.limit, q.filters) == (None, None, None, {})
-    # a breakdown, a top N and a country the question never names are dropped; a year it does not hold too
-    q = to_query({"metric": "churn_rate", "group_by": "country", "top": 1, "country": "Spain", "period": "2010"},
-                 as_of, "what share of our buyers ever sent something back")
+    # a top N the question never states is dropped; a year it does not hold too
+    q = to_query({"metric": "churn_rate", "top": 1, "period": "2010"}, as_of,
+                 "what share of our buyers ever sent something back")
     assert (q.group_by, q.limit, q.filters, q.time) == (None, None, {}, None)
+    # a filter value or a breakdown it never names: the model read a restriction into other words ('in Europe')
+    assert to_query({"metric": "customers", "country": "Spain"}, as_of, "how many customers in europe") is None
+    assert to_query({"metric": "churn_rate", "group_by": "country"}, as_of, "churn rate, seasonally") is None
     q = to_query({"metric": "customers", "group_by": "segment", "top": 10}, as_of, "buyers in each segment, most first")
     assert (q.group_by, q.limit) == ("segment", None)
     # what the question does name stays: a number, an alias, a Chinese name, a year
@@ -1404,6 +1407,8 @@ def test_common_english_words_are_no_typos_and_whole_population_words_restrict_n
     assert not restricts("whole", "repeat rate of the whole customer base")
     assert not restricts("全部", "全部客户的复购率")
     assert restricts("wholesale", "repeat rate of wholesale customers")
+    assert restricts("europe", "how many customers do we have in europe")      # a place the layer cannot name
+    assert risky("蛋糕架", set())                                              # a catalog word (zh_terms.csv)
     repeat = db.execute(f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
                         "WHERE NOT ret AND country = 'Germany' GROUP BY user_id)").fetchone()[0]
     try:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from assistant.resources import COMMON_ENGLISH
+from assistant.resources import COMMON_ENGLISH, ZH_TERMS
 from assistant.retrieval.segment_zh import Segmenter
 from assistant.segments import lexicon as L
 from assistant.segments.semantic import Query
@@ -86,11 +86,18 @@ def common_english() -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
+@functools.cache
+def zh_catalog_terms() -> tuple[str, ...]:
+    """Chinese words for the catalog's things (resources/zh_terms.csv, shared with shopper search): 蛋糕架, 马克杯."""
+    rows = ZH_TERMS.read_text(encoding="utf-8").splitlines()[1:]
+    return tuple(sorted({r.split(",", 1)[0].strip() for r in rows if r.strip()} - {""}, key=len, reverse=True))
+
+
 def risky(word: str, filter_words: set[str]) -> bool:
     """Could this word change the question? (closed list, a digit, a filter value's word, or one edit from either,
-    unless the word is itself a common English word)"""
+    unless the word is itself a common English word; in Chinese a risky character or a catalog word such as 蛋糕架)"""
     if _CJK_RUN.fullmatch(word):
-        return any(c in L.RISKY_CJK for c in word)
+        return any(c in L.RISKY_CJK for c in word) or any(t in word for t in zh_catalog_terms() if len(t) >= 2)
     parts = [word, *re.split(r"['\-.&]", word)]
     if any(ch.isdigit() for ch in word) or any(p in L.RISKY_WORDS or p in filter_words for p in parts if p):
         return True
@@ -108,7 +115,8 @@ _NOUN_AFTER = r"\s*(?:'s\s*)?(?:customers?|buyers?|clients?|shoppers?|people|use
               r"sales|revenue|takings|turnover|products?|items?|units?|goods|lines?|purchases?|returns?|" \
               r"categor(?:y|ies)|countr(?:y|ies)|markets?|segments?|clusters?)\b|" \
               r"\s*的?\s*(?:客户|顾客|客人|用户|买家|订单|商品|产品|销售|收入|营收|退货)"
-_PREPOSITION_BEFORE = r"\b(?:for|from|among|amongst|by|via|through|on|to|with|of|at|into|excluding|except|without)\s+$"
+_PREPOSITION_BEFORE = r"\b(?:for|from|among|amongst|by|via|through|on|to|with|of|at|in|into|inside|within|excluding|" \
+                      r"except|without)\s+$"     # 'customers in Europe': a place the layer has no name for
 
 
 def restricts(run: str, text: str) -> bool:

@@ -17,7 +17,8 @@ by country"), so the schema offers "none" first for the breakdown and "all time"
 examples mostly have neither, and `to_query(out, as_of, question)` keeps only what the question's words hold:
     to_query({"metric": "units", "group_by": "country", "top": 1, "country": "Spain"}, as_of, "units sold in spain")
     # -> units in Spain: no 'top' (the question states no number), a country/segment/category the question's text
-    #    does not name (its name, an alias or a Chinese name, lexicon's *_ALIASES) is dropped, and so is a
+    #    does not name (its name, an alias or a Chinese name, lexicon's *_ALIASES) rejects the whole proposal
+    #    (None: the model saw a restriction in words that name no value, 'sales in Europe'), and so does a
     #    breakdown whose noun (lexicon.DIMENSION_NOUNS) the question lacks
 """
 from __future__ import annotations
@@ -129,23 +130,24 @@ def numbers_in(question: str) -> set[int]:
 
 def to_query(out: dict, as_of: pd.Timestamp, question: str | None = None) -> Query | None:
     """The schema's JSON as a Query (None when the LLM found no metric for the question). With the question: a
-    filter value or breakdown the question's text does not name is dropped, a top/bottom N only kept when it states
-    N, a named period (a year, quarter or month) only when the question holds its year."""
+    filter value or a breakdown the question's text does not name rejects the proposal (None); a top/bottom N is
+    only kept when the question states N, a named period (a year, quarter or month) only when it holds the year."""
     if out.get("metric") in (None, "unknown"):
         return None
     group_by = None if out.get("group_by") in (None, NO_BREAKDOWN) else out["group_by"]
     text = question.lower() if question is not None else None
     if group_by and text is not None and not re.search(L.DIMENSION_NOUNS[group_by], text):
-        log.info("LLM breakdown %r dropped: the question names no %s", group_by, group_by)
-        group_by = None
+        log.info("LLM proposal rejected: the question names no %s to break down by", group_by)
+        return None         # as with a filter: the model read a breakdown into words that name none
     filters = {}
     for key in ("country", "segment", "category"):
         value = out.get(key)
         if not value or key == group_by:
             continue
         if text is not None and not any(_named(n, text) for n in names_of(key, value)):
-            log.info("LLM filter %s=%r dropped: the question does not name it", key, value)
-            continue
+            # the LLM saw a restriction in words that name no value ('in Europe' -> a country): no reading to trust
+            log.info("LLM proposal rejected: filter %s=%r is not named in the question", key, value)
+            return None
         filters[key] = [value]
     period = out.get("period")
     if period and text is not None and re.search(r"\d{4}", period) and re.search(r"\d{4}", period).group(0) not in text:
