@@ -412,7 +412,6 @@ def _eval_search(args, settings) -> int:
     if args.llm:                    # the ranker again, with the LLM's constrained-JSON type expansion
         from assistant.models.gate import gate_for
         from assistant.models.registry import create
-        from assistant.search.expand import expand_types, needs_expansion
         gate = gate_for(create("llm", settings.llm_backend, settings=settings), settings)
         gate.warm_up()
         timeout = args.expand_timeout_s or settings.llm_expand_timeout_s or 5.0
@@ -420,8 +419,7 @@ def _eval_search(args, settings) -> int:
         def ours_llm(text):
             c = parse_constraints(text, ranker.catalog.categories)
             request = ranker.understand(text)
-            if needs_expansion(request):
-                request.expanded_types = expand_types(request, index.vocabulary, gate.json, timeout)
+            ranker.expand(request, gate.json, timeout)
             result = ranker.recommend(text, filters=c.filters, n=5, strategy="content", request=request)
             return [r.item_id for r in result.items], result.no_match, len(result.matched)
         systems["ranker+llm"] = ours_llm

@@ -209,6 +209,9 @@ def test_shopper_lead_names_the_matches_and_labels_the_alternatives():
     assert lead(1) == "Here is 1 pick. After it, 4 nearest alternatives, not exactly what you asked for."
     assert lead(3, "Chinese") == "为您找到 3 件商品。另有 2 件相近的备选，并不完全符合您的要求。"
     assert lead(0, no_match=True).startswith("Sorry, we don't have that.")
+    # close products, none holding all of the request (a style and a room no product has both of): said so
+    assert lead(0) == "Nothing we have is all of what you asked for. These are the nearest, each with part of it:"
+    assert lead(0, "Chinese").startswith("没有完全符合您全部要求的商品")
 
 
 @pytest.mark.parametrize("text, low, high", [

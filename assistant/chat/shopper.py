@@ -14,7 +14,7 @@ from assistant.chat.constraints import parse_constraints, refine
 from assistant.chat.explain import explanations
 from assistant.chat.guard import ground, neutralize, neutralize_product
 from assistant.search.evidence import sentence
-from assistant.search.expand import expand_types, needs_expansion
+from assistant.search.expand import needs_expansion
 from assistant.search.filters import Filters
 from assistant.search.money import format_price
 
@@ -48,8 +48,7 @@ class ShopperHandler:
         else:
             request = self.s.ranker.understand(turn.message)
             if needs_expansion(request) and self.s.llm_ready() and self.s.settings.llm_expand_timeout_s > 0:
-                request.expanded_types = expand_types(request, self.s.index.vocabulary, self.s.gate.json,
-                                                      self.s.settings.llm_expand_timeout_s)
+                self.s.ranker.expand(request, self.s.gate.json, self.s.settings.llm_expand_timeout_s)
             own = re.sub(re.escape(request.anchor), " ", turn.message, flags=re.I) if request.anchor else turn.message
             c = parse_constraints(own, self.catalog.categories, self.brands)   # the anchor's colour is not a filter
             c.query = turn.message
@@ -89,6 +88,9 @@ class ShopperHandler:
                     "Sorry, we don't have that. Here are the nearest alternatives we do have, in case one suits:")
         matches = len(result.matched)
         rest = len(products) - matches
+        if not matches and products:    # something was close, nothing holds all of it ("scandi" and the bathroom)
+            return ("没有完全符合您全部要求的商品。下面是最接近的几件，各符合其中一部分：" if zh else
+                    "Nothing we have is all of what you asked for. These are the nearest, each with part of it:")
         if zh:
             return f"为您找到 {matches} 件商品。" + (f"另有 {rest} 件相近的备选，并不完全符合您的要求。" if rest else "")
         fits = ", ".join(c.filters.describe(self.s.currency)[:3]) if not c.filters.is_empty() else ""

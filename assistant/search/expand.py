@@ -25,10 +25,20 @@ MAX_TYPES = 5
 
 
 def needs_expansion(request: Request) -> bool:
-    """Only requests with a subject but no product type ('a gift for a tea lover', 'something for mum')."""
-    return not request.types and not request.anchor and not request.ideas \
-        and (request.gift or request.recipient is not None) \
-        and bool(request.themes or request.hints)
+    """Requests with a subject but no product type ('a gift for a tea lover', 'something for mum'), and Chinese
+    requests whose words the lexicon left (partly) unmapped with no type found (the thing may be the word it lacks:
+    the model reads the Chinese itself)."""
+    if request.types or request.anchor or request.ideas:
+        return False
+    if request.language == "Chinese" and request.unknown_zh:
+        return True
+    return (request.gift or request.recipient is not None) and bool(request.themes or request.hints)
+
+
+def said(request: Request) -> str:
+    """The request as the model reads it: the shopper's own Chinese when the lexicon could not map all of it
+    (its English words would lose the thing), else its English words."""
+    return request.text if request.unknown_zh else (request.english or request.text)
 
 
 def common_types(vocab: Vocabulary, n: int = OFFERED_TYPES) -> list[str]:
@@ -54,7 +64,8 @@ def expand_types(request: Request, vocab: Vocabulary, ask_json, timeout_s: float
     """Up to MAX_TYPES catalog types for `request` from the LLM (`ask_json(messages, schema, purpose=...,
     timeout_s=...)`, i.e. gate.json), validated against the vocabulary; [] when unavailable. Answers are
     remembered per (subject, vocabulary) so a repeated request costs no LLM time."""
-    key = (tuple(request.themes), tuple(request.hints), request.recipient or "", request.occasion or "")
+    key = (tuple(request.themes), tuple(request.hints), request.recipient or "", request.occasion or "",
+           request.text if request.unknown_zh else "")
     cached = _CACHE.get((key, id(vocab)))
     if cached is not None:
         return list(cached)
@@ -78,7 +89,7 @@ def _ask(request: Request, vocab: Vocabulary, ask_json, timeout_s: float) -> lis
     schema = {"type": "object", "additionalProperties": False, "required": ["product_types"],
               "properties": {"product_types": {"type": "array", "maxItems": MAX_TYPES,
                                                "items": {"type": "string", "enum": own + common}}}}
-    messages = render("expand_request", request=(request.english or request.text)[:300], types=", ".join(common),
+    messages = render("expand_request", request=said(request)[:300], types=", ".join(common),
                       own_types=", ".join(own) or "(none)")
     try:
         answer = ask_json(messages, schema, purpose="expand", timeout_s=timeout_s, max_new_tokens=48)

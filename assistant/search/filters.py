@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from assistant.data.merchandise import merchandise_mask
 from assistant.search.money import format_price
 
 @dataclass
@@ -28,7 +29,7 @@ class Filters:
         return self == Filters()
 
     def mask(self, catalog: "CatalogArrays") -> np.ndarray:
-        m = np.ones(catalog.size, bool)
+        m = catalog.merchandise.copy()            # fee and postage lines are never offered (data/merchandise.py)
         if self.min_price is not None:
             m &= catalog.price >= self.min_price
         if self.max_price is not None:
@@ -75,6 +76,7 @@ class CatalogArrays:
         self.currency = products["currency"].to_numpy(dtype=object)
         self.price = products["price"].to_numpy(np.float64)
         self.stock = products["stock"].to_numpy(np.int64)
+        self.merchandise = merchandise_mask(products)   # False for postage, fee and voucher lines
         self.category_lower = products["category"].str.lower().to_numpy(dtype=object)
         self.brand_lower = products["brand"].fillna("").str.lower().to_numpy(dtype=object)
         self._attributes = [json.loads(a or "{}") for a in products["attributes"]]

@@ -15,6 +15,7 @@ content neighbours (embedding similarity to what they bought).
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -30,14 +31,19 @@ from assistant.search.money import format_price
 from assistant.timing import ms_since
 from assistant.retrieval.lexical import tokenize
 from assistant.search.complements import Complements
-from assistant.search.diversify import mmr
+from assistant.search.diversify import mmr, type_slots
 from assistant.search.evidence import Evidence, evidence
+from assistant.search.expand import expand_types, needs_expansion
 from assistant.search.recall import recall
 from assistant.search.relevance import Relevance
 from assistant.search.score import score
 from assistant.search.understand import Lexicon, Request, understand
 from assistant.search.vocabulary import stem
 
+# Unmapped Chinese: a type the LLM names is kept only when EXPAND_AGREE_MIN of the multilingual index's
+# EXPAND_AGREE_TOP nearest titles hold it (two readings agree: the 1.5B model offers candle, ring, mug for a phone
+# charger, and e5's nearest titles hold none of them twice)
+EXPAND_AGREE_TOP, EXPAND_AGREE_MIN = 10, 2
 STRATEGIES = ("hybrid", "content", "popularity", "debiased")   # debiased: hybrid + the exposure flow's swaps
 MAX_QUERY_CHARS = 1000
 
@@ -122,6 +128,20 @@ class Ranker:
     def understand(self, query: str) -> Request:
         return understand(query, self.index.vocabulary, self.lexicon)
 
+    def expand(self, request: Request, ask_json, timeout_s: float) -> list[str]:
+        """The LLM's constrained type expansion (search/expand.py) for a request the rules found no type in, set on
+        `request.expanded_types`. For Chinese the lexicon left unmapped, only the types that EXPAND_AGREE_MIN of the
+        multilingual index's EXPAND_AGREE_TOP nearest titles hold (by title, not category: every light is no
+        candle): the thing must be what e5 reads too."""
+        if not needs_expansion(request):
+            return []
+        types = expand_types(request, self.index.vocabulary, ask_json, timeout_s)
+        if types and request.unknown_zh and self.index.multilingual is not None:
+            near = self.index.multilingual.top(request.text, EXPAND_AGREE_TOP, self.catalog.merchandise)
+            types = [t for t in types if self.relevance.in_titles([t])[near].sum() >= EXPAND_AGREE_MIN]
+        request.expanded_types = types
+        return types
+
     def _segments(self, buyers: sp.csr_matrix) -> None:
         """Share of each segment's customers who bought each item (segments of >= k customers only)."""
         profiles = self.index.profiles.set_index("user_id")["segment"]
@@ -166,7 +186,12 @@ class Ranker:
                          f"{'picks for you' if history.nnz else 'popular products'} instead")
             query = ""
         chosen = mmr(cand, scores, self.index.vectors, n, self.weights.mmr_lambda)
+        if query and request is not None and len(request.types) >= 2 and not parts["no_match"]:
+            chosen = self._type_slots(chosen, cand, scores, request, parts)
         score_of = dict(zip(cand.tolist(), scores.tolist()))
+        if query and request is not None and len(cand) and not parts["no_match"]:
+            full = self.relevance.holds_all(request, cand)
+            parts["partial"] = full is not None and not full.any()     # no product is both the style and the room's
         chosen, matches = self._matches(chosen, parts) if query else (chosen, None)
         timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts,
@@ -178,11 +203,28 @@ class Ranker:
         return RankResult(items, strategy, timings, notes, no_match=parts["no_match"], request=request,
                           matches=matches)
 
+    def _type_slots(self, chosen: list[int], cand, scores, request: Request, parts: dict) -> list[int]:
+        """A request listing several types ("plates, cups and napkins") shows each of them, among products good
+        enough to be matches (relevance >= match_share of the best)."""
+        relevance = parts["relevance"]
+        best = max(relevance.values(), default=0.0)
+        eligible = np.zeros(self.catalog.size, bool)
+        eligible[[i for i, r in relevance.items() if r >= self.weights.match_share * best]] = True
+        listed = request.types
+        if request.language == "English":   # the list is said before its purpose: "bowls and straws for a garden
+            said = re.split(r"\b(?:for|to|with|at)\b", request.text.lower(), maxsplit=1)[0]    # party" lists no
+            said_words = {stem(w) for w in re.findall(r"[a-z][a-z'-]*", said)}               # garden
+            listed = [t for t in request.types if set(t.split()) <= said_words]
+        if len(listed) < 2:
+            return chosen
+        kinds = [self.relevance.covered([t]) for t in listed]
+        return type_slots(chosen, cand, scores, kinds, eligible)
+
     def _matches(self, chosen: list[int], parts: dict) -> tuple[list[int], int]:
         """Matches first, then alternatives: a product matches when its query relevance is at least
         `match_share` of the best candidate's (a score gap means the request ran out of relevant products:
         what follows is filler, shown labelled as an alternative, never passed off as a match)."""
-        if parts["no_match"]:
+        if parts["no_match"] or parts.get("partial"):    # nothing holds all the request named: all alternatives
             return chosen, 0
         relevance = parts["relevance"]
         best = max(relevance.values(), default=0.0)

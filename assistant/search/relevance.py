@@ -15,6 +15,8 @@ gift bags, tags) count half for gifts, occasions, hobbies, styles and non-paper 
 for paper: they go with a present, they are not one. A product for another audience than the request's
 (a child's for an adult: ADULT_CHILDREN_FACTOR; not a baby's for a baby: AUDIENCE_FACTOR); what a hobby or
 occasion buys (ideas.py) is one group that counts as the type asked for; a style is one group of alternatives, a must.
+A product themed to another occasion (request_words.csv kind `season`) keeps OTHER_OCCASION_FACTOR; party sundries
+are halved for a grown-up's gift; a room named with a style must hold both where some product does (`holds_all`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import numpy as np
 
 from assistant.data.colours import COLOUR_WORDS
 from assistant.search.ideas import Ideas
-from assistant.search.understand import Request
+from assistant.search.understand import Request, load_seasons
 from assistant.search.vocabulary import MATERIALS, SIZES, TRAILING, Vocabulary, stem, words
 
 TYPE_WEIGHT, THEME_WEIGHT, HINT_WEIGHT, EXPANDED_WEIGHT, IDEA_WEIGHT = 1.0, 1.0, 0.6, 1.5, 1.0
@@ -57,6 +59,19 @@ ADULT_CHILDREN_FACTOR = 0.25  # an adult's that is a children's product keeps a 
 CHILD_ADULT_FACTOR = 0.7     # a child's gift that is not a children's product keeps 70% (many things suit a child)
 # A request holding these names a purpose, place or person after the thing: its last word is not the thing's head.
 PURPOSE_WORDS = frozenset({"for", "to", "with", "in", "on", "at", "from", "into", "near", "by"})
+# A product themed to an occasion (request_words.csv kind `season`: Christmas, Easter, Halloween, Valentine's, by its
+# title) shown for ANOTHER occasion's request keeps this share: Easter chicks are no Mother's Day present, Christmas
+# table decorations no wedding's.
+OTHER_OCCASION_FACTOR = 0.2
+# What is no present for a grown-up unless asked for: party consumables and paper sundries (stickers, doilies,
+# napkins, tape, confetti, straws, balloons, cake cases), by title word; a gift request for an adult (or for
+# nobody said) keeps WRAPPING_FACTOR of them, as it does of cards and wrap.
+NOT_A_GIFT_WORDS = frozenset({"sticker", "doily", "doilie", "napkin", "tape", "confetti", "straw", "balloon",
+                              "tissue", "serviette"})
+NOT_A_GIFT_PHRASES = frozenset({"cake case", "baking case", "paper plate", "paper cup", "party bag", "paper chain"})
+# A room and a style (or theme) named ("nautical things for the bathroom"): where some product holds both, one
+# holding only one of them keeps this share more, on top of the half for what it misses (below the match share)
+PARTIAL_FACTOR = 0.6
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
@@ -91,6 +106,18 @@ def _is_wrapping(types: list[str], title: str) -> bool:
     return bool(set(ws) & PAPER_WORDS or pairs & PAPER_PHRASES)
 
 
+def _not_a_gift(title: str) -> bool:
+    """Party consumables and paper sundries by title word ("Set of 72 Pink Paper Doilies", "Sticker Sheet")."""
+    ws = [stem(w) for w in words(title)]
+    return bool(set(ws) & NOT_A_GIFT_WORDS or {f"{a} {b}" for a, b in zip(ws, ws[1:])} & NOT_A_GIFT_PHRASES)
+
+
+def asks_sundries(request: Request) -> bool:
+    """Did the shopper ask for party things or paper sundries (a party, plates, cups, napkins, stickers...)?"""
+    said = {stem(w) for w in words(request.english)} | {w for t in request.types + request.themes for w in t.split()}
+    return bool(said & (NOT_A_GIFT_WORDS | ASKS_PAPER | {"party", "plate", "cup", "case"}))
+
+
 def asks_paper(request: Request) -> bool:
     """Did the shopper ask for cards, wrap, invitations or other paper goods themselves?"""
     said = set(words(request.english)) | {w for t in request.types + request.themes for w in t.split()}
@@ -99,7 +126,7 @@ def asks_paper(request: Request) -> bool:
 
 class Relevance:
     def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None,
-                 synonyms: dict[str, str] | None = None):
+                 synonyms: dict[str, str] | None = None, seasons: dict[str, list[str]] | None = None):
         self.size = len(titles)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
@@ -127,6 +154,9 @@ class Relevance:
         self.wrapping = np.array([_is_wrapping(vocab.product_types[row] if row < len(vocab.product_types) else [],
                                                str(title)) for row, title in enumerate(titles)])
         self.category_postings = _arrays(in_category)
+        self.seasons = load_seasons() if seasons is None else seasons
+        self.season_rows = {s: self._mask(marks, self.postings) for s, marks in self.seasons.items()}
+        self.not_a_gift = np.array([_not_a_gift(str(t)) for t in titles], bool)
         self.audience = (ideas or Ideas.load()).title_audience(titles, categories)   # 'baby' | 'child' | ''
 
     def _idf(self, term: str) -> float:
@@ -157,8 +187,12 @@ class Relevance:
             out.append((alternatives, THEME_WEIGHT, not soft))
         if request.expanded_types:
             out.append((list(request.expanded_types), EXPANDED_WEIGHT, False))
-        for style in request.styles:  # a style named ("nautical"): any of its title words shows it
-            out.append((list(style), THEME_WEIGHT, True))
+        named = {w for t in request.types for w in t.split()} | set(request.types)
+        for style, cue in zip(request.styles, request.style_cues):   # a style named ("nautical"): any of its
+            own = {stem(w) for w in cue.split()} & named      # title words shows it; the type named does not
+            shows = style if own else [w for w in style if w not in named]   # ("moroccan lanterns": any lantern is
+            if shows:                                         # no Moroccan one), unless the style was said by the
+                out.append((shows, THEME_WEIGHT, True))       # type's own word ("artificial flowers")
         if request.ideas:             # what the hobby/occasion buys: one group, a product of any of them covers it
             out.append((list(request.ideas), IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
@@ -228,6 +262,10 @@ class Relevance:
                     hit[rows] = True
         return hit
 
+    def in_titles(self, alternatives: list[str]) -> np.ndarray:
+        """True where a product's title (not its category) holds any of `alternatives`."""
+        return self._mask(alternatives, self.postings)
+
     def covered(self, alternatives: list[str]) -> np.ndarray:
         """True where a product's title or category holds any of `alternatives`."""
         return self._mask(alternatives, self.postings, self.category_postings)
@@ -247,9 +285,20 @@ class Relevance:
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
         rel = rel * self.audience_factor(request.audience, rows)
+        if request.gift and request.audience not in ("child", "baby") and not asks_sundries(request):
+            sundry = self.not_a_gift[rows] & ~paper       # no sticker for mum; a hobby's own things stay (cake cases
+            if typed is not None:                         # for a baker, cocktail straws for a gin fan)
+                sundry &= ~typed[rows]
+            rel = np.where(sundry, rel * WRAPPING_FACTOR, rel)
+        other = self.other_seasons(request)
+        if other is not None:
+            rel = np.where(other[rows], rel * OTHER_OCCASION_FACTOR, rel)
         groups = self.groups(request)
         materials = sum(alternatives[0] in MATERIALS for alternatives, _, _ in groups)
         head = self.named_head(request)
+        full = self.holds_all(request, rows)
+        if full is not None and full.any():  # a room and a style named: where some product is both, one that is
+            rel = np.where(full, rel, rel * PARTIAL_FACTOR)   # only one of them is no match
         for alternatives, _, hard in groups:
             if hard and (alternatives[0] in request.themes or alternatives in request.styles):
                 hit = self.covered(alternatives)[rows]
@@ -259,6 +308,34 @@ class Relevance:
                 if hit.any():
                     rel = np.where(hit, rel, rel * (MATERIAL_MISSING_FACTOR if material else MISSING_FACTOR))
         return rel
+
+    def holds_all(self, request: Request, rows: np.ndarray) -> np.ndarray | None:
+        """For a request naming a room with a style or theme it must hold ("nautical bits for the bathroom"): True
+        per product of `rows` that holds the room's things and every style and theme; None otherwise. (A type in a
+        style, "moroccan lanterns", is left to the halving: on the dev set the stricter rule made "french style
+        home accessories" all alternatives, every one of them judged relevant.)"""
+        if not request.places:
+            return None
+        hard = [alternatives for alternatives, _, h in self.groups(request) if h]
+        if request.ideas or request.types or request.expanded_types:
+            hard.append(list(request.types + request.expanded_types + request.ideas))
+        if len(hard) < 2:
+            return None
+        hit = np.ones(len(rows), bool)
+        for alternatives in hard:
+            hit &= self.covered(alternatives)[rows]
+        return hit
+
+    def other_seasons(self, request: Request) -> np.ndarray | None:
+        """True where a product is themed to another occasion than the one the request names (None: the request
+        names no occasion, or no product is another's). The request's seasons: its occasion's, and any whose
+        title words it says itself ("skull napkins for a birthday" keeps its skulls)."""
+        if not request.occasion:
+            return None
+        said = {stem(request.occasion)} | set(request.occasion_hints) | set(request.themes) | set(request.types) \
+            | set(request.hints) | {w for t in request.themes + request.types for w in t.split()}
+        other = [rows for s, rows in self.season_rows.items() if s not in said and not said & set(self.seasons[s])]
+        return np.logical_or.reduce(other) if other else None
 
     def named_head(self, request: Request) -> str | None:
         """The thing a request names after a modifier ("dog food" -> 'food', "wine glass" -> 'glass'): its last

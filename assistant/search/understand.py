@@ -28,6 +28,7 @@ from pathlib import Path
 from assistant.fsutil import csv_rows
 from assistant.models.embed import english_words
 from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.search.context import without_context
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
 from assistant.retrieval.segment_zh import Segmenter
@@ -71,6 +72,7 @@ class Request:
     ideas: list[str] = field(default_factory=list)       # what a hobby/occasion buys, in title words (ideas.py)
     idea_cues: list[str] = field(default_factory=list)   # the request words that led there ("gardening")
     idea_for: str = ""                                    # who/what the ideas suit, for evidence ("bonfire night")
+    places: list[str] = field(default_factory=list)      # rooms named whose things the ideas are ("bathroom")
     audience: str | None = None                           # who it is for: baby | child | adult (ideas.py)
     soft_themes: list[str] = field(default_factory=list)  # themes that only colour a named type ("party", "picnic"
                                                           # beside an occasion: lights for a bbq need not say picnic)
@@ -113,6 +115,8 @@ class Lexicon:
             if row["kind"].strip() == "idiom":          # read as a whole, before its words ("night owl")
                 idioms[word] = " ".join((row["catalog_hints"] or "").split())
                 continue
+            if row["kind"].strip() == "season":         # read by load_seasons (relevance), no request word
+                continue
             if row["kind"].strip() == "synonym":
                 if not (row["catalog_hints"] or "").strip():
                     raise ValueError(f"{Path(request_words).name} row {n}, column 'catalog_hints': a synonym "
@@ -146,6 +150,11 @@ class Lexicon:
         return self._speller[1]
 
     @functools.cached_property
+    def seasons(self) -> dict[str, list[str]]:
+        """Occasions whose goods are themed to them -> their title marks (`load_seasons`)."""
+        return load_seasons()
+
+    @functools.cached_property
     def segmenter(self) -> Segmenter:
         return Segmenter(self.zh)
 
@@ -153,7 +162,8 @@ class Lexicon:
         """Chinese -> English words, word by word as the segmenter cuts them (retrieval/segment_zh.py); returns (text
         with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
         characters or more inside it, longest first; a one-character term maps only when it stands as its own word
-        (布 "fabric" alone, never inside 布置 "to decorate")."""
+        (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a
+        compound's head comes last: 收纳袋 storage + bag)."""
         out, unknown, run = [], [], ""
         for word in self.segmenter.words(text):
             if not CJK.search(word):
@@ -163,12 +173,15 @@ class Lexicon:
                 out.append(word)
                 continue
             word = _core_character(word, self.zh)
-            i = 0
+            i, clean = 0, True          # clean: no character of this word left unmapped so far
             while i < len(word):
                 term = word if word in self.zh else next(
                     (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
+                if term is None and 0 < i == len(word) - 1 and word[i] in self.zh and clean:
+                    term = word[i]    # Chinese compounds end in their head: 收纳袋 is 收纳 + 袋, a storage bag
                 if term is None:
                     run += word[i]
+                    clean = False
                     i += 1
                     continue
                 if run:
@@ -200,6 +213,20 @@ def _core_character(word: str, zh: dict[str, str]) -> str:
     return word
 
 
+def load_seasons(path: Path = REQUEST_WORDS) -> dict[str, list[str]]:
+    """Occasions whose goods are themed to them (request_words.csv kind `season`): occasion -> the title words
+    (stemmed) that mark a product as that occasion's ('christmas' -> christmas, santa, reindeer, bauble...). A
+    product so marked belongs to that occasion, never to another one's request (relevance.py)."""
+    seasons = {}
+    for n, row in _rows(path, ("kind", "word", "catalog_hints")):
+        if row["kind"].strip() == "season":
+            marks = [stem(w) for w in (row["catalog_hints"] or "").lower().split()]
+            if not marks:
+                raise ValueError(f"{Path(path).name} row {n}, column 'catalog_hints': a season needs title words")
+            seasons[stem(row["word"].strip().lower())] = marks
+    return seasons
+
+
 def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
     """Chinese shopping word -> English catalog words (resources/zh_terms.csv, the one home of these terms),
     longest word first so that a longest-match reader finds 茶壶 (teapot) before 茶 (tea)."""
@@ -216,7 +243,8 @@ def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
 ZH_FUNCTION_CHARS = set("色形款配的了吗呢吧啊给我你他她它们想要买个一些有没请找送适合用和与或在是这那哪什么怎样多少钱以下以内左右元块英镑")
 ZH_FUNCTION_WORDS = {"推荐", "一下", "一些", "可以", "喜欢", "东西", "商品", "产品", "有没有", "什么", "哪些", "便宜", "好看",
                      "漂亮", "可爱", "颜色", "红色", "粉色", "蓝色", "白色", "黑色", "绿色", "紫色", "黄色", "金色", "银色",
-                     "棕色", "橙色", "灰色", "爱好者", "的人", "朋友们", "搭配", "岁"}
+                     "棕色", "橙色", "灰色", "爱好者", "的人", "朋友们", "搭配", "岁", "用品", "图案", "风格",
+                     "款式", "之类", "什么的", "等等"}
 
 
 def _content_zh(run: str) -> str:
@@ -283,9 +311,11 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     req = Request(text=text, language="Chinese" if CJK.search(text) else "English")
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
+    text = without_context(text)      # "4 cups a day", "friends round", "about 80": when, how many, who comes
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)
+    english = _without_destination(english, vocab, lexicon)
     if req.language == "Chinese":
         m = COMPLEMENT_ZH.search(text)
         if m:
@@ -339,6 +369,12 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
             req.occasion_theme = same[1]
     if req.occasion and req.types:    # another occasion's word beside a named type and occasion is a mood
         req.soft_themes = [t for t in req.themes if lexicon.kinds.get(t) == "occasion" and t != stem(req.occasion)]
+    if req.types and (PARTY & set(words(english)) or PARTY & ({stem(req.occasion or "")} | set(req.occasion_hints))):
+        # at a party, cups and plates are the paper ones: "paper cup" is preferred where the catalog sells it, and
+        # a birthday party's cups need not say birthday (the occasion's word only colours the types named)
+        req.hints += [f"paper {t}" for t in req.types if f"paper {t}" in vocab.types and f"paper {t}" not in req.hints]
+        req.soft_themes += [t for t in req.themes if lexicon.kinds.get(t) == "occasion" and t not in req.soft_themes
+                            and not lexicon.seasons.get(t)]
     _ideas(req, english, lexicon.ideas, gift_context=req.gift or lover_theme is not None)
     req.hints = [h for h in req.hints if h not in req.themes]
     typed = {w for t in req.types for w in t.split()}
@@ -377,6 +413,8 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
             continue
         req.ideas += [t for t in idea.things if t not in req.ideas]
         req.idea_cues.append(cue)
+        if idea.kind == "place":
+            req.places.append(cue)
         req.idea_for = req.idea_for or (f"someone into {cue}" if idea.kind == "interest"
                                         else f"the {cue}" if idea.kind == "place" else cue)
         req.audience = req.audience or idea.audience      # a gardener or a knitter is a grown-up
@@ -386,7 +424,7 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
         return any(w == t or (len(t) >= 4 and w.startswith(t)) for w in cue_words)
 
     if any(not all(cued(w) or w in any_cue for w in t.split()) for t in req.types):
-        req.ideas, req.idea_cues, req.idea_for = [], [], ""   # a product type was named: it is what is wanted
+        req.ideas, req.idea_cues, req.idea_for, req.places = [], [], "", []   # a type was named: it is what is wanted
         return
     named = [t for t in req.themes if t != req.occasion_theme]
     if not req.ideas and gift_context and not req.types and not named:   # "pirate things for kids" wants pirates
@@ -399,6 +437,33 @@ def _ideas(req: Request, english: str, ideas: Ideas, gift_context: bool) -> None
     req.types = [t for t in req.types if t not in soft]
     places = {w for idea, cue in matches if idea.kind == "place" for w in cue.split()}   # a table names tableware:
     req.hints += [t for t in soft if t not in req.hints and (t in req.ideas or not set(t.split()) <= places)]  # no lamp
+
+
+PARTY = frozenset({"party", "parties", "picnic", "bbq", "barbecue"})   # occasions served on paper tableware
+
+
+# "for his shed", "for their new flat": where the thing goes, said after the thing or instead of it ("in his shed"
+# says where a hobby is done: it stays)
+DESTINATION = re.compile(r"\bfor\s+(?:his|her|my|their|our|your|the)\s+(?:[a-z]+'s\s+)?(?:(?:new|own|first|"
+                         r"little|big|home)\s+)?([a-z]+)\b(?=\s*(?:$|[.,!?;:]|(?:and|so|but|please|as|where|which|"
+                         r"that|because)\b))", re.I)
+
+
+def _without_destination(text: str, vocab: Vocabulary, lexicon: Lexicon) -> str:
+    """A place the thing is for, when it is no word the request vocabulary reads (a recipient, an occasion, a hobby
+    or place idea such as the kitchen), no product type, and the request names no product type elsewhere, is
+    context, not a product word: "a present for his shed" offers no 'Shed' titled trinket. Beside a named type it
+    stays ("a sign for her shed": a shed sign is the best sign)."""
+    for m in list(DESTINATION.finditer(text)):
+        place = m.group(1).lower()
+        if place in lexicon.kinds or stem(place) in lexicon.words or vocab.types_in(stem(place)) \
+                or place in STOP:
+            continue
+        rest = text[:m.start()] + " " + text[m.end():]
+        if [t for t in vocab.types_in(rest) if t not in lexicon.kinds]:     # 'present' is a gift word here
+            continue
+        text = rest
+    return " ".join(text.split())
 
 
 def _purpose(anchor: str, vocab: Vocabulary, lexicon: Lexicon) -> bool:

@@ -235,7 +235,8 @@ def ambiguous_period(text: str, as_of: pd.Timestamp) -> tuple[str, str, list[str
             f"month(s) before this one ({first.strftime('%B %Y')} to {last.strftime('%B %Y')})?", [recent, whole])
 
 
-SO_FAR = r"\bso far\b|\bto date\b|\bup (?:to|till|until) now\b|\b(?:until|till) now\b|到目前为止|目前为止|到现在为止|截至现在|到现在|至今|截至目前|截止目前"    # up to the shop's today
+SO_FAR = (r"\bso far\b|\bto date\b|\bup (?:to|till|until) (?:now|today)\b|\b(?:until|till|to) (?:now|today)\b"
+          r"|到目前为止|目前为止|到现在为止|截至现在|到现在|到今天|至今|截至目前|截止目前")    # up to the shop's today
 MONTH_SO_FAR = re.compile(rf"{SO_FAR}|\bmtd\b|\b(?:this|current)\b|截至今天|截止今天|本月|这个月")
 
 
@@ -281,15 +282,28 @@ def find_periods(text: str, as_of: pd.Timestamp) -> list[tuple[tuple[int, int], 
 
 
 SO_FAR_AFTER = re.compile(rf"\s*(?:{SO_FAR})")
+SINCE_BEFORE = re.compile(r"(?:\bsince|\bfrom|从|自)\s*$")
 
 
 def _to_date(text: str, span: tuple[int, int], p: Period, as_of: pd.Timestamp) -> tuple[tuple[int, int], Period]:
     """'Q4 so far', '12月到目前为止': a period in progress up to the shop's today, like 'this quarter', so that the
-    window before it is as long as the days that have passed (not the whole previous quarter)."""
+    window before it is as long as the days that have passed (not the whole previous quarter).
+    A period that has ended, followed by "to now" / "up to today" / 到现在 / 至今 ('Q4 2010 to now', '去年Q4到现在'),
+    or preceded by "since" ('since last year's Q4'), runs from its first day to the shop's today: never the
+    period alone with the rest of the words dropped. ("so far" after a period that has ended stays with it.)"""
     m = SO_FAR_AFTER.match(text, span[1])
-    if not m or pd.Timestamp(p.end) <= as_of:
+    if pd.Timestamp(p.end) > as_of:
+        if not m:
+            return span, p
+        return (span[0], m.end()), Period(p.start, _day(as_of), f"{p.label} so far")
+    if pd.Timestamp(p.end) == as_of:      # already up to today ('this month', 'since March')
         return span, p
-    return (span[0], m.end()), Period(p.start, _day(as_of), f"{p.label} so far")
+    before = SINCE_BEFORE.search(text, 0, span[0])
+    if m and m.group(0).strip() != "so far":
+        return ((before.start() if before else span[0]), m.end()), Period(p.start, _day(as_of), f"since {p.label}")
+    if before and before.group(0).strip() == "since":
+        return (before.start(), span[1]), Period(p.start, _day(as_of), f"since {p.label}")
+    return span, p
 
 
 RELATIVE_YEAR = re.compile(r"(?:the )?(?:last|previous|past|prior|this|current) year|去年|今年|前年")

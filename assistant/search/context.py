@@ -1,0 +1,62 @@
+"""Words that set the scene of a request, not the thing wanted: time, frequency, quantity and company.
+
+    without_context("a big mug for my sister, she drinks 4 cups a day")   # 'a big mug for my sister, she drinks'
+    without_context("having friends round on saturday, need napkins")     # ', need napkins'
+    without_context("we need about 80 for the tables")                    # 'for the tables'
+
+Read before any word of the request can be a product word (search/understand.py), like prices
+(search/prices.py) and milestones: "every day", "twice a week", "4 cups a day", "next weekend", "on saturday"
+say when or how often; "about 80", "for 30 guests", "a dozen" say how many; "having friends round", "people
+coming over" say who comes. None of them names a thing to buy, yet their words are title words of a gift shop
+(a Pancake *Day* magnet, a *round* cake tin, *Next Day* Carriage). What a rate counts is kept when it is a
+substance ("3 cups of tea a day" keeps 'tea': the person drinks tea), its container and number are not.
+A destination ("for his shed") needs the vocabulary and is read in understand.py (`_destination`).
+This module never decides a product; it only removes phrases. English only: Chinese time words are grammar
+the lexicon does not map (understand.ZH_FUNCTION_WORDS).
+"""
+from __future__ import annotations
+
+import re
+
+_NUM = (r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+        r"fifty|sixty|seventy|eighty|ninety|hundred|a hundred|a few|a couple(?: of)?|several|lots|loads|plenty|"
+        r"a dozen|dozens|a lot|a couple)")
+_PERIOD = r"(?:day|night|morning|evening|afternoon|week|weekend|fortnight|month|year|hour|season|term)s?"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|today)s?"
+_WHEN = r"(?:every|each|per|all|most|some|one|these|those|the other|next|last|this|that|the whole|a whole|at the|on the|in the)"
+_PEOPLE = (r"(?:friends|people|family|guests|folks|neighbours|neighbors|relatives|mates|colleagues|the girls|"
+           r"the lads|the gang|everyone|everybody|visitors|company)")
+
+# "4 cups a day", "two mugs of coffee every morning", "three times a week": the number and its unit go; a substance
+# after 'of' stays ("of coffee" is what the person drinks), the period is read by FREQUENCY below.
+RATE = re.compile(rf"\b{_NUM}\s+(?:[a-z]+\s+)?(?=(?:of\s+[a-z]+\s+)?(?:a|an|per|each|every)\s+(?:single\s+)?"
+                  rf"{_PERIOD}\b)", re.I)
+# the time phrase ends its clause: "a night light", "an evening bag", "a weekend bag" are things
+_END = (r"(?=\s*(?:$|[,.!?;:)\-]|(?:and|or|but|so|for|to|with|i|we|she|he|they|it|please|too|as|in|at|on|from|of|"
+        r"when|because|since|now|then|is|are|was)\b))")
+FREQUENCY = re.compile(rf"\b(?:(?:once|twice|\w+ times)\s+)?(?:{_WHEN}|a|an|per)\s+(?:single\s+|other\s+)?"
+                       rf"{_PERIOD}(?:\s+(?:round|long))?{_END}|\b(?:day|year)[- ](?:to|in)[- ]"
+                       rf"(?:day|year)(?:[- ]out)?\b|\b(?:year|all year)[- ]round\b|\bnowadays\b", re.I)
+WHEN = re.compile(rf"\b(?:on|by|for|before|until|till|from|this|next|last)?\s*{_WEEKDAY}\b|\b(?:in time for|by the)"
+                  rf"\s+(?:{_PERIOD}|weekend)\b|\b(?:asap|in a hurry|at short notice)\b", re.I)
+# "we need about 80", "for 30 guests", "enough for 12 people", "a dozen of them"
+QUANTITY = re.compile(rf"\b(?:(?:we|i|they|you)(?:'ll|'d| will| would| do)?\s+)?(?:need|want|have|get|order|buy)"
+                      rf"\s+(?:about|around|roughly|approximately|approx\.?|maybe|at least|up to|some)?\s*\d+\b"
+                      rf"(?!\s*(?:£|\$|€|p\b|pounds?|quid|pence|years?|yrs?|yo\b|months?|weeks?))|"
+                      rf"\b(?:enough\s+)?for\s+(?:about\s+|around\s+|up to\s+)?(?:\d+|{_NUM})\s+(?:people|guests|"
+                      rf"kids|children|adults|of us|of them|friends|family)\b|\b{_NUM}\s+of (?:them|those|these)\b",
+                      re.I)
+# "having friends round", "people coming over", "when the family come round", "inviting the neighbours over"
+COMPANY = re.compile(rf"\b(?:(?:having|have|has|had|invite|inviting|invited|hosting|got|getting|when|with)\s+)?"
+                     rf"(?:(?:some|a few|the|my|our|his|her|their)\s+)?{_PEOPLE}\s+(?:(?:are|is|will be|come|comes|"
+                     rf"coming|came|popping|pop)\s+)?(?:round|over|around|along)\b(?!\s+(?:the|a|my)\b)|"
+                     rf"\b(?:come|comes|coming|popping|pop) (?:round|over)\b|\bget[- ]togethers?\b", re.I)
+
+PATTERNS = (RATE, FREQUENCY, WHEN, QUANTITY, COMPANY)
+
+
+def without_context(text: str) -> str:
+    """The request without its time, frequency, quantity and company phrases; other words untouched."""
+    for pattern in PATTERNS:
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
