@@ -1388,6 +1388,11 @@ def test_llm_fill_keeps_only_what_the_question_names():
     # a filter value or a breakdown it never names: the model read a restriction into other words ('in Europe')
     assert to_query({"metric": "customers", "country": "Spain"}, as_of, "how many customers in europe") is None
     assert to_query({"metric": "churn_rate", "group_by": "country"}, as_of, "churn rate, seasonally") is None
+    # ... unless the question names exactly one value of that dimension: then it is that value's filter
+    vocabulary = {"country": {"Spain", "France"}}
+    q = to_query({"metric": "orders", "group_by": "country", "top": 1}, as_of, "orders that came from spain", vocabulary)
+    assert (q.group_by, q.limit, q.filters) == (None, None, {"country": ["Spain"]})
+    assert to_query({"metric": "orders", "group_by": "country"}, as_of, "orders from spain or france", vocabulary) is None
     q = to_query({"metric": "customers", "group_by": "segment", "top": 10}, as_of, "buyers in each segment, most first")
     assert (q.group_by, q.limit) == ("segment", None)
     # what the question does name stays: a number, an alias, a Chinese name, a year

@@ -95,7 +95,7 @@ class LLMQueryFiller:
         except LLMUnavailable as e:
             log.info("staff query fill unavailable: %s", e)
             return None
-        return to_query(out, self.as_of, question)
+        return to_query(out, self.as_of, question, self.vocabulary)
 
 
 _ALIASES = {"country": L.COUNTRY_ALIASES, "segment": L.SEGMENT_ALIASES, "category": L.CATEGORY_ALIASES}
@@ -128,17 +128,26 @@ def numbers_in(question: str) -> set[int]:
     return out
 
 
-def to_query(out: dict, as_of: pd.Timestamp, question: str | None = None) -> Query | None:
+def to_query(out: dict, as_of: pd.Timestamp, question: str | None = None,
+             vocabulary: dict[str, set[str]] | None = None) -> Query | None:
     """The schema's JSON as a Query (None when the LLM found no metric for the question). With the question: a
     filter value or a breakdown the question's text does not name rejects the proposal (None); a top/bottom N is
-    only kept when the question states N, a named period (a year, quarter or month) only when it holds the year."""
+    only kept when the question states N, a named period (a year, quarter or month) only when it holds the year.
+    A breakdown the question names no noun of, where it names exactly one value of that dimension ('orders that
+    came from Spain' filled as 'by country'; `vocabulary` given), is read as that value's filter."""
     if out.get("metric") in (None, "unknown"):
         return None
     group_by = None if out.get("group_by") in (None, NO_BREAKDOWN) else out["group_by"]
     text = question.lower() if question is not None else None
     if group_by and text is not None and not re.search(L.DIMENSION_NOUNS[group_by], text):
-        log.info("LLM proposal rejected: the question names no %s to break down by", group_by)
-        return None         # as with a filter: the model read a breakdown into words that name none
+        named = [v for v in (vocabulary or {}).get(group_by, ()) if group_by in _ALIASES
+                 and any(_named(n, text) for n in names_of(group_by, v))]
+        if len(named) != 1 or out.get(group_by):
+            log.info("LLM proposal rejected: the question names no %s to break down by", group_by)
+            return None     # as with a filter: the model read a breakdown into words that name none
+        # 'how many orders came from Spain': the model's 'by country' where the question names one country only
+        out = {**{k: v for k, v in out.items() if k not in ("top", "bottom")}, group_by: named[0]}
+        group_by = None
     filters = {}
     for key in ("country", "segment", "category"):
         value = out.get(key)
