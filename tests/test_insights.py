@@ -1559,7 +1559,15 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("仅购买过一次的客户数", f"SELECT COUNT(*) FROM (SELECT user_id FROM {LINES} WHERE NOT ret GROUP BY user_id "
                      "HAVING COUNT(DISTINCT order_id) = 1)"),               # 'only once', said as 仅/只 + a verb
     ("德国有退货记录的客户数", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE ret AND country = 'Germany'"),
+    ("units of the Assorted Color Bird Ornament sold in 2011",        # US 'color' for the title's UK 'colour'
+     f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND title = 'Assorted Colour Bird Ornament' AND {IN_2011}"),
 ]
+
+
+def test_a_percent_sign_nothing_explains_asks(staff):
+    """'(as a %)' after a count: the % sign is a word too, never dropped (it used to answer the count)."""
+    got = staff.answer("how many customers in Germany placed at least 2 orders in 2011 (as a %)")
+    assert got.clarification is not None and got.facts == [], got.reading
 
 
 @pytest.mark.parametrize("question,sql", SINGLE_FIGURES, ids=[c[0][:45] for c in SINGLE_FIGURES])

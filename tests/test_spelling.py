@@ -30,3 +30,9 @@ def test_glued_words_split_only_one_way():
     assert split_glued("thisyear", known) == "this year"
     assert split_glued("lastyears", known) is None                          # 'years' is not known
     assert unglue_numbers("last 30days and 2weeks") == "last 30 days and 2 weeks"
+
+
+def test_us_and_uk_spellings_are_one_word():
+    from assistant.segments.spelling import spelling_variant
+    assert spelling_variant("color", "colour") and spelling_variant("centre", "center") and spelling_variant("gray", "grey")
+    assert not spelling_variant("colour", "colours") and not spelling_variant("back", "bake")

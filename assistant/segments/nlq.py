@@ -129,6 +129,8 @@ class _Text:
             if CJK.fullmatch(m.group(0)):
                 explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK or \
                     self._part_of_explained_word(m.start())
+            elif m.group(0) == "%":           # no letters, yet a word: '(as a %)' asks a share
+                explained = self.taken[m.start()]
             if explained:
                 if current:
                     runs.append(current)
@@ -784,8 +786,10 @@ class QuestionParser:
         for low, title in self.titles.items():
             title_words = re.findall(r"[a-z0-9][a-z0-9'\-]*", low)
             missing = [w for w in content if not any(t == w or t in (w + "s", w + "es") for t in title_words)]
-            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]) or missing[0] in common_english():
-                continue        # 'nothing' spelt right is no typo of 'notting
+            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]) or (
+                    missing[0] in common_english()
+                    and not any(spelling.spelling_variant(missing[0], t) for t in title_words)):
+                continue        # 'nothing' spelt right is no typo of 'notting'; 'color' is the title's 'colour'
             close = [t for t in title_words if t not in content
                      and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
             if len(close) != 1:
@@ -850,7 +854,7 @@ class QuestionParser:
         if not m:
             return None
         list(self._take_all(t, r"\b(?:share|percentage|proportion|percent|portion|fraction|contribution|slice|chunk|"
-                                  r"part)\b|\bwhat %|%(?= of (?:our |total |the )?(?:net )?(?:revenue|sales))|"
+                                  r"part)\b|\bwhat %|%(?= of (?:[\w']+ ){0,3}?(?:revenue|sales|takings|turnover)\b)|"
                                   r"占比|比例|份额|贡献"))
         return float(next(g for g in m.groups() if g))
 

@@ -6,6 +6,7 @@
     nearest("germay", ["german", "germany"], 1, same=lambda a, b: True)   # "german": both name Germany
     split_glued("lastmonth", known)                       # "last month" when exactly one split gives two known words
     unglue_numbers("last 30days")                         # "last 30 days"
+    spelling_variant("color", "colour")                   # True: US and UK spellings of one word
 
 What it leaves out: it never picks between two candidates, never corrects short words (see `allowed_distance`),
 and never reads a word as a different name when another known word is as close; the caller says the reading in
@@ -51,6 +52,15 @@ def nearest(word: str, candidates: Iterable[str], max_d: int, same=None) -> str 
         elif d == best_d and c != best and not (same and same(c, best)):
             tied = True
     return None if tied or best_d == 0 else best
+
+
+US_UK = (("or", "our"), ("er", "re"), ("ize", "ise"), ("yze", "yse"), ("og", "ogue"), ("ay", "ey"))
+
+
+def spelling_variant(a: str, b: str) -> bool:
+    """US and UK spellings of one word ('color' / 'colour', 'center' / 'centre', 'gray' / 'grey')."""
+    return any((a.endswith(us) and b == a[: -len(us)] + uk) or (b.endswith(us) and a == b[: -len(us)] + uk)
+               for us, uk in US_UK)
 
 
 def split_glued(word: str, known: set[str], min_part: int = 3) -> str | None:
