@@ -223,3 +223,25 @@ def test_only_the_types_listed_before_the_purpose_get_slots():
     assert {"napkin", "straw", "garden"} <= set(req.types)
     # 'garden' names the party, not a thing on the list: the straw takes napkin 3's place, no fairy garden is added
     assert ranker._type_slots([0, 1, 2], cand, scores, req, parts) == [0, 1, 3]
+
+
+COMPOUND = ["Heart Hanging Decoration", "Bird Hanging Decoration", "Felt Hanging Decoration", "Christmas Star Decoration",
+            "Christmas Tree Decoration", "Christmas Candle", "Decoration Storage Box", "Blue Spotty Bowl",
+            "Blue Ceramic Ball", "Green Fruit Bowl"]
+
+
+def test_a_two_word_type_is_held_in_part_by_its_head_word():
+    req, ranked = _ranked("christmas hanging decorations", COMPOUND)
+    assert req.types == ["hanging decoration"] and req.themes == ["christmas"]
+    # a Christmas decoration not said to hang beats a hanging one with no Christmas mark
+    assert set(ranked[:2]) == {"Christmas Star Decoration", "Christmas Tree Decoration"}
+    vocab = mine_vocabulary(pd.DataFrame({"title": COMPOUND}))
+    rel = Relevance(COMPOUND, vocab, None, Ideas.load())
+    hit = rel.head_hit("hanging decoration")
+    assert hit[COMPOUND.index("Christmas Star Decoration")] == pytest.approx(0.7)
+    assert hit[COMPOUND.index("Decoration Storage Box")] == 0          # 'decoration' modifies the box there
+    assert hit[COMPOUND.index("Heart Hanging Decoration")] > 0      # (its phrase holds it fully in lexical)
+    # no title holds 'ceramic bowl': its head holds it fully; a ceramic ball is no bowl
+    bowl = rel.head_hit("ceramic bowl")
+    assert bowl[COMPOUND.index("Blue Spotty Bowl")] == 1.0 and bowl[COMPOUND.index("Blue Ceramic Ball")] == 0
+    assert not rel.head_hit("bowl").any()                              # a one-word type is its own phrase

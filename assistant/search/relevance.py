@@ -72,6 +72,10 @@ NOT_A_GIFT_PHRASES = frozenset({"cake case", "baking case", "paper plate", "pape
 # A room and a style (or theme) named ("nautical things for the bathroom"): where some product holds both, one
 # holding only one of them keeps this share more, on top of the half for what it misses (below the match share)
 PARTIAL_FACTOR = 0.6
+# A two-word type's head (its last word) alone holds the type partly: "christmas hanging decorations" finds a Christmas
+# 'Star Decoration' (a decoration, not said to hang) above a heart 'Hanging Decoration' with no Christmas mark; where
+# no title holds the phrase at all ("ceramic bowl" in a shop of plain bowls), the head holds it fully
+HEAD_HIT = 0.7
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
@@ -210,6 +214,8 @@ class Relevance:
                 rows = self.category_postings.get(term)
                 if rows is not None:
                     hit[rows] = CATEGORY_HIT
+            if len(alternatives) == 1 and alternatives[0] in request.types:
+                hit = np.maximum(hit, self.head_hit(alternatives[0]))
             for term in alternatives:
                 rows = self.postings.get(term)
                 if rows is not None:
@@ -222,7 +228,20 @@ class Relevance:
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
         asked = request.types + request.expanded_types + request.ideas
-        return self.covered(asked) if asked else None
+        if not asked:
+            return None
+        return np.logical_or.reduce([self.covered(asked)] + [self.head_hit(t) > 0 for t in request.types])
+
+    def head_hit(self, type_: str) -> np.ndarray:
+        """How much each title holds a two-word type by its head word alone (the thing it names, not a modifier:
+        'Star Decoration' holds 'hanging decoration' at HEAD_HIT; 'Decoration Box' does not); 1.0 where no title
+        holds the phrase itself. Zero everywhere for a one-word type (the phrase is then the word)."""
+        hit = np.zeros(self.size, np.float32)
+        parts = type_.split()
+        if len(parts) < 2:
+            return hit
+        hit[self.holds_as_head(parts[-1])] = HEAD_HIT if type_ in self.postings else 1.0
+        return hit
 
     def covers(self, row: int, term: str) -> bool:
         """Does product `row`'s title hold `term` (stemmed word, compound part or two-word phrase)?"""
