@@ -245,3 +245,28 @@ def test_a_two_word_type_is_held_in_part_by_its_head_word():
     bowl = rel.head_hit("ceramic bowl")
     assert bowl[COMPOUND.index("Blue Spotty Bowl")] == 1.0 and bowl[COMPOUND.index("Blue Ceramic Ball")] == 0
     assert not rel.head_hit("bowl").any()                              # a one-word type is its own phrase
+
+
+def test_a_chinese_compound_ending_in_one_unmapped_character_reads_it_as_the_product_head(tmp_path):
+    lexicon = Lexicon.load()
+    assert lexicon.translate("圣诞袜子") == ("christmas stocking", [])   # 圣诞 + 袜(子): a Christmas stocking
+    assert lexicon.translate("猫咪镜") == ("cat mirror", [])
+    assert lexicon.translate("咖啡壶") == ("coffee teapot", [])           # ends a word whose start mapped
+    assert lexicon.translate("飞毯") == ("", ["飞毯"])                   # its start unmapped: no throw is a flying carpet
+    assert lexicon.translate("布置") == ("", ["布置"])
+    bad = tmp_path / "heads.csv"
+    bad.write_text("zh,en\n袜,stocking\n袜子,sock\n", encoding="utf-8")
+    from assistant.search.understand import load_zh_heads
+    with pytest.raises(ValueError, match=r"heads.csv row 2, column 'zh'"):
+        load_zh_heads(bad)
+
+
+def test_chinese_heads_are_catalog_words_and_no_lexicon_term():
+    from assistant.search.understand import load_zh_heads, load_zh_terms
+    heads, terms = load_zh_heads(), load_zh_terms()
+    assert 30 <= len(heads) <= 60 and not set(heads) & set(terms)      # a closed class, one home per term
+    from tests.conftest import RAW
+    from assistant.data.online_retail import import_online_retail
+    products = import_online_retail(RAW).products
+    rel = Relevance(products["title"].tolist(), mine_vocabulary(products), products["category"].tolist(), Ideas.load())
+    assert [h for h, english in heads.items() if not all(rel.covered([w]).any() for w in english.split())] == []
