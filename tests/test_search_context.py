@@ -270,3 +270,16 @@ def test_chinese_heads_are_catalog_words_and_no_lexicon_term():
     products = import_online_retail(RAW).products
     rel = Relevance(products["title"].tolist(), mine_vocabulary(products), products["category"].tolist(), Ideas.load())
     assert [h for h, english in heads.items() if not all(rel.covered([w]).any() for w in english.split())] == []
+
+
+def test_a_new_home_as_a_life_step_is_a_housewarming():
+    assert without_context("a present for a colleague who just got her first house") == \
+        "a present for a colleague who housewarming"
+    assert without_context("my brother is moving into his own apartment") == "my brother is housewarming"
+    assert without_context("bits for our new flat together, cushions maybe") == "bits for housewarming , cushions maybe"
+    # a dwelling word that goes on naming a thing, or no life step, stays
+    for thing in ("a new place mat set", "a house sign", "first place rosette", "my own mug", "a new home sign"):
+        assert without_context(thing) == thing
+    req, _ = _ranked("something for friends who bought their first place", SCENE + ["First Class Luggage Tag",
+                                                                                     "Place Setting White"])
+    assert req.occasion == "housewarming" and not {"first", "place"} & set(req.themes + req.types)
