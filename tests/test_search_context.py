@@ -283,3 +283,16 @@ def test_a_new_home_as_a_life_step_is_a_housewarming():
     req, _ = _ranked("something for friends who bought their first place", SCENE + ["First Class Luggage Tag",
                                                                                      "Place Setting White"])
     assert req.occasion == "housewarming" and not {"first", "place"} & set(req.themes + req.types)
+
+
+KITCHEN = ["Kitchen Flower Wall Plaque", "Floral Tea Towel", "Plain Tea Towel", "Rose Print Jug", "Toy Kitchen Set"]
+
+
+def test_a_room_is_held_by_its_things_not_by_its_name_in_a_title():
+    req, ranked = _ranked("flowery bits for my kitchen", KITCHEN)
+    assert req.places == ["kitchen"] and req.styles
+    vocab = mine_vocabulary(pd.DataFrame({"title": KITCHEN}))
+    rel = Relevance(KITCHEN, vocab, None, Ideas.load())
+    # the plaque and the toy only say 'kitchen'; a floral tea towel and a rose jug are kitchen things with flowers
+    assert rel.holds_all(req, np.arange(len(KITCHEN))).tolist() == [False, True, False, True, False]
+    assert set(ranked[:2]) == {"Floral Tea Towel", "Rose Print Jug"}

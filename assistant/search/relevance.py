@@ -330,14 +330,19 @@ class Relevance:
 
     def holds_all(self, request: Request, rows: np.ndarray) -> np.ndarray | None:
         """For a request naming a room with a style or theme it must hold ("nautical bits for the bathroom"): True
-        per product of `rows` that holds the room's things and every style and theme; None otherwise. (A type in a
+        per product of `rows` that holds the room's things (by its things' words, never the room's own name) and every
+        style and theme; None otherwise. (A type in a
         style, "moroccan lanterns", is left to the halving: on the dev set the stricter rule made "french style
         home accessories" all alternatives, every one of them judged relevant.)"""
         if not request.places:
             return None
-        hard = [alternatives for alternatives, _, h in self.groups(request) if h]
-        if request.ideas or request.types or request.expanded_types:
-            hard.append(list(request.types + request.expanded_types + request.ideas))
+        room = {stem(w) for place in request.places for w in words(place)}
+        things = [t for t in request.ideas if not set(t.split()) <= room    # the room's things, not its name: a
+                  and not any(r.startswith(t) for r in room)]                # ('bath' is inside 'bathroom'):
+        hard = [alternatives for alternatives, _, h in self.groups(request)  # 'Kitchen ... Plaque' or a toy
+                if h and alternatives != list(request.ideas)]                # 'Playhouse Kitchen' is no kitchen thing
+        if things or request.types or request.expanded_types:
+            hard.append(list(request.types + request.expanded_types + things))
         if len(hard) < 2:
             return None
         hit = np.ones(len(rows), bool)
