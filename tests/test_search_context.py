@@ -296,3 +296,16 @@ def test_a_room_is_held_by_its_things_not_by_its_name_in_a_title():
     # the plaque and the toy only say 'kitchen'; a floral tea towel and a rose jug are kitchen things with flowers
     assert rel.holds_all(req, np.arange(len(KITCHEN))).tolist() == [False, True, False, True, False]
     assert set(ranked[:2]) == {"Floral Tea Towel", "Rose Print Jug"}
+
+
+PARTNER = ["Big Love Wall Sign", "Love Heart Pocket Warmer", "Lovebird Coaster Set", "Silver Photo Frame",
+           "Ivory Pillar Candle", "Rose Trinket Box", "Plain Paper Napkins"]
+
+
+def test_an_occasions_motif_words_are_no_present_by_themselves():
+    from assistant.search.relevance import idea_things
+    req, ranked = _ranked("something for my husband, it's our anniversary", PARTNER)
+    assert "love" in req.ideas and "love" in req.occasion_hints
+    assert "love" not in idea_things(req) and "photo frame" in idea_things(req)
+    # a frame, a candle, a trinket box lead; the love-word novelties follow
+    assert set(ranked[:3]) == {"Silver Photo Frame", "Ivory Pillar Candle", "Rose Trinket Box"}

@@ -116,6 +116,15 @@ def _not_a_gift(title: str) -> bool:
     return bool(set(ws) & NOT_A_GIFT_WORDS or {f"{a} {b}" for a, b in zip(ws, ws[1:])} & NOT_A_GIFT_PHRASES)
 
 
+def idea_things(request: Request) -> list[str]:
+    """What the request's hobby, occasion or room buys, less the occasion's own motif words (its hints: 'love',
+    'heart' for an anniversary): a motif shows the occasion on a thing, it is no present by itself, so a photo
+    frame or a candle for a partner's anniversary leads over a 'Big Love' wall sign."""
+    motifs = set(request.occasion_hints)
+    things = [t for t in request.ideas if t not in motifs]
+    return things if things else list(request.ideas)
+
+
 def asks_sundries(request: Request) -> bool:
     """Did the shopper ask for party things or paper sundries (a party, plates, cups, napkins, stickers...)?"""
     said = {stem(w) for w in words(request.english)} | {w for t in request.types + request.themes for w in t.split()}
@@ -197,8 +206,9 @@ class Relevance:
             shows = style if own else [w for w in style if w not in named]   # ("moroccan lanterns": any lantern is
             if shows:                                         # no Moroccan one), unless the style was said by the
                 out.append((shows, THEME_WEIGHT, True))       # type's own word ("artificial flowers")
-        if request.ideas:             # what the hobby/occasion buys: one group, a product of any of them covers it
-            out.append((list(request.ideas), IDEA_WEIGHT, True))
+        things = idea_things(request)
+        if things:                    # what the hobby/occasion buys: one group, a product of any of them covers it
+            out.append((things, IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
         if hints:
             out.append((hints, HINT_WEIGHT, False))
@@ -227,7 +237,7 @@ class Relevance:
 
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
-        asked = request.types + request.expanded_types + request.ideas
+        asked = request.types + request.expanded_types + idea_things(request)
         if not asked:
             return None
         return np.logical_or.reduce([self.covered(asked)] + [self.head_hit(t) > 0 for t in request.types])
@@ -337,10 +347,10 @@ class Relevance:
         if not request.places:
             return None
         room = {stem(w) for place in request.places for w in words(place)}
-        things = [t for t in request.ideas if not set(t.split()) <= room    # the room's things, not its name: a
+        things = [t for t in idea_things(request) if not set(t.split()) <= room   # the room's things, not its name:
                   and not any(r.startswith(t) for r in room)]                # ('bath' is inside 'bathroom'):
         hard = [alternatives for alternatives, _, h in self.groups(request)  # 'Kitchen ... Plaque' or a toy
-                if h and alternatives != list(request.ideas)]                # 'Playhouse Kitchen' is no kitchen thing
+                if h and alternatives != idea_things(request)]               # 'Playhouse Kitchen' is no kitchen thing
         if things or request.types or request.expanded_types:
             hard.append(list(request.types + request.expanded_types + things))
         if len(hard) < 2:
