@@ -1385,7 +1385,11 @@ TO_NOW_SQL = [
 ]
 
 # Every single-figure phrasing above (the metrics, then each round's new phrasings) against its hand-written SQL
-SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + TO_NOW_SQL
+SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + TO_NOW_SQL + [
+    ("orders last qtr", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret "
+                        "AND order_date >= '2011-07-01' AND order_date < '2011-10-01'"),     # short forms of periods
+    ("gross sales in Germany this yr", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
+]
 
 
 @pytest.mark.parametrize("question,sql", SINGLE_FIGURES, ids=[c[0][:45] for c in SINGLE_FIGURES])

@@ -480,6 +480,7 @@ SHORTHANDS = [   # (regex, replacement) applied to the normalised question: shor
      r"(?:the |our )?(?:christmas|xmas|easter))\b(?! (?:category|range|products?|items?|stuff|to|until|till|through|"
      r"onwards|season|period|\d))", r"\1 category"),
     (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
+    (r"\byrs?\b", "year"), (r"\b(?:mths?|mnths?)\b", "month"), (r"\bqtrs?\b", "quarter"),   # 'this yr', 'last qtr'
 ]
 
 # -- harmless words: a closed list of words that never change what is asked (never a logic, negation, comparison,
