@@ -227,7 +227,7 @@ def test_only_the_types_listed_before_the_purpose_get_slots():
 
 COMPOUND = ["Heart Hanging Decoration", "Bird Hanging Decoration", "Felt Hanging Decoration", "Christmas Star Decoration",
             "Christmas Tree Decoration", "Christmas Candle", "Decoration Storage Box", "Blue Spotty Bowl",
-            "Blue Ceramic Ball", "Green Fruit Bowl"]
+            "Blue Ceramic Ball", "Green Fruit Bowl", "Small Bowl Light Blue", "Bowl Lamp"]
 
 
 def test_a_two_word_type_is_held_in_part_by_its_head_word():
@@ -244,6 +244,8 @@ def test_a_two_word_type_is_held_in_part_by_its_head_word():
     # no title holds 'ceramic bowl': its head holds it fully; a ceramic ball is no bowl
     bowl = rel.head_hit("ceramic bowl")
     assert bowl[COMPOUND.index("Blue Spotty Bowl")] == 1.0 and bowl[COMPOUND.index("Blue Ceramic Ball")] == 0
+    assert bowl[COMPOUND.index("Small Bowl Light Blue")] == 1.0         # a shade of blue, not a bowl light
+    assert bowl[COMPOUND.index("Bowl Lamp")] == 0                       # a lamp shaped as a bowl is a lamp
     assert not rel.head_hit("bowl").any()                              # a one-word type is its own phrase
 
 

@@ -76,6 +76,7 @@ PARTIAL_FACTOR = 0.6
 # 'Star Decoration' (a decoration, not said to hang) above a heart 'Hanging Decoration' with no Christmas mark; where
 # no title holds the phrase at all ("ceramic bowl" in a shop of plain bowls), the head holds it fully
 HEAD_HIT = 0.7
+SHADES = frozenset({"light", "dark", "pale", "bright", "pastel", "deep"})   # before a colour they name a shade
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
 
@@ -86,12 +87,15 @@ def _arrays(postings: dict[str, set[int]]) -> dict[str, np.ndarray]:
 
 def _head_postings(titles, nouns: set[str]) -> dict[str, np.ndarray]:
     """word -> rows whose title holds it not directly followed by another noun of the catalog (a word that is
-    neither a number nor a trailing colour, size or material): there it modifies that noun ("Food Container")."""
+    neither a number nor a trailing colour, size or material, nor a shade before a colour: "Bowl Light Blue"):
+    there it modifies that noun ("Food Container")."""
     out: dict[str, set[int]] = defaultdict(set)
     for row, title in enumerate(titles):
         ws = words(str(title))
         for k, w in enumerate(ws):
             after = ws[k + 1] if k + 1 < len(ws) else None
+            if after in SHADES and k + 2 < len(ws) and ws[k + 2] in COLOUR_WORDS:
+                after = None                      # 'Small Bowl Light Blue': a shade of a colour, no lamp
             if after is None or after == w or after not in nouns:
                 out[w].add(row)
     return _arrays(out)
