@@ -494,7 +494,8 @@ def _values(insight) -> list[float]:
 
 def test_a_misspelt_name_is_read_only_when_one_name_is_clearly_nearest(staff):
     """Edit distance 1 (2 from 8 letters), one candidate nearest, the reading stated; otherwise it asks."""
-    for question, country in (("churn rate in Frnace", "France"), ("orders from Polnd", "Poland")):
+    for question, country in (("churn rate in Frnace", "France"), ("orders from Polnd", "Poland"),
+                              ("aov for Germay customers", "Germany")):   # 'german' and 'germany' both Germany
         insight = staff.answer(question)
         assert insight.clarification is None and f"country {country}" in insight.reading
         assert any(n.startswith(f"{country} (you wrote '") for n in insight.notes), insight.notes
@@ -1389,6 +1390,10 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("orders last qtr", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret "
                         "AND order_date >= '2011-07-01' AND order_date < '2011-10-01'"),     # short forms of periods
     ("gross sales in Germany this yr", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
+    # customer value with its definition said again: one figure, not customer value plus net revenue
+    ("lifetime value per customer among champions (average all-time spend)",
+     "SELECT AVG(monetary) FROM profiles WHERE segment = 'champions'"),
+    ("at risk分群的客户价值（累计消费的平均值）", "SELECT AVG(monetary) FROM profiles WHERE segment = 'at risk'"),
 ]
 
 

@@ -13,6 +13,11 @@ def test_edit_distance_counts_a_neighbouring_swap_as_one():
 def test_nearest_refuses_ties_short_words_and_exact_words():
     assert nearest("germnay", ["germany", "german"], 2) == "germany"        # 1 vs 2
     assert nearest("fance", ["france", "fancy"], 1) is None                 # tie at 1
+    names = {"german": "Germany", "germany": "Germany"}
+    country = lambda w: names.get(w, w)  # noqa: E731
+    assert nearest("germay", ["german", "germany"], 1) is None              # tie at 1 ...
+    assert nearest("germay", ["german", "germany"], 1, same=lambda a, b: country(a) == country(b)) == "german"
+    assert nearest("fance", ["france", "fancy"], 1, same=lambda a, b: country(a) == country(b)) is None  # ... names differ
     assert nearest("france", ["france"], 1) is None                         # exact: nothing to correct
     assert nearest("frnace", ["united arab emirates"], 2) is None
     assert [allowed_distance(w) for w in ("itly", "spain", "austira", "stationary")] == [0, 1, 1, 2]

@@ -121,6 +121,10 @@ DEFINITIONS += [
     ("returning_customers", r"\b(?:with )?(?:at least one|one or more|a|any) (?:credit notes?|return(?: lines?)?|returned "
                             r"(?:items?|orders?|lines?))\b|至少(?:一|1)(?:次|笔)退货"),
     ("churn_risk", _PREDICTED), ("high_value_probability", _PREDICTED),   # the first named metric takes it
+    ("customer_value", r"\b(?:(?:avg\.?|average|mean) )?(?:all[- ]time|lifetime|total) (?:gross )?(?:spend|spending)"
+                       r"(?: per (?:customer|buyer|client|head))?\b|\b(?:avg\.?|average|mean) (?:gross )?(?:spend|spending) "
+                       r"(?:per|of an?|of each) (?:customer|buyer|client)\b|(?:历史|累计)?(?:消费|花费)(?:金额)?(?:的)?(?:均值|平均值|平均)"
+                       r"|(?:平均)(?:历史|累计)(?:消费|花费)(?:金额)?"),
 ]
 DEFINITION_NOTE = "restates the definition of"
 DEFINITION_NAMES = {   # a definition that alone names its metric ("gross minus returns"), given the context words
@@ -301,7 +305,7 @@ SHARE_OF_CUSTOMERS = r"(?:\b(?:share|percentage|proportion|percent|fraction|port
                      r"(?<!流失)(?<!流失的)(?<!流失客户)(?<!流失顾客)(?<!流失客户的)(?:占比|比例|百分比)|百分之几|百分之多少|份额"   # 流失的比例: the churn rate
 # 'the value of our German customers': average customer value (all-time); a lone 'value' or 'worth' with counts is asked
 VALUE_OF_CUSTOMERS = r"(?<!customer )\bvalue of (?:our |all |the |these |those )?(?:[\w\-]+ )?(?:customers|buyers|clients|shoppers)\b|" \
-                     r"(?<!customer )\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"
+                     r"(?<!customer )(?<!lifetime )(?<!life-time )\bvalue (?:per|of each|of every|of a) (?:customer|buyer|client|shopper)\b"   # 'lifetime value' is LTV
 VALUE_WORD = r"\b(?:value|worth)\b"
 HOW_MANY_ARE_THERE = r"\bhow many (?:are there|are in (?:it|them|that group|the segment|this segment)|of them|of those)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"

@@ -618,7 +618,8 @@ class QuestionParser:
 
     def _nearest_known(self, plain: str, notes: list[str]) -> list[str]:
         """The one known word or one-word country name nearest by edit distance (none if tied); the note says it."""
-        found = spelling.nearest(plain, self.spell_pool, spelling.allowed_distance(plain))
+        found = spelling.nearest(plain, self.spell_pool, spelling.allowed_distance(plain),
+                                 same=lambda a, b: self.countries.get(a, a) == self.countries.get(b, b))
         if found is None or (found not in self.typo_set and found not in L.FILLER and found not in self.countries
                              and len(plain) < MIN_TITLE_TYPO):
             return []               # 'doing' is not a typo of the title word 'ding'; 'cakstand' may be 'cakestand'

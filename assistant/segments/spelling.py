@@ -3,6 +3,7 @@
     edit_distance("germnay", "germany")                 # 1 (two neighbouring letters swapped count as one edit)
     nearest("germnay", ["germany", "germain"], max_d=2)  # "germany": one candidate at the smallest distance
     nearest("fance", ["france", "fancy"], max_d=1)       # None: two candidates at distance 1, so the parser asks
+    nearest("germay", ["german", "germany"], 1, same=lambda a, b: True)   # "german": both name Germany
     split_glued("lastmonth", known)                       # "last month" when exactly one split gives two known words
     unglue_numbers("last 30days")                         # "last 30 days"
 
@@ -39,14 +40,15 @@ def allowed_distance(word: str) -> int:
     return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
 
 
-def nearest(word: str, candidates: Iterable[str], max_d: int) -> str | None:
-    """The one candidate nearest to `word` within max_d edits, or None when none or several tie."""
+def nearest(word: str, candidates: Iterable[str], max_d: int, same=None) -> str | None:
+    """The one candidate nearest to `word` within max_d edits, or None when none or several tie. `same(a, b)`:
+    two candidates that name the same thing ('german' and 'germany' both Germany) are no tie."""
     best, best_d, tied = None, max_d + 1, False
     for c in candidates:
         d = edit_distance(word, c)
         if d < best_d:
             best, best_d, tied = c, d, False
-        elif d == best_d and c != best:
+        elif d == best_d and c != best and not (same and same(c, best)):
             tied = True
     return None if tied or best_d == 0 else best
 
