@@ -67,7 +67,7 @@ OTHER_OCCASION_FACTOR = 0.2
 # napkins, tape, confetti, straws, balloons, cake cases), by title word; a gift request for an adult (or for
 # nobody said) keeps WRAPPING_FACTOR of them, as it does of cards and wrap.
 NOT_A_GIFT_WORDS = frozenset({"sticker", "doily", "doilie", "napkin", "tape", "confetti", "straw", "balloon",
-                              "tissue", "serviette"})
+                              "tissue", "serviette", "garland", "bunting", "banner"})
 NOT_A_GIFT_PHRASES = frozenset({"cake case", "baking case", "paper plate", "paper cup", "party bag", "paper chain"})
 # A room and a style (or theme) named ("nautical things for the bathroom"): where some product holds both, one
 # holding only one of them keeps this share more, on top of the half for what it misses (below the match share)
