@@ -326,3 +326,19 @@ def test_party_decorations_are_no_present_for_a_grown_up():
     vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
     rel = Relevance(titles, vocab, None, Ideas.load())
     assert rel.not_a_gift.tolist() == [True, True, False, False]
+
+
+def test_a_head_word_does_not_hold_a_type_for_a_sibling_far_in_meaning():
+    titles = ["Heart Card Holder", "Star Card Holder", "Heart T-Light Holder", "Glass T-Light Holder",
+              "Christmas Star Decoration", "Heart Hanging Decoration", "Bird Hanging Decoration", "Tree Star Decoration"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    assert {"card holder", "t-light holder", "star decoration", "hanging decoration"} <= set(vocab.types)
+    angle = {"card holder": 0.0, "t-light holder": 1.16, "hanging decoration": 2.0, "star decoration": 2.6}
+
+    def embed(phrases):          # unit vectors at these angles: cos(card, t-light) 0.40, cos(hanging, star) 0.83
+        return np.array([[np.cos(angle[p]), np.sin(angle[p])] for p in phrases], np.float32)
+    rel = Relevance(titles, vocab, None, Ideas.load(), embed_phrases=embed)
+    assert rel.head_hit("card holder")[2:4].tolist() == [0, 0]             # a t-light holder is no card holder
+    assert rel.head_hit("hanging decoration")[[4, 7]].tolist() == pytest.approx([0.7, 0.7])   # a star decoration is
+    plain = Relevance(titles, vocab, None, Ideas.load())                                     # a decoration
+    assert plain.head_hit("card holder")[2:4].tolist() == pytest.approx([0.7, 0.7])          # (without the embedder)

@@ -122,7 +122,7 @@ class Ranker:
         self._segments(buyers)
         self.lexicon = Lexicon.load()
         self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas,
-                                   self.lexicon.synonyms)
+                                   self.lexicon.synonyms, embed_phrases=index.embedder.passages)
         self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:

@@ -76,6 +76,10 @@ PARTIAL_FACTOR = 0.6
 # 'Star Decoration' (a decoration, not said to hang) above a heart 'Hanging Decoration' with no Christmas mark; where
 # no title holds the phrase at all ("ceramic bowl" in a shop of plain bowls), the head holds it fully
 HEAD_HIT = 0.7
+# ... unless the title is of another compound of that head far in meaning (MiniLM cosine of the two type phrases below
+# SIBLING_MIN): a 'T-Light Holder' is no card holder (0.43); a 'Refectory Clock' is near enough an alarm clock (0.52,
+# judged relevant on dev; at 0.55 it fell out), a 'Star Decoration' a hanging decoration (0.57)
+SIBLING_MIN = 0.5
 SHADES = frozenset({"light", "dark", "pale", "bright", "pastel", "deep"})   # before a colour they name a shade
 UNKNOWN_WEIGHT = 0.4         # an unknown word may be a mere modifier ("waterproof"): it weighs less than a theme
 
@@ -143,8 +147,12 @@ def asks_paper(request: Request) -> bool:
 
 class Relevance:
     def __init__(self, titles, vocab: Vocabulary, categories=None, ideas: Ideas | None = None,
-                 synonyms: dict[str, str] | None = None, seasons: dict[str, list[str]] | None = None):
+                 synonyms: dict[str, str] | None = None, seasons: dict[str, list[str]] | None = None,
+                 embed_phrases=None):
         self.size = len(titles)
+        self.embed_phrases = embed_phrases     # list[str] -> (n, dim) unit vectors (the ranker's MiniLM), or None
+        self._phrase_vectors: dict[str, np.ndarray] = {}
+        self._far: dict[str, np.ndarray] = {}     # type -> its far siblings' rows (cached: the catalog is fixed)
         self.vocab = vocab
         postings: dict[str, set[int]] = defaultdict(set)
         in_category: dict[str, set[int]] = defaultdict(set)
@@ -254,8 +262,27 @@ class Relevance:
         parts = type_.split()
         if len(parts) < 2:
             return hit
-        hit[self.holds_as_head(parts[-1])] = HEAD_HIT if type_ in self.postings else 1.0
+        rows = self.holds_as_head(parts[-1])
+        if self.embed_phrases is not None:
+            rows &= ~self._far_siblings(type_)
+        hit[rows] = HEAD_HIT if type_ in self.postings else 1.0
         return hit
+
+    def _far_siblings(self, type_: str) -> np.ndarray:
+        """True where a product's own compound of `type_`'s head is another type far in meaning (SIBLING_MIN)."""
+        if type_ in self._far:
+            return self._far[type_]
+        head = type_.split()[-1]
+        own = [next((t for t in types if t != type_ and " " in t and t.split()[-1] == head), None)
+               for types in self.vocab.product_types[:self.size]]
+        own += [None] * (self.size - len(own))
+        siblings = sorted({t for t in own if t})
+        missing = [t for t in [type_] + siblings if t not in self._phrase_vectors]
+        if missing:
+            self._phrase_vectors.update(zip(missing, self.embed_phrases(missing)))
+        near = {t: float(self._phrase_vectors[t] @ self._phrase_vectors[type_]) >= SIBLING_MIN for t in siblings}
+        self._far[type_] = np.array([t is not None and not near[t] for t in own], bool)
+        return self._far[type_]
 
     def covers(self, row: int, term: str) -> bool:
         """Does product `row`'s title hold `term` (stemmed word, compound part or two-word phrase)?"""
