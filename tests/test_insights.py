@@ -328,9 +328,11 @@ def test_llm_reading_is_validated_and_offered_as_a_choice_never_answered(staff):
         assert purpose == "staff" and messages[-1]["content"] == "how are our markets doing, by takings, recently"
         assert schema["required"] == ["metric"] and max_tokens and max_tokens <= 64      # a short answer
         assert insight.facts == [] and insight.clarification is not None
-        assert "top 5 revenue by country last quarter" in insight.clarification.choices
-        picked = insights.answer("top 5 revenue by country last quarter")      # the choice reads back exactly
-        assert picked.clarification is None and picked.reading.startswith("Net revenue by country, top 5")
+        # the question states no number, so the LLM's 'top 5' is dropped (llm_parse.to_query keeps what it names)
+        assert "revenue by country last quarter" in insight.clarification.choices
+        assert not any(c.startswith("top 5") for c in insight.clarification.choices)
+        picked = insights.answer("revenue by country last quarter")      # the choice reads back exactly
+        assert picked.clarification is None and picked.reading.startswith("Net revenue by country")
         insights.llm_parser = LLMQueryFiller(FakeGate(None), insights.vocabulary, staff.s.index.as_of)
         busy = insights.answer("how are our markets doing, by takings, recently")
         assert busy.facts == [] and busy.clarification is not None          # LLM busy: still asks, no crash
@@ -1016,6 +1018,19 @@ def test_the_quarter_before_that_in_chinese_is_the_comparisons_previous_period(s
     assert [v for _, v in got.facts[:2]] == pytest.approx([q3, q2], rel=1e-9)
 
 
+@pytest.mark.parametrize("question", ["上个月的订单数跟前一个月相比，百分比也要", "上个月的订单数和上上个月比",
+                                      "orders last month vs the month before, and the percent"])
+def test_the_month_before_and_its_percentage_in_a_change_question(staff, db, question):
+    """前一个月 / 上上个月 is the period before the one named; the percentage asked beside a change is the change's."""
+    got = staff.answer(question)
+    assert got.clarification is None and got.query.change, got.narrative
+    orders = "SELECT COUNT(DISTINCT order_id) FROM {} WHERE NOT ret AND order_date >= '{}' AND order_date < '{}'"
+    nov, oct_ = (db.execute(orders.format(LINES, a, b)).fetchone()[0]
+                 for a, b in (("2011-11-01", "2011-12-01"), ("2011-10-01", "2011-11-01")))
+    assert [v for _, v in got.facts[:2]] == [nov, oct_]
+    assert f"{(nov - oct_) / oct_:+.1%}" in got.narrative
+
+
 def test_corrections_and_asides_are_stated(staff):
     fixed = staff.answer("units sold in Italy in 2011, oops, I meant Portugal")
     assert "'oops, I meant' read as a correction: only 'Portugal' counts" in fixed.notes
@@ -1113,7 +1128,7 @@ def test_risky_words_and_word_counts():
     from assistant.segments.agreement import risky, words_of
     titles = {"regency", "cakestand", "heart"}
     assert words_of(["finance team", "那边"]) == ["finance", "team", "那边"]
-    assert words_of(["再上一个"]) == ["再上", "一个"]
+    assert words_of(["再上一个"]) == ["再", "上", "一个"]          # Chinese in whole words (jieba), not pairs
     for word in ("not", "excluding", "excl", "quarter", "2011", "more", "average", "rte", "hearts", "regency", "上一", "不是",
                  "usd", "dollars", "vat", "margin", "美元", "人民币"):
         assert risky(word, titles), word
@@ -1370,6 +1385,151 @@ def test_how_many_are_there_beside_another_figure_counts_the_segment_too(staff, 
     assert got.facts[0][1] == want
 
 
+# ---------------------------------------------------------------- round 13: the LLM's fill, leftovers as words
+def test_llm_fill_keeps_only_what_the_question_names():
+    import pandas as pd
+
+    from assistant.segments.llm_parse import ALL_TIME, NO_BREAKDOWN, schema, to_query
+    as_of = pd.Timestamp("2011-12-10")
+    s = schema({"country": {"United Kingdom", "Spain"}})
+    assert s["properties"]["group_by"]["enum"][0] == NO_BREAKDOWN and s["properties"]["period"]["enum"][0] == ALL_TIME
+    q = to_query({"metric": "repeat_rate", "group_by": NO_BREAKDOWN, "period": ALL_TIME}, as_of, "repeat buyers overall")
+    assert (q.group_by, q.time, q.limit, q.filters) == (None, None, None, {})
+    # a top N the question never states is dropped; a year it does not hold too
+    q = to_query({"metric": "churn_rate", "top": 1, "period": "2010"}, as_of,
+                 "what share of our buyers ever sent something back")
+    assert (q.group_by, q.limit, q.filters, q.time) == (None, None, {}, None)
+    # a filter value or a breakdown it never names: the model read a restriction into other words ('in Europe')
+    assert to_query({"metric": "customers", "country": "Spain"}, as_of, "how many customers in europe") is None
+    assert to_query({"metric": "churn_rate", "group_by": "country"}, as_of, "churn rate, seasonally") is None
+    # ... unless the question names exactly one value of that dimension: then it is that value's filter
+    vocabulary = {"country": {"Spain", "France"}}
+    q = to_query({"metric": "orders", "group_by": "country", "top": 1}, as_of, "orders that came from spain", vocabulary)
+    assert (q.group_by, q.limit, q.filters) == (None, None, {"country": ["Spain"]})
+    assert to_query({"metric": "orders", "group_by": "country"}, as_of, "orders from spain or france", vocabulary) is None
+    q = to_query({"metric": "customers", "group_by": "segment", "top": 10}, as_of, "buyers in each segment, most first")
+    assert (q.group_by, q.limit) == ("segment", None)
+    # what the question does name stays: a number, an alias, a Chinese name, a year
+    q = to_query({"metric": "units", "group_by": "country", "top": 4, "period": "2011"}, as_of,
+                 "our four biggest markets by units in 2011")
+    assert (q.group_by, q.limit, q.time.label) == ("country", 4, "2011")
+    for question in ("orders in the uk", "英国的订单", "orders in united kingdom"):
+        assert to_query({"metric": "orders", "country": "United Kingdom"}, as_of, question).filters == \
+            {"country": ["United Kingdom"]}, question
+
+
+def test_common_english_words_are_no_typos_and_whole_population_words_restrict_nothing(staff, db):
+    from assistant.segments.agreement import restricts, risky
+    for word in ("point", "doing", "whole"):
+        assert not risky(word, set()), word            # spelt right: not a typo of 'print' / 'dining'
+    assert risky("rte", set()) and risky("revnue", set())
+    assert not restricts("whole", "repeat rate of the whole customer base")
+    assert not restricts("全部", "全部客户的复购率")
+    assert restricts("wholesale", "repeat rate of wholesale customers")
+    assert restricts("europe", "how many customers do we have in europe")      # a place the layer cannot name
+    assert risky("蛋糕架", set())                                              # a catalog word (zh_terms.csv)
+    repeat = db.execute(f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} "
+                        "WHERE NOT ret AND country = 'Germany' GROUP BY user_id)").fetchone()[0]
+    try:
+        _with_llm(staff, {"metric": "repeat_rate", "country": "Germany"})
+        got = staff.answer("how is Germany doing on repeat purchase rate")
+        assert got.clarification is None and got.facts[0][1] == pytest.approx(repeat, rel=1e-9)
+        assert "read 'doing' as not changing the question" in got.notes
+        _with_llm(staff, {"metric": "repeat_rate"})
+        assert staff.answer("repeat purchase rate of the whole customer base").clarification is None
+    finally:
+        staff.insights.llm_parser = None
+
+
+ROUND13_ZH_SQL = [   # Chinese leftovers are whole words: 'all time', 'by month', 'descending', 'rank'
+    ("全部时间的复购率是多少",
+     f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} WHERE NOT ret "
+     "GROUP BY user_id)"),
+    ("所有时间里德国的订单数", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Germany'"),
+]
+
+
+@pytest.mark.parametrize("question,group_by,order", [("2011年各国家的订单数，从多到少排个名", "country", "desc"),
+                                                     ("2011年按月份的订单数", "month", "desc"),
+                                                     ("2011年各品类的订单数从少到多", "category", "asc")])
+def test_chinese_order_rank_and_month_words_read_whole(staff, db, question, group_by, order):
+    got = staff.answer(question)
+    assert got.clarification is None and (got.query.group_by, got.query.order) == (group_by, order), got.narrative
+    key = {"country": "country", "category": "category", "month": "strftime(order_date, '%Y-%m')"}[group_by]
+    want = dict(db.execute(f"SELECT {key}, COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {IN_2011} "
+                           "GROUP BY 1").fetchall())
+    for row in got.rows:
+        assert row["orders"] == want[row[group_by]], row
+    values = [row["orders"] for row in got.rows] if group_by != "month" else []
+    assert values == sorted(values, reverse=order == "desc")
+
+
+NO_UK = "country IS DISTINCT FROM 'United Kingdom'"
+ROUND13_SQL = [   # readings that asked though the question was clear, in our own words
+    ("net revenue in 2011 for non-UK customers",
+     f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE {NO_UK} AND {IN_2011}"),
+    ("不含英国的订单数", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {NO_UK}"),
+    ("orders except for Germany and the UK in 2011",
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {NO_UK} AND country IS DISTINCT FROM "
+     f"'Germany' AND {IN_2011}"),
+    ("what share of our 2011 buyers came back to place another order",
+     f"SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {LINES} WHERE NOT ret "
+     f"AND {IN_2011} GROUP BY user_id)"),
+    ("lapsed buyers in Spain (bought nothing in the last 90 days)",
+     f"SELECT COUNT(*) FROM profiles WHERE recency_days > 90 AND user_id IN (SELECT user_id FROM {LINES} "
+     "WHERE NOT ret AND country = 'Spain')"),
+    ("2011年德国下单客户一共有多少",
+     f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
+    ("average basket size in Germany - average spend per order",
+     f"SELECT SUM(amt) / COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Germany'"),
+    ("units shipped to France in 2011 - how many items is that in total",
+     f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}"),
+    ("法国客户平均下几单",
+     f"SELECT COUNT(DISTINCT order_id)::DOUBLE / COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret "
+     "AND country = 'France'"),
+]
+
+
+def test_excluding_a_country_ranks_the_rest_and_reads_back(staff, db):
+    got = staff.answer("top 3 countries by customers in 2011 excluding the UK")
+    assert got.clarification is None and got.query.exclude == {"country": ["United Kingdom"]}
+    assert "excluding United Kingdom" in got.reading
+    want = db.execute(f"SELECT country, COUNT(DISTINCT user_id) n FROM {LINES} WHERE NOT ret AND {NO_UK} AND "
+                      f"{IN_2011} GROUP BY country ORDER BY n DESC, country LIMIT 3").fetchall()
+    assert [(r["country"], r["customers"]) for r in got.rows] == want
+    again = staff.answer(canonical(got.query))        # the canonical question reads back the same query
+    assert again.query.exclude == got.query.exclude and again.query.limit == 3
+    zh = staff.answer("除了英国以外，2011年客户最多的三个国家")
+    assert zh.clarification is None and [(r["country"], r["customers"]) for r in zh.rows] == want
+    with pytest.raises(QueryError, match="exclude.country"):
+        validate(Query("orders", exclude={"country": ["Atlantis"]}), staff.insights.vocabulary)
+
+
+def test_a_category_word_before_products_filters_a_product_ranking(staff, db):
+    got = staff.answer("top 3 christmas products by revenue in 2011")
+    assert got.clarification is None and (got.query.group_by, got.query.filters) == ("product", {"category": ["Christmas"]})
+    want = db.execute(f"SELECT title, SUM(CASE WHEN ret THEN -amt ELSE amt END) v FROM {LINES} WHERE category = "
+                      f"'Christmas' AND {IN_2011} GROUP BY title ORDER BY v DESC LIMIT 3").fetchall()
+    assert [r["product"] for r in got.rows] == [t for t, _ in want]
+    assert [r["revenue"] for r in got.rows] == pytest.approx([v for _, v in want], rel=1e-9)
+
+
+def test_the_privacy_floor_restated_is_noted_not_read_as_a_condition(staff):
+    got = staff.answer("aov by country (only countries with at least 10 customers)")
+    assert got.clarification is None and got.query.condition is None and got.query.group_by == "country"
+    assert any("fewer than 10 customers" in n for n in got.notes)
+    assert staff.answer("aov by country (only countries with at least 200 customers)").clarification is not None
+
+
+@pytest.mark.parametrize("question", ["what % of 2011 buyers came back, roughly",      # one common word
+                                      "how many customers bought the back"])
+def test_one_common_word_never_names_a_product(staff, question):
+    got = staff.answer(question)
+    assert got.query is None or "product" not in got.query.filters
+    asked = got.clarification.question if got.clarification else ""
+    assert "products match" not in asked and "mean the product" not in asked, asked
+
+
 # A period that has ended, then "to now" / 到现在 (or "since" before it): from its first day to the shop's today,
 # never the period alone (the "to now" used to be dropped silently: a figure for a different question)
 SINCE_Q4_2010 = "order_date >= '2010-10-01' AND order_date < '2011-12-10'"
@@ -1385,8 +1545,10 @@ TO_NOW_SQL = [
      f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND order_date >= '2011-03-01' AND order_date < '2011-12-10'"),
 ]
 
+
 # Every single-figure phrasing above (the metrics, then each round's new phrasings) against its hand-written SQL
-SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + TO_NOW_SQL + [
+SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + TO_NOW_SQL + ROUND13_ZH_SQL + \
+    ROUND13_SQL + [
     ("orders last qtr", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret "
                         "AND order_date >= '2011-07-01' AND order_date < '2011-10-01'"),     # short forms of periods
     ("gross sales in Germany this yr", f"SELECT SUM(amt) FROM {LINES} WHERE NOT ret AND country = 'Germany' AND {IN_2011}"),
@@ -1394,6 +1556,9 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("lifetime value per customer among champions (average all-time spend)",
      "SELECT AVG(monetary) FROM profiles WHERE segment = 'champions'"),
     ("at risk分群的客户价值（累计消费的平均值）", "SELECT AVG(monetary) FROM profiles WHERE segment = 'at risk'"),
+    ("仅购买过一次的客户数", f"SELECT COUNT(*) FROM (SELECT user_id FROM {LINES} WHERE NOT ret GROUP BY user_id "
+                     "HAVING COUNT(DISTINCT order_id) = 1)"),               # 'only once', said as 仅/只 + a verb
+    ("德国有退货记录的客户数", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE ret AND country = 'Germany'"),
 ]
 
 

@@ -10,7 +10,7 @@
 
 Types and themes come from the mined vocabulary (search/vocabulary.py); recipients, occasions and the words
 that only carry the request ("gift", "lover", "looking for") from resources/request_words.csv, whose catalog
-hints are kept only when the catalog has them. Chinese is cut into words by a segmenter (search/segment_zh.py,
+hints are kept only when the catalog has them. Chinese is cut into words by a segmenter (retrieval/segment_zh.py,
 jieba) and each word mapped with resources/zh_terms.csv. Price, colour and stock stay with the constraint parser: this module never filters, and
 reads the request without its price phrases (search/prices.py).
 What it cannot place is kept in `unknown`, so the caller can say "we don't have that" instead of guessing.
@@ -31,7 +31,7 @@ from assistant.resources import REQUEST_WORDS, ZH_HEADS, ZH_TERMS
 from assistant.search.context import without_context
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
-from assistant.search.segment_zh import Segmenter
+from assistant.retrieval.segment_zh import Segmenter
 from assistant.search.spelling import Speller
 from assistant.search.vocabulary import STOP, Vocabulary, stem, words
 
@@ -163,7 +163,7 @@ class Lexicon:
         return Segmenter(self.zh)
 
     def translate(self, text: str) -> tuple[str, list[str]]:
-        """Chinese -> English words, word by word as the segmenter cuts them (search/segment_zh.py); returns (text
+        """Chinese -> English words, word by word as the segmenter cuts them (retrieval/segment_zh.py); returns (text
         with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
         characters or more inside it, longest first; a one-character term maps only when it stands as its own word
         (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a

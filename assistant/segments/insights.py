@@ -64,7 +64,7 @@ class Insights:
         self.analytics = Analytics(folder, str(pd.Timestamp(as_of).date()))
         self.vocabulary = self.analytics.values()
         self.product_ids = self.analytics.product_ids()
-        self.parser = QuestionParser(self.vocabulary, as_of)
+        self.parser = QuestionParser(self.vocabulary, as_of, k_anonymity)
         self.as_of = pd.Timestamp(as_of)
         self.llm_parser = llm_parser          # (question, the rules' Parse) -> a proposed Query, or None
 

@@ -37,7 +37,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                             r"\bmade (?:a )?returns?\b|\bcustomers with (?:a )?returns?\b|"
                             r"\bsen[dt]s? (?:something |anything |items? |goods |stuff |products? )?back\b|"
                             r"\b(?:customers|people|buyers|clients) returning (?:stuff|something|anything|items|goods|"
-                            r"products|orders)\b|退过货的客户|退货的客户|退过货|有退货"),
+                            r"products|orders)\b|退过货的客户|退货的客户|退过货|有(?:过)?退货(?:记录|行为|经历)?"),
     ("returns_value", rf"\b(?:value|amount|total|sum|cost) of (?:the |all |our )?{CREDIT_NOUNS}\b|"
                       rf"\b(?:returns|cancellations|refunds|credit notes) (?:value|amount|total)\b|\b{CREDIT_NOUNS} cost(?: us| the business)?\b|"
                       r"\breturns? value\b|\breturned value\b|\brefund(?:s|ed)? (?:value|amount|total)\b|"
@@ -51,14 +51,17 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                       r"\b(?:returns|refunds)(?: (?:and|or|&|and/or|plus) | ?/ ?| )(?:cancellations|credit notes)\b|"
                       rf"\breturns\b|\brefunds\b|{_ZH_CREDIT}\s*(?:的)?(?:总)?(?:金额|额|价值)|因\s*{_ZH_CREDIT}\s*(?:而)?(?:损失|少收)(?:了)?(?:多少钱?)?|"
                       r"退货(?=(?:金额)?(?:最多|最少|最高|最低|排名))"),
-    ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
+    ("aov", r"\baverage order (?:value|amount)\b|\baov\b|\b(?:(?:average|avg\.?|mean|typical) )?(?:spend|spending|amount spent|"
+            r"money spent) (?:per|an?|each|every) (?:order|basket|transaction|invoice)\b|\b(?:average|avg\.?|mean|typical) basket(?: value)?\b(?! size)|"
             r"\bavg\.? order value\b|\bmean order value\b|平均订单(?:价值|金额)|(?:平均)?每(?:笔|个)?(?:订)?单(?:的)?(?:平均)?(?:金额|价值|消费|销售额)"),
     ("repeat_rate", r"\brepeat(?:-| )?(?:purchase|buy|buyer|customer|order)? rate\b|\brepurchase rate\b|"
                     r"\brate of repeat (?:purchases?|customers|buyers)\b|复购率|回购率|重复购买率"),
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|购买频率|购买频次|人均订单数?|"
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
+                  r"(?<=客户)平均(?:每人|每个?客户|每位客户)?(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|"
+                  r"(?<=顾客)平均(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:订单数量?|下单次数|购买次数)"),
     ("churn_risk", r"\b(?:(?:average|mean|avg\.?) )?(?:predicted )?churn(?:-| )(?:(?:risk|probability|prob\.?|likelihood|propensity)(?: scores?)?|scores?)(?!\w)|"
@@ -166,7 +169,8 @@ _CHURN_WINDOW = r"(?:(?:for|in|over|since|during) )?(?:(?:the )?(?:last|past) )?
                 r"beyond|at least) )?(?:(?:90|ninety) ?\+? ?(?:days?|d)|(?:3|three) ?\+? ?months?)(?: or (?:more|longer)|\+)?(?: ago)?(?!\w)"
 _LAPSE = r"\b(?:(?:have |has |had )?(?:gone|went|gotten|got|been|going|gone) )?(?:quiet|lapsed|churned|inactive)"
 _NO_BUY = r"\b(?:(?:have|has|had|did|do|does)(?:n't| not) |not |never )(?:bought|ordered|purchased|shopped|buy|order|" \
-          r"purchase|shop|(?:placed|made|place|make) (?:an? |any )?(?:orders?|purchases?))(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)"
+          r"purchase|shop|(?:placed|made|place|make) (?:an? |any )?(?:orders?|purchases?))(?: anything| again| with us)?|\b(?:with )?no (?:purchases?|orders?)|\bwithout (?:an? |any )?(?:purchases?|orders?)|" \
+          r"\bnothing (?:bought|ordered|purchased)|\b(?:bought|ordered|purchased) nothing"
 _ZH_WINDOW = r"(?:最近|近|过去)?(?:已经?|连续)?(?:超过|多于)?\s*(?:(?:90|九十)\s*(?:多)?天|(?:3|三)\s*个多?月)" \
              r"(?:以上|或以上|及以上)?(?:了)?"
 _ZH_NO_BUY = r"(?:都)?(?:没有|没|未|不曾)(?:再)?(?:购买|下单|买过?东西|买过?|消费|下过单|复购|光顾)(?:过)?"
@@ -220,7 +224,7 @@ DIMENSION_NOUNS = {   # dimension -> regex of its nouns (singular and plural)
     "cluster": r"\b(?:behavioural |behavioral )?clusters?\b|聚类|集群",
     "category": r"\b(?:product )?categor(?:y|ies)\b|\bdepartments?\b|\branges?\b|\bcollections?\b|类别|品类|类目",
     "product": r"\bproducts?\b|\bitems?\b|\bskus?\b|\barticles?\b|产品|商品",
-    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月|按月|月度|各月|每个月|趋势|"
+    "month": r"\bmonths?\b|\bmonthly\b|\bmonth by month\b|\btrends?\b|\bover time\b|每月份?|按月份?|月度|各月份?|每个月份?|趋势|"
              r"(?<=哪个)月份?|(?<=哪一个)月份?|(?<=哪)月份?",
 }
 GROUP_CUES = r"\bby\b|\bper\b|\beach\b|\bevery\b|\bwhich\b|\bwhat\b|\btop\b|\bacross\b|\bbreakdown\b|\bsplit\b|" \
@@ -238,10 +242,13 @@ CONDITIONS = [   # (regex, (kind, op, value)) customers who ...
     (r"\b(?:exactly|only|just) (?:one|1|a single) (?:order|purchase)\b|\b(?:a single|one) order only\b|"
      r"\bone(?:-| )(?:time|off) (?:customers|buyers|shoppers)\b|\b(?:ordered|bought|purchased) (?:only )?once\b|"
      r"\bonly (?:ever )?(?:placed|made|had|ordered) (?:one|1|a single)(?: order| purchase)?\b|"
-     r"\bonly (?:ever )?(?:ordered|bought|purchased) once\b|只下过一次单|只买过一次|只购买过一次|只有一个订单|只下了一单",
+     r"\bonly (?:ever )?(?:ordered|bought|purchased) once\b|只有一个订单|"
+     r"(?:只|仅)(?:下|买|购买|购物|消费)(?:过|了)?(?:一|1)(?:次|单|笔)(?:单|订单)?",   # 只下过一单, 仅购买过1次
      ("orders", "=", 1)),
     (r"\b(?:more than one|two or more|2 or more|at least two|at least 2|multiple|several) (?:orders|purchases)\b|"
      r"\b(?:ordered|bought|purchased) (?:more than once|again|twice or more|at least twice)\b|\brepeat (?:customers|buyers)\b|"
+     r"\b(?:came|come|comes|coming) back (?:for|to (?:place|make|buy)) (?:a |an )?(?:second|2nd|another|further) "
+     r"(?:order|purchase|time)\b|\b(?:placed|made|place|make) (?:a )?(?:second|2nd) (?:order|purchase)\b|"
      r"多次购买|下过多次单|回头客|复购客户|购买过两次以上", ("orders", ">=", 2)),
 ]
 _CN_N = r"(\d+|[一二两三四五六七八九十])"
@@ -331,6 +338,8 @@ CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
          r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|涨幅|增幅|降幅|跌幅|变化|增长|下降|增加|减少|上涨|下跌|涨|跌|(?<!至)(?<!最)(?:多|少)了?多少(?!钱)"
+CHANGE_PERCENT = r"(?<!占)(?<!\d)百分比|(?<!\d)\b(?:percentage|percent|pct)\b(?!\s+of\b)|(?<![\d\w])%(?!\s*of\b)"   # in a change
+# question, "and the %" / 百分比也给一下 is the change in percent, which every change answer states
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
                r"(?:和|与|跟|比)前\s*\d+\s*(?:天|日|周)(?:相比|比)?|" \
                r"(?:和|与|跟|比)?(?:之前|此前|再之前|再往前)(?:的)?\s*\d+\s*(?:天|日|周)(?:相比|比|对比)?|" \
@@ -343,11 +352,11 @@ PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|t
                r"\b(?:(?:with|vs\.?|versus|to|than|against|compared (?:to|with)) )?(?:the )?(?:previous|prior|preceding) " \
                r"(?:window|period|stretch) of (?:the )?(?:same|equal) length\b|" \
                r"与上期相比|比上期|相比上期|上期|比上(?:一)?(?:个)?月|" \
-               r"(?:和|与|跟|比|对比)\s*再(?:往)?上(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比: the period before the one named
+               r"(?:和|与|跟|比|对比)\s*(?:再(?:往)?上|上上|前)(?:一)?(?:个)?(?:季度|月|年)(?:相比|比|对比)?"   # Q3和再上一个季度比, 上个月跟前一个月比: the period before the one named
 COMPARED_MORE = r"(?:(?<=\bspent )|(?<=\bspend )|(?<=\bspends )|(?<=\bbought )|(?<=\bsold )|(?<=\bearned )|" \
                 r"(?<=\bordered )|(?<=\bmade ))(?:more|less)\b(?! than)"   # 'UK vs Germany: who spent more': the comparison
 VERSUS = r"\bvs\.?\b|\bv\.?(?= )|\bversus\b|\bcompared (?:to|with)\b|\bagainst\b|\bor\b|\band\b|对比|相比|与|和|跟|比"
-ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今"
+ALL_TIME = r"\bsince (?:we (?:started|opened|began|launched)|the (?:start|beginning)|launch|day one)\b|\ball(?:-| )time\b|\bever\b|\bin total\b|\boverall\b|\bso far\b|\bto date\b|\b(?:whole|entire|full) history\b|\bof all time\b|历史上|总共|一共|累计|迄今|(?:全部|所有|整个|全)(?:的)?(?:时间|时期|历史)|有史以来"
 SELL_VERBS = r"\b(?:went|gone|go|goes|going) out(?: the door)?\b|\b(?:flew|flown|fly|flying|flies) off (?:the )?shelves\b|" \
              r"\b(?:sell|sold|sells|selling|shift|shifted|shipped|ship|dispatched|moved)\b|卖了|卖出|售出|卖|销售(?:了|出)?"
 BUY_VERBS = r"\b(?:bought|buy|buys|buying|purchased|purchase|ordered|order)\b|买过|购买过|购买了|买了|购买|买|下过单|下了单|下单"
@@ -372,7 +381,7 @@ versus compared compare comparison against
 COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
-                    "排序",
+                    "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下",
                     "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",
                     "帮我查一下", "帮我查查", "帮我查", "帮我看一下", "帮我看看", "帮忙查一下", "帮忙看一下", "帮忙", "查一下", "查查")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
@@ -382,7 +391,18 @@ FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word al
     r"\bc(?:a|o)mes? back (?=and (?:ordered|bought|purchased|shopped|order|buy))|"
     r"\bin between\b(?!\s+(?:\w+\s+){0,2}(?:and|to)\b)|\bin the meantime\b|"   # '(and the returns in between)'
     r"\b(?:just )?(?:out of|for) (?:interest|curiosity)\b|\bjust (?:curious|wondering|checking)\b|"   # courtesies
-    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天")
+    r"\b(?:in|within) the same (?:year|month|quarter)\b|到目前为止|目前为止|截至目前|截止目前|截至今天|截止今天|"
+    r"也要(?=\s|$)")     # '百分比也要': that as well
+# 'countries with at least 10 customers': a group size floor, the privacy floor when N is at most k (nlq checks)
+# before a country, segment, cluster or category name: its lines are left out ('top 3 countries excluding the UK')
+EXCLUDING = r"\b(?:excluding|excl\.?|except(?: for)?|other than|outside(?: of)?|apart from|but not|not counting|" \
+            r"leaving out|without)\s+(?:the\s+)?|\bnon-\s*|除了?|不含|不包括|不包含|排除"
+EXCLUDING_AFTER = r"\s*(?:以外|之外|除外)(?:的)?"     # 除了英国以外, 英国除外
+ITEMS_ARE_UNITS = r"\b(?:sell|sells|sold|selling|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves|" \
+                  r"units?)\b"     # beside one of these, 'how many items' counts units sold
+K_ANONYMITY_FLOOR = r"\b(?:only |just )?(?:(?:the )?(?:countries|groups|segments|categories|products|clusters|markets|" \
+                    r"ones|those|rows) )(?:that have |having |with )(?:at least|a minimum of|min\.?|no fewer than|" \
+                    r"no less than|>=) ?(?P<n>\d+) (?:customers|buyers|shoppers|people)\b"
 K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categories|products|clusters|ones) )?with " \
                      r"enough (?:customers|buyers|shoppers|people|data)\b|" \
                      r"\b(?:only |just )?(?:the ones|those|the groups|groups|the rows|rows|ones) (?:that )?(?:you'?re|you are|we'?re|" \
@@ -396,9 +416,9 @@ K_ANONYMITY_PHRASE = r"\b(?:only |just )?(?:(?:countries|groups|segments|categor
                      r"(?:只看|只显示|仅显示|只要)(?:允许|可以|能)(?:显示|展示|公开)的"     # the layer always hides small groups
 ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
     "desc": r"\b(?:biggest|largest|highest|most|best) first\b|\bfrom (?:highest|high|most) to (?:lowest|low|least)\b|"
-            r"\bin descending order\b|从高到低|由高到低|降序",
+            r"\bin descending order\b|从高到低|由高到低|从多到少|由多到少|从大到小|由大到小|降序",
     "asc": r"\b(?:smallest|lowest|least|worst) first\b|\bfrom (?:lowest|low|least) to (?:highest|high|most)\b|"
-           r"\bin ascending order\b|从低到高|由低到高|升序"}
+           r"\bin ascending order\b|从低到高|由低到高|从少到多|由少到多|从小到大|由小到大|升序"}
 # net revenue per paying customer (metric revenue_per_customer); read before 'per customer' is taken as a breakdown
 REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
                        r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
@@ -412,7 +432,7 @@ AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases
      "returns. Which one?", ("returns value", "customers who returned something")),
     (r"\bcustomer groups?\b", "By customer group, do you mean the RFM segments or the behavioural clusters?",
      ("segment", "cluster")),
-    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b(?! per (?:customer|buyer|client|head)\b)|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
+    (r"\b(?:average|avg\.?|mean|typical) (?:customer )?spend(?:ing)?\b(?! per (?:customer|buyer|client|head|order|basket|transaction|invoice)\b)|(?<!每个客户)(?<!每位客户)(?<!每个客户的)平均消费",
      "Average spend per order (average order value) or per customer (customer value)?",
      ("average order value", "customer value")),
     # a figure 'per order' other than average order value: not in the layer (once answered as the plain total)
@@ -436,7 +456,7 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多); 帮我查一下 is a phrase above
+                 "几过得也")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 也 also; 帮我查一下 is a phrase above
 METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
     "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
     "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}
@@ -537,6 +557,8 @@ coupons voucher vouchers shipping postage freight delivery commission fee fees b
 """.split())
 _METRIC_DIMENSION_WORDS = {w for p in [p for _, p in METRIC_PHRASES] + list(DIMENSION_NOUNS.values())
                            for w in re.findall(r"\b[a-z]{3,}\b", re.sub(r"\\[a-zA-Z]", " ", p))} - FILLER
+# quantifiers of the whole population: before a layer noun they restrict nothing ('the whole customer base')
+WHOLE_POPULATION = {"whole", "entire", "all", "overall", "total", "全部", "所有", "整体", "全体"}
 RISKY_WORDS = LOGIC_WORDS | KNOWN_WORDS | _METRIC_DIMENSION_WORDS | TIME_WORDS | NEGATION_WORDS | COMPARISON_WORDS | \
     {w for w in NUMBER_WORDS if w.isascii()} | set("""
 eleven twelve thirty forty fifty hundred thousand million half quarter dozen first second third fourth fifth last

@@ -27,10 +27,10 @@ import pandas as pd
 
 from assistant.segments import lexicon as L
 from assistant.segments import spelling
-from assistant.segments.agreement import restricts, risky, words_of
+from assistant.segments.agreement import cjk_words, common_english, restricts, risky, words_of
 from assistant.segments.periods import ambiguous_period, find_periods, month_in_progress, previous_window
 from assistant.segments.present import canonical, condition_words
-from assistant.segments.semantic import HIGHER_IS_WORSE, METRICS, Condition, Query
+from assistant.segments.semantic import EXCLUDABLE, HIGHER_IS_WORSE, METRICS, Condition, Query
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
@@ -50,7 +50,8 @@ MAX_METRICS = 3           # "how many customers and how much revenue": up to thr
 HARMLESS_NOTE = "read as not changing the question"   # a word of lexicon's closed harmless list, said beside what it leans on
 PERIOD_DAYS = {"year": (365, 366), "quarter": (89, 92), "month": (28, 31), "week": (7, 7)}   # 'that year' needs a year named
 COUNTED_CUSTOMERS = r"\b(?:how many|number of|count of|count the)(?: \w+){0,2} (?:customers|buyers|clients|shoppers)\b|" \
-                    r"多少(?:个|位|名)?(?:客户|顾客|人)|客户数|人数"
+                    r"多少(?:个|位|名)?(?:下单的?|购买的?|买过的?)?(?:客户|顾客|买家|人)|客户数|顾客数|买家数|人数|" \
+                    r"(?:客户|顾客|买家)(?:一共|总共|共)?(?:数量|有多少|有几|是多少)"     # '下单客户有多少': buying customers, counted
 
 
 @dataclass
@@ -69,11 +70,25 @@ class Parse:
 
 
 class _Text:
-    """Lower-cased question with a mask of explained characters."""
+    """Lower-cased question with a mask of explained characters; Chinese is also cut into words (jieba, through
+    agreement.cjk_words) so that a character of a word partly explained ('份' of 按月份 after 按月 was read) is
+    explained with it, unless it is a risky character (不, 除, 前 ...)."""
 
     def __init__(self, text: str):
         self.text = text
         self.taken = [False] * len(text)
+        self.cjk_word = {}        # index of a Chinese character -> (start, end) of the word holding it
+        for m in re.finditer(r"[\u4e00-\u9fff]+", text):
+            pos = m.start()
+            for w in cjk_words(m.group(0)):
+                for i in range(pos, pos + len(w)):
+                    self.cjk_word[i] = (pos, pos + len(w))
+                pos += len(w)
+
+    def _part_of_explained_word(self, i: int) -> bool:
+        a, b = self.cjk_word.get(i, (i, i + 1))
+        return b - a > 1 and any(self.taken[a:b]) and \
+            all(self.taken[k] or self.text[k] not in L.RISKY_CJK for k in range(a, b))
 
     def find(self, pattern: str):
         """Matches of `pattern` that do not overlap explained characters (a match that does is tried again one
@@ -112,7 +127,8 @@ class _Text:
                             or (p == "s" and m.group(0).endswith("'s"))
                             for p in open_parts) or not word or word in L.FILLER or word in L.FILLER_CJK
             if CJK.fullmatch(m.group(0)):
-                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK
+                explained = any(self.taken[m.start():m.end()]) or word in L.FILLER_CJK or \
+                    self._part_of_explained_word(m.start())
             if explained:
                 if current:
                     runs.append(current)
@@ -142,8 +158,9 @@ def normalize(question: str) -> str:
 
 
 class QuestionParser:
-    def __init__(self, vocabulary: dict[str, set[str]], as_of: pd.Timestamp):
+    def __init__(self, vocabulary: dict[str, set[str]], as_of: pd.Timestamp, k_anonymity: int | None = None):
         self.vocabulary = vocabulary
+        self.k = k_anonymity       # the privacy floor every answer applies (groups of fewer customers are hidden)
         self.as_of = pd.Timestamp(as_of)
         self.titles = {t.lower(): t for t in vocabulary.get("product", ())}
         self.names = {}   # lower-cased name or alias -> (filter key, value)
@@ -181,6 +198,13 @@ class QuestionParser:
         self.countries = {n: v for n, (key, v) in self.names.items() if key == "country" and " " not in n}
         self.name_words = {w for n in self.names for w in n.split() if len(w) >= 4}
         self.spell_pool = sorted(self.known_words | set(self.countries) | {w for n in self.names for w in n.split()})
+        # 'excluding the UK', 'non-UK', 除了英国以外, 英国除外: a name whose lines are left out
+        named = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True)
+                         if self.names[n][0] in EXCLUDABLE)
+        self.excluded_name = rf"(?<![a-z0-9])(?:{named})(?![a-z0-9])"
+        more = rf"(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|、|和|及|与)(?:the\s+)?(?:{named})(?![a-z0-9]))*"
+        self.excluding = [rf"(?:{L.EXCLUDING})(?P<name>(?:{named})(?![a-z0-9]){more})(?:{L.EXCLUDING_AFTER})?",
+                          rf"(?<![a-z0-9])(?P<name>(?:{named}){more})\s*除外"]
         # words that name a filter value of the shop: never dropped as an aside, never read as harmless
         self.filter_words = {w for n in self.names for w in n.split()} | \
             {w for t in self.titles for w in re.findall(r"[a-z]+", t)}
@@ -191,6 +215,10 @@ class QuestionParser:
         if corrected is not None:       # 'France, sorry, I mean Germany': only what the writer settled on
             return corrected
         parse = self._parse_typos(question)
+        if parse.clarify is not None:
+            settled = self._defined_after_dash(question)
+            if settled is not None:     # 'basket size in France - avg spend per order': the writer says which
+                return settled
         if parse.unexplained and not parse.clarify:
             aside = self._without_aside(question)
             if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
@@ -253,6 +281,40 @@ class QuestionParser:
             spans = [span for span, _ in find_periods(text, self.as_of)]
             return spans if len(spans) == 1 else []
         return []
+
+    def _exclusions(self, t: _Text) -> dict[str, list[str]]:
+        """Names whose lines are left out ('top 3 countries excluding the UK', 'other than champions', 'non-UK',
+        除了英国以外, 不含英国, 英国除外): {filter key: [values]}, the words taken."""
+        out: dict[str, list[str]] = {}
+        for pattern in self.excluding:
+            for m in list(t.find(pattern)):
+                t.take(m.start(), m.end())
+                for name in re.finditer(self.excluded_name, m.group("name")):     # 'the UK and Germany'
+                    key, value = self.names[name.group(0)]
+                    if value not in out.setdefault(key, []):
+                        out[key].append(value)
+        return out
+
+    def _defined_after_dash(self, question: str) -> Parse | None:
+        """The question's own definition settles its ask: the part after a dash or colon reads completely as one
+        metric and adds no scope (no breakdown, filter, period or condition), and exactly one of the choices the
+        part before it would ask between has that metric; that choice is answered, with a note."""
+        for m in re.finditer(r"\s[-\u2013\u2014]+\s|[:\uff1a]\s*|\s[-\u2013\u2014]+(?=[\u4e00-\u9fff])", question):
+            head, tail = question[:m.start()].strip(), question[m.end():].strip(" ?？.!")
+            defined = self._complete(tail) if head and tail else None
+            if defined is None:
+                continue
+            d = defined.query
+            if d.group_by or d.filters or d.time or d.condition or d.also or d.compare or d.bought or d.top_pct:
+                continue
+            asked = self._parse_typos(head)
+            if asked.clarify is None or asked.unexplained:
+                continue
+            picked = [p for p in map(self._complete, asked.clarify.choices) if p and p.query.metric == d.metric]
+            if len(picked) == 1:
+                picked[0].notes.insert(0, f"'{tail}' read as defining the figure: {METRICS[d.metric].label}")
+                return picked[0]
+        return None
 
     def _without_aside(self, question: str) -> Parse | None:
         """The question without one aside - a bracketed remark, a label before a colon, or a remark set off by a
@@ -355,7 +417,15 @@ class QuestionParser:
         if begun and clarify is None:
             clarify = Clarification(begun[1], [question_with(text, begun[0].strip(), c) for c in begun[2]])
         change = bool(list(self._take_all(t, L.CHANGE))) or change
+        if change:
+            list(self._take_all(t, L.CHANGE_PERCENT))
         list(self._take_all(t, L.K_ANONYMITY_PHRASE))     # "only countries with enough customers": always so
+        excluded = self._exclusions(t)
+        for m in list(t.find(L.K_ANONYMITY_FLOOR)):       # '(only countries with at least 10 customers)'
+            if self.k is not None and int(m.group("n")) <= self.k:
+                t.take(m.start(), m.end())
+                notes.append(f"'{m.group(0).strip()}': every answer already leaves out groups with fewer than "
+                             f"{self.k} customers (the privacy floor)")
         same_period = bool(t.first(L.SAME_PERIOD))
         order_only = None
         for direction, pattern in L.ORDER_ONLY.items():
@@ -388,8 +458,11 @@ class QuestionParser:
             t.take(m.start(), m.end())
         # "revenue per customer": customer is not a dimension (no answer lists individuals); "orders per customer"
         # and "value per customer" are metrics of their own
+        # 'how many items' counts units where the question speaks of selling anywhere ('units sold in 2010 - how
+        # many items in total?'), else a count of groups
+        items = "" if re.search(L.ITEMS_ARE_UNITS, text) else "|items"
         how_many_groups = t.first(r"\bhow many (?:different |distinct )?(?:products|countries|categories|segments|"
-                                  r"clusters|months|skus|items(?!.*\b(?:sell|sold|buy|bought|ordered|purchased|shipped|moved|went out|gone out|shelves)\b))\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
+                                  rf"clusters|months|skus{items})\b|(?:多少|几)(?:个|种|家)?(?:国家|市场|分群|聚类|"
                                   r"品类|类别|产品|商品|月)")     # a count of groups: not in the layer
         spend_per_customer = None if periods else t.first(L.SPEND_PER_CUSTOMER)   # with a period: ask (not all-time)
         if periods and clarify is None and re.search(L.SPEND_PER_CUSTOMER, t.text):
@@ -403,6 +476,10 @@ class QuestionParser:
         per_customer = t.first(r"(?<!orders )(?<!order )(?<!value )(?<!orders does )(?<!orders do )(?<!orders did )"
                                r"\b(?:per|each|every|by|individual|single) "
                                r"(?:customer|buyer|client)s?\b|每个客户|每位客户|人均(?!订单)")
+        if per_customer and per_customer.group(0).startswith("by ") and \
+                re.search(rf"(?:{'|'.join(L.DIMENSION_NOUNS.values())})\s*$", t.text[:per_customer.start()]):
+            t.taken[per_customer.start():per_customer.end()] = [False] * (per_customer.end() - per_customer.start())
+            per_customer = None         # 'top 3 countries by customers': ranked by the number of customers
         items_bought = re.search(L.ITEMS_BOUGHT, t.text)     # 'how many xmas items did loyal customers buy'
         if items_bought and any(t.taken[items_bought.start(2):items_bought.end(2)]):
             items_bought = None
@@ -471,7 +548,8 @@ class QuestionParser:
             if gloss:           # '营收贡献(revenue)': the writer's own English says what the Chinese word means
                 notes.append(f"'{words}' read by its gloss '{gloss}'")
                 continue
-            found = [] if set(words.split()) & L.LOGIC_WORDS else self._product_words(words)
+            found = [] if set(words.split()) & L.LOGIC_WORDS or self._too_common_for_a_title(words) \
+                else self._product_words(words)
             typo = None
             if not found and not set(words.split()) & L.LOGIC_WORDS:
                 found, typo = self._product_one_typo(words)   # 'white hanging heart t-light holdr'
@@ -509,6 +587,8 @@ class QuestionParser:
                                         bool(share_customers and buyers_of and re.search(L.SHARE_OF_BUYERS_ARE, text)))
         if problem and clarify is None and not unexplained:
             clarify = problem
+        if query is not None and excluded:
+            query = replace(query, exclude=excluded)
         if query is not None and query.bought and (query.time or query.compare) and not same_period \
                 and clarify is None and not unexplained:
             # 'what did customers who bought X spend this year': bought in that period, or ever? The layer can
@@ -621,7 +701,7 @@ class QuestionParser:
         found = spelling.nearest(plain, self.spell_pool, spelling.allowed_distance(plain),
                                  same=lambda a, b: self.countries.get(a, a) == self.countries.get(b, b))
         if found is None or (found not in self.typo_set and found not in L.FILLER and found not in self.countries
-                             and len(plain) < MIN_TITLE_TYPO):
+                             and (len(plain) < MIN_TITLE_TYPO or plain in common_english())):   # 'nothing' is no typo
             return []               # 'doing' is not a typo of the title word 'ding'; 'cakstand' may be 'cakestand'
         if found in self.countries:
             notes.append(f"{self.countries[found]} (you wrote '{plain}')")
@@ -673,6 +753,12 @@ class QuestionParser:
         return sorted((title for other, title in self.titles.items() if other != low and inside.search(other)),
                       key=lambda x: (len(x), x))
 
+    def _too_common_for_a_title(self, words: str) -> bool:
+        """One common English word ('back' in 'came back', 'second') never starts product resolution: a product
+        is named by a phrase that matches its title substantially, or by its whole one-word title."""
+        content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
+        return len(content) == 1 and content[0] in common_english() and content[0] not in self.titles
+
     def _product_words(self, words: str) -> list[str]:
         """Titles containing every content word of `words` (whole words), shortest first."""
         content = [w for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", words) if w not in L.FILLER]
@@ -698,8 +784,8 @@ class QuestionParser:
         for low, title in self.titles.items():
             title_words = re.findall(r"[a-z0-9][a-z0-9'\-]*", low)
             missing = [w for w in content if not any(t == w or t in (w + "s", w + "es") for t in title_words)]
-            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]):
-                continue
+            if len(missing) != 1 or not MIN_TITLE_TYPO_SHORT <= len(missing[0]) or missing[0] in common_english():
+                continue        # 'nothing' spelt right is no typo of 'notting
             close = [t for t in title_words if t not in content
                      and spelling.edit_distance(missing[0], t) <= TITLE_TYPO_DISTANCE]
             if len(close) != 1:
@@ -808,10 +894,14 @@ class QuestionParser:
         return int(word) if word.isdigit() else L.NUMBER_WORDS.get(word)
 
     def _category_products(self, t: _Text) -> None:
-        """'Christmas products', '圣诞类产品': the product noun names the category's products, not a breakdown."""
+        """'Christmas products', '圣诞类产品': the product noun names the category's products, not a breakdown;
+        after a number ('top 3 christmas products', '前三个圣诞产品') it is the breakdown, the category a filter."""
         names = "|".join(re.escape(n) for n, (key, _) in self.names.items() if key == "category")
+        counted = r"(?:\b\d+|\b(?:" + "|".join(w for w in L.NUMBER_WORDS if w.isascii()) + r")|[一二两三四五六七八九十]+)" \
+                  r"\s*(?:个|款|种)?\s*$"
         for m in list(t.find(rf"(?:{names})(\s*(?:类|类的|的)?\s*(?:products|items|产品|商品))")):
-            t.take(m.start(1), m.end(1))
+            if not re.search(counted, t.text[:m.start()]):
+                t.take(m.start(1), m.end(1))
 
     def _metrics(self, t: _Text) -> list[str]:
         """Metrics named, in the order the question names them."""

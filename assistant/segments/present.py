@@ -76,6 +76,8 @@ def reading(q: Query, product_ids: dict[str, list[str]] | None = None) -> str:
             scope.append("of " + " or ".join(f"{v} ({', '.join(ids.get(v, []))})" for v in values))
         else:
             scope.append(f"{key} {' or '.join(values)}")
+    for values in q.exclude.values():
+        scope.append(f"excluding {' and '.join(values)}")
     for key, value in q.bought.items():
         scope.append(f"customers who bought {value}" + (f" ({', '.join(ids.get(value, []))})" if key == "product"
                                                         else " (any product of the category)"))
@@ -116,6 +118,8 @@ def canonical(q: Query) -> str:
     for key, values in q.filters.items():
         for v in values:
             text += f' for "{v}"' if key == "product" else f" in {v}"
+    for values in q.exclude.values():
+        text += "".join(f" excluding {v}" for v in values)
     for key, value in q.bought.items():
         text += f' for customers who bought "{value}"' if key == "product" else f" for customers who bought {value}"
         text += " in the same period" if q.time or q.compare else ""

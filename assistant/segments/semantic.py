@@ -70,6 +70,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in _M}
 HIGHER_IS_WORSE = frozenset({"returns_value", "returning_customers", "churn_rate", "churned_customers", "churn_risk"})
 DIMENSIONS = ("country", "segment", "cluster", "category", "product", "month")
 FILTERS = ("country", "segment", "cluster", "category", "product")   # product: exact title of the lines
+EXCLUDABLE = ("country", "segment", "cluster", "category")            # 'excluding the UK', 'other than champions'
 CONDITIONS = ("orders", "returned", "bought_product", "bought_category", "country", "segment", "cluster")
 OPS = ("=", ">=", "<=", ">", "<")
 
@@ -107,6 +108,7 @@ class Query:
     limit: int | None = None
     order: str = "desc"
     also: list[str] = field(default_factory=list)                 # more metrics on the same scope (multi-part)
+    exclude: dict[str, list[str]] = field(default_factory=dict)   # lines left out: country/segment/... -> values
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -125,6 +127,12 @@ def validate(q: Query, vocabulary: dict[str, set[str]]) -> Query:
         for value in values:
             if value not in vocabulary.get(key, ()):
                 raise QueryError(f"filters.{key}: {value!r} is not in the shop's data")
+    for key, values in q.exclude.items():          # 'excluding the UK': country != $x, values from the data
+        if key not in EXCLUDABLE:
+            raise QueryError(f"exclude: unknown {key!r}; known: {', '.join(EXCLUDABLE)}")
+        for value in values:
+            if value not in vocabulary.get(key, ()):
+                raise QueryError(f"exclude.{key}: {value!r} is not in the shop's data")
     if q.condition is not None:
         c = q.condition
         if c.kind not in CONDITIONS or c.op not in OPS:

@@ -45,6 +45,12 @@ def _scope(q: Query, params: dict) -> str:
             names.append(f"$f{len(params)}")
             params[names[-1][1:]] = value
         clauses.append(f"{FILTER_SQL[key]} IN ({', '.join(names)})")
+    for key, values in q.exclude.items():      # lines of an unknown country etc. stay: only the named are left out
+        names = []
+        for value in values:
+            names.append(f"$f{len(params)}")
+            params[names[-1][1:]] = value
+        clauses.append(f"COALESCE({FILTER_SQL[key]}, '') NOT IN ({', '.join(names)})")
     period = ""
     if q.time:
         params["start"], params["end"] = q.time.start, q.time.end

@@ -4,7 +4,8 @@
     seg.words("派对布置用品")          # ['派对', '布置', '用品']: 布置 "to decorate" is one word, not 布 "fabric" + 置
     seg.words("我要蛋糕架")            # ['我要', '蛋糕架']: a term of the lexicon is never cut
 
-Request understanding (search/understand.py) maps these words to catalog words: a one-character term maps only
+Shared by request understanding (search/understand.py) and staff question parsing (segments/nlq.py, leftover
+words are whole words). Request understanding maps these words to catalog words: a one-character term maps only
 when the segmenter leaves that character as its own word; a longer word it does not know is read by the lexicon's
 terms of two characters or more found inside it (圣诞礼物 -> 圣诞 + 礼物). jieba's dictionary ships inside its
 wheel; the prefix dictionary is built once per process (about a second) and cached by jieba in the temp folder.
