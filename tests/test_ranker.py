@@ -146,3 +146,12 @@ def test_a_price_window_is_said_as_a_range(ranker):
     for r in result.items:
         assert 1.5 <= r.price <= 3.75
         assert any(e.kind == "price_range" and e.text == "it is in your price range of £1.50-£3.75" for e in r.evidence)
+
+
+def test_a_type_named_that_nothing_within_the_filters_holds_offers_only_alternatives(ranker):
+    result = ranker.recommend("a glass t-light holder", n=5)
+    assert result.matches and "t-light holder" in result.items[0].title.lower()
+    # within jewellery no product is a t-light holder: glass jewellery is near, never a match
+    result = ranker.recommend("a glass t-light holder", filters=Filters(categories=["Jewellery & Accessories"]), n=5)
+    assert result.items and result.matches == 0 and not result.no_match
+    assert all(r.evidence[0].kind == "alternative" for r in result.items)

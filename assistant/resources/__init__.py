@@ -27,6 +27,8 @@ KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one questio
 ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words
 DEMO_KB = RESOURCES / "demo_kb"                    # the demo shop's policy pages, copied into data/<shop>/kb/
 ZH_TERMS = RESOURCES / "zh_terms.csv"              # zh,en: Chinese shopping words -> English catalog words
+ZH_HEADS = RESOURCES / "zh_heads.csv"              # zh,en: single-character product heads (袜 stocking), read only
+                                                   # where a compound ends or the character stands alone
 REQUEST_WORDS = RESOURCES / "request_words.csv"    # kind,word,catalog_hints: gift/recipient/occasion/filler words
 GIFT_IDEAS = RESOURCES / "gift_ideas.csv"          # kind,cues,things: hobby/occasion -> catalog title words
 AUDIENCE = RESOURCES / "audience.csv"              # side,audience,words: who a request / a product is for

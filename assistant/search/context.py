@@ -1,8 +1,9 @@
-"""Words that set the scene of a request, not the thing wanted: time, frequency, quantity and company.
+"""Words that set the scene of a request, not the thing wanted: time, frequency, quantity, company, a new home.
 
     without_context("a big mug for my sister, she drinks 4 cups a day")   # 'a big mug for my sister, she drinks'
     without_context("having friends round on saturday, need napkins")     # ', need napkins'
     without_context("we need about 80 for the tables")                    # 'for the tables'
+    without_context("a gift for friends who just got their first flat")   # 'a gift for friends who housewarming'
 
 Read before any word of the request can be a product word (search/understand.py), like prices
 (search/prices.py) and milestones: "every day", "twice a week", "4 cups a day", "next weekend", "on saturday"
@@ -52,11 +53,25 @@ COMPANY = re.compile(rf"\b(?:(?:having|have|has|had|invite|inviting|invited|host
                      rf"coming|came|popping|pop)\s+)?(?:round|over|around|along)\b(?!\s+(?:the|a|my)\b)|"
                      rf"\b(?:come|comes|coming|popping|pop) (?:round|over)\b|\bget[- ]togethers?\b", re.I)
 
+# A home as a life step: "their first place", "her own flat", "a new house", "moving in", "just bought a house" is a
+# housewarming, not a thing called 'first', 'place' or 'own' ("First Class" luggage tags, place settings). The
+# dwelling word ends its clause: "a new place mat" is a mat.
+_DWELLING = r"(?:place|home|house|flat|apartment|pad|digs|bungalow|cottage|maisonette|condo)"
+_HOME_VERB = r"(?:(?:just|recently|finally)\s+)?(?:bought|buying|buys|buy|got|gets|getting|renting|rented|found)"
+HOME_STEP = re.compile(rf"\b(?:{_HOME_VERB}\s+)?(?:(?:their|his|her|my|our|your|a|the)\s+)?(?:very\s+)?(?:first(?:\s+ever)?|"
+                       rf"own|new|brand[- ]new)\s+(?:own\s+)?{_DWELLING}(?:\s+together)?{_END}|"
+                       rf"\b{_HOME_VERB}\s+(?:a|an|their|his|her|my|our)\s+{_DWELLING}(?:\s+together)?{_END}|"
+                       rf"\b(?:moving|moved|moves|move)\s+(?:in(?:to)?|house|home|out)\b(?:\s+(?:(?:their|his|her|my|"
+                       rf"our|your|a|the)\s+)?(?:(?:first|own|new)\s+)*{_DWELLING}\b)?(?:\s+together\b)?", re.I)
+HOUSEWARMING = " housewarming "     # the occasion's own request word (request_words.csv, kind occasion)
+
 PATTERNS = (RATE, FREQUENCY, WHEN, QUANTITY, COMPANY)
 
 
 def without_context(text: str) -> str:
-    """The request without its time, frequency, quantity and company phrases; other words untouched."""
+    """The request without its time, frequency, quantity and company phrases, a home as a life step read as the
+    housewarming it is; other words untouched."""
+    text = HOME_STEP.sub(HOUSEWARMING, text)
     for pattern in PATTERNS:
         text = pattern.sub(" ", text)
     return " ".join(text.split())

@@ -122,7 +122,7 @@ class Ranker:
         self._segments(buyers)
         self.lexicon = Lexicon.load()
         self.relevance = Relevance(self.catalog.titles, index.vocabulary, self.catalog.category, self.lexicon.ideas,
-                                   self.lexicon.synonyms)
+                                   self.lexicon.synonyms, embed_phrases=index.embedder.passages)
         self.ids_lower = {str(i).lower(): r for r, i in enumerate(self.catalog.item_ids)}
 
     def understand(self, query: str) -> Request:
@@ -192,6 +192,9 @@ class Ranker:
         if query and request is not None and len(cand) and not parts["no_match"]:
             full = self.relevance.holds_all(request, cand)
             parts["partial"] = full is not None and not full.any()     # no product is both the style and the room's
+            if request.types and not self.relevance.type_match(request)[cand].any():
+                parts["partial"] = True     # the type named is held by nothing within the filters ("a red glass vase"
+                                            # with no red vase in stock): a glass bracelet is no match, only near
         chosen, matches = self._matches(chosen, parts) if query else (chosen, None)
         timings["rank_ms"] = ms_since(t1, 2)
         items = [self._recommendation(i, score_of[i], query, filters, history, user_id, parts,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from assistant.fsutil import csv_rows
 from assistant.models.embed import english_words
-from assistant.resources import REQUEST_WORDS, ZH_TERMS
+from assistant.resources import REQUEST_WORDS, ZH_HEADS, ZH_TERMS
 from assistant.search.context import without_context
 from assistant.search.ideas import Ideas
 from assistant.search.prices import without_prices
@@ -105,10 +105,14 @@ class Lexicon:
     idioms: dict[str, str] = field(default_factory=dict)     # a phrase not meant word by word -> what it means in
                                                              # catalog words, or "" ("night owl" is no owl)
     _speller: tuple = field(default=(None, None), repr=False, compare=False)   # (vocabulary, its Speller)
+    zh_heads: dict[str, str] = field(default_factory=lambda: load_zh_heads())   # 袜 -> 'stocking sock': one
+                                                             # character that names the thing, at a compound's end
 
     @classmethod
-    def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS) -> "Lexicon":
+    def load(cls, zh_terms: Path = ZH_TERMS, request_words: Path = REQUEST_WORDS,
+             zh_heads: Path = ZH_HEADS) -> "Lexicon":
         zh = load_zh_terms(zh_terms)
+        heads = load_zh_heads(zh_heads)
         kinds, hints, synonyms, idioms = {}, {}, {}, {}
         for n, row in _rows(request_words, ("kind", "word", "catalog_hints")):
             word = row["word"].strip().lower()
@@ -125,7 +129,7 @@ class Lexicon:
                 continue
             kinds[word] = row["kind"].strip()
             hints[word] = row["catalog_hints"].split()
-        return cls(zh, kinds, hints, Ideas.load(), synonyms, idioms)
+        return cls(zh, kinds, hints, Ideas.load(), synonyms, idioms, zh_heads=heads)
 
     @functools.cached_property
     def words(self) -> frozenset[str]:
@@ -163,7 +167,9 @@ class Lexicon:
         with Chinese replaced, unmapped Chinese runs). A word the lexicon lacks is read by the lexicon's terms of two
         characters or more inside it, longest first; a one-character term maps only when it stands as its own word
         (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a
-        compound's head comes last: 收纳袋 storage + bag)."""
+        compound's head comes last: 收纳袋 storage + bag). A character of the closed class of product heads
+        (resources/zh_heads.csv: 袜 stocking, 盘 plate, 镜 mirror...) maps the same two ways: ending a word whose start
+        mapped (咖啡壶 coffee + teapot) or standing as its own word, dressed or not (圣诞 + 袜子: a Christmas stocking)."""
         out, unknown, run = [], [], ""
         for word in self.segmenter.words(text):
             if not CJK.search(word):
@@ -172,13 +178,20 @@ class Lexicon:
                     run = ""
                 out.append(word)
                 continue
-            word = _core_character(word, self.zh)
+            word = _core_character(word, self.zh.keys() | self.zh_heads.keys())
             i, clean = 0, True          # clean: no character of this word left unmapped so far
             while i < len(word):
                 term = word if word in self.zh else next(
                     (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
                 if term is None and 0 < i == len(word) - 1 and word[i] in self.zh and clean:
                     term = word[i]    # Chinese compounds end in their head: 收纳袋 is 收纳 + 袋, a storage bag
+                if term is None and i == len(word) - 1 and word[i] in self.zh_heads and clean:
+                    if run:
+                        unknown.append(run)
+                        run = ""
+                    out.append(f" {self.zh_heads[word[i]]} ")     # 圣诞 + 袜: the thing is the stocking
+                    i += 1
+                    continue
                 if term is None:
                     run += word[i]
                     clean = False
@@ -199,7 +212,7 @@ class Lexicon:
 ZH_AFFIXES = frozenset("子儿咪小形状型")
 
 
-def _core_character(word: str, zh: dict[str, str]) -> str:
+def _core_character(word: str, zh) -> str:
     """The one-character term a two-character word only dresses up (盒子 -> 盒), else the word as it is."""
     if len(word) != 2 or word in zh:
         return word
@@ -237,6 +250,15 @@ def load_zh_terms(path: Path = ZH_TERMS) -> dict[str, str]:
             raise ValueError(f"{path.name}: Chinese term {word!r}, column 'en': empty")
         zh[word] = english
     return dict(sorted(zh.items(), key=lambda kv: -len(kv[0])))
+
+
+def load_zh_heads(path: Path = ZH_HEADS) -> dict[str, str]:
+    """Single-character product heads -> English catalog words (resources/zh_heads.csv): a closed class, read only
+    where a compound ends or the character stands alone (`Lexicon.translate`)."""
+    for n, row in _rows(path, ("zh", "en")):
+        if len(row["zh"].strip()) != 1:
+            raise ValueError(f"{Path(path).name} row {n}, column 'zh': {row['zh']!r} is not one character")
+    return load_zh_terms(path)
 
 
 # Chinese grammar words that carry no product meaning (给妈妈的 "for mum's", 我想要 "I want", 一个 "one").
