@@ -1561,7 +1561,26 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
     ("德国有退货记录的客户数", f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE ret AND country = 'Germany'"),
     ("units of the Assorted Color Bird Ornament sold in 2011",        # US 'color' for the title's UK 'colour'
      f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND title = 'Assorted Colour Bird Ornament' AND {IN_2011}"),
+    ("2011年一共接了多少单", f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND {IN_2011}"),
+    ("hibernating那批客户的平均流失概率（模型预测的）",
+     "SELECT AVG(churn_probability) FROM profiles WHERE segment = 'hibernating'"),
+    ("how mnay orders came from France in 2011",                      # two letters swapped in a filler word
+     f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}"),
+    ("what share of loyal customers have already churned",            # 'already', 'also': harmless adverbs
+     "SELECT AVG((recency_days > 90)::INT) FROM profiles WHERE segment = 'loyal'"),
 ]
+
+
+def test_up_or_down_in_chinese_is_a_change_and_pai_ranks(staff, db):
+    got = staff.answer("2011年第三季度的订单数比第二季度涨了还是跌了")
+    assert got.clarification is None and got.query.compare, got.narrative
+    orders = "SELECT COUNT(DISTINCT order_id) FROM {} WHERE NOT ret AND order_date >= '{}' AND order_date < '{}'"
+    assert [v for _, v in got.facts[:2]] == [db.execute(orders.format(LINES, a, b)).fetchone()[0]
+                                             for a, b in (("2011-07-01", "2011-10-01"), ("2011-04-01", "2011-07-01"))]
+    ranked = staff.answer("2011年按订单数排前三的国家")
+    want = db.execute(f"SELECT country FROM {LINES} WHERE NOT ret AND {IN_2011} GROUP BY country "
+                      "ORDER BY COUNT(DISTINCT order_id) DESC LIMIT 3").fetchall()
+    assert ranked.clarification is None and [label for label, _ in ranked.facts] == [c for (c,) in want]
 
 
 def test_a_percent_sign_nothing_explains_asks(staff):

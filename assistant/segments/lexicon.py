@@ -91,7 +91,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                 r"\bnet\b(?! (?:margin|profit|promoter))|\bmoney\b|\bearn(?:ed|ings)?\b|(?<!we )(?<!i )(?<!we've )\bspen(?:d|t|ds|ding)\b|净收入|收入|营收|销售额|营业额|(?:卖|售)(?:了|出)多少钱|多少钱|消费(?:总)?(?:额|金额)?|"
                 r"花(?:了|费了?)(?=多少)"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
-               r"(?:多少|几)单|单数"),
+               r"(?:接|下|收)?(?:了)?(?:多少|几)单|单数"),     # 接了多少单: orders taken
     ("units", r"\bunits?(?: sold)?\b|\b(?:sales|unit) volume\b|\bvolume (?:sold|shipped)\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
               r"销量|销售量|售出量|出货量|件数|销售数量|售出数量|(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)件(?:货|商品|产品|东西)?|多少件(?:货|商品|产品|东西)?|"
               r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?![\u4e00-\u9fff])|"
@@ -119,7 +119,8 @@ DEFINITIONS = [   # (metric, regex of its definition in words)
                     r"\b(?:2|two) ?\+) (?:orders|purchases)\b|(?:(?:下过|下了|买过)?(?:两|2)(?:单|次)(?:及|或)以上|(?:至少|最少|不少于)(?:下过|下了|买过|购买过)?(?:两|2)"
                     r"(?:单|次|笔))(?:订单)?(?:的)?(?:客户)?(?:的)?(?:占比|比例)?"),
 ]
-_PREDICTED = r"\b(?:the |our )?(?:model'?s? |ml )?(?:predicted|estimated|modelled|modeled) (?:probability|likelihood|score)\b|预测(?:的)?概率"
+_PREDICTED = r"\b(?:the |our )?(?:model'?s? |ml )?(?:predicted|estimated|modelled|modeled) (?:probability|likelihood|score)\b|预测(?:的)?概率|" \
+             r"(?:由)?模型(?:预测|估计|算出)(?:的)?(?:概率)?"
 DEFINITIONS += [
     ("returning_customers", r"\b(?:with )?(?:at least one|one or more|a|any) (?:credit notes?|return(?: lines?)?|returned "
                             r"(?:items?|orders?|lines?))\b|至少(?:一|1)(?:次|笔)退货"),
@@ -337,7 +338,7 @@ TOP_PERCENT = r"\btop\s+(\d+(?:\.\d+)?)\s*(?:%|percent|per cent|pct)\s*(?:of\s+)
 CHANGE = r"\bchange(?:d)?\b|\bgrowth\b|\bgrow(?:n|ing)?\b|\bgrew\b|\bincrease(?:d)?\b|\bdecrease(?:d)?\b|\bdrop(?:ped)?\b|" \
          r"\bfell\b|\brise\b|\brose\b|\bup or down\b|\bvs\.? (?:the )?(?:previous|prior|last) (?:period|month|quarter|year)\b|" \
          r"\bcompared (?:to|with) (?:the )?(?:previous|prior|preceding) (?:period|month|quarter|year|window)\b|" \
-         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|环比|涨幅|增幅|降幅|跌幅|变化|增长|下降|增加|减少|上涨|下跌|涨|跌|(?<!至)(?<!最)(?:多|少)了?多少(?!钱)"
+         r"\b(?:month|quarter|year) over (?:month|quarter|year)\b|\bmom\b|\bqoq\b|\byoy\b|(?:涨|升|增加|增长|上涨|上升)了?还是(?:跌|降|减少|下降|下跌)了?|环比|涨幅|增幅|降幅|跌幅|变化|增长|下降|增加|减少|上涨|下跌|涨|跌|(?<!至)(?<!最)(?:多|少)了?多少(?!钱)"
 CHANGE_PERCENT = r"(?<!占)(?<!\d)百分比|(?<!\d)\b(?:percentage|percent|pct)\b(?!\s+of\b)|(?<![\d\w])%(?!\s*of\b)"   # in a change
 # question, "and the %" / 百分比也给一下 is the change in percent, which every change answer states
 PREVIOUS_REF = r"\b(?:with|vs\.?|versus|to|than|against) (?:the )?(?:\d+|seven|thirty|ninety)(?: (?:days|weeks))? before(?: that| it| then)?\b|" \
@@ -374,6 +375,7 @@ belongs brings bringing contribute contributes contributed account accounts gain
 attract attracted something anything sit sits respectively overall on group groups did do does breakdown split
 separately individually pls plz take took taken taking stuff things theirs tracking trending performing popular favourite favorite rfm
 predicted estimated actually really basically quite distinct unique thanks thx cheers kindly hey
+also already effectively
 ranked rank ranking sorted sort descending ascending top most least biggest largest smallest highest lowest
 best worst bottom leading kind kinds type types whats what's how's hows tell give shows showing shown vs
 versus compared compare comparison against
@@ -381,7 +383,7 @@ versus compared compare comparison against
 COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
 FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
-                    "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下",
+                    "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下", "拉一下", "拉一份", "拉出来",
                     "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",
                     "帮我查一下", "帮我查查", "帮我查", "帮我看一下", "帮我看看", "帮忙查一下", "帮忙看一下", "帮忙", "查一下", "查查")
 FILLER_PHRASES = (   # phrases that carry no meaning for the query (each word alone might)
@@ -456,7 +458,7 @@ PREDICTED_COUNT = r"\b(?:customers|buyers|clients|people|shoppers) (?:are|is|wer
                   r"(?:多少|几)(?:个|位|名)?(?:客户|顾客|人)(?:可能|会|有可能|很可能)"   # a count by a predicted probability
 SAME_PERIOD = r"\bin the same period\b"   # "customers who bought X in the same period": the bought filter uses the period
 FILLER_CJK = set("数的是有多少我们个了吗在中里各每哪些什么请显示一下总共一按位名人从来自来源于买哪个家比较对比与和跟相比么呢吧啊给看列出告诉其"
-                 "几过得也")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 也 also; 帮我查一下 is a phrase above
+                 "几过得也排")      # 几 how many, 过 (买过/下过: done before), 得 (买得最多), 也 also; 帮我查一下 is a phrase above
 METRIC_PAIRS = {   # a metric's first word -> the words that may follow it: 'churn rte' is 'churn rate' (one edit, one fit)
     "churn": ("rate", "risk"), "repeat": ("rate",), "purchase": ("rate",), "order": ("value",), "gross": ("sales",),
     "net": ("revenue", "sales"), "returns": ("value",), "customer": ("value",), "units": ("sold",)}
@@ -514,7 +516,7 @@ SPEND_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean|typical) )?(?:(?:all[- ]time|
                      r"(?:per|by each|for each|for every|of (?:a|each|the average)) (?:customer|buyer|client)\b"   # no period named: customer value
 _GROUP_NOUN = r"(?:(?:customers?|buyers|clients|shoppers|segment|cluster|group|market|country)\s+|(?:的)?(?:客户|顾客)\s*)?"
 COLLECTIVE_AFTER_GROUP = rf"^\s*{_GROUP_NOUN}(?P<w>lot|bunch|crowd|folks?|gang|guys|mob|cohort|people|ones)\b|" \
-                         rf"^\s*{_GROUP_NOUN}(?P<z>这群人|这帮人|这批人|那群人|那帮人|这群|这帮|这批|那群|那帮|这伙人|群体)"   # 'the hibernating lot', 休眠客户这群人
+                         rf"^\s*{_GROUP_NOUN}(?P<z>这群人|这帮人|这批人|那群人|那帮人|那批人|这群|这帮|这批|那群|那帮|那批|这伙人|群体)"   # 'the hibernating lot', 休眠客户这群人
 RESTRICTOR_BEFORE = r"(?:\b(?:only|just|solely|exclusively|purely)(?: (?:in|for|from|to|the))*|仅限|仅|只看|只算|只)\s*$"   # 'just Germany'
 RESTRICTOR_AFTER = rf"^\s*{_GROUP_NOUN}(?P<w>only|alone)\b(?! (?:bought|ordered|purchased|once|twice|one|\d))|" \
                    rf"^\s*{_GROUP_NOUN}(?P<z>而已|就行|就好)"   # 'UK only'

@@ -35,6 +35,7 @@ from assistant.segments.semantic import EXCLUDABLE, HIGHER_IS_WORSE, METRICS, Co
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEFAULT_TOP_NOTE = "no number asked, so the top"    # + N: the answer lists the default top N
 AVERAGES = {"aov", "revenue_per_customer", "frequency", "customer_value", "churn_risk", "high_value_probability"}
+LONG_FILLER = frozenset(w for w in L.FILLER if len(w) >= 4)     # 'many', 'what', 'much': a swap of two letters is read
 WORD = re.compile(r"[a-z0-9][a-z0-9'&.\-]*|[\u4e00-\u9fff]|%")
 MAX_CHOICES = 6
 GENERIC_TITLE = 3         # a title that this many longer titles contain ('heart t-light holder') is asked about
@@ -712,9 +713,10 @@ class QuestionParser:
         return [found]
 
     def _transposed(self, word: str) -> list[str]:
-        """Layer words that `word` spells with two neighbouring letters swapped ('lsat' -> 'last')."""
+        """Layer words, or filler words of four letters or more, that `word` spells with two neighbouring letters
+        swapped ('lsat' -> 'last', 'mnay' -> 'many')."""
         swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
-        return sorted(swaps & self.typo_set)
+        return sorted(swaps & (self.typo_set | LONG_FILLER))
 
     def _close_names(self, words: str) -> list[tuple[str, str]]:
         """Countries, segments, clusters or categories whose name resembles `words` (asked about, never assumed)."""
