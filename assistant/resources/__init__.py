@@ -21,7 +21,6 @@ STAFF_QUESTIONS = RESOURCES / "staff_questions.csv"  # staff questions with thei
 STAFF_EVAL = RESOURCES / "staff_eval.jsonl"        # staff questions written blind, answers from hand-written SQL
 STAFF_TEST = RESOURCES / "staff_test.jsonl"        # a second blind set, held out (staff_test.md says how it was used)
 OTHER_COMPANIES = RESOURCES / "other_companies.txt"  # names of other companies' services the router declines
-COMMON_ENGLISH = RESOURCES / "common_english.txt"    # common English words (never read as a typo of a risky word)
 COURIERS = RESOURCES / "couriers.txt"                  # couriers: declined only for the customer's own business (chat/couriers.py)
 KB_QUESTIONS = RESOURCES / "kb_questions.csv"      # citation,en,zh: one question pair per demo KB section
 ZH_POLICY_TERMS = RESOURCES / "zh_policy_terms.csv"  # zh,en: policy glossary, Chinese questions -> KB words

@@ -11,7 +11,7 @@ The rules' reading (`parse.query`) is answered only when all of these hold; othe
   comparison, time, number, metric and dimension words, and what the layer lacks: other currencies, VAT, cost ...), none names or nearly names a filter value of the shop
   (`filter_words`: country, segment, cluster, category and product-title words), none holds a digit, and none is one
   edit from a risky word of four or more letters (a misspelt 'rte' may be 'rate') unless it is itself a correctly
-  spelt common English word (resources/common_english.txt: 'point' is not a typo of 'print', 'doing' of 'dining';
+  spelt common English word (`common_english`, from the embedder's vocabulary: 'point' is not a typo of 'print', 'doing' of 'dining';
   one edit from a filter value's word still counts: 'hearts' nearly names 'heart');
 - no unexplained word restricts who or what is counted: none stands right before a noun of the layer ('wholesale
   customers', 'online orders', 批发(的)客户) or right after a preposition that attaches it to the scope ('revenue
@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from assistant.resources import COMMON_ENGLISH, ZH_TERMS
+from assistant.models.embed import english_words
+from assistant.resources import ZH_TERMS
 from assistant.retrieval.segment_zh import Segmenter
 from assistant.segments import lexicon as L
 from assistant.segments.semantic import Query
@@ -79,11 +80,14 @@ def words_of(runs: list[str]) -> list[str]:
     return [w for w in out if w]
 
 
+COMMON_RANK = 12_000     # the first entries of the embedder's vocabulary: common words
+
+
 @functools.cache
 def common_english() -> frozenset[str]:
-    """Correctly spelt common English words (resources/common_english.txt, '#' lines are its provenance)."""
-    lines = COMMON_ENGLISH.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    """Correctly spelt common English words of three letters or more (models/embed.py `english_words`, the
+    first COMMON_RANK entries of the BERT uncased vocabulary, roughly frequency ordered)."""
+    return frozenset(w for w in english_words(first=COMMON_RANK) if len(w) >= 3)
 
 
 @functools.cache
