@@ -1572,6 +1572,13 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
      f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'France' AND {IN_2011}"),
     ("what share of loyal customers have already churned",            # 'already', 'also': harmless adverbs
      "SELECT AVG((recency_days > 90)::INT) FROM profiles WHERE segment = 'loyal'"),
+    # a correction of the metric alone keeps the scope it corrects (it used to drop Norway: all customers' AOV)
+    ("whats the typical basket in Norway in 2011? sorry, I mean the average order value",
+     f"SELECT SUM(amt) / COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Norway' AND {IN_2011}"),
+    ("unit sales of the regency cakestand 3 tier in 2011",             # units sold, not units and sales
+     f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier' AND {IN_2011}"),
+    ("regency cakestand 3 tier: how many did we sell in 2011",
+     f"SELECT SUM(qty) FROM {LINES} WHERE NOT ret AND title = 'Regency Cakestand 3 Tier' AND {IN_2011}"),
 ]
 
 

@@ -92,7 +92,7 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
                 r"花(?:了|费了?)(?=多少)"),
     ("orders", r"\b(?:number of |count of |how many )?(?:purchase )?(?:orders|invoices)\b|\border count\b|订单数|订单量|订单|"
                r"(?:接|下|收)?(?:了)?(?:多少|几)单|单数"),     # 接了多少单: orders taken
-    ("units", r"\bunits?(?: sold)?\b|\b(?:sales|unit) volume\b|\bvolume (?:sold|shipped)\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
+    ("units", r"\bhow many (?:did|have|do|does) (?:we|you|they|it) (?:sell|sold)\b|\bunits?(?: sold)?\b|\b(?:sales|unit) volume\b|\bvolume (?:sold|shipped)\b|\bitems sold\b|\bquantity(?: sold)?\b|\bpieces\b|\bhow many (?:items|pieces)\b|"
               r"销量|销售量|售出量|出货量|件数|销售数量|售出数量|(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)件(?:货|商品|产品|东西)?|多少件(?:货|商品|产品|东西)?|"
               r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?![\u4e00-\u9fff])|"
               r"(?:卖|售|销售)(?:了|出)?去?(?:了)?(?:多少|几)(?:个|只|套|盒|包|份)(?:商品|产品|东西)?(?=吗|呢|啊)"),
@@ -506,6 +506,7 @@ SHORTHANDS = [   # (regex, replacement) applied to the normalised question: shor
      r"(?:the |our )?(?:christmas|xmas|easter))\b(?! (?:category|range|products?|items?|stuff|to|until|till|through|"
      r"onwards|season|period|\d))", r"\1 category"),
     (r"\bcancelations\b", "cancellations"), (r"\bcanceled\b", "cancelled"),   # US spelling
+    (r"\bunit sales\b", "units sold"),     # not units beside sales (revenue)
     (r"\byrs?\b", "year"), (r"\b(?:mths?|mnths?)\b", "month"), (r"\bqtrs?\b", "quarter"),   # 'this yr', 'last qtr'
 ]
 

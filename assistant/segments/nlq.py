@@ -255,6 +255,10 @@ class QuestionParser:
         before, after = question[:m.start()], question[m.end():].strip(" ,.;:!?，。；：！？")
         note = f"'{m.group(0).strip(' ,.;:!，。；：')}' read as a correction: only '{after}' counts"
         p = self._complete(after)
+        scope = self._scope_words(normalize(before), normalize(after))
+        if p is not None and scope:     # 'avg basket value for Switzerland? Sorry, I mean average order value':
+            p = self._complete(f"{after} {scope}")          # Y corrects the metric; X's scope stays
+            note = f"'{m.group(0).strip(' ,.;:!，。；：')}' read as a correction: '{after}' replaces what it corrects"
         if p is None:
             text, fix = normalize(before), normalize(after)
             spans = self._spans_of_kind(text, fix)
@@ -264,6 +268,24 @@ class QuestionParser:
         if p is not None:
             p.notes.insert(0, note)
         return p
+
+    def _scope_words(self, before: str, after: str) -> str:
+        """The names and periods `before` holds that `after` does not ("in Switzerland", "2011"), as words to add
+        to `after`; '' when it adds none."""
+        def named(text: str) -> list[tuple[str, str]]:
+            out = []
+            for name, (key, _) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+                pattern = rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii() \
+                    else re.escape(name)
+                if re.search(pattern, text) and not any(name in n for n, _ in out):
+                    out.append((name, key))
+            return out
+        kinds = {key for _, key in named(after)}        # a kind Y names itself is Y's ('... sorry, Germany')
+        words = [f"in {name}" if key == "country" else name for name, key in named(before) if key not in kinds]
+        periods = [before[a:b] for (a, b), _ in find_periods(before, self.as_of)]
+        if not find_periods(after, self.as_of):
+            words += periods
+        return " ".join(words)
 
     def _spans_of_kind(self, text: str, fix: str) -> list[tuple[int, int]]:
         """Where `text` names something of the kind `fix` is (a country, segment, cluster or category name; or a
