@@ -79,6 +79,8 @@ class Request:
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
     style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
     corrections: list[tuple[str, str]] = field(default_factory=list)   # typos read as known words (spelling.py)
+    said: str = ""                                        # the request as said, without its prices, milestones and
+                                                          # context phrases: what e5 reads ("50镑以内" is no "50's")
 
     @property
     def search_text(self) -> str:
@@ -334,6 +336,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
     text = without_context(text)      # "4 cups a day", "friends round", "about 80": when, how many, who comes
+    req.said = text
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)

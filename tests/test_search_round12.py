@@ -1,0 +1,37 @@
+"""Round 12 mechanisms, hand-checked on small catalogs in our own wording: the number of a price phrase never
+matches a title; (more below as they land)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.search.ideas import Ideas
+from assistant.search.relevance import Relevance
+from assistant.search.understand import Lexicon, understand
+from assistant.search.vocabulary import mine_vocabulary
+
+NUMBERED = ["Jumbo Bag 50's Christmas", "Party Charms 50 Pieces", "Cocktail Sticks 30 Pieces", "Leather Wallet Brown",
+            "Beer Glass Set", "Gardening Gloves"]
+# every price form of search/prices.py, English and Chinese, with 50 (or 30) as its number
+PRICE_FORMS = ["something for my dad under £50", "my budget is 50 pounds, a present for dad", "dad gift, 50 quid max",
+               "a present for my dad, up to 50", "dad's present around 50 pounds", "a gift for dad £30-£50",
+               "between 30 and 50 pounds for my dad", "a gift for dad for £50 or less", "gift for dad over £50",
+               "dad gift 50ish pounds", "给爸爸的礼物 50镑以内", "预算50英镑 送爸爸", "不超过50块 送爸爸",
+               "送爸爸 50元以下", "送爸爸 50镑左右", "送爸爸 30到50镑", "送爸爸 五十块以内", "50镑内 送爸爸"]
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return Lexicon.load()
+
+
+@pytest.mark.parametrize("text", PRICE_FORMS)
+def test_the_number_of_a_price_never_matches_a_title(text, lexicon):
+    vocab = mine_vocabulary(pd.DataFrame({"title": NUMBERED}))
+    req = understand(text, vocab, lexicon)
+    assert not any(ch.isdigit() for ch in req.said), req.said          # what e5 reads holds no price number
+    assert not any(ch.isdigit() for ch in req.english + " ".join(req.themes + req.types))
+    rel = Relevance(NUMBERED, vocab, None, Ideas.load())
+    lexical = rel.lexical(req)
+    assert lexical[0] == 0 and lexical[1] == 0 and lexical[2] == 0      # no "50's", no "50 Pieces", no "30 Pieces"
