@@ -171,7 +171,8 @@ class Lexicon:
         (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a
         compound's head comes last: 收纳袋 storage + bag). A character of the closed class of product heads
         (resources/zh_heads.csv: 袜 stocking, 盘 plate, 镜 mirror...) maps the same two ways: ending a word whose start
-        mapped (咖啡壶 coffee + teapot) or standing as its own word, dressed or not (圣诞 + 袜子: a Christmas stocking)."""
+        mapped (咖啡壶 coffee + teapot) or standing as its own word, dressed or not (圣诞 + 袜子: a Christmas stocking).
+        A word whose start maps but whose end (its head) does not is left unread as a whole: the start is a modifier."""
         out, unknown, run = [], [], ""
         for word in self.segmenter.words(text):
             if not CJK.search(word):
@@ -182,6 +183,7 @@ class Lexicon:
                 continue
             word = _core_character(word, self.zh.keys() | self.zh_heads.keys())
             i, clean = 0, True          # clean: no character of this word left unmapped so far
+            start, mapped = len(out), False     # this word's first output; whether any term of it mapped
             while i < len(word):
                 term = word if word in self.zh else next(
                     (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
@@ -203,7 +205,13 @@ class Lexicon:
                     unknown.append(run)
                     run = ""
                 out.append(f" {self.zh[term]} ")
+                mapped = True
                 i += len(term)
+            if mapped and run and _content_zh(run):
+                # a compound ends in its head: a mapped start before an unmapped end (笔记本 + 电脑, a laptop) only
+                # modifies what the lexicon cannot name; the whole word is unread, never the modifier's type
+                del out[start:]
+                run = word
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
