@@ -35,3 +35,33 @@ def test_the_number_of_a_price_never_matches_a_title(text, lexicon):
     rel = Relevance(NUMBERED, vocab, None, Ideas.load())
     lexical = rel.lexical(req)
     assert lexical[0] == 0 and lexical[1] == 0 and lexical[2] == 0      # no "50's", no "50 Pieces", no "30 Pieces"
+
+
+def test_a_chinese_compound_whose_head_is_unmapped_names_no_type(lexicon):
+    # 咖啡机 (a coffee machine), 茶壶盖 (a teapot's lid): the mapped start only modifies the unmapped head
+    for word in ("咖啡机", "茶壶盖"):
+        english, unknown = lexicon.translate(f"想买一个{word}")
+        assert english == "" and word in unknown, (english, unknown)
+    assert lexicon.translate("咖啡杯") == ("coffee cup", [])          # a head that maps keeps its modifier
+    assert lexicon.translate("咖啡") == ("coffee", [])
+    vocab = mine_vocabulary(pd.DataFrame({"title": ["Coffee Mug Red", "Teapot Spotty", "Coffee Tin"]}))
+    req = understand("想买一个咖啡机", vocab, lexicon)
+    assert req.types == [] and req.themes == [] and "咖啡机" in req.unknown_zh
+
+
+def test_a_mould_is_no_tin(lexicon):
+    english, _ = lexicon.translate("做蛋糕用的模具")
+    assert "mould" in english.split() and "tin" not in english.split()
+
+
+def test_party_sundries_for_a_child_are_not_outranked_by_childrens_things(lexicon):
+    titles = ["Spaceboy Childrens Cup", "Set/6 Spotty Paper Cups", "Dolly Girl Childrens Beaker", "Paper Plates Stars",
+              "Pack of 12 Fruit Paper Cups"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand("paper cups for my little boy's party, he turns 4", vocab, lexicon)
+    assert req.audience == "child" and "paper cup" in req.types
+    rel = Relevance(titles, vocab, None, Ideas.load())
+    rows = np.arange(len(titles))
+    scores = rel.blend(req, rel.lexical(req), np.full(len(titles), 0.5), rows)
+    assert titles[int(np.argmax(scores))] == "Set/6 Spotty Paper Cups"
+    assert scores[1] > scores[0]       # the paper cups keep their full relevance; the plastic cup only shares the head

@@ -344,7 +344,12 @@ class Relevance:
         if typed is not None and (typed[rows] & ~paper).any():
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
-        rel = rel * self.audience_factor(request.audience, rows)
+        audience = self.audience_factor(request.audience, rows)
+        if request.audience == "child" and asks_sundries(request):
+            # party sundries asked for a child's party (paper cups, napkins) are the child's: no children's
+            # plastic cup leads over the paper ones for being a "children's" product
+            audience = np.where(self.not_a_gift[rows], 1.0, audience)
+        rel = rel * audience
         if request.gift and request.audience not in ("child", "baby") and not asks_sundries(request):
             sundry = self.not_a_gift[rows] & ~paper       # no sticker for mum; a hobby's own things stay (cake cases
             if typed is not None:                         # for a baker, cocktail straws for a gin fan)
