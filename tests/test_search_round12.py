@@ -65,3 +65,20 @@ def test_party_sundries_for_a_child_are_not_outranked_by_childrens_things(lexico
     scores = rel.blend(req, rel.lexical(req), np.full(len(titles), 0.5), rows)
     assert titles[int(np.argmax(scores))] == "Set/6 Spotty Paper Cups"
     assert scores[1] > scores[0]       # the paper cups keep their full relevance; the plastic cup only shares the head
+
+
+def test_the_modifier_of_a_two_word_thing_alone_is_no_match(lexicon):
+    titles = ["Moon Night Light", "Moon and Stars Incense", "Moon Cake Candle Set", "Table Light Grey", "Moon Lamp",
+              "Red Lamp Shade", "Moon Garland", "Wall Light Star"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand("moon lights for a nursery", vocab, lexicon)
+    rel = Relevance(titles, vocab, None, Ideas.load())
+    assert rel.type_modifiers(req) == {"moon"} and req.types == ["light"]
+    lexical = rel.lexical(req)
+    assert lexical[titles.index("Moon and Stars Incense")] == 0 and lexical[titles.index("Moon Garland")] == 0
+    scores = rel.blend(req, lexical, np.full(len(titles), 0.5), np.arange(len(titles)))
+    top = [titles[i] for i in np.argsort(-scores, kind="stable")][:3]
+    assert top[0] == "Moon Night Light" and set(top[1:]) == {"Table Light Grey", "Wall Light Star"}
+    # a colour, material or occasion before the type is its attribute, not a compound: it keeps its weight
+    for text in ("red lights", "glass lights", "christmas lights"):
+        assert rel.type_modifiers(understand(text, vocab, lexicon)) == set()
