@@ -82,3 +82,30 @@ def test_the_modifier_of_a_two_word_thing_alone_is_no_match(lexicon):
     # a colour, material or occasion before the type is its attribute, not a compound: it keeps its weight
     for text in ("red lights", "glass lights", "christmas lights"):
         assert rel.type_modifiers(understand(text, vocab, lexicon)) == set()
+
+
+def test_commute_home_place_and_small_gift_phrases_are_no_product_words(lexicon):
+    from assistant.search.context import without_context
+    assert without_context("a flask for my sister, she walks to school every day") == "a flask for my sister, she walks"
+    assert without_context("a tray for my aunt who drives to the office") == "a tray for my aunt who drives"
+    assert without_context("striped cushions for our flat") == "striped cushions for the home"
+    assert without_context("a tiny treat for my postman") == "a gift for my postman"
+    assert without_context("a little something for the vicar") == "a gift for the vicar"
+    for thing in ("a bird house", "a small box", "small things for the garden", "a school bag", "a work bag"):
+        assert without_context(thing) == thing
+    titles = ["Wall Sign Work Hard", "Bird House Blue", "House Number Plaque", "Floral Cushion Cover", "Small Notebook",
+              "Floral Tea Towel", "Mini Notebook Set", "Floral Mug", "Work Mug Bicycle"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand("flowery things for around the house", vocab, lexicon)
+    assert "house" not in req.themes + req.types
+    req = understand("a thank you card and something small for my child's teacher", vocab, lexicon)
+    assert "small" not in req.themes + req.types and req.gift
+    req = understand("a present for my cousin who jogs to work", vocab, lexicon)
+    assert "work" not in req.themes + req.types
+
+
+def test_a_hobby_said_as_what_someone_does_is_the_hobby(lexicon):
+    ideas = Ideas.load()
+    assert "cycling" in ideas.cues("my nephew who cycles at weekends")
+    assert "cycling" in ideas.cues("she really cycles a lot")
+    assert ideas.cues("a cycle of songs") == []                  # the bare word with no one doing it is no hobby
