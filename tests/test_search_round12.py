@@ -109,3 +109,16 @@ def test_a_hobby_said_as_what_someone_does_is_the_hobby(lexicon):
     assert "cycling" in ideas.cues("my nephew who cycles at weekends")
     assert "cycling" in ideas.cues("she really cycles a lot")
     assert ideas.cues("a cycle of songs") == []                  # the bare word with no one doing it is no hobby
+
+
+def test_chinese_paper_cups_for_a_childs_party_are_the_paper_ones(lexicon):
+    titles = ["Spaceboy Childrens Cup", "Set/6 Spotty Paper Cups", "Pack of 12 Fruit Paper Cups", "Kids Toy Cup",
+              "Paper Plates Stars", "Set/6 Spotty Paper Plates"]
+    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
+    req = understand("给小朋友开派对要买纸杯", vocab, lexicon)
+    assert "paper cup" in req.types and req.audience == "child"
+    rel = Relevance(titles, vocab, None, Ideas.load())
+    assert not any("children" in alternatives for alternatives, _, _ in rel.groups(req))
+    scores = rel.blend(req, rel.lexical(req), np.full(len(titles), 0.5), np.arange(len(titles)))
+    top = [titles[i] for i in np.argsort(-scores, kind="stable")][:2]
+    assert set(top) == {"Set/6 Spotty Paper Cups", "Pack of 12 Fruit Paper Cups"}

@@ -222,6 +222,8 @@ class Relevance:
         if things:                    # what the hobby/occasion buys: one group, a product of any of them covers it
             out.append((things, IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
+        if request.types and request.audience == "child" and asks_sundries(request):
+            hints = []      # paper cups for a child's party: 'Childrens' in a title makes no plastic cup a paper one
         if hints:
             out.append((hints, HINT_WEIGHT, False))
         return out
