@@ -4,6 +4,9 @@
     without_context("having friends round on saturday, need napkins")     # ', need napkins'
     without_context("we need about 80 for the tables")                    # 'for the tables'
     without_context("a gift for friends who just got their first flat")   # 'a gift for friends who housewarming'
+    without_context("cushions for the house")                             # 'cushions for the home' (a place)
+    without_context("a mug for my aunt who walks to work")                # 'a mug for my aunt who walks'
+    without_context("a small token for my neighbour")                     # 'a gift for my neighbour'
 
 Read before any word of the request can be a product word (search/understand.py), like prices
 (search/prices.py) and milestones: "every day", "twice a week", "4 cups a day", "next weekend", "on saturday"
@@ -65,13 +68,31 @@ HOME_STEP = re.compile(rf"\b(?:{_HOME_VERB}\s+)?(?:(?:their|his|her|my|our|your|
                        rf"our|your|a|the)\s+)?(?:(?:first|own|new)\s+)*{_DWELLING}\b)?(?:\s+together\b)?", re.I)
 HOUSEWARMING = " housewarming "     # the occasion's own request word (request_words.csv, kind occasion)
 
-PATTERNS = (RATE, FREQUENCY, WHEN, QUANTITY, COMPANY)
+# The dwelling as the place things go ("for the house", "around our flat") is the home, the idea of home things,
+# never a title word ('Bird House', a 'House' doormat): read as "the home". A new one is HOME_STEP's housewarming.
+_PLACE_DWELLING = r"(?:house|flat|apartment|place|bungalow|cottage|maisonette)"
+HOME_PLACE = re.compile(rf"\b(?P<prep>for|in|around|round|about|across|throughout|to brighten up|to decorate)\s+"
+                        rf"(?:the|my|our|his|her|their|your|a)\s+{_PLACE_DWELLING}{_END}", re.I)
+HOME = r"\g<prep> the home"
+# Where a person goes each day ("cycles to work", "walks to school", "on the way to the office"): the journey, not a
+# thing; the activity word stays ('cycles' reads as the hobby). "a mug for work" keeps 'mug', loses only 'work'.
+COMMUTE = re.compile(r"\b(?:to|from|at|for|after|before|on the way to)\s+(?:work|school|the office|uni|university|"
+                     r"college|the station)\b(?!\s*(?:bag|desk|lunch|uniform|shoes?))", re.I)
+# "something small", "a little something", "a small token/gift": the size of the gift (a modest present), not the
+# size of a type: nothing of it is a product word.
+SMALL_GIFT = re.compile(r"\b(?:(?:a\s+)?(?:small|little|tiny|wee)\s+(?:something|token|gift|present|treat)s?|"
+                        r"something\s+(?:small|little|tiny))\b", re.I)
+SOMETHING = " a gift "         # a small something is a present: the gift reading stays
+
+PATTERNS = (RATE, FREQUENCY, WHEN, QUANTITY, COMPANY, COMMUTE)
 
 
 def without_context(text: str) -> str:
-    """The request without its time, frequency, quantity and company phrases, a home as a life step read as the
-    housewarming it is; other words untouched."""
+    """The request without its time, frequency, quantity, company and commute phrases, a home as a life step read as
+    the housewarming it is, the dwelling as a place as the home, a small gift as 'something'; other words untouched."""
     text = HOME_STEP.sub(HOUSEWARMING, text)
+    text = HOME_PLACE.sub(HOME, text)
+    text = SMALL_GIFT.sub(SOMETHING, text)
     for pattern in PATTERNS:
         text = pattern.sub(" ", text)
     return " ".join(text.split())

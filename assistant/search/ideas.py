@@ -51,6 +51,27 @@ def _contains(text: str, phrase: str) -> bool:
     return re.search(rf"(?:^| ){re.escape(phrase)}(?: |$)", text) is not None
 
 
+# A hobby said as what someone does ("who cycles", "she knits", "he bakes") is its '-ing' cue: the verb's bare
+# form (stemmed text: 'cycles' -> 'cycle') right after a subject, maybe after an adverb.
+DOER = r"(?:who|he|she|they|i|we|you)(?: (?:also|still|really|often|always|regularly|just|now|loves? to|likes? to))?"
+
+
+def _verb_forms(cue: str) -> set[str]:
+    """The bare verb of a one-word '-ing' cue: cycling -> cycle/cycl, knitting -> knit, baking -> bake."""
+    if " " in cue or not cue.endswith("ing") or len(cue) < 6:
+        return set()
+    base = cue[:-3]
+    forms = {base, base + "e"}
+    if len(base) > 2 and base[-1] == base[-2]:
+        forms.add(base[:-1])           # knitt -> knit, runn -> run
+    return forms
+
+
+def _does(text: str, cue: str) -> bool:
+    forms = _verb_forms(cue)
+    return bool(forms) and re.search(rf"(?:^| ){DOER} (?:{'|'.join(map(re.escape, forms))})(?: |$)", text) is not None
+
+
 @dataclass
 class Idea:
     kind: str                      # interest | occasion | audience | style | place
@@ -97,7 +118,8 @@ class Ideas:
         for idea in self.ideas:
             if idea.kind == "audience":
                 continue
-            cue = next((c for c in sorted(idea.cues, key=len, reverse=True) if _contains(low, c)), None)
+            cue = next((c for c in sorted(idea.cues, key=len, reverse=True) if _contains(low, c)), None) \
+                or next((c for c in idea.cues if idea.kind == "interest" and _does(low, c)), None)
             if cue:
                 out.append((idea, cue))
         return out

@@ -137,7 +137,7 @@ class Ranker:
             return []
         types = expand_types(request, self.index.vocabulary, ask_json, timeout_s)
         if types and request.unknown_zh and self.index.multilingual is not None:
-            near = self.index.multilingual.top(request.text, EXPAND_AGREE_TOP, self.catalog.merchandise)
+            near = self.index.multilingual.top(request.said or request.text, EXPAND_AGREE_TOP, self.catalog.merchandise)
             types = [t for t in types if self.relevance.in_titles([t])[near].sum() >= EXPAND_AGREE_MIN]
         request.expanded_types = types
         return types

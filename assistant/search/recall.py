@@ -63,8 +63,9 @@ def recall(ranker, query: str, qvec, history: sp.csr_matrix, allowed: np.ndarray
                 and (request.unknown_zh or not request.has_subject()):
             # MiniLM reads the English words the lexicon mapped; where Chinese is left unmapped, e5 reads the
             # Chinese itself (a fully mapped request keeps MiniLM's reading: it ranked them better on the dev set)
-            pool.multilingual = ranker.relevance.multilingual_dense(ranker.index.multilingual.standardised(query))
-            zh_ids = ranker.index.multilingual.top(query, k // 4, allowed)
+            said = request.said or query          # without its price phrases: "50镑以内" never reads as "50's"
+            pool.multilingual = ranker.relevance.multilingual_dense(ranker.index.multilingual.standardised(said))
+            zh_ids = ranker.index.multilingual.top(said, k // 4, allowed)
             pool.dense.update({int(i): max(pool.dense.get(int(i), 0.0), float(pool.multilingual[i])) for i in zh_ids})
             best_dense = max(best_dense, float(pool.multilingual[zh_ids].max()) if len(zh_ids) else 0.0)
         # Nothing shares a word with the query and nothing is close in meaning: say so, don't guess.

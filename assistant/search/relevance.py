@@ -222,6 +222,8 @@ class Relevance:
         if things:                    # what the hobby/occasion buys: one group, a product of any of them covers it
             out.append((things, IDEA_WEIGHT, True))
         hints = [h for h in request.hints if h not in occasion_hints]
+        if request.types and request.audience == "child" and asks_sundries(request):
+            hints = []      # paper cups for a child's party: 'Childrens' in a title makes no plastic cup a paper one
         if hints:
             out.append((hints, HINT_WEIGHT, False))
         return out
@@ -230,6 +232,8 @@ class Relevance:
         """Share (0-1, idf-weighted) of the request's word groups that each product's title covers."""
         score = np.zeros(self.size, np.float32)
         total = 0.0
+        modifiers = self.type_modifiers(request)
+        typed = self.titled_types(request) if modifiers else None
         for alternatives, weight, _ in self.groups(request):
             hit = np.zeros(self.size, np.float32)
             for term in alternatives:
@@ -242,10 +246,31 @@ class Relevance:
                 rows = self.postings.get(term)
                 if rows is not None:
                     hit[rows] = 1.0
+            if typed is not None and alternatives[0] in modifiers:
+                hit = hit * typed        # "fairy lights": 'fairy' counts on lights only, never on fairy incense
             w = weight * self.group_idf(alternatives)
             score += w * hit
             total += w
         return score / total if total else score
+
+    def type_modifiers(self, request: Request) -> set[str]:
+        """Nouns said right before a type's word, naming a two-word thing whose head is the type ("fairy lights",
+        "moon lamp"): such a word counts only on products of the type, the modifier alone is no match. A colour,
+        material, size or occasion before a type is an attribute of it ("red mugs", "felt decorations",
+        "halloween decorations") and keeps its own weight (the dev set judges those by category too)."""
+        if not request.types or request.language != "English":
+            return set()
+        said = [stem(w) for w in re.findall(r"[a-z0-9'-]+", request.text.lower())]    # as said: "horses and ponies"
+        firsts = {t.split()[0] for t in request.types}
+        attributes = set(COLOUR_WORDS) | set(MATERIALS) | set(SIZES) | SHADES | set(self.seasons) \
+            | {m for marks in self.seasons.values() for m in marks} | {request.occasion_theme, request.occasion}
+        return {a for a, b in zip(said, said[1:])
+                if b in firsts and a in request.themes and a not in firsts and a not in attributes}
+
+    def titled_types(self, request: Request) -> np.ndarray:
+        """True where a product's title holds a type named (or its head): a 'Candles & Lights' category makes no
+        incense a light."""
+        return np.logical_or.reduce([self.in_titles(request.types)] + [self.head_hit(t) > 0 for t in request.types])
 
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
@@ -337,6 +362,8 @@ class Relevance:
         word (idf) decides between a product with only the type and one with only the theme."""
         rel = LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * self.rescale_dense(cosine)
         typed = self.type_match(request)
+        if typed is not None and self.type_modifiers(request):
+            typed = typed & self.titled_types(request)    # "fairy lights": by title, a fairy candle is no light
         paper = np.zeros(len(rows), bool)
         if (request.gift or request.occasion or request.ideas or request.styles or request.types) \
                 and not asks_paper(request):
@@ -344,7 +371,12 @@ class Relevance:
         if typed is not None and (typed[rows] & ~paper).any():
             rel = np.where(typed[rows] & ~paper, rel, rel * MISSING_FACTOR)
         rel = np.where(paper, rel * WRAPPING_FACTOR, rel)
-        rel = rel * self.audience_factor(request.audience, rows)
+        audience = self.audience_factor(request.audience, rows)
+        if request.audience == "child" and asks_sundries(request):
+            # party sundries asked for a child's party (paper cups, napkins) are the child's: no children's
+            # plastic cup leads over the paper ones for being a "children's" product
+            audience = np.where(self.not_a_gift[rows], 1.0, audience)
+        rel = rel * audience
         if request.gift and request.audience not in ("child", "baby") and not asks_sundries(request):
             sundry = self.not_a_gift[rows] & ~paper       # no sticker for mum; a hobby's own things stay (cake cases
             if typed is not None:                         # for a baker, cocktail straws for a gin fan)

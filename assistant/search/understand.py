@@ -79,6 +79,8 @@ class Request:
     styles: list[list[str]] = field(default_factory=list)  # per style named, the title words that show it
     style_cues: list[str] = field(default_factory=list)  # ... and the words that named it ("nautical")
     corrections: list[tuple[str, str]] = field(default_factory=list)   # typos read as known words (spelling.py)
+    said: str = ""                                        # the request as said, without its prices, milestones and
+                                                          # context phrases: what e5 reads ("50镑以内" is no "50's")
 
     @property
     def search_text(self) -> str:
@@ -169,7 +171,8 @@ class Lexicon:
         (布 "fabric" alone, never inside 布置 "to decorate"), or ends a word whose start the lexicon mapped (a
         compound's head comes last: 收纳袋 storage + bag). A character of the closed class of product heads
         (resources/zh_heads.csv: 袜 stocking, 盘 plate, 镜 mirror...) maps the same two ways: ending a word whose start
-        mapped (咖啡壶 coffee + teapot) or standing as its own word, dressed or not (圣诞 + 袜子: a Christmas stocking)."""
+        mapped (咖啡壶 coffee + teapot) or standing as its own word, dressed or not (圣诞 + 袜子: a Christmas stocking).
+        A word whose start maps but whose end (its head) does not is left unread as a whole: the start is a modifier."""
         out, unknown, run = [], [], ""
         for word in self.segmenter.words(text):
             if not CJK.search(word):
@@ -180,6 +183,7 @@ class Lexicon:
                 continue
             word = _core_character(word, self.zh.keys() | self.zh_heads.keys())
             i, clean = 0, True          # clean: no character of this word left unmapped so far
+            start, mapped = len(out), False     # this word's first output; whether any term of it mapped
             while i < len(word):
                 term = word if word in self.zh else next(
                     (zh for zh in self.zh if len(zh) >= 2 and word.startswith(zh, i)), None)
@@ -201,7 +205,13 @@ class Lexicon:
                     unknown.append(run)
                     run = ""
                 out.append(f" {self.zh[term]} ")
+                mapped = True
                 i += len(term)
+            if mapped and run and _content_zh(run):
+                # a compound ends in its head: a mapped start before an unmapped end (笔记本 + 电脑, a laptop) only
+                # modifies what the lexicon cannot name; the whole word is unread, never the modifier's type
+                del out[start:]
+                run = word
         if run:
             unknown.append(run)
         return " ".join("".join(out).split()), [u for u in map(_content_zh, unknown) if u]
@@ -334,6 +344,7 @@ def understand(text: str, vocab: Vocabulary, lexicon: Lexicon) -> Request:
     text = without_prices(text)       # "under ten pounds" is a filter (chat/constraints.py), not a thing wanted
     text = without_milestones(text)   # "a first birthday": no 'First Class' luggage tag
     text = without_context(text)      # "4 cups a day", "friends round", "about 80": when, how many, who comes
+    req.said = text
     english, unknown_zh = lexicon.translate(text) if req.language == "Chinese" else (text, [])
     english, req.corrections = lexicon.speller(vocab).correct(english)   # "umbrela" -> "umbrella", said in the lead-in
     english = lexicon.read_idioms(english)
