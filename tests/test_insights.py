@@ -1597,3 +1597,15 @@ def test_every_single_figure_equals_hand_written_sql(staff, db, question, sql):
     assert len(insight.facts) == 1 and insight.facts[0][1] == pytest.approx(float(expected), rel=1e-9, abs=1e-9), \
         (question, insight.reading)
     assert insight.reading and insight.query is not None
+
+
+def test_a_two_character_country_with_its_last_character_typed_by_sound(staff, db):
+    """瑞仕 for 瑞士 is read like 德过 for 德国, with a note; 瑞事 too; another character is not read."""
+    got = staff.answer("2011年瑞仕客户的净收入")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                      f"WHERE country = 'Switzerland' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    assert "瑞仕" in " ".join(got.notes), got.notes
+    assert staff.answer("瑞事的订单数").facts[0][1] == db.execute(
+        f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Switzerland'").fetchone()[0]
+    assert staff.answer("瑞甲的订单数").clarification is not None

@@ -526,7 +526,14 @@ SAME_PERIOD_AGAIN = r"\b(?:that|the same|this same|said) (?:year|month|quarter|w
 INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)|\bdifferent (?=(?:customers|buyers|clients|shoppers|people)\b)"   # 'different customers': customers are distinct anyway
 CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
 CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
-GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)
+# The last character of a 2-character country name typed as a same-sound character by pinyin input (德过 -> 德国,
+# 瑞仕 -> 瑞士): only these are read in a 2-character name, since many everyday words are one character off one
+# (日期 日本, 美元 美国, 欧洲 澳洲); characters that make a common word with the first (波澜, 南飞) are left out.
+LAST_CHAR_HOMOPHONES = {
+    "国": "过果锅郭帼囯裹", "士": "仕事是市世式示氏适", "典": "点电碘", "兰": "蓝篮栏拦岚", "麦": "卖迈脉",
+    "腊": "蜡辣", "威": "为维微围伟", "岛": "到倒导捣", "克": "刻客课", "洲": "州周舟", "西": "希溪稀析",
+    "林": "琳临淋邻", "本": "苯笨",
+}
 # ------------------------------------------------------------ agreement (segments/agreement.py)
 # Words that may change what a question asks: an unexplained word of these kinds is never read as harmless, even
 # when the LLM's reading agrees with the rules' (logic, negation, comparison, time, number, filter, metric or

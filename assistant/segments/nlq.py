@@ -355,8 +355,9 @@ class QuestionParser:
     def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
         """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
         is one character off exactly one Chinese country name, its first character kept: in a 3-character name
-        any later character but a filler one ('西般牙'); in a 2-character name only 国 typed as a homophone
-        ('德过'), since many everyday words are one character off one (日期 日本, 美元 美国, 欧洲 澳洲)."""
+        any later character but a filler one ('西般牙'); in a 2-character name only its last character typed as
+        a listed homophone ('德过', '瑞仕'; lexicon.LAST_CHAR_HOMOPHONES), since many everyday words are one
+        character off one (日期 日本, 美元 美国, 欧洲 澳洲)."""
         names = {n: v for n, v in self.countries.items() if CJK.match(n) and 2 <= len(n) <= 3}
         hits = {}
         for run in unexplained:
@@ -373,7 +374,7 @@ class QuestionParser:
                         diff = [k for k in range(len(n)) if window[k] != n[k]]
                         typed = window[diff[0]] if len(diff) == 1 else ""
                         fits = (len(n) == 3 and typed not in L.FILLER_CJK) or \
-                            (len(n) == 2 and n[1] == "国" and typed in L.GUO_HOMOPHONES)
+                            (len(n) == 2 and typed in L.LAST_CHAR_HOMOPHONES.get(n[1], ""))
                         if len(diff) == 1 and diff[0] > 0 and fits and CJK.fullmatch(typed) \
                                 and all(c in L.FILLER_CJK or c in n for c in outside) and window not in self.names:
                             hits[(window, a)] = (n, country)
