@@ -1609,3 +1609,12 @@ def test_a_two_character_country_with_its_last_character_typed_by_sound(staff, d
     assert staff.answer("瑞事的订单数").facts[0][1] == db.execute(
         f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Switzerland'").fetchone()[0]
     assert staff.answer("瑞甲的订单数").clarification is not None
+
+
+def test_a_segment_named_in_the_question_settles_what_kequn_means(staff, db):
+    """客群 is segment or cluster; naming a segment ('hibernating') says which; alone it still asks."""
+    got = staff.answer("hibernating 客群的订单数")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND segment = 'hibernating'")
+    assert got.clarification is None and got.facts[0][1] == want.fetchone()[0], got.reading
+    assert any("客群" in n for n in got.notes), got.notes
+    assert staff.answer("客群的订单数").clarification is not None

@@ -196,6 +196,12 @@ CHURN_WORD = r"\bchurn(?:ed)?\b(?! (?:rate|risk|probability|prob|likelihood|prop
 CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
 # A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
 # brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.
+# A word with a reading per dimension, settled when the question names a value of exactly one of them ('at risk
+# 客群的净收入': 'at risk' is a segment, so 客群 is the segment): (word, {dimension: what the word then means}).
+NAME_SETTLES = [
+    (r"(?<!新)客群(?!体)", {"segment": "分群", "cluster": "聚类"}),
+    (r"\bcustomer groups?\b", {"segment": "segments", "cluster": "clusters"}),
+]
 GLOSSED = [
     (r"客单价", r"aov|average order value|平均订单金额|按订单", "平均订单金额"),
     (r"客单价", r"(?:net )?revenue per (?:paying )?customer|spend per customer|每位客户的净收入|按客户", "每位客户的净收入"),
@@ -381,7 +387,7 @@ best worst bottom leading kind kinds type types whats what's how's hows tell giv
 versus compared compare comparison against
 """.split())
 COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
-FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
+FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "合计", "总计", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下", "拉一下", "拉一份", "拉出来",
                     "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",

@@ -653,6 +653,14 @@ class QuestionParser:
                 if m:
                     notes.append(f"read '{m.group(0)}' as '{meaning}'")
                     text = text[:m.start()] + f" {meaning}{m.group('noun') or ''} " + text[m.end():]
+        for word, readings in L.NAME_SETTLES:       # 'at risk 客群': a segment's name says which reading
+            m = re.search(word, text)
+            named = {key for name, (key, _) in self.names.items() if key in readings and len(name) >= 2
+                     and re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text)} if m else set()
+            if len(named) == 1:
+                meaning = readings[named.pop()]
+                notes.append(f"read '{m.group(0)}' as '{meaning}' (the question names one)")
+                text = text[:m.start()] + f" {meaning} " + text[m.end():]
         for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
             if typo in text:
                 text = text.replace(typo, word)
