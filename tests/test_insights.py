@@ -1584,9 +1584,22 @@ def test_up_or_down_in_chinese_is_a_change_and_pai_ranks(staff, db):
 
 
 def test_a_percent_sign_nothing_explains_asks(staff):
-    """'(as a %)' after a count: the % sign is a word too, never dropped (it used to answer the count)."""
-    got = staff.answer("how many customers in Germany placed at least 2 orders in 2011 (as a %)")
+    """A % sign is a word too, never dropped: after a count of orders nothing says what it is a share of."""
+    got = staff.answer("how many orders in Germany (as a %)")
     assert got.clarification is not None and got.facts == [], got.reading
+
+
+def test_as_a_share_after_a_count_of_customers_answers_their_share(staff, db):
+    """'how many customers ... (as a %)' / '（占比）': the share of the customers the question scopes, not the count."""
+    repeaters = ("SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {} "
+                 "WHERE NOT ret AND country = 'Germany' {} GROUP BY user_id)")
+    for question, period in (("how many customers in Germany placed at least 2 orders in 2011 (as a %)",
+                              f"AND {IN_2011}"),
+                             ("德国下过至少两单的客户有多少（占比）", "")):
+        got = staff.answer(question)
+        want = db.execute(repeaters.format(LINES, period)).fetchone()[0]
+        assert got.clarification is None and got.facts[0][1] == pytest.approx(want), (question, got.reading)
+        assert period == "" or any("share" in n for n in got.notes), got.notes
 
 
 @pytest.mark.parametrize("question,sql", SINGLE_FIGURES, ids=[c[0][:45] for c in SINGLE_FIGURES])

@@ -324,6 +324,11 @@ VALUE_WORD = r"\b(?:value|worth)\b"
 HOW_MANY_ARE_THERE = r"\bhow many (?:are there|are in (?:it|them|that group|the segment|this segment)|of them|of those)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
 # '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
+# A count of customers followed by an aside asking a share ('how many UK customers ordered twice (as a %)',
+# '...的客户有多少（占比）'): the share of the customers the question scopes. (count words, the aside at the end)
+COUNT_AS_SHARE_ASIDE = r"\s*[(（]\s*(?:as an? |in )?(?:%|percent(?:age)?|share|proportion|fraction|占比|比例|百分比)\s*[)）]\s*[?？.。]?\s*$"
+COUNT_AS_SHARE_EN = r"^\s*(?:how many|(?:the )?number of|count of)(?= (?:[\w\-]+ ){0,2}(?:customers|buyers|clients|shoppers)\b)"
+COUNT_AS_SHARE_ZH = r"(?:的)?(?:客户|顾客|买家)(?:数量|数|有多少(?:个|位|名)?|有几(?:个|位|名)?|是多少)|的人数|多少(?:个|位|名)?(?=(?:客户|顾客|买家))"
 SHARE_BEFORE_PERIOD = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)(?=\s+of\s+(?:the\s+)?" \
                       r"(?:(?:19|20)\d\d|last year|this year|last quarter|this quarter|last month|this month)\s+" \
                       r"(?:[\w\-]+\s+)?(?:customers|buyers|shoppers|clients)\b)"

@@ -223,6 +223,9 @@ class QuestionParser:
             if settled is not None:     # 'basket size in France - avg spend per order': the writer says which
                 return settled
         if parse.unexplained and not parse.clarify:
+            share = self._count_as_share(question)
+            if share is not None:       # 'how many ... (as a %)': the share of the customers the question scopes
+                return share
             aside = self._without_aside(question)
             if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
                 return aside
@@ -351,6 +354,28 @@ class QuestionParser:
                 p.notes.insert(0, f"'{aside.strip()}' read as an aside that does not change the question")
                 return p
         return None
+
+    def _count_as_share(self, question: str) -> Parse | None:
+        """'how many customers in Germany ordered twice (as a %)' read as 'what percentage of customers in Germany
+        ordered twice': the count words become share words and the aside goes; kept only when the result reads
+        completely as a share of customers."""
+        aside = re.search(L.COUNT_AS_SHARE_ASIDE, question)
+        if aside is None:
+            return None
+        rest = question[:aside.start()]
+        if re.search(L.COUNT_AS_SHARE_EN, rest, flags=re.I):
+            rewritten = re.sub(L.COUNT_AS_SHARE_EN, "what percentage of", rest, count=1, flags=re.I)
+        elif CJK.search(rest) and re.search(L.COUNT_AS_SHARE_ZH, rest):
+            rewritten = re.sub(L.COUNT_AS_SHARE_ZH, lambda m: "客户" if m.group(0).startswith("多少") else "",
+                               rest, count=1) + "的客户占比"
+        else:
+            return None
+        p = self._complete(rewritten)
+        if p is None or p.query.metric not in ("customer_share", "repeat_rate", "churn_rate"):
+            return None
+        p.notes.insert(0, f"'{aside.group(0).strip()}' after a count of customers read as their share "
+                          f"of the customers the question scopes")
+        return p
 
     def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
         """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
