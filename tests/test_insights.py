@@ -1631,3 +1631,28 @@ def test_a_segment_named_in_the_question_settles_what_kequn_means(staff, db):
     assert got.clarification is None and got.facts[0][1] == want.fetchone()[0], got.reading
     assert any("客群" in n for n in got.notes), got.notes
     assert staff.answer("客群的订单数").clarification is not None
+
+
+def test_a_vague_lead_in_sentence_does_not_change_the_question(staff, db):
+    """Two sentences: the one that reads completely answers, the lead-in with no metric/filter/period word is noted;
+    a first sentence naming a metric ('how spread out is our revenue?') still asks."""
+    got = staff.answer("Quick one. How many orders did we get in Germany in 2011?")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' "
+                      f"AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == want, got.reading
+    assert any("lead-in" in n for n in got.notes), got.notes
+    asks = staff.answer("How spread out is our revenue? What share of net revenue comes from the top 5 percent of customers?")
+    assert asks.clarification is not None and asks.facts == []
+
+
+def test_averages_said_round_about(staff, db):
+    """'how many orders does a <segment> customer place on average' is orders per customer of that segment;
+    平均每位付费客户贡献了多少净收入 is net revenue per paying customer."""
+    got = staff.answer("how many orders does a hibernating customer place on average")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) / COUNT(DISTINCT user_id) FROM {LINES} "
+                      "WHERE NOT ret AND segment = 'hibernating'").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    got = staff.answer("2011年平均每位付费客户贡献了多少净收入")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) / COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) "
+                      f"FROM {LINES} WHERE {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading

@@ -59,7 +59,10 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|"
+                  r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an|each|every|one|the average) "
+                  r"(?=(?:[\w\-]+ ){1,3}(?:customer|buyer|client|shopper) (?:place|make|have)\b)|"
+                  r"(?<=customer )(?:place|make)s?(?: on average)?\b|(?<=buyer )(?:place|make)s?(?: on average)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
                   r"(?<=客户)平均(?:每人|每个?客户|每位客户)?(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|"
                   r"(?<=顾客)平均(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
@@ -436,7 +439,8 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
 REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
                        r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
                        r"\barp(?:u|c|pu)\b|每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:的)?(?:平均)?(?:净)?(?:收入|营收|销售额)|" \
-                       r"人均(?:净)?(?:收入|营收|销售额)"
+                       r"每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:平均)?(?:贡献|带来)(?:了)?(?:多少|几)?(?:的)?" \
+                       r"(?:净)?(?:收入|营收|销售额)|人均(?:净)?(?:收入|营收|销售额)"
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
     (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"

@@ -229,6 +229,9 @@ class QuestionParser:
             aside = self._without_aside(question)
             if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
                 return aside
+            lead_in = self._without_lead_in(question)
+            if lead_in is not None:     # 'How concentrated are we? What % of ...': the complete sentence answers
+                return lead_in
         return parse
 
     def _parse_typos(self, question: str) -> Parse:
@@ -354,6 +357,28 @@ class QuestionParser:
                 p.notes.insert(0, f"'{aside.strip()}' read as an aside that does not change the question")
                 return p
         return None
+
+    def _without_lead_in(self, question: str) -> Parse | None:
+        """Several sentences, exactly one of which reads completely while every other holds no risky word (no
+        metric, dimension, filter, period, number or logic word: 'How concentrated are we?'): that one sentence is
+        the question, the others a lead-in noted as not changing it."""
+        sentences = [s.strip() for s in re.split(r"(?<=[?？!！。])\s*|(?<=[a-z]\.)\s+", question) if s.strip()]
+        if len(sentences) < 2:
+            return None
+        complete = [(i, p) for i, s in enumerate(sentences) if (p := self._complete(s)) is not None]
+        if len(complete) != 1:
+            return None
+        i, p = complete[0]
+        for other in sentences[:i] + sentences[i + 1:]:
+            text = normalize(other)
+            words = [w for w in words_of([text]) if w not in L.FILLER and w not in L.FILLER_CJK]
+            if any(risky(w, self.filter_words) for w in words) or restricts(text, text) or \
+                    find_periods(text, self.as_of) or re.search(r"\d", text) or \
+                    any(re.search(pat, text) for _, pat in L.METRIC_PHRASES):
+                return None
+        lead = " ".join(sentences[:i] + sentences[i + 1:])
+        p.notes.insert(0, f"'{lead}' read as a lead-in that does not change the question")
+        return p
 
     def _count_as_share(self, question: str) -> Parse | None:
         """'how many customers in Germany ordered twice (as a %)' read as 'what percentage of customers in Germany
