@@ -246,6 +246,10 @@ def test_small_groups_are_left_out(staff, demo_services):
     assert "left out" in insight.narrative and insight.notes
     single = staff.answer("revenue from Iceland")         # one customer: the figure is hidden
     assert single.facts == [("all", None)] and "hidden" in single.narrative
+    for question in ("revenue and orders from Iceland", "orders and units from Iceland"):   # every figure of it,
+        several = staff.answer(question)                                                   # not only the first
+        assert several.query.also and [v for _, v in several.facts] == [None, None], several.facts
+        assert all(v is None for r in several.rows for k_, v in r.items() if k_ not in ("all", "suppressed"))
 
 
 def test_privacy_helpers():

@@ -154,8 +154,8 @@ class Insights:
             for metric in q.also:
                 for r in self._noised(self.analytics.run_one(dataclasses.replace(q, metric=metric, also=[],
                                                                                   limit=None)), noise):
-                    if r[key] in by_group:
-                        by_group[r[key]][metric] = r[metric]
+                    if r[key] in by_group and not by_group[r[key]].get("suppressed"):   # a hidden group hides
+                        by_group[r[key]][metric] = r[metric]                           # every figure of it
             metrics = [q.metric, *q.also]
             facts = [((f"{r[key]} · " if q.group_by else "") + METRICS[m].label, r.get(m)) for r in rows for m in metrics]
         notes = [f"{hidden} group(s) with fewer than {self.k} customers left out"] if hidden else []
