@@ -1660,3 +1660,13 @@ def test_averages_said_round_about(staff, db):
     want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) / COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) "
                       f"FROM {LINES} WHERE {IN_2011}").fetchone()[0]
     assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+
+
+def test_the_start_of_one_category_name_reads_that_category_with_a_note(staff, db):
+    """'Home Deco' is cut from Home Decor only (4+ letters of its last word kept); 'Home De' still asks."""
+    got = staff.answer("revenue from Home Deco in 2011")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                      f"WHERE category = 'Home Decor' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    assert any("Home Decor" in n for n in got.notes), got.notes
+    assert staff.answer("units sold in Home De").clarification is not None

@@ -243,7 +243,28 @@ class QuestionParser:
                 if not again.unexplained:
                     again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
                     return again
+        if parse.unexplained:
+            cut = self._category_prefix(question, parse.unexplained)
+            if cut:                     # 'Home Deco': the start of one category name only, read with a note
+                again = self._parse(cut[0])
+                if not again.unexplained and again.clarify is None:
+                    again.notes.insert(0, f"'{cut[1]}' read as the category {cut[2]}")
+                    return again
         return parse
+
+    def _category_prefix(self, question: str, unexplained: list[str]) -> tuple[str, str, str] | None:
+        """(text corrected, words, category) when a leftover run is the start of exactly one category name, cut
+        inside its last word, that word kept to 4+ letters ('home deco' -> Home Decor)."""
+        text = normalize(question)
+        cats = {v.lower(): v for v in self.vocabulary.get("category", ())}
+        for words in unexplained:
+            words = words.strip()
+            last = words.split()[-1] if words.split() else ""
+            hits = [v for low, v in cats.items() if low.startswith(words) and low != words
+                    and low[len(words):len(words) + 1].isalpha()]
+            if len(last) >= 4 and last.isalpha() and len(hits) == 1 and words in text:
+                return text.replace(words, hits[0].lower(), 1), words, hits[0]
+        return None
 
     def _complete(self, question: str) -> Parse | None:
         p = self._parse_typos(question)
