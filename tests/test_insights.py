@@ -1670,3 +1670,12 @@ def test_the_start_of_one_category_name_reads_that_category_with_a_note(staff, d
     assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
     assert any("Home Decor" in n for n in got.notes), got.notes
     assert staff.answer("units sold in Home De").clarification is not None
+
+
+def test_another_form_of_each_word_of_a_cluster_name_reads_it(staff, db):
+    """'one-off low spenders' for One-off low-spending customers (spenders / spending), with a note."""
+    got = staff.answer("how many customers are in the one-off low spenders cluster")
+    want = db.execute(f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND user_id IN "
+                      "(SELECT user_id FROM profiles WHERE cluster = 'One-off low-spending customers')").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == want, got.reading
+    assert any("One-off low-spending customers" in n for n in got.notes), got.notes

@@ -250,6 +250,12 @@ class QuestionParser:
                 if not again.unexplained and again.clarify is None:
                     again.notes.insert(0, f"'{cut[1]}' read as the category {cut[2]}")
                     return again
+            forms = self._name_word_forms(question, parse.unexplained)
+            if forms:                   # 'one-off low spenders': another form of each word of one name
+                again = self._parse(forms[0])
+                if not again.unexplained and again.clarify is None:
+                    again.notes.insert(0, f"'{forms[1]}' read as {forms[2]}")
+                    return again
         return parse
 
     def _category_prefix(self, question: str, unexplained: list[str]) -> tuple[str, str, str] | None:
@@ -264,6 +270,22 @@ class QuestionParser:
                     and low[len(words):len(words) + 1].isalpha()]
             if len(last) >= 4 and last.isalpha() and len(hits) == 1 and words in text:
                 return text.replace(words, hits[0].lower(), 1), words, hits[0]
+        return None
+
+    def _name_word_forms(self, question: str, unexplained: list[str]) -> tuple[str, str, str] | None:
+        """(text corrected, words, name) when a leftover run names exactly one segment or cluster word by word up
+        to word forms ('one-off low spenders' for 'One-off low-spending customers': spenders/spending share the
+        stem 'spend'); hyphens are spaces and the name's generic noun ('customers') may be left out."""
+        def stem(w):
+            return re.sub(r"(?:ers|er|ing|s)$", "", w) if len(w) >= 6 else w
+        text = normalize(question)
+        for words in unexplained:
+            said = [stem(w) for w in re.split(r"[\s\-]+", words.strip()) if w]
+            hits = {v for n, (key, v) in self.names.items() if key in ("segment", "cluster")
+                    and [stem(w) for w in re.split(r"[\s\-]+", n) if w not in GENERIC_GLOSS] == said}
+            if len(said) >= 2 and len(hits) == 1 and words.strip() in text:
+                name = hits.pop()
+                return text.replace(words.strip(), name.lower(), 1), words.strip(), name
         return None
 
     def _complete(self, question: str) -> Parse | None:
