@@ -1595,9 +1595,22 @@ def test_up_or_down_in_chinese_is_a_change_and_pai_ranks(staff, db):
 
 
 def test_a_percent_sign_nothing_explains_asks(staff):
-    """'(as a %)' after a count: the % sign is a word too, never dropped (it used to answer the count)."""
-    got = staff.answer("how many customers in Germany placed at least 2 orders in 2011 (as a %)")
+    """A % sign is a word too, never dropped: after a count of orders nothing says what it is a share of."""
+    got = staff.answer("how many orders in Germany (as a %)")
     assert got.clarification is not None and got.facts == [], got.reading
+
+
+def test_as_a_share_after_a_count_of_customers_answers_their_share(staff, db):
+    """'how many customers ... (as a %)' / '（占比）': the share of the customers the question scopes, not the count."""
+    repeaters = ("SELECT AVG((n >= 2)::INT) FROM (SELECT user_id, COUNT(DISTINCT order_id) n FROM {} "
+                 "WHERE NOT ret AND country = 'Germany' {} GROUP BY user_id)")
+    for question, period in (("how many customers in Germany placed at least 2 orders in 2011 (as a %)",
+                              f"AND {IN_2011}"),
+                             ("德国下过至少两单的客户有多少（占比）", "")):
+        got = staff.answer(question)
+        want = db.execute(repeaters.format(LINES, period)).fetchone()[0]
+        assert got.clarification is None and got.facts[0][1] == pytest.approx(want), (question, got.reading)
+        assert period == "" or any("share" in n for n in got.notes), got.notes
 
 
 @pytest.mark.parametrize("question,sql", SINGLE_FIGURES, ids=[c[0][:45] for c in SINGLE_FIGURES])
@@ -1608,3 +1621,68 @@ def test_every_single_figure_equals_hand_written_sql(staff, db, question, sql):
     assert len(insight.facts) == 1 and insight.facts[0][1] == pytest.approx(float(expected), rel=1e-9, abs=1e-9), \
         (question, insight.reading)
     assert insight.reading and insight.query is not None
+
+
+def test_a_two_character_country_with_its_last_character_typed_by_sound(staff, db):
+    """瑞仕 for 瑞士 is read like 德过 for 德国, with a note; 瑞事 too; another character is not read."""
+    got = staff.answer("2011年瑞仕客户的净收入")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                      f"WHERE country = 'Switzerland' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    assert "瑞仕" in " ".join(got.notes), got.notes
+    assert staff.answer("瑞事的订单数").facts[0][1] == db.execute(
+        f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Switzerland'").fetchone()[0]
+    assert staff.answer("瑞甲的订单数").clarification is not None
+
+
+def test_a_segment_named_in_the_question_settles_what_kequn_means(staff, db):
+    """客群 is segment or cluster; naming a segment ('hibernating') says which; alone it still asks."""
+    got = staff.answer("hibernating 客群的订单数")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND segment = 'hibernating'")
+    assert got.clarification is None and got.facts[0][1] == want.fetchone()[0], got.reading
+    assert any("客群" in n for n in got.notes), got.notes
+    assert staff.answer("客群的订单数").clarification is not None
+
+
+def test_a_vague_lead_in_sentence_does_not_change_the_question(staff, db):
+    """Two sentences: the one that reads completely answers, the lead-in with no metric/filter/period word is noted;
+    a first sentence naming a metric ('how spread out is our revenue?') still asks."""
+    got = staff.answer("Quick one. How many orders did we get in Germany in 2011?")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND country = 'Germany' "
+                      f"AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == want, got.reading
+    assert any("lead-in" in n for n in got.notes), got.notes
+    asks = staff.answer("How spread out is our revenue? What share of net revenue comes from the top 5 percent of customers?")
+    assert asks.clarification is not None and asks.facts == []
+
+
+def test_averages_said_round_about(staff, db):
+    """'how many orders does a <segment> customer place on average' is orders per customer of that segment;
+    平均每位付费客户贡献了多少净收入 is net revenue per paying customer."""
+    got = staff.answer("how many orders does a hibernating customer place on average")
+    want = db.execute(f"SELECT COUNT(DISTINCT order_id) / COUNT(DISTINCT user_id) FROM {LINES} "
+                      "WHERE NOT ret AND segment = 'hibernating'").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    got = staff.answer("2011年平均每位付费客户贡献了多少净收入")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) / COUNT(DISTINCT user_id) FILTER (WHERE NOT ret) "
+                      f"FROM {LINES} WHERE {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+
+
+def test_the_start_of_one_category_name_reads_that_category_with_a_note(staff, db):
+    """'Home Deco' is cut from Home Decor only (4+ letters of its last word kept); 'Home De' still asks."""
+    got = staff.answer("revenue from Home Deco in 2011")
+    want = db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} "
+                      f"WHERE category = 'Home Decor' AND {IN_2011}").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == pytest.approx(want), got.reading
+    assert any("Home Decor" in n for n in got.notes), got.notes
+    assert staff.answer("units sold in Home De").clarification is not None
+
+
+def test_another_form_of_each_word_of_a_cluster_name_reads_it(staff, db):
+    """'one-off low spenders' for One-off low-spending customers (spenders / spending), with a note."""
+    got = staff.answer("how many customers are in the one-off low spenders cluster")
+    want = db.execute(f"SELECT COUNT(DISTINCT user_id) FROM {LINES} WHERE NOT ret AND user_id IN "
+                      "(SELECT user_id FROM profiles WHERE cluster = 'One-off low-spending customers')").fetchone()[0]
+    assert got.clarification is None and got.facts[0][1] == want, got.reading
+    assert any("One-off low-spending customers" in n for n in got.notes), got.notes

@@ -59,7 +59,10 @@ METRIC_PHRASES = [   # (metric, regex) in priority order
     ("frequency", r"\b(?:purchase|order|buying) frequency\b|\bfrequency\b|\borders per customer\b|"
                   r"\baverage (?:number of )?orders per customer\b|\bhow often\b|"
                   r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an average|the average|each|every|one) "
-                  r"(?:customer|buyer|client)(?: place| make| have)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
+                  r"(?:customer|buyer|client)(?: place| make| have)?\b|"
+                  r"\b(?:on average,? )?how many orders (?:does|do|did) (?:a|an|each|every|one|the average) "
+                  r"(?=(?:[\w\-]+ ){1,3}(?:customer|buyer|client|shopper) (?:place|make|have)\b)|"
+                  r"(?<=customer )(?:place|make)s?(?: on average)?\b|(?<=buyer )(?:place|make)s?(?: on average)?\b|平均每个?(?:客户|人)(?:下了?)?(?:多少|几)(?:个|笔)?(?:订)?单|"
                   r"(?<=客户)平均(?:每人|每个?客户|每位客户)?(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|"
                   r"(?<=顾客)平均(?:会|要)?(?:下了?|买了?|购买)(?:多少|几)(?:个|笔)?(?:订)?(?:单|次)|购买频率|购买频次|人均订单数?|"
                   r"(?:(?<=每个客户)|(?<=每位客户)|(?<=人均))(?:的)?(?:平均)?(?:下了?|买了?|购买)?(?:多少|几)(?:(?:个|笔)?(?:订)?单|次)|"
@@ -196,6 +199,12 @@ CHURN_WORD = r"\bchurn(?:ed)?\b(?! (?:rate|risk|probability|prob|likelihood|prop
 CHURN_RESTATED_NOTE = "read as churned: last purchase more than 90 days before the shop's today (the layer's definition)"
 # A word with two readings glossed by a word naming one of them ('客群(segment)', 'propensity score (churn)'; the
 # brackets are gone after normalizing): (ambiguous word, gloss, what the pair means). Either order.
+# A word with a reading per dimension, settled when the question names a value of exactly one of them ('at risk
+# 客群的净收入': 'at risk' is a segment, so 客群 is the segment): (word, {dimension: what the word then means}).
+NAME_SETTLES = [
+    (r"(?<!新)客群(?!体)", {"segment": "分群", "cluster": "聚类"}),
+    (r"\bcustomer groups?\b", {"segment": "segments", "cluster": "clusters"}),
+]
 GLOSSED = [
     (r"客单价", r"aov|average order value|平均订单金额|按订单", "平均订单金额"),
     (r"客单价", r"(?:net )?revenue per (?:paying )?customer|spend per customer|每位客户的净收入|按客户", "每位客户的净收入"),
@@ -318,6 +327,11 @@ VALUE_WORD = r"\b(?:value|worth)\b"
 HOW_MANY_ARE_THERE = r"\bhow many (?:are there|are in (?:it|them|that group|the segment|this segment)|of them|of those)\b"
 ASIDE_ASKS_A_FIGURE = r"%|\b(?:share|percentage|proportion|percent|fraction|how many|how much)\b|占比|比例|百分比|多少"
 # '% of 2011 buyers ...': the period takes 'of 2011' first, so the share word is read on its own before it
+# A count of customers followed by an aside asking a share ('how many UK customers ordered twice (as a %)',
+# '...的客户有多少（占比）'): the share of the customers the question scopes. (count words, the aside at the end)
+COUNT_AS_SHARE_ASIDE = r"\s*[(（]\s*(?:as an? |in )?(?:%|percent(?:age)?|share|proportion|fraction|占比|比例|百分比)\s*[)）]\s*[?？.。]?\s*$"
+COUNT_AS_SHARE_EN = r"^\s*(?:how many|(?:the )?number of|count of)(?= (?:[\w\-]+ ){0,2}(?:customers|buyers|clients|shoppers)\b)"
+COUNT_AS_SHARE_ZH = r"(?:的)?(?:客户|顾客|买家)(?:数量|数|有多少(?:个|位|名)?|有几(?:个|位|名)?|是多少)|的人数|多少(?:个|位|名)?(?=(?:客户|顾客|买家))"
 SHARE_BEFORE_PERIOD = r"(?:\b(?:share|percentage|proportion|percent|fraction|portion)|%)(?=\s+of\s+(?:the\s+)?" \
                       r"(?:(?:19|20)\d\d|last year|this year|last quarter|this quarter|last month|this month)\s+" \
                       r"(?:[\w\-]+\s+)?(?:customers|buyers|shoppers|clients)\b)"
@@ -381,7 +395,7 @@ best worst bottom leading kind kinds type types whats what's how's hows tell giv
 versus compared compare comparison against
 """.split())
 COMPOUND_FILLER = {"brand"}   # a part of a hyphenated word that only stresses the other part ('brand-new')
-FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "多少", "哪些", "什么",
+FILLER_CJK_WORDS = ("统计", "全部", "所有", "整体", "总体", "分别", "数量", "情况", "一共", "总共", "合计", "总计", "多少", "哪些", "什么",
                     "怎么样", "如何", "变化", "相比", "卖了", "卖出", "东西", "到现在", "至今", "迄今为止", "排名", "排行",
                     "排序", "排个名", "排一下名", "排个序", "排一下序", "排一排", "排一下", "拉一下", "拉一份", "拉出来",
                     "以来", "这个", "这些", "这款", "该款", "谢谢", "多谢", "麻烦", "请问", "辛苦了", "辛苦",
@@ -425,7 +439,8 @@ ORDER_ONLY = {   # 'biggest first': a sort order, no top-N
 REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sales|takings|income|turnover) " \
                        r"(?:per|each|every) (?:paying |purchasing |buying |active )?(?:customer|buyer|client|shopper)\b|" \
                        r"\barp(?:u|c|pu)\b|每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:的)?(?:平均)?(?:净)?(?:收入|营收|销售额)|" \
-                       r"人均(?:净)?(?:收入|营收|销售额)"
+                       r"每(?:一)?(?:位|个|名)?(?:付费|购买|下单)?(?:客户|顾客|买家)(?:平均)?(?:贡献|带来)(?:了)?(?:多少|几)?(?:的)?" \
+                       r"(?:净)?(?:收入|营收|销售额)|人均(?:净)?(?:收入|营收|销售额)"
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
     (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
@@ -527,7 +542,14 @@ SAME_PERIOD_AGAIN = r"\b(?:that|the same|this same|said) (?:year|month|quarter|w
 INTENSIFIERS = r"\bbrand(?:-| )(?=new\b)|\bdifferent (?=(?:customers|buyers|clients|shoppers|people)\b)"   # 'different customers': customers are distinct anyway
 CHURN_OLD = r"老(?=客户|顾客|客)"               # 老客户流失: the churned are old customers by definition
 CJK_VERBS = ("拉了", "拉来", "拉到", "拉来了", "带来了", "带来", "贡献了", "贡献")   # 拉了多少新客, 贡献了多少销售额
-GUO_HOMOPHONES = set("过果锅郭帼囯裹")   # 国 typed by pinyin 'guo': 德过 -> 德国 (the only 2-character country typo read)
+# The last character of a 2-character country name typed as a same-sound character by pinyin input (德过 -> 德国,
+# 瑞仕 -> 瑞士): only these are read in a 2-character name, since many everyday words are one character off one
+# (日期 日本, 美元 美国, 欧洲 澳洲); characters that make a common word with the first (波澜, 南飞) are left out.
+LAST_CHAR_HOMOPHONES = {
+    "国": "过果锅郭帼囯裹", "士": "仕事是市世式示氏适", "典": "点电碘", "兰": "蓝篮栏拦岚", "麦": "卖迈脉",
+    "腊": "蜡辣", "威": "为维微围伟", "岛": "到倒导捣", "克": "刻客课", "洲": "州周舟", "西": "希溪稀析",
+    "林": "琳临淋邻", "本": "苯笨",
+}
 # ------------------------------------------------------------ agreement (segments/agreement.py)
 # Words that may change what a question asks: an unexplained word of these kinds is never read as harmless, even
 # when the LLM's reading agrees with the rules' (logic, negation, comparison, time, number, filter, metric or

@@ -223,9 +223,15 @@ class QuestionParser:
             if settled is not None:     # 'basket size in France - avg spend per order': the writer says which
                 return settled
         if parse.unexplained and not parse.clarify:
+            share = self._count_as_share(question)
+            if share is not None:       # 'how many ... (as a %)': the share of the customers the question scopes
+                return share
             aside = self._without_aside(question)
             if aside is not None:       # 'finance q: ...', '... (just curious)': what remains reads completely
                 return aside
+            lead_in = self._without_lead_in(question)
+            if lead_in is not None:     # 'How concentrated are we? What % of ...': the complete sentence answers
+                return lead_in
         return parse
 
     def _parse_typos(self, question: str) -> Parse:
@@ -237,7 +243,50 @@ class QuestionParser:
                 if not again.unexplained:
                     again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
                     return again
+        if parse.unexplained:
+            cut = self._category_prefix(question, parse.unexplained)
+            if cut:                     # 'Home Deco': the start of one category name only, read with a note
+                again = self._parse(cut[0])
+                if not again.unexplained and again.clarify is None:
+                    again.notes.insert(0, f"'{cut[1]}' read as the category {cut[2]}")
+                    return again
+            forms = self._name_word_forms(question, parse.unexplained)
+            if forms:                   # 'one-off low spenders': another form of each word of one name
+                again = self._parse(forms[0])
+                if not again.unexplained and again.clarify is None:
+                    again.notes.insert(0, f"'{forms[1]}' read as {forms[2]}")
+                    return again
         return parse
+
+    def _category_prefix(self, question: str, unexplained: list[str]) -> tuple[str, str, str] | None:
+        """(text corrected, words, category) when a leftover run is the start of exactly one category name, cut
+        inside its last word, that word kept to 4+ letters ('home deco' -> Home Decor)."""
+        text = normalize(question)
+        cats = {v.lower(): v for v in self.vocabulary.get("category", ())}
+        for words in unexplained:
+            words = words.strip()
+            last = words.split()[-1] if words.split() else ""
+            hits = [v for low, v in cats.items() if low.startswith(words) and low != words
+                    and low[len(words):len(words) + 1].isalpha()]
+            if len(last) >= 4 and last.isalpha() and len(hits) == 1 and words in text:
+                return text.replace(words, hits[0].lower(), 1), words, hits[0]
+        return None
+
+    def _name_word_forms(self, question: str, unexplained: list[str]) -> tuple[str, str, str] | None:
+        """(text corrected, words, name) when a leftover run names exactly one segment or cluster word by word up
+        to word forms ('one-off low spenders' for 'One-off low-spending customers': spenders/spending share the
+        stem 'spend'); hyphens are spaces and the name's generic noun ('customers') may be left out."""
+        def stem(w):
+            return re.sub(r"(?:ers|er|ing|s)$", "", w) if len(w) >= 6 else w
+        text = normalize(question)
+        for words in unexplained:
+            said = [stem(w) for w in re.split(r"[\s\-]+", words.strip()) if w]
+            hits = {v for n, (key, v) in self.names.items() if key in ("segment", "cluster")
+                    and [stem(w) for w in re.split(r"[\s\-]+", n) if w not in GENERIC_GLOSS] == said}
+            if len(said) >= 2 and len(hits) == 1 and words.strip() in text:
+                name = hits.pop()
+                return text.replace(words.strip(), name.lower(), 1), words.strip(), name
+        return None
 
     def _complete(self, question: str) -> Parse | None:
         p = self._parse_typos(question)
@@ -374,11 +423,56 @@ class QuestionParser:
                 return p
         return None
 
+    def _without_lead_in(self, question: str) -> Parse | None:
+        """Several sentences, exactly one of which reads completely while every other holds no risky word (no
+        metric, dimension, filter, period, number or logic word: 'How concentrated are we?'): that one sentence is
+        the question, the others a lead-in noted as not changing it."""
+        sentences = [s.strip() for s in re.split(r"(?<=[?？!！。])\s*|(?<=[a-z]\.)\s+", question) if s.strip()]
+        if len(sentences) < 2:
+            return None
+        complete = [(i, p) for i, s in enumerate(sentences) if (p := self._complete(s)) is not None]
+        if len(complete) != 1:
+            return None
+        i, p = complete[0]
+        for other in sentences[:i] + sentences[i + 1:]:
+            text = normalize(other)
+            words = [w for w in words_of([text]) if w not in L.FILLER and w not in L.FILLER_CJK]
+            if any(risky(w, self.filter_words) for w in words) or restricts(text, text) or \
+                    find_periods(text, self.as_of) or re.search(r"\d", text) or \
+                    any(re.search(pat, text) for _, pat in L.METRIC_PHRASES):
+                return None
+        lead = " ".join(sentences[:i] + sentences[i + 1:])
+        p.notes.insert(0, f"'{lead}' read as a lead-in that does not change the question")
+        return p
+
+    def _count_as_share(self, question: str) -> Parse | None:
+        """'how many customers in Germany ordered twice (as a %)' read as 'what percentage of customers in Germany
+        ordered twice': the count words become share words and the aside goes; kept only when the result reads
+        completely as a share of customers."""
+        aside = re.search(L.COUNT_AS_SHARE_ASIDE, question)
+        if aside is None:
+            return None
+        rest = question[:aside.start()]
+        if re.search(L.COUNT_AS_SHARE_EN, rest, flags=re.I):
+            rewritten = re.sub(L.COUNT_AS_SHARE_EN, "what percentage of", rest, count=1, flags=re.I)
+        elif CJK.search(rest) and re.search(L.COUNT_AS_SHARE_ZH, rest):
+            rewritten = re.sub(L.COUNT_AS_SHARE_ZH, lambda m: "客户" if m.group(0).startswith("多少") else "",
+                               rest, count=1) + "的客户占比"
+        else:
+            return None
+        p = self._complete(rewritten)
+        if p is None or p.query.metric not in ("customer_share", "repeat_rate", "churn_rate"):
+            return None
+        p.notes.insert(0, f"'{aside.group(0).strip()}' after a count of customers read as their share "
+                          f"of the customers the question scopes")
+        return p
+
     def _cjk_country_typo(self, text: str, unexplained: list[str]) -> tuple[str, str, str] | None:
         """(text corrected, typo, country) when a leftover Chinese run, with at most filler characters beside it,
         is one character off exactly one Chinese country name, its first character kept: in a 3-character name
-        any later character but a filler one ('西般牙'); in a 2-character name only 国 typed as a homophone
-        ('德过'), since many everyday words are one character off one (日期 日本, 美元 美国, 欧洲 澳洲)."""
+        any later character but a filler one ('西般牙'); in a 2-character name only its last character typed as
+        a listed homophone ('德过', '瑞仕'; lexicon.LAST_CHAR_HOMOPHONES), since many everyday words are one
+        character off one (日期 日本, 美元 美国, 欧洲 澳洲)."""
         names = {n: v for n, v in self.countries.items() if CJK.match(n) and 2 <= len(n) <= 3}
         hits = {}
         for run in unexplained:
@@ -395,7 +489,7 @@ class QuestionParser:
                         diff = [k for k in range(len(n)) if window[k] != n[k]]
                         typed = window[diff[0]] if len(diff) == 1 else ""
                         fits = (len(n) == 3 and typed not in L.FILLER_CJK) or \
-                            (len(n) == 2 and n[1] == "国" and typed in L.GUO_HOMOPHONES)
+                            (len(n) == 2 and typed in L.LAST_CHAR_HOMOPHONES.get(n[1], ""))
                         if len(diff) == 1 and diff[0] > 0 and fits and CJK.fullmatch(typed) \
                                 and all(c in L.FILLER_CJK or c in n for c in outside) and window not in self.names:
                             hits[(window, a)] = (n, country)
@@ -674,6 +768,14 @@ class QuestionParser:
                 if m:
                     notes.append(f"read '{m.group(0)}' as '{meaning}'")
                     text = text[:m.start()] + f" {meaning}{m.group('noun') or ''} " + text[m.end():]
+        for word, readings in L.NAME_SETTLES:       # 'at risk 客群': a segment's name says which reading
+            m = re.search(word, text)
+            named = {key for name, (key, _) in self.names.items() if key in readings and len(name) >= 2
+                     and re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", text)} if m else set()
+            if len(named) == 1:
+                meaning = readings[named.pop()]
+                notes.append(f"read '{m.group(0)}' as '{meaning}' (the question names one)")
+                text = text[:m.start()] + f" {meaning} " + text[m.end():]
         for typo, word in L.CJK_TYPOS.items():      # '复够率': the homophone of a layer word, read with a note
             if typo in text:
                 text = text.replace(typo, word)
