@@ -1686,3 +1686,18 @@ def test_another_form_of_each_word_of_a_cluster_name_reads_it(staff, db):
                       "(SELECT user_id FROM profiles WHERE cluster = 'One-off low-spending customers')").fetchone()[0]
     assert got.clarification is None and got.facts[0][1] == want, got.reading
     assert any("One-off low-spending customers" in n for n in got.notes), got.notes
+
+
+@pytest.mark.parametrize("question", ["which customer spent the most in 2011", "哪位顾客去年下单最多？名字给我",
+                                      "which customers bought the regency cakestand 3 tier", "list the customer names"])
+def test_one_customer_or_their_names_asks_never_a_ranking_of_products(staff, question):
+    got = staff.answer(question)        # once answered as units sold by product
+    assert got.clarification is not None and got.facts == [] and "individual customers" in got.narrative
+
+
+def test_a_customer_group_is_no_individual(staff, db):
+    got = staff.answer("which customer segment has the most customers")
+    top = db.execute(f"SELECT segment FROM {LINES} WHERE NOT ret GROUP BY segment "
+                     "ORDER BY COUNT(DISTINCT user_id) DESC LIMIT 1").fetchone()[0]
+    assert got.clarification is None and got.facts[0][0] == top
+

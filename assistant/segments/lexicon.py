@@ -443,6 +443,14 @@ REVENUE_PER_CUSTOMER = r"\b(?:(?:average|avg\.?|mean) )?(?:net )?(?:revenue|sale
                        r"(?:净)?(?:收入|营收|销售额)|人均(?:净)?(?:收入|营收|销售额)"
 AVERAGE_WORDS = r"\bhow likely\b|\b(?:on )?average\b|\bavg\.?(?!\w)|\bmean\b|\btypical\b|平均"   # for metrics that are averages
 AMBIGUOUS_EARLY = [   # (regex, question, choices) checked before metric phrases take the words
+    # one customer, or their names: never answered (privacy), and never read as a ranking of products
+    (r"\bwhich (?:one )?(?:customers?|clients?|buyers?|shoppers?)\b(?!\s*(?:segments?|clusters?|groups?|types?|"
+     r"categor|countr|markets?|base)\b)|\bwho (?:is|are|was|were) (?:our|the) (?:biggest|best|"
+     r"top|largest|most valuable)(?: customers?| clients?| buyers?| spenders?)?\b|\b(?:customer|client) names?\b|"
+     r"\bnames? of (?:the |our |those |these )?(?:customers|clients|buyers)\b|哪(?:一)?(?:个|位|些|名)(?:客户|顾客|买家)(?!群|分群|类|细分|聚类|组)|"
+     r"(?:客户|顾客|买家)(?:的)?(?:名字|姓名|名单)|把名字|名字给我",
+     "I can't name or rank individual customers (their privacy); I can rank countries, segments or clusters. Which?",
+     ("which country", "which segment")),
     (r"\b(?:how many|number of|count of|count the) (?:returns|refunds|returned (?:orders|items|products)|"
      r"credit notes|cancellations)\b|(?:多少|几)(?:次|笔|个|单)退货|退货(?:次数|单数|数量)",
      "I have the value of returns (money) and the number of customers who returned something, not a count of "
