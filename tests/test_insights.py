@@ -967,6 +967,12 @@ def _net(db, where: str) -> float:
     return db.execute(f"SELECT SUM(CASE WHEN ret THEN -amt ELSE amt END) FROM {LINES} WHERE {where}").fetchone()[0]
 
 
+def _orders(db, start: str, end: str) -> int:
+    """Orders placed in [start, end)."""
+    return db.execute(f"SELECT COUNT(DISTINCT order_id) FROM {LINES} WHERE NOT ret AND order_date >= '{start}' "
+                      f"AND order_date < '{end}'").fetchone()[0]
+
+
 H2_SO_FAR = "order_date >= '2011-07-01' AND order_date < '2011-12-10'"
 ROUND8_SQL = [   # (question in our own words, hand-written SQL of its single figure)
     ("net revenue per customer in Germany during 2011",
@@ -1028,9 +1034,7 @@ def test_the_month_before_and_its_percentage_in_a_change_question(staff, db, que
     """前一个月 / 上上个月 is the period before the one named; the percentage asked beside a change is the change's."""
     got = staff.answer(question)
     assert got.clarification is None and got.query.change, got.narrative
-    orders = "SELECT COUNT(DISTINCT order_id) FROM {} WHERE NOT ret AND order_date >= '{}' AND order_date < '{}'"
-    nov, oct_ = (db.execute(orders.format(LINES, a, b)).fetchone()[0]
-                 for a, b in (("2011-11-01", "2011-12-01"), ("2011-10-01", "2011-11-01")))
+    nov, oct_ = _orders(db, "2011-11-01", "2011-12-01"), _orders(db, "2011-10-01", "2011-11-01")
     assert [v for _, v in got.facts[:2]] == [nov, oct_]
     assert f"{(nov - oct_) / oct_:+.1%}" in got.narrative
 
@@ -1585,9 +1589,8 @@ SINGLE_FIGURES = SINGLE + ROUND5_SQL + ROUND6_SQL + HARMLESS_SQL + ROUND8_SQL + 
 def test_up_or_down_in_chinese_is_a_change_and_pai_ranks(staff, db):
     got = staff.answer("2011年第三季度的订单数比第二季度涨了还是跌了")
     assert got.clarification is None and got.query.compare, got.narrative
-    orders = "SELECT COUNT(DISTINCT order_id) FROM {} WHERE NOT ret AND order_date >= '{}' AND order_date < '{}'"
-    assert [v for _, v in got.facts[:2]] == [db.execute(orders.format(LINES, a, b)).fetchone()[0]
-                                             for a, b in (("2011-07-01", "2011-10-01"), ("2011-04-01", "2011-07-01"))]
+    assert [v for _, v in got.facts[:2]] == [_orders(db, "2011-07-01", "2011-10-01"),
+                                             _orders(db, "2011-04-01", "2011-07-01")]
     ranked = staff.answer("2011年按订单数排前三的国家")
     want = db.execute(f"SELECT country FROM {LINES} WHERE NOT ret AND {IN_2011} GROUP BY country "
                       "ORDER BY COUNT(DISTINCT order_id) DESC LIMIT 3").fetchall()

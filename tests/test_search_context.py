@@ -13,6 +13,7 @@ from assistant.search.ideas import Ideas
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, understand
 from assistant.search.vocabulary import mine_vocabulary
+from tests.search_helpers import rank_titles
 
 
 def test_time_frequency_quantity_and_company_phrases_are_removed():
@@ -36,11 +37,7 @@ SCENE = ["Pancake Day Fridge Magnets", "Round Biscuit Tin", "Morning Glory Mug",
 
 
 def _ranked(text: str, titles=SCENE):
-    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
-    req = understand(text, vocab, Lexicon.load())
-    rel = Relevance(titles, vocab, None, Ideas.load())
-    scores = rel.blend(req, rel.lexical(req), np.zeros(len(titles)), np.arange(len(titles)))
-    return req, [titles[i] for i in np.argsort(-scores, kind="stable")]
+    return rank_titles(text, titles)
 
 
 def test_scene_words_pull_no_titles():

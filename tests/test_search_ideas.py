@@ -10,6 +10,7 @@ from assistant.search.ideas import Ideas
 from assistant.search.relevance import Relevance
 from assistant.search.understand import Lexicon, understand
 from assistant.search.vocabulary import mine_vocabulary
+from tests.search_helpers import rank_titles
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +118,7 @@ SHOP = ["Glass Heart T-Light Holder", "Wooden Candle Holder", "Iron Candle Holde
 
 
 def _ranked(text: str, titles=SHOP, categories=None):
-    vocab = mine_vocabulary(pd.DataFrame({"title": titles}))
-    req = understand(text, vocab, Lexicon.load())
-    rel = Relevance(titles, vocab, categories, Ideas.load())
-    scores = rel.blend(req, rel.lexical(req), np.zeros(len(titles)), np.arange(len(titles)))
-    return req, [titles[i] for i in np.argsort(-scores, kind="stable")]
+    return rank_titles(text, titles, categories)
 
 
 def test_a_material_named_with_a_type_holds_over_the_type():
