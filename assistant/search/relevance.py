@@ -270,14 +270,18 @@ class Relevance:
     def titled_types(self, request: Request) -> np.ndarray:
         """True where a product's title holds a type named (or its head): a 'Candles & Lights' category makes no
         incense a light."""
-        return np.logical_or.reduce([self.in_titles(request.types)] + [self.head_hit(t) > 0 for t in request.types])
+        return np.logical_or.reduce([self.in_titles(request.types), *self._held_by_head(request)])
+
+    def _held_by_head(self, request: Request) -> list[np.ndarray]:
+        """Per type named, True where a title holds it by its head word alone ('Star Decoration': a decoration)."""
+        return [self.head_hit(t) > 0 for t in request.types]
 
     def type_match(self, request: Request) -> np.ndarray | None:
         """True where a product is of a type the shopper named (None when no type was named)."""
         asked = request.types + request.expanded_types + idea_things(request)
         if not asked:
             return None
-        return np.logical_or.reduce([self.covered(asked)] + [self.head_hit(t) > 0 for t in request.types])
+        return np.logical_or.reduce([self.covered(asked), *self._held_by_head(request)])
 
     def head_hit(self, type_: str) -> np.ndarray:
         """How much each title holds a two-word type by its head word alone (the thing it names, not a modifier:

@@ -243,18 +243,14 @@ class QuestionParser:
                 if not again.unexplained:
                     again.notes.insert(0, f"{fixed[2]} (you wrote '{fixed[1]}')")
                     return again
-        if parse.unexplained:
-            cut = self._category_prefix(question, parse.unexplained)
-            if cut:                     # 'Home Deco': the start of one category name only, read with a note
-                again = self._parse(cut[0])
+        # 'Home Deco': the start of one category name only; 'one-off low spenders': another form of each word of
+        # one name. Either is read, with a note, when the question then reads completely.
+        for loose, said_as in ((self._category_prefix, "the category "), (self._name_word_forms, "")):
+            found = loose(question, parse.unexplained) if parse.unexplained else None
+            if found:
+                again = self._parse(found[0])
                 if not again.unexplained and again.clarify is None:
-                    again.notes.insert(0, f"'{cut[1]}' read as the category {cut[2]}")
-                    return again
-            forms = self._name_word_forms(question, parse.unexplained)
-            if forms:                   # 'one-off low spenders': another form of each word of one name
-                again = self._parse(forms[0])
-                if not again.unexplained and again.clarify is None:
-                    again.notes.insert(0, f"'{forms[1]}' read as {forms[2]}")
+                    again.notes.insert(0, f"'{found[1]}' read as {said_as}{found[2]}")
                     return again
         return parse
 
@@ -324,9 +320,7 @@ class QuestionParser:
         def named(text: str) -> list[tuple[str, str]]:
             out = []
             for name, (key, _) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
-                pattern = rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii() \
-                    else re.escape(name)
-                if re.search(pattern, text) and not any(name in n for n, _ in out):
+                if re.search(_name_pattern(name), text) and not any(name in n for n, _ in out):
                     out.append((name, key))
             return out
         kinds = {key for _, key in named(after)}        # a kind Y names itself is Y's ('... sorry, Germany')
@@ -345,8 +339,7 @@ class QuestionParser:
             for name, (k, value) in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
                 if k != key:
                     continue
-                for m in re.finditer(rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii()
-                                     else re.escape(name), text):
+                for m in re.finditer(_name_pattern(name), text):
                     if not any(a < m.end() and m.start() < b for a, b in found):
                         found[(m.start(), m.end())] = value
             return list(found) if len(set(found.values())) == 1 else []
@@ -1396,6 +1389,11 @@ def _distinct_periods(periods: list) -> list:
             seen.add((p.start, p.end))
             out.append(p)
     return out
+
+
+def _name_pattern(name: str) -> str:
+    """A name said whole: a Latin name not inside a longer word, a Chinese one wherever it is written."""
+    return rf"(?<![\w\u4e00-\u9fff]){re.escape(name)}(?![\w\u4e00-\u9fff])" if name.isascii() else re.escape(name)
 
 
 def _year_then_range(periods: list, text: str) -> list:
